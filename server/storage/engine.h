@@ -1,0 +1,134 @@
+// Engine: the storage API the dispatcher calls. It owns the slab allocator,
+// the hash table, the per-class segmented LRUs and the expiry rules, and it
+// is safe to call from every worker thread at once (striped item locks).
+//
+// Keys and values cross this API as string_views; nothing here knows about
+// protocols or sockets. Exptimes arrive exactly as the client sent them and
+// are converted by the expiry rules (relative up to 30 days, absolute after,
+// negative = already expired).
+#ifndef TANDEM_SERVER_STORAGE_ENGINE_H_
+#define TANDEM_SERVER_STORAGE_ENGINE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "server/storage/clock.h"
+
+namespace tandem::server::storage {
+
+class MutationObserver;
+
+struct EngineOptions {
+  size_t memory_limit = 64u << 20;  // -m, bytes of item memory
+  double growth_factor = 1.25;      // -f
+  size_t min_item_space = 48;       // -n: minimum key+value+flags space
+  size_t item_size_max = 1u << 20;  // -I
+  size_t slab_page_size = 1u << 20;
+  size_t slab_chunk_max = 512u << 10;  // -o slab_chunk_max (default page/2)
+  bool evict_to_free = true;        // false with -M
+  bool use_cas = true;              // false with -C
+  int hashpower = 16;               // -o hashpower: initial 2^n buckets
+  bool segmented_lru = true;        // -o modern (default) / no_modern
+  const Clock* clock = nullptr;     // required
+};
+
+enum class StoreMode : uint8_t { kSet, kAdd, kReplace, kAppend, kPrepend, kCas };
+
+// Normal outcomes of a store; memcached's store_item_type.
+enum class StoreOutcome : uint8_t {
+  kStored,
+  kNotStored,    // add on existing, replace/append/prepend on missing
+  kExists,       // cas mismatch
+  kNotFound,     // cas on missing
+  kTooLarge,     // larger than -I: "SERVER_ERROR object too large for cache"
+  kOutOfMemory,  // -M, or nothing evictable: "SERVER_ERROR out of memory storing object"
+};
+
+struct StoreResult {
+  StoreOutcome outcome;
+  uint64_t cas = 0;  // CAS of the stored item when kStored
+};
+
+enum class ArithOutcome : uint8_t {
+  kOk,
+  kNotFound,
+  kNonNumeric,   // "CLIENT_ERROR cannot increment or decrement non-numeric value"
+  kOutOfMemory,  // "SERVER_ERROR out of memory"
+};
+
+struct ArithResult {
+  ArithOutcome outcome;
+  uint64_t value = 0;
+};
+
+// A read-only look at a stored item, valid only inside the callback that
+// receives it (the item's lock is held meanwhile).
+class ItemView {
+ public:
+  virtual std::string_view key() const = 0;
+  virtual uint32_t flags() const = 0;
+  virtual uint64_t cas() const = 0;
+  virtual size_t value_size() const = 0;
+  // Appends the value bytes (all chunks, without "\r\n") to *out.
+  virtual void AppendValueTo(std::string* out) const = 0;
+
+ protected:
+  ~ItemView() = default;
+};
+
+// name/value pairs for the `stats` family; server/stats formats them.
+using StatList = std::vector<std::pair<std::string, std::string>>;
+
+class Engine {
+ public:
+  explicit Engine(const EngineOptions& options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Calls fn under the item's lock and returns true on a hit. A hit marks the
+  // item as fetched and active for the LRU.
+  bool Get(std::string_view key, absl::FunctionRef<void(const ItemView&)> fn);
+  // Get and set a new exptime (gat/gats).
+  bool GetAndTouch(std::string_view key, int64_t exptime,
+                   absl::FunctionRef<void(const ItemView&)> fn);
+
+  StoreResult Store(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
+                    std::string_view value, uint64_t cas_in = 0);
+  bool Delete(std::string_view key);
+  ArithResult Arith(std::string_view key, bool incr, uint64_t delta);
+  bool Touch(std::string_view key, int64_t exptime);
+  // Invalidates every item stored before now + delay (delay <= 0: now).
+  void FlushAll(int64_t delay);
+
+  // cache_memlimit: change -m at run time (memcached only grows the pool).
+  absl::Status SetMemoryLimit(size_t bytes);
+
+  // One bounded step of the background crawler: reclaims up to `budget`
+  // expired or flushed items. Returns how many it reclaimed.
+  size_t CrawlStep(size_t budget);
+
+  // `stats` fragments with memcached's field names.
+  void GeneralStats(StatList* out) const;  // curr_items total_items bytes evictions ...
+  void SlabsStats(StatList* out) const;    // stats slabs
+  void ItemsStats(StatList* out) const;    // stats items
+  void SizesStats(StatList* out) const;    // stats sizes
+
+  // Replication hooks in here; may be null. Set before serving.
+  void SetObserver(MutationObserver* observer);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tandem::server::storage
+
+#endif  // TANDEM_SERVER_STORAGE_ENGINE_H_
