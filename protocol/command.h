@@ -53,6 +53,10 @@ struct Command {
   int64_t number = 0;                  // kFlushAll delay, kVerbosity, kCacheMemlimit
   bool has_number = false;             // kFlushAll: a delay was given
   std::string_view value;              // storage data block, without its "\r\n"
+  // Storage command whose data block exceeds -I: the parser swallows the
+  // data and the dispatcher answers SERVER_ERROR (and, for set, removes the
+  // old value, as memcached does).
+  bool value_too_large = false;
   std::string_view args;               // kStats, kShutdown
   bool noreply = false;
 
@@ -67,6 +71,7 @@ struct Command {
     number = 0;
     has_number = false;
     value = {};
+    value_too_large = false;
     args = {};
     noreply = false;
   }
