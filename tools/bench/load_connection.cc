@@ -1,0 +1,289 @@
+// LoadConnection: request batching and reply validation for one socket.
+#include "tools/bench/load_connection.h"
+
+#include <cerrno>
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace tandem::bench {
+
+namespace {
+
+// Longest reply line we accept before calling the reply malformed. A VALUE
+// line is at most ~300 bytes; error lines are short.
+constexpr size_t kMaxLine = 4096;
+constexpr size_t kReadChunk = 64 * 1024;
+
+std::string Excerpt(std::string_view bytes) {
+  return absl::CEscape(absl::string_view(bytes.data(), std::min<size_t>(bytes.size(), 120)));
+}
+
+// Classifies a line that is not the expected success reply. Returns true
+// (and sets *kind) for a well-formed memcached error reply.
+bool ErrorReply(std::string_view line, ErrorKind* kind) {
+  if (line == "ERROR" || line.starts_with("ERROR ")) {
+    *kind = ErrorKind::kError;
+  } else if (line.starts_with("SERVER_ERROR")) {
+    *kind = ErrorKind::kServerError;
+  } else if (line.starts_with("CLIENT_ERROR")) {
+    *kind = ErrorKind::kClientError;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Next space-separated token of s starting at *pos.
+std::string_view NextToken(std::string_view s, size_t* pos) {
+  size_t start = *pos;
+  const void* sp = std::memchr(s.data() + start, ' ', s.size() - start);
+  size_t end = sp ? static_cast<size_t>(static_cast<const char*>(sp) - s.data()) : s.size();
+  *pos = end < s.size() ? end + 1 : end;
+  return s.substr(start, end - start);
+}
+
+}  // namespace
+
+LoadConnection::LoadConnection(int fd, int group, int server, const Workload* workload,
+                               int max_depth)
+    : fd_(fd),
+      group_(group),
+      server_(server),
+      workload_(workload),
+      max_depth_(max_depth),
+      multiget_(workload->spec().multiget),
+      ring_(static_cast<size_t>(max_depth)),
+      keys_(static_cast<size_t>(max_depth) * workload->spec().multiget),
+      out_(16 * 1024),
+      in_(kReadChunk * 2) {}
+
+LoadConnection::~LoadConnection() {
+  if (fd_ >= 0) close(fd_);
+}
+
+LoadConnection::Pending& LoadConnection::Push(bool is_get, int nkeys, uint64_t now_ns) {
+  int slot = (head_ + count_) % max_depth_;
+  ++count_;
+  Pending& p = ring_[slot];
+  p.sent_ns = now_ns;
+  p.is_get = is_get;
+  p.nkeys = nkeys;
+  p.next_key = 0;
+  p.hits = 0;
+  return p;
+}
+
+void LoadConnection::FillMix(int depth, Rng& rng, uint64_t now_ns) {
+  if (depth > max_depth_) depth = max_depth_;
+  while (count_ < depth) {
+    int slot = (head_ + count_) % max_depth_;
+    uint64_t* keys = KeysOf(slot);
+    if (workload_->NextIsGet(rng)) {
+      for (int i = 0; i < multiget_; ++i) keys[i] = workload_->NextKey(rng);
+      Push(true, multiget_, now_ns);
+      workload_->AppendGet(&out_, keys, multiget_);
+    } else {
+      keys[0] = workload_->NextKey(rng);
+      Push(false, 1, now_ns);
+      workload_->AppendSet(&out_, keys[0]);
+    }
+  }
+}
+
+bool LoadConnection::FillPreload(int depth, uint64_t now_ns) {
+  if (depth > max_depth_) depth = max_depth_;
+  uint64_t limit = workload_->spec().keys;
+  while (count_ < depth && preload_next_ < limit) {
+    int slot = (head_ + count_) % max_depth_;
+    KeysOf(slot)[0] = preload_next_;
+    Push(false, 1, now_ns);
+    workload_->AppendSet(&out_, preload_next_);
+    preload_next_ += preload_stride_;
+  }
+  return preload_next_ >= limit;
+}
+
+bool LoadConnection::Flush(GroupStats* stats) {
+  while (fd_ >= 0 && !out_.empty()) {
+    ssize_t n = send(fd_, out_.begin(), out_.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      out_.Consume(static_cast<size_t>(n));
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return true;
+    } else {
+      Fail(ErrorKind::kConnection, absl::StrCat("send: ", strerror(errno)), stats);
+      return false;
+    }
+  }
+  return fd_ >= 0;
+}
+
+bool LoadConnection::OnReadable(uint64_t now_ns, GroupStats* stats) {
+  while (fd_ >= 0) {
+    char* p = in_.Reserve(kReadChunk);
+    size_t room = in_.writable();
+    ssize_t n = recv(fd_, p, room, 0);
+    if (n > 0) {
+      in_.Commit(static_cast<size_t>(n));
+      int rc;
+      while ((rc = ParseOne(now_ns, stats)) == 1) {
+      }
+      if (rc < 0) return false;
+      if (static_cast<size_t>(n) < room) return true;
+    } else if (n == 0) {
+      Fail(ErrorKind::kConnection,
+           absl::StrCat("server closed the connection with ", count_, " requests in flight"),
+           stats);
+      return false;
+    } else if (errno == EINTR) {
+      continue;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      return true;
+    } else {
+      Fail(ErrorKind::kConnection, absl::StrCat("recv: ", strerror(errno)), stats);
+      return false;
+    }
+  }
+  return false;
+}
+
+void LoadConnection::Fail(ErrorKind kind, const std::string& detail, GroupStats* stats) {
+  stats->AddError(kind, detail);
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+  count_ = 0;
+  out_.Clear();
+  in_.Clear();
+}
+
+void LoadConnection::Malformed(std::string_view why, std::string_view bytes, GroupStats* stats) {
+  Fail(ErrorKind::kMalformed, absl::StrCat("malformed reply (", std::string(why), "): \"", Excerpt(bytes), "\""),
+       stats);
+}
+
+void LoadConnection::Pop() {
+  head_ = head_ + 1 == max_depth_ ? 0 : head_ + 1;
+  --count_;
+}
+
+void LoadConnection::Complete(uint64_t now_ns, GroupStats* stats) {
+  stats->latency.Record(now_ns - ring_[head_].sent_ns);
+  ++stats->requests;
+  Pop();
+}
+
+int LoadConnection::ParseOne(uint64_t now_ns, GroupStats* stats) {
+  if (in_.empty()) return 0;
+  const char* data = in_.begin();
+  size_t size = in_.size();
+  if (count_ == 0) {
+    Malformed("bytes with no request in flight", in_.view(), stats);
+    return -1;
+  }
+  const char* nl = static_cast<const char*>(std::memchr(data, '\n', std::min(size, kMaxLine)));
+  if (nl == nullptr) {
+    if (size >= kMaxLine) {
+      Malformed("line too long", in_.view(), stats);
+      return -1;
+    }
+    return 0;
+  }
+  size_t line_bytes = static_cast<size_t>(nl - data) + 1;  // with "\n"
+  if (line_bytes < 2 || data[line_bytes - 2] != '\r') {
+    Malformed("line not terminated by \\r\\n", std::string_view(data, line_bytes), stats);
+    return -1;
+  }
+  std::string_view line(data, line_bytes - 2);
+  Pending& p = ring_[head_];
+  ErrorKind kind;
+
+  if (!p.is_get) {
+    if (line == "STORED") {
+      ++stats->sets;
+      Complete(now_ns, stats);
+    } else if (line == "NOT_STORED") {
+      stats->AddError(ErrorKind::kNotStored, "set answered NOT_STORED");
+      Pop();
+    } else if (ErrorReply(line, &kind)) {
+      stats->AddError(kind, absl::StrCat("set answered \"", Excerpt(line), "\""));
+      Pop();
+    } else {
+      Malformed("reply to set", line, stats);
+      return -1;
+    }
+    in_.Consume(line_bytes);
+    return 1;
+  }
+
+  if (line.size() > 6 && std::memcmp(line.data(), "VALUE ", 6) == 0) {
+    size_t pos = 6;
+    std::string_view key = NextToken(line, &pos);
+    std::string_view flags = NextToken(line, &pos);
+    std::string_view bytes_tok = NextToken(line, &pos);
+    uint64_t bytes = 0;
+    if (key.empty() || flags.empty() || !absl::SimpleAtoi(absl::string_view(bytes_tok.data(), bytes_tok.size()), &bytes)) {
+      Malformed("VALUE line", line, stats);
+      return -1;
+    }
+    if (bytes > (uint64_t{1} << 30)) {
+      Malformed("VALUE length", line, stats);
+      return -1;
+    }
+    size_t need = line_bytes + bytes + 2;
+    if (size < need) return 0;
+    const char* value = data + line_bytes;
+    if (value[bytes] != '\r' || value[bytes + 1] != '\n') {
+      Malformed("data block not terminated by \\r\\n", std::string_view(data, need), stats);
+      return -1;
+    }
+    const uint64_t* keys = KeysOf(head_);
+    int k = p.next_key;
+    while (k < p.nkeys && !workload_->KeyMatches(keys[k], key)) ++k;
+    if (k == p.nkeys) {
+      stats->AddError(ErrorKind::kUnexpectedKey,
+                      absl::StrCat("VALUE for a key not asked for (or out of order): \"",
+                                   Excerpt(line), "\""));
+    } else {
+      p.next_key = k + 1;
+      std::string_view expected = workload_->value();
+      if (flags != "0" || bytes != expected.size() ||
+          std::memcmp(value, expected.data(), expected.size()) != 0) {
+        stats->AddError(ErrorKind::kBadValue,
+                        absl::StrCat("hit with wrong flags, length or bytes: \"", Excerpt(line),
+                                     "\""));
+      } else {
+        ++p.hits;
+      }
+    }
+    in_.Consume(need);
+    return 1;
+  }
+
+  if (line == "END") {
+    ++stats->gets;
+    stats->keys_requested += static_cast<uint64_t>(p.nkeys);
+    stats->hits += static_cast<uint64_t>(p.hits);
+    stats->misses += static_cast<uint64_t>(p.nkeys - p.hits);
+    Complete(now_ns, stats);
+  } else if (ErrorReply(line, &kind)) {
+    stats->AddError(kind, absl::StrCat("get answered \"", Excerpt(line), "\""));
+    Pop();
+  } else {
+    Malformed("reply to get", line, stats);
+    return -1;
+  }
+  in_.Consume(line_bytes);
+  return 1;
+}
+
+}  // namespace tandem::bench

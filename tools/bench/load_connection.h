@@ -1,0 +1,104 @@
+// LoadConnection: one non-blocking socket to one server with its own
+// pipeline of in-flight requests, as driven by a client thread's epoll loop.
+//
+// The connection is closed-loop: it keeps up to `depth` requests in flight
+// and writes a new one for each reply it completes. New requests are
+// appended to one output buffer and sent with a single send() per batch.
+// Replies are parsed in place with memchr and validated against what was
+// asked: a set must answer STORED, a get must answer VALUE blocks for a
+// subsequence of its keys (in order) with the workload's exact flags,
+// length and bytes, then END. Anything else is counted as an error; a reply
+// that does not parse leaves the stream unsynchronised, so the connection
+// is closed and reported rather than guessed at.
+#ifndef TANDEM_TOOLS_BENCH_LOAD_CONNECTION_H_
+#define TANDEM_TOOLS_BENCH_LOAD_CONNECTION_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tools/bench/bench_stats.h"
+#include "tools/bench/byte_buffer.h"
+#include "tools/bench/workload.h"
+
+namespace tandem::bench {
+
+class LoadConnection {
+ public:
+  // Takes ownership of fd (connected, non-blocking). max_depth bounds the
+  // pipeline for the life of the connection.
+  LoadConnection(int fd, int group, int server, const Workload* workload, int max_depth);
+  ~LoadConnection();
+  LoadConnection(const LoadConnection&) = delete;
+  LoadConnection& operator=(const LoadConnection&) = delete;
+
+  int fd() const { return fd_; }
+  int group() const { return group_; }
+  int server() const { return server_; }
+  bool dead() const { return fd_ < 0; }
+  int inflight() const { return count_; }
+  uint64_t oldest_sent_ns() const { return count_ ? ring_[head_].sent_ns : 0; }
+  bool wants_write() const { return !out_.empty(); }
+  // Whether the owning epoll set currently watches this socket for EPOLLOUT
+  // (kept here so the event loop needs no side table).
+  bool epoll_out = false;
+
+  // Random mix: appends requests until `depth` are in flight.
+  void FillMix(int depth, Rng& rng, uint64_t now_ns);
+  // Preload: appends sets for the next keys of this connection's preload
+  // range (every `stride`-th key starting at `first`) until `depth` are in
+  // flight. Returns true once every key has been sent.
+  void SetPreloadRange(uint64_t first, uint64_t stride) {
+    preload_next_ = first;
+    preload_stride_ = stride;
+  }
+  bool FillPreload(int depth, uint64_t now_ns);
+
+  // Sends as much of the output buffer as the socket takes. Returns false if
+  // the connection died (already counted in stats).
+  bool Flush(GroupStats* stats);
+  // Reads what is available and completes every full reply. Returns false
+  // if the connection died.
+  bool OnReadable(uint64_t now_ns, GroupStats* stats);
+  // Fails the connection: counts one error of `kind` and closes the socket.
+  void Fail(ErrorKind kind, const std::string& detail, GroupStats* stats);
+
+ private:
+  struct Pending {
+    uint64_t sent_ns;
+    bool is_get;
+    int nkeys;
+    int next_key;  // gets: first key position a VALUE may still match
+    int hits;
+  };
+
+  Pending& Push(bool is_get, int nkeys, uint64_t now_ns);
+  uint64_t* KeysOf(int slot) { return &keys_[static_cast<size_t>(slot) * multiget_]; }
+  // Retires the front request: Complete() counts it as a success and
+  // records its latency; Pop() just drops it (it was answered with an error).
+  void Complete(uint64_t now_ns, GroupStats* stats);
+  void Pop();
+  // Parses one reply element at the front of in_; returns 1 if consumed
+  // something, 0 if more bytes are needed, -1 if the connection failed.
+  int ParseOne(uint64_t now_ns, GroupStats* stats);
+  void Malformed(std::string_view why, std::string_view bytes, GroupStats* stats);
+
+  int fd_;
+  int group_;
+  int server_;
+  const Workload* workload_;
+  int max_depth_;
+  int multiget_;
+  std::vector<Pending> ring_;
+  std::vector<uint64_t> keys_;
+  int head_ = 0;
+  int count_ = 0;
+  ByteBuffer out_;
+  ByteBuffer in_;
+  uint64_t preload_next_ = 0;
+  uint64_t preload_stride_ = 1;
+};
+
+}  // namespace tandem::bench
+
+#endif  // TANDEM_TOOLS_BENCH_LOAD_CONNECTION_H_

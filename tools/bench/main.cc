@@ -1,0 +1,215 @@
+// tandem-bench: a closed-loop load generator for the memcached text
+// protocol, and an A/B comparison harness for two servers.
+//
+// This file only parses flags (getopt_long, to keep the link small) into a
+// BenchConfig, runs it and prints the report. Every run is bounded in time:
+// --duration has a default and a hard cap, and so do preload and the
+// comparison schedule. Exit status: 0 clean run, 1 bad usage or setup
+// failure, 2 the run completed but some replies were errors or malformed.
+#include <getopt.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "tools/bench/report.h"
+#include "tools/bench/runner.h"
+#include "tools/bench/workload.h"
+
+namespace tandem::bench {
+namespace {
+
+constexpr double kMaxSeconds = 300;  // hard cap for any timed part of a run
+
+constexpr const char* kUsage = R"(usage: tandem-bench --server=HOST:PORT [options]
+       tandem-bench --compare=HOST:PORT,HOST:PORT [options]
+
+Closed-loop load for memcached's text protocol. Every reply is validated;
+misses are counted, malformed or error replies are reported as errors.
+
+targets
+  --server=HOST:PORT     server to load (repeatable, or a comma list);
+                         connections are spread over them round-robin
+  --compare=A,B          comparison mode: drive A and B alternately in short
+                         slots (ABBA order) and report the median B/A ratio
+connections
+  --connections=N        total connections (compare: per server) [50]
+  --pipeline=D           requests in flight per connection [1]
+  --threads=T            client threads, each with its own epoll set [min(2, cores)]
+  --timeout-ms=MS        a request unanswered this long is an error [5000]
+workload
+  --get-ratio=R          fraction of requests that are gets [0.9]
+  --keys=N               key space size [100000]
+  --key-size=B           bytes per key, "key:" + zero-padded index [16]
+  --value-size=B         bytes per value [100]
+  --multiget=M           keys per get request [1]
+  --preload              set every key once on every server first
+  --preload-only         preload, report, and exit
+  --preload-timeout=S    give up preloading after S seconds [60]
+  --seed=N               random seed [1]
+timing
+  --duration=S           plain mode run time, and compare mode total time
+                         when --rounds is not given [10]; at most 300
+  --slot-ms=MS           compare: length of one slot [250]
+  --rounds=R             compare: number of A+B rounds [duration / (2 * slot)]
+  --warmup-rounds=W      compare: leading rounds left out of the report [1]
+output
+  --json                 print a JSON document instead of the table
+  --help
+)";
+
+enum LongOnly {
+  kServer = 256, kCompare, kConnections, kPipeline, kThreads, kTimeoutMs, kGetRatio, kKeys,
+  kKeySize, kValueSize, kMultiget, kPreload, kPreloadOnly, kPreloadTimeout, kSeed, kDuration,
+  kSlotMs, kRounds, kWarmupRounds, kJson, kHelp,
+};
+
+const option kOptions[] = {
+    {"server", required_argument, nullptr, kServer},
+    {"compare", required_argument, nullptr, kCompare},
+    {"connections", required_argument, nullptr, kConnections},
+    {"pipeline", required_argument, nullptr, kPipeline},
+    {"threads", required_argument, nullptr, kThreads},
+    {"timeout-ms", required_argument, nullptr, kTimeoutMs},
+    {"get-ratio", required_argument, nullptr, kGetRatio},
+    {"keys", required_argument, nullptr, kKeys},
+    {"key-size", required_argument, nullptr, kKeySize},
+    {"value-size", required_argument, nullptr, kValueSize},
+    {"multiget", required_argument, nullptr, kMultiget},
+    {"preload", no_argument, nullptr, kPreload},
+    {"preload-only", no_argument, nullptr, kPreloadOnly},
+    {"preload-timeout", required_argument, nullptr, kPreloadTimeout},
+    {"seed", required_argument, nullptr, kSeed},
+    {"duration", required_argument, nullptr, kDuration},
+    {"slot-ms", required_argument, nullptr, kSlotMs},
+    {"rounds", required_argument, nullptr, kRounds},
+    {"warmup-rounds", required_argument, nullptr, kWarmupRounds},
+    {"json", no_argument, nullptr, kJson},
+    {"help", no_argument, nullptr, kHelp},
+    {nullptr, 0, nullptr, 0},
+};
+
+int Usage(const std::string& error) {
+  std::fprintf(stderr, "tandem-bench: %s\n(see tandem-bench --help)\n", error.c_str());
+  return 1;
+}
+
+template <typename T>
+bool ParseNumber(const char* name, const char* text, T* out, std::string* error) {
+  bool ok;
+  if constexpr (std::is_floating_point_v<T>) {
+    ok = absl::SimpleAtod(text, out);
+  } else {
+    ok = absl::SimpleAtoi(text, out);
+  }
+  if (!ok) *error = absl::StrCat("--", name, ": not a number: '", text, "'");
+  return ok;
+}
+
+int Main(int argc, char** argv) {
+  BenchConfig config;
+  config.threads = std::min(2, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  std::string servers, compare, error;
+  bool json = false, rounds_given = false;
+  int opt;
+  while ((opt = getopt_long(argc, argv, "", kOptions, nullptr)) != -1) {
+    bool ok = true;
+    switch (opt) {
+      case kServer:
+        servers += servers.empty() ? optarg : absl::StrCat(",", optarg);
+        break;
+      case kCompare: compare = optarg; break;
+      case kConnections: ok = ParseNumber("connections", optarg, &config.connections, &error); break;
+      case kPipeline: ok = ParseNumber("pipeline", optarg, &config.pipeline, &error); break;
+      case kThreads: ok = ParseNumber("threads", optarg, &config.threads, &error); break;
+      case kTimeoutMs: ok = ParseNumber("timeout-ms", optarg, &config.timeout_ms, &error); break;
+      case kGetRatio: ok = ParseNumber("get-ratio", optarg, &config.workload.get_ratio, &error); break;
+      case kKeys: ok = ParseNumber("keys", optarg, &config.workload.keys, &error); break;
+      case kKeySize: ok = ParseNumber("key-size", optarg, &config.workload.key_size, &error); break;
+      case kValueSize: ok = ParseNumber("value-size", optarg, &config.workload.value_size, &error); break;
+      case kMultiget: ok = ParseNumber("multiget", optarg, &config.workload.multiget, &error); break;
+      case kPreload: config.preload = true; break;
+      case kPreloadOnly: config.preload_only = true; break;
+      case kPreloadTimeout: ok = ParseNumber("preload-timeout", optarg, &config.preload_timeout_s, &error); break;
+      case kSeed: ok = ParseNumber("seed", optarg, &config.seed, &error); break;
+      case kDuration: ok = ParseNumber("duration", optarg, &config.duration_s, &error); break;
+      case kSlotMs: ok = ParseNumber("slot-ms", optarg, &config.slot_ms, &error); break;
+      case kRounds:
+        ok = ParseNumber("rounds", optarg, &config.rounds, &error);
+        rounds_given = true;
+        break;
+      case kWarmupRounds: ok = ParseNumber("warmup-rounds", optarg, &config.warmup_rounds, &error); break;
+      case kJson: json = true; break;
+      case kHelp: std::fputs(kUsage, stdout); return 0;
+      default: return Usage("unknown option");
+    }
+    if (!ok) return Usage(error);
+  }
+  if (optind < argc) return Usage(absl::StrCat("unexpected argument '", argv[optind], "'"));
+
+  // Targets.
+  if (!compare.empty() && !servers.empty()) return Usage("--server and --compare are exclusive");
+  if (compare.empty() && servers.empty()) return Usage("no target: give --server or --compare");
+  if (!compare.empty()) {
+    std::vector<Endpoint> pair;
+    if (!ParseEndpointList(compare, &pair, &error)) return Usage(error);
+    if (pair.size() != 2) return Usage("--compare wants exactly two HOST:PORT");
+    config.compare = true;
+    config.groups = {{pair[0]}, {pair[1]}};
+  } else {
+    std::vector<Endpoint> list;
+    if (!ParseEndpointList(servers, &list, &error)) return Usage(error);
+    config.groups = {list};
+  }
+
+  // Bounds: everything timed is capped so no invocation can run away.
+  std::string bad = Workload::Validate(config.workload);
+  if (!bad.empty()) return Usage(bad);
+  if (config.connections < 1 || config.connections > 10000) return Usage("--connections must be in 1..10000");
+  if (config.pipeline < 1 || config.pipeline > 4096) return Usage("--pipeline must be in 1..4096");
+  if (config.threads < 1 || config.threads > 64) return Usage("--threads must be in 1..64");
+  if (config.timeout_ms < 1 || config.timeout_ms > 60000) return Usage("--timeout-ms must be in 1..60000");
+  if (!(config.duration_s > 0 && config.duration_s <= kMaxSeconds)) {
+    return Usage(absl::StrCat("--duration must be in (0, ", kMaxSeconds, "] seconds"));
+  }
+  if (!(config.preload_timeout_s > 0 && config.preload_timeout_s <= kMaxSeconds)) {
+    return Usage(absl::StrCat("--preload-timeout must be in (0, ", kMaxSeconds, "] seconds"));
+  }
+  if (config.compare) {
+    if (config.slot_ms < 10 || config.slot_ms > 60000) return Usage("--slot-ms must be in 10..60000");
+    if (!rounds_given) {
+      config.rounds = std::max(2, static_cast<int>(config.duration_s * 1000 / (2.0 * config.slot_ms)));
+    }
+    if (config.rounds < 1) return Usage("--rounds must be at least 1");
+    if (config.warmup_rounds < 0 || config.warmup_rounds >= config.rounds) {
+      return Usage("--warmup-rounds must be in 0..rounds-1");
+    }
+    double total = config.rounds * 2.0 * config.slot_ms / 1000;
+    if (total > kMaxSeconds) {
+      return Usage(absl::StrCat("rounds x 2 x slot = ", total, " s exceeds the ", kMaxSeconds, " s cap"));
+    }
+    config.duration_s = total;
+  }
+  if (config.threads > config.connections) config.threads = config.connections;
+
+  BenchResult result = RunBench(config);
+  if (!result.fatal.empty()) {
+    std::fprintf(stderr, "tandem-bench: %s\n", result.fatal.c_str());
+    return 1;
+  }
+  Summary summary = Summarize(config, result);
+  std::string text = json ? FormatJson(config, result, summary) : FormatHuman(config, result, summary);
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+  if (!result.preload_complete) return 2;
+  return summary.total_errors + summary.preload_errors > 0 ? 2 : 0;
+}
+
+}  // namespace
+}  // namespace tandem::bench
+
+int main(int argc, char** argv) { return tandem::bench::Main(argc, argv); }

@@ -1,0 +1,221 @@
+// Report: summary statistics, the human table and the JSON document.
+#include "tools/bench/report.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace tandem::bench {
+
+namespace {
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::string GroupLabel(const std::vector<Endpoint>& servers) {
+  std::vector<std::string> labels;
+  for (const Endpoint& e : servers) labels.push_back(e.label);
+  return absl::StrJoin(labels, ",");
+}
+
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20 || c >= 0x7f) {
+      absl::StrAppendFormat(&out, "\\u%04x", c);
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string JsonNumber(double v) { return absl::StrFormat("%.6g", v); }
+
+}  // namespace
+
+Summary Summarize(const BenchConfig& config, const BenchResult& result) {
+  Summary s;
+  const size_t ngroups = config.groups.size();
+  std::vector<std::vector<double>> rates(ngroups);
+  for (size_t p = 0; p < result.phases.size() && p < result.phase_rate.size(); ++p) {
+    const Phase& ph = result.phases[p];
+    if (ph.warmup) continue;
+    rates[ph.group].push_back(result.phase_rate[p]);
+  }
+  for (size_t g = 0; g < ngroups; ++g) {
+    const GroupStats& st = result.groups[g];
+    GroupSummary gs;
+    gs.label = GroupLabel(config.groups[g]);
+    gs.requests_per_s = Median(rates[g]);
+    double sum = 0;
+    for (double r : rates[g]) sum += r;
+    gs.mean_requests_per_s = rates[g].empty() ? 0 : sum / static_cast<double>(rates[g].size());
+    double keys_per_req =
+        st.requests ? static_cast<double>(st.keys_requested + st.sets) / static_cast<double>(st.requests) : 0;
+    gs.keys_per_s = gs.requests_per_s * keys_per_req;
+    gs.p50_us = static_cast<double>(st.latency.Percentile(0.5)) / 1e3;
+    gs.p99_us = static_cast<double>(st.latency.Percentile(0.99)) / 1e3;
+    gs.p999_us = static_cast<double>(st.latency.Percentile(0.999)) / 1e3;
+    gs.max_us = static_cast<double>(st.latency.max()) / 1e3;
+    gs.mean_us = st.latency.mean() / 1e3;
+    gs.hit_ratio = st.keys_requested ? static_cast<double>(st.hits) / static_cast<double>(st.keys_requested) : 0;
+    gs.requests = st.requests;
+    gs.gets = st.gets;
+    gs.sets = st.sets;
+    gs.hits = st.hits;
+    gs.misses = st.misses;
+    gs.errors = st.TotalErrors();
+    gs.connections_lost = result.connections_lost.empty() ? 0 : result.connections_lost[g];
+    for (size_t k = 0; k < st.errors.size(); ++k) {
+      if (st.errors[k]) gs.error_kinds.emplace_back(kErrorKindNames[k], st.errors[k]);
+    }
+    gs.first_error = st.first_error;
+    s.total_errors += gs.errors;
+    const GroupStats& pre = result.preload[g];
+    s.preload_errors += pre.TotalErrors();
+    if (s.preload_first_error.empty()) s.preload_first_error = pre.first_error;
+    s.groups.push_back(std::move(gs));
+  }
+  if (config.compare && ngroups == 2) {
+    for (int r = config.warmup_rounds; r < config.rounds; ++r) {
+      double a = 0, b = 0;
+      for (size_t p = 0; p < result.phases.size() && p < result.phase_rate.size(); ++p) {
+        if (result.phases[p].round != r) continue;
+        (result.phases[p].group == 0 ? a : b) = result.phase_rate[p];
+      }
+      if (a > 0) s.round_ratios.push_back(b / a);
+    }
+    if (!s.round_ratios.empty()) {
+      s.ratio_median = Median(s.round_ratios);
+      s.ratio_min = *std::min_element(s.round_ratios.begin(), s.round_ratios.end());
+      s.ratio_max = *std::max_element(s.round_ratios.begin(), s.round_ratios.end());
+    }
+  }
+  return s;
+}
+
+std::string FormatHuman(const BenchConfig& config, const BenchResult& result, const Summary& s) {
+  const WorkloadSpec& w = config.workload;
+  std::string out;
+  absl::StrAppendFormat(&out,
+                        "tandem-bench: %d connections%s, pipeline %d, %d thread%s; gets %.0f%%, "
+                        "multiget %d, %d keys x %d B, values %d B\n",
+                        config.connections, config.compare ? " per server" : "", config.pipeline,
+                        config.threads, config.threads == 1 ? "" : "s", w.get_ratio * 100,
+                        w.multiget, static_cast<int>(w.keys), w.key_size, w.value_size);
+  if (config.preload || config.preload_only) {
+    absl::StrAppendFormat(&out, "preload: %d keys per server in %.2f s%s\n",
+                          static_cast<int>(w.keys), result.preload_seconds,
+                          result.preload_complete ? "" : " (INCOMPLETE: timed out or failed)");
+  }
+  if (s.preload_errors) {
+    absl::StrAppendFormat(&out, "preload errors: %d (first: %s)\n",
+                          static_cast<int>(s.preload_errors), s.preload_first_error);
+  }
+  if (config.preload_only) return out;
+  if (config.compare) {
+    absl::StrAppendFormat(&out,
+                          "compare: %d rounds of 2 x %d ms slots in ABBA order, %d warm-up "
+                          "round%s excluded; req/s is the median slot\n",
+                          config.rounds, config.slot_ms, config.warmup_rounds,
+                          config.warmup_rounds == 1 ? "" : "s");
+  } else {
+    absl::StrAppendFormat(&out, "duration: %.1f s (measured %.2f s)\n", config.duration_s,
+                          result.elapsed_s);
+  }
+  absl::StrAppendFormat(&out, "\n   %-24s %12s %12s %9s %9s %9s %7s %10s %8s\n", "server", "req/s",
+                        "keys/s", "p50 us", "p99 us", "p99.9 us", "hit %", "misses", "errors");
+  for (size_t g = 0; g < s.groups.size(); ++g) {
+    const GroupSummary& gs = s.groups[g];
+    std::string tag = config.compare ? (g == 0 ? "A" : "B") : " ";
+    absl::StrAppendFormat(&out, "%s  %-24s %12.0f %12.0f %9.1f %9.1f %9.1f %7.2f %10d %8d\n", tag,
+                          gs.label, gs.requests_per_s, gs.keys_per_s, gs.p50_us, gs.p99_us,
+                          gs.p999_us, gs.hit_ratio * 100, static_cast<int64_t>(gs.misses),
+                          static_cast<int64_t>(gs.errors));
+  }
+  if (config.compare) {
+    absl::StrAppendFormat(&out, "\nB/A req/s ratio: median %.3f over %d rounds (min %.3f, max %.3f)\n",
+                          s.ratio_median, static_cast<int>(s.round_ratios.size()), s.ratio_min,
+                          s.ratio_max);
+  }
+  for (size_t g = 0; g < s.groups.size(); ++g) {
+    const GroupSummary& gs = s.groups[g];
+    if (gs.errors == 0 && gs.connections_lost == 0) continue;
+    std::vector<std::string> kinds;
+    for (const auto& [name, n] : gs.error_kinds) kinds.push_back(absl::StrCat(name, "=", n));
+    absl::StrAppendFormat(&out, "\nERRORS on %s: %s; connections lost: %d\n  first: %s\n", gs.label,
+                          absl::StrJoin(kinds, " "), gs.connections_lost, gs.first_error);
+  }
+  return out;
+}
+
+std::string FormatJson(const BenchConfig& config, const BenchResult& result, const Summary& s) {
+  const WorkloadSpec& w = config.workload;
+  std::string out = "{\n";
+  absl::StrAppend(&out, "  \"mode\": ", JsonString(config.compare ? "compare" : "plain"), ",\n");
+  absl::StrAppendFormat(&out,
+                        "  \"config\": {\"connections\": %d, \"pipeline\": %d, \"threads\": %d, "
+                        "\"get_ratio\": %s, \"keys\": %d, \"key_size\": %d, \"value_size\": %d, "
+                        "\"multiget\": %d, \"duration_s\": %s, \"slot_ms\": %d, \"rounds\": %d, "
+                        "\"warmup_rounds\": %d, \"preload\": %s},\n",
+                        config.connections, config.pipeline, config.threads,
+                        JsonNumber(w.get_ratio), static_cast<int64_t>(w.keys), w.key_size,
+                        w.value_size, w.multiget, JsonNumber(config.duration_s), config.slot_ms,
+                        config.rounds, config.warmup_rounds,
+                        (config.preload || config.preload_only) ? "true" : "false");
+  absl::StrAppendFormat(&out,
+                        "  \"preload\": {\"seconds\": %s, \"complete\": %s, \"errors\": %d, "
+                        "\"first_error\": %s},\n",
+                        JsonNumber(result.preload_seconds),
+                        result.preload_complete ? "true" : "false",
+                        static_cast<int64_t>(s.preload_errors), JsonString(s.preload_first_error));
+  absl::StrAppend(&out, "  \"elapsed_s\": ", JsonNumber(result.elapsed_s), ",\n");
+  out += "  \"servers\": [\n";
+  for (size_t g = 0; g < s.groups.size(); ++g) {
+    const GroupSummary& gs = s.groups[g];
+    std::string kinds;
+    for (const auto& [name, n] : gs.error_kinds) {
+      absl::StrAppendFormat(&kinds, "%s%s: %d", kinds.empty() ? "" : ", ", JsonString(name),
+                            static_cast<int64_t>(n));
+    }
+    absl::StrAppendFormat(
+        &out,
+        "    {\"name\": %s, \"label\": %s, \"ops_per_s\": %s, \"mean_ops_per_s\": %s, "
+        "\"keys_per_s\": %s, \"p50_us\": %s, \"p99_us\": %s, \"p999_us\": %s, \"max_us\": %s, "
+        "\"mean_us\": %s, \"requests\": %d, \"gets\": %d, \"sets\": %d, \"hits\": %d, "
+        "\"misses\": %d, \"hit_ratio\": %s, \"errors\": %d, \"error_kinds\": {%s}, "
+        "\"connections_lost\": %d, \"first_error\": %s}%s\n",
+        JsonString(config.compare ? (g == 0 ? "A" : "B") : "all"), JsonString(gs.label),
+        JsonNumber(gs.requests_per_s), JsonNumber(gs.mean_requests_per_s),
+        JsonNumber(gs.keys_per_s), JsonNumber(gs.p50_us), JsonNumber(gs.p99_us),
+        JsonNumber(gs.p999_us), JsonNumber(gs.max_us), JsonNumber(gs.mean_us),
+        static_cast<int64_t>(gs.requests), static_cast<int64_t>(gs.gets),
+        static_cast<int64_t>(gs.sets), static_cast<int64_t>(gs.hits),
+        static_cast<int64_t>(gs.misses), JsonNumber(gs.hit_ratio),
+        static_cast<int64_t>(gs.errors), kinds, gs.connections_lost, JsonString(gs.first_error),
+        g + 1 < s.groups.size() ? "," : "");
+  }
+  out += "  ],\n";
+  std::vector<std::string> ratios;
+  for (double r : s.round_ratios) ratios.push_back(JsonNumber(r));
+  absl::StrAppendFormat(&out,
+                        "  \"ratio\": {\"median\": %s, \"min\": %s, \"max\": %s, \"rounds\": [%s]},\n",
+                        JsonNumber(s.ratio_median), JsonNumber(s.ratio_min),
+                        JsonNumber(s.ratio_max), absl::StrJoin(ratios, ", "));
+  absl::StrAppendFormat(&out, "  \"errors\": %d\n}\n", static_cast<int64_t>(s.total_errors));
+  return out;
+}
+
+}  // namespace tandem::bench

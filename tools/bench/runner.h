@@ -1,0 +1,75 @@
+// Runner: turns a BenchConfig into client threads, connections and a
+// schedule of timed phases, runs them, and collects the results.
+//
+// A run is a list of phases, each driving one target group for a fixed
+// slice of wall-clock time. A plain run has one phase (the whole duration,
+// all servers in one group). A comparison run has two groups, A and B, and
+// alternates between them in short slots, ordered ABBA (round r runs A then
+// B when r is even, B then A when odd) so that a machine whose speed drifts
+// within seconds affects both sides alike; each round yields one B/A ratio.
+// At the end of a phase a thread stops issuing and drains its in-flight
+// requests before the next phase starts, so each phase's throughput is
+// completions over the thread's own window and no two groups ever compete.
+//
+// Each thread owns an epoll set and a share of every group's connections;
+// threads share nothing but the schedule's start time.
+#ifndef TANDEM_TOOLS_BENCH_RUNNER_H_
+#define TANDEM_TOOLS_BENCH_RUNNER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tools/bench/bench_stats.h"
+#include "tools/bench/endpoint.h"
+#include "tools/bench/workload.h"
+
+namespace tandem::bench {
+
+struct BenchConfig {
+  // One entry per target group: a plain run has one group (possibly many
+  // servers), a comparison run has exactly two groups of one server each.
+  std::vector<std::vector<Endpoint>> groups;
+  bool compare = false;
+  int connections = 50;  // plain: total; compare: per group
+  int pipeline = 1;
+  WorkloadSpec workload;
+  double duration_s = 10;
+  bool preload = false;
+  bool preload_only = false;
+  double preload_timeout_s = 60;
+  int threads = 2;
+  int slot_ms = 250;
+  int rounds = 20;
+  int warmup_rounds = 1;
+  int timeout_ms = 5000;
+  uint64_t seed = 1;
+};
+
+struct Phase {
+  int group = 0;
+  int round = 0;
+  bool warmup = false;
+  uint64_t start_offset_ns = 0;  // from the schedule's start
+  uint64_t end_offset_ns = 0;
+};
+
+struct BenchResult {
+  std::string fatal;                     // non-empty: setup failed
+  std::vector<GroupStats> groups;        // timed phases, warm-up excluded
+  std::vector<GroupStats> preload;       // preload traffic per group
+  std::vector<int> connections_lost;     // per group
+  double preload_seconds = 0;
+  bool preload_complete = true;
+  std::vector<Phase> phases;
+  std::vector<double> phase_rate;        // requests/s per phase, all threads
+  std::vector<uint64_t> phase_requests;  // completions per phase
+  double elapsed_s = 0;                  // timed phases only
+};
+
+std::vector<Phase> BuildSchedule(const BenchConfig& config);
+BenchResult RunBench(const BenchConfig& config);
+
+}  // namespace tandem::bench
+
+#endif  // TANDEM_TOOLS_BENCH_RUNNER_H_
