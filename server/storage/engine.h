@@ -79,6 +79,21 @@ class ItemView {
   // Appends the value bytes (all chunks, without "\r\n") to *out.
   virtual void AppendValueTo(std::string* out) const = 0;
 
+  // Added for the meta protocol (mg flags t, l, h). Defaults keep fakes
+  // that implement only the members above compiling.
+  // Seconds until expiry, -1 when the item never expires (mg "t").
+  virtual int64_t ttl_remaining() const { return -1; }
+  // Seconds since the item was last accessed, before this access (mg "l").
+  virtual uint32_t seconds_since_access() const { return 0; }
+  // Whether the item had been fetched before this access (mg "h").
+  virtual bool fetched_before() const { return false; }
+  // The value as one view when it is stored contiguously (not chunked):
+  // lets a caller copy it without a std::string; false when chunked.
+  virtual bool contiguous_value(std::string_view* out) const {
+    (void)out;
+    return false;
+  }
+
  protected:
   ~ItemView() = default;
 };

@@ -1,0 +1,928 @@
+// Engine: memcached's item semantics on top of the slab allocator, the
+// segmented hash table, the per-class LRUs and the expiry rules.
+//
+// Lock order (never violated; the reverse direction only ever TryLocks):
+//   segment mutex (hash_table.h, "item lock")  ->  class LRU mutex (lru.h)
+//   ->  slab mutex (slab_allocator.h)
+// A get takes only its segment mutex: it finds the item, sets FETCHED /
+// ACTIVE bits with relaxed atomics and copies the value out inside the
+// caller's callback. Nothing is reference counted: an item's memory is
+// only freed by a thread holding its segment mutex, and readers hold it.
+//
+// Allocation happens before the key's segment is locked (set/add/replace/
+// cas) or, when the new size depends on the old item (append, prepend, incr
+// growing the number), under it. Either way the evictor, which holds a class
+// LRU mutex, only TryLocks a victim's segment and skips it when busy (also
+// when it is our own segment), as memcached's lru_pull_tail does.
+#include "server/storage/engine.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "server/storage/expiry.h"
+#include "server/storage/hash_table.h"
+#include "server/storage/item.h"
+#include "server/storage/lru.h"
+#include "server/storage/mutation.h"
+#include "server/storage/mutation_observer.h"
+#include "server/storage/size_classes.h"
+#include "server/storage/slab_allocator.h"
+
+namespace tandem::server::storage {
+
+namespace {
+
+// Per-class operation counters for `stats slabs` / `stats items`, sharded by
+// segment so concurrent gets on one class do not fight over a cache line.
+enum Op : int {
+  kGetHits,
+  kCmdSet,
+  kDeleteHits,
+  kIncrHits,
+  kDecrHits,
+  kCasHits,
+  kCasBadval,
+  kTouchHits,
+  kHitsToHot,
+  kHitsToWarm,
+  kHitsToCold,
+  kGetExpired,  // global, kept in class 0
+  kGetFlushed,  // global, kept in class 0
+  kOpCount
+};
+constexpr size_t kOpShards = 16;
+
+struct alignas(64) OpShard {
+  std::array<std::array<std::atomic<uint64_t>, kOpCount>, SizeClasses::kMaxClasses + 1> v{};
+};
+
+// memcached's ITEM_ntotal for the same item: what `bytes` and
+// mem_requested report, and what -I is checked against.
+size_t MemcachedTotal(size_t nkey, size_t nbytes, uint32_t flags, bool use_cas) {
+  return SizeClasses::kMemcachedItemHeader + (use_cas ? 8 : 0) + nkey + 1 + nbytes + 2 +
+         (flags != 0 ? 4 : 0);
+}
+
+// strtoull as memcached's safe_strtoull applies it to "<value>\r\n": skip
+// leading whitespace, optional sign, decimal digits, then the next byte must
+// be whitespace or the end (the stored "\r\n"). Overflow and negative
+// numbers are non-numeric.
+bool ParseCounter(std::string_view s, uint64_t* out) {
+  auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+  };
+  size_t i = 0;
+  while (i < s.size() && is_space(s[i])) ++i;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    negative = s[i] == '-';
+    ++i;
+  }
+  const size_t digits_start = i;
+  uint64_t v = 0;
+  bool overflow = false;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+    const uint64_t d = static_cast<uint64_t>(s[i] - '0');
+    if (v > (UINT64_MAX - d) / 10) overflow = true;
+    v = v * 10 + d;
+    ++i;
+  }
+  if (i == digits_start || overflow) return false;
+  if (i < s.size() && !is_space(s[i])) return false;
+  if (negative) {
+    // strtoull negates in unsigned arithmetic; safe_strtoull then rejects
+    // results that are negative as signed ("-5"), so "-0" is 0.
+    v = 0 - v;
+    if (static_cast<int64_t>(v) < 0) return false;
+  }
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+// ===========================================================================
+// Impl
+// ===========================================================================
+
+class Engine::Impl {
+ public:
+  explicit Impl(const EngineOptions& o)
+      : opts_(o),
+        clock_(o.clock),
+        layout_(o.use_cas),
+        classes_(o.min_item_space, o.growth_factor, o.slab_chunk_max, o.slab_page_size),
+        slabs_(classes_, o.memory_limit),
+        table_(o.hashpower),
+        lru_(classes_.count()),
+        expiry_(o.clock),
+        shards_(new OpShard[kOpShards]) {}
+
+  // Items need no destruction: the slab allocator frees whole pages.
+
+  bool Get(std::string_view key, bool touch, int64_t exptime,
+           absl::FunctionRef<void(const ItemView&)> fn);
+  StoreResult Store(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
+                    std::string_view value, uint64_t cas_in);
+  bool Delete(std::string_view key);
+  ArithResult Arith(std::string_view key, bool incr, uint64_t delta);
+  void FlushAll(int64_t delay);
+  absl::Status SetMemoryLimit(size_t bytes);
+  size_t CrawlStep(size_t budget);
+  void GeneralStats(StatList* out);
+  void SlabsStats(StatList* out);
+  void ItemsStats(StatList* out);
+  void SetObserver(MutationObserver* o) { observer_ = o; }
+
+ private:
+  class Ref;
+
+  // ---- allocation -------------------------------------------------------
+  void* AllocChunk(int id);
+  bool EvictOne(int id);
+  Item* AllocItem(std::string_view key, uint32_t hash, size_t nbytes, uint32_t flags,
+                  RelTime exptime);
+  void FreeItem(Item* it);
+  // Copies src into the item's value starting at byte `offset`.
+  void WriteValue(Item* it, size_t offset, std::string_view src);
+  void AppendValue(const Item* it, std::string* out) const;
+  // Calls fn(piece) for each contiguous piece of the value.
+  template <typename Fn>
+  void ForEachPiece(const Item* it, Fn&& fn) const;
+
+  // ---- linking (segment lock held) ---------------------------------------
+  void LinkLocked(HashTable::Segment& seg, Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  void UnlinkLocked(HashTable::Segment& seg, Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  void ReplaceLocked(HashTable::Segment& seg, Item* old_it, Item* new_it)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  // Lookup with lazy expiry / flush reclaim (counts get_expired/get_flushed).
+  Item* FindLiveLocked(HashTable::Segment& seg, uint32_t hash, std::string_view key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  void BumpLocked(HashTable::Segment& seg, Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  void NotifyStoreLocked(HashTable::Segment& seg, const Item* it)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  void NotifyLocked(HashTable::Segment& seg, Mutation::Kind kind, std::string_view key,
+                    const Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+
+  uint64_t NextCas() { return opts_.use_cas ? cas_.fetch_add(1, std::memory_order_relaxed) + 1 : 0; }
+  bool TooLarge(size_t nkey, size_t nbytes, uint32_t flags) const {
+    return MemcachedTotal(nkey, nbytes, flags, opts_.use_cas) > opts_.item_size_max;
+  }
+  bool Dead(const Item* it, RelTime now) const {
+    return Expiry::IsExpired(it, now) || expiry_.IsFlushed(it, layout_.cas(it), now);
+  }
+  void Count(uint32_t hash, int cls, Op op) {
+    shards_[(hash >> 24) % kOpShards].v[static_cast<size_t>(cls)][op].fetch_add(
+        1, std::memory_order_relaxed);
+  }
+  uint64_t Sum(int cls, Op op) const {
+    uint64_t n = 0;
+    for (size_t s = 0; s < kOpShards; ++s)
+      n += shards_[s].v[static_cast<size_t>(cls)][op].load(std::memory_order_relaxed);
+    return n;
+  }
+  void DeleteExisting(std::string_view key, uint32_t hash);
+
+  const EngineOptions opts_;
+  const Clock* clock_;
+  const ItemLayout layout_;
+  const SizeClasses classes_;
+  SlabAllocator slabs_;
+  HashTable table_;
+  Lru lru_;
+  Expiry expiry_;
+  std::unique_ptr<OpShard[]> shards_;
+  MutationObserver* observer_ = nullptr;
+
+  std::atomic<uint64_t> cas_{0};
+  std::atomic<uint64_t> curr_items_{0};
+  std::atomic<uint64_t> total_items_{0};
+  std::atomic<uint64_t> bytes_{0};
+  std::atomic<uint64_t> lrutail_reflocked_{0};
+
+  absl::Mutex crawl_mu_;
+  size_t crawl_segment_ ABSL_GUARDED_BY(crawl_mu_) = 0;
+  size_t crawl_bucket_ ABSL_GUARDED_BY(crawl_mu_) = 0;
+};
+
+// ===========================================================================
+// ItemView over a locked item
+// ===========================================================================
+
+class Engine::Impl::Ref final : public ItemView {
+ public:
+  Ref(const Impl* impl, const Item* it, RelTime now, bool fetched_before, RelTime last_access)
+      : impl_(impl), it_(it), now_(now), fetched_before_(fetched_before),
+        last_access_(last_access) {}
+  std::string_view key() const override { return impl_->layout_.key_view(it_); }
+  uint32_t flags() const override { return it_->flags; }
+  uint64_t cas() const override { return impl_->layout_.cas(it_); }
+  size_t value_size() const override { return it_->nbytes; }
+  void AppendValueTo(std::string* out) const override { impl_->AppendValue(it_, out); }
+  int64_t ttl_remaining() const override { return impl_->expiry_.Remaining(it_->exptime, now_); }
+  uint32_t seconds_since_access() const override {
+    return now_ > last_access_ ? now_ - last_access_ : 0;
+  }
+  bool fetched_before() const override { return fetched_before_; }
+  bool contiguous_value(std::string_view* out) const override {
+    if (it_->has(Item::kChunked)) return false;
+    *out = std::string_view(impl_->layout_.value(it_), it_->nbytes);
+    return true;
+  }
+
+ private:
+  const Impl* impl_;
+  const Item* it_;
+  RelTime now_;
+  bool fetched_before_;
+  RelTime last_access_;
+};
+
+// ===========================================================================
+// Allocation and eviction
+// ===========================================================================
+
+void* Engine::Impl::AllocChunk(int id) {
+  // memcached do_item_alloc_pull: try, evict from COLD, else push HOT->COLD.
+  for (int i = 0; i < 10; ++i) {
+    if (void* p = slabs_.Alloc(id)) return p;
+    if (EvictOne(id)) continue;
+    Lru::Class& lc = lru_.cls(id);
+    absl::MutexLock lock(&lc.mu());
+    if (!lc.ForceToColdLocked() && lc.count(LruId::kCold) == 0) break;
+  }
+  absl::MutexLock lock(&lru_.cls(id).mu());
+  ++lru_.cls(id).counters().outofmemory;
+  return nullptr;
+}
+
+// One pass over the COLD tail of class `id` (memcached lru_pull_tail with
+// LRU_PULL_EVICT): reclaim an expired item, give ACTIVE items a second
+// chance in WARM, else evict. Returns true if a chunk was freed.
+bool Engine::Impl::EvictOne(int id) {
+  Lru::Class& lc = lru_.cls(id);
+  const RelTime now = clock_->Now();
+  absl::MutexLock lock(&lc.mu());
+  // Pass 0 gives ACTIVE items their second chance; if a whole pass only
+  // rescued, pass 1 evicts regardless (memcached evicts COLD unconditionally).
+  for (int pass = 0; pass < 2; ++pass) {
+    Item* search = lc.tail(LruId::kCold);
+    for (int tries = 0; search != nullptr && tries < 8; ++tries) {
+      Item* prev = search->prev;
+      HashTable::Segment& seg = table_.SegmentFor(search->hash);
+      if (!seg.mu().TryLock()) {
+        lrutail_reflocked_.fetch_add(1, std::memory_order_relaxed);
+        search = prev;
+        continue;
+      }
+      Lru::Counters& c = lc.counters();
+      const bool expired = Expiry::IsExpired(search, now);
+      if (expired || expiry_.IsFlushed(search, layout_.cas(search), now)) {
+        ++c.reclaimed;
+        if (expired && !search->has(Item::kFetched)) ++c.expired_unfetched;
+      } else if (pass == 0 && search->has(Item::kActive) && opts_.segmented_lru) {
+        search->clear(Item::kActive);
+        lc.MoveLocked(search, LruId::kWarm);
+        ++c.moves_to_warm;
+        seg.mu().Unlock();
+        search = prev;
+        continue;
+      } else if (!opts_.evict_to_free) {
+        seg.mu().Unlock();
+        return false;
+      } else {
+        ++c.evicted;
+        c.evicted_time = now - search->time.load(std::memory_order_relaxed);
+        if (search->exptime != 0) ++c.evicted_nonzero;
+        if (!search->has(Item::kFetched)) ++c.evicted_unfetched;
+        if (search->has(Item::kActive)) ++c.evicted_active;
+      }
+      const size_t total =
+          MemcachedTotal(search->nkey, search->nbytes, search->flags, opts_.use_cas);
+      seg.RemoveLocked(search);
+      lc.UnlinkLocked(search);
+      c.mem_requested -= total;
+      curr_items_.fetch_sub(1, std::memory_order_relaxed);
+      bytes_.fetch_sub(total, std::memory_order_relaxed);
+      search->clear(Item::kLinked);
+      FreeItem(search);
+      seg.mu().Unlock();
+      return true;
+    }
+  }
+  return false;
+}
+
+Item* Engine::Impl::AllocItem(std::string_view key, uint32_t hash, size_t nbytes,
+                              uint32_t flags, RelTime exptime) {
+  const size_t inline_size = layout_.InlineSize(key.size(), nbytes);
+  const bool chunked = inline_size > classes_.largest();
+  const int id = classes_.ClassFor(chunked ? layout_.ChunkedHeaderSize(key.size()) : inline_size);
+  void* mem = AllocChunk(id);
+  if (mem == nullptr) return nullptr;
+  Item* it = new (mem) Item{};
+  it->exptime = exptime;
+  it->nbytes = static_cast<uint32_t>(nbytes);
+  it->flags = flags;
+  it->hash = hash;
+  it->nkey = static_cast<uint8_t>(key.size());
+  it->clsid = static_cast<uint8_t>(id);
+  it->lru.store(LruId::kNone, std::memory_order_relaxed);
+  it->time.store(clock_->Now(), std::memory_order_relaxed);
+  layout_.set_cas(it, 0);
+  std::memcpy(layout_.key(it), key.data(), key.size());
+  if (!chunked) return it;
+
+  it->set(Item::kChunked);
+  layout_.set_first_chunk(it, nullptr);
+  Chunk** link = nullptr;
+  size_t remaining = nbytes;
+  while (remaining > 0) {
+    const size_t want = std::min(remaining + sizeof(Chunk), classes_.largest());
+    const int cid = classes_.ClassFor(want);
+    void* cm = AllocChunk(cid);
+    if (cm == nullptr) {
+      FreeItem(it);
+      return nullptr;
+    }
+    Chunk* c = new (cm) Chunk{};
+    c->clsid = static_cast<uint8_t>(cid);
+    c->used = static_cast<uint32_t>(std::min(remaining, classes_.chunk_size(cid) - sizeof(Chunk)));
+    remaining -= c->used;
+    if (link == nullptr) {
+      layout_.set_first_chunk(it, c);
+    } else {
+      *link = c;
+    }
+    link = &c->next;
+  }
+  return it;
+}
+
+void Engine::Impl::FreeItem(Item* it) {
+  if (it->has(Item::kChunked)) {
+    Chunk* c = layout_.first_chunk(it);
+    while (c != nullptr) {
+      Chunk* next = c->next;
+      slabs_.Free(c->clsid, c);
+      c = next;
+    }
+  }
+  const int id = it->clsid;
+  it->~Item();
+  slabs_.Free(id, it);
+}
+
+template <typename Fn>
+void Engine::Impl::ForEachPiece(const Item* it, Fn&& fn) const {
+  if (!it->has(Item::kChunked)) {
+    fn(std::string_view(layout_.value(it), it->nbytes));
+    return;
+  }
+  for (const Chunk* c = layout_.first_chunk(it); c != nullptr; c = c->next) {
+    fn(std::string_view(c->data(), c->used));
+  }
+}
+
+void Engine::Impl::AppendValue(const Item* it, std::string* out) const {
+  out->reserve(out->size() + it->nbytes);
+  ForEachPiece(it, [out](std::string_view piece) { out->append(piece); });
+}
+
+void Engine::Impl::WriteValue(Item* it, size_t offset, std::string_view src) {
+  if (!it->has(Item::kChunked)) {
+    std::memcpy(layout_.value(it) + offset, src.data(), src.size());
+    return;
+  }
+  for (Chunk* c = layout_.first_chunk(it); c != nullptr && !src.empty(); c = c->next) {
+    if (offset >= c->used) {
+      offset -= c->used;
+      continue;
+    }
+    const size_t n = std::min<size_t>(c->used - offset, src.size());
+    std::memcpy(c->data() + offset, src.data(), n);
+    src.remove_prefix(n);
+    offset = 0;
+  }
+}
+
+// ===========================================================================
+// Linking
+// ===========================================================================
+
+void Engine::Impl::LinkLocked(HashTable::Segment& seg, Item* it) {
+  seg.InsertLocked(it);
+  it->set(Item::kLinked);
+  const size_t total = MemcachedTotal(it->nkey, it->nbytes, it->flags, opts_.use_cas);
+  {
+    Lru::Class& lc = lru_.cls(it->clsid);
+    absl::MutexLock lock(&lc.mu());
+    lc.LinkLocked(it, opts_.segmented_lru);
+    lc.counters().mem_requested += total;
+  }
+  curr_items_.fetch_add(1, std::memory_order_relaxed);
+  total_items_.fetch_add(1, std::memory_order_relaxed);
+  bytes_.fetch_add(total, std::memory_order_relaxed);
+}
+
+void Engine::Impl::UnlinkLocked(HashTable::Segment& seg, Item* it) {
+  seg.RemoveLocked(it);
+  it->clear(Item::kLinked);
+  const size_t total = MemcachedTotal(it->nkey, it->nbytes, it->flags, opts_.use_cas);
+  {
+    Lru::Class& lc = lru_.cls(it->clsid);
+    absl::MutexLock lock(&lc.mu());
+    lc.UnlinkLocked(it);
+    lc.counters().mem_requested -= total;
+  }
+  curr_items_.fetch_sub(1, std::memory_order_relaxed);
+  bytes_.fetch_sub(total, std::memory_order_relaxed);
+  FreeItem(it);
+}
+
+void Engine::Impl::ReplaceLocked(HashTable::Segment& seg, Item* old_it, Item* new_it) {
+  UnlinkLocked(seg, old_it);
+  LinkLocked(seg, new_it);
+}
+
+Item* Engine::Impl::FindLiveLocked(HashTable::Segment& seg, uint32_t hash,
+                                   std::string_view key) {
+  Item* it = seg.FindLocked(hash, key, layout_);
+  if (it == nullptr) return nullptr;
+  const RelTime now = clock_->Now();
+  if (expiry_.IsFlushed(it, layout_.cas(it), now)) {
+    Count(hash, 0, kGetFlushed);
+    UnlinkLocked(seg, it);
+    return nullptr;
+  }
+  if (Expiry::IsExpired(it, now)) {
+    Count(hash, 0, kGetExpired);
+    UnlinkLocked(seg, it);
+    return nullptr;
+  }
+  return it;
+}
+
+// memcached do_item_bump: the first read marks FETCHED, later ones ACTIVE.
+// Only relaxed bit operations; the LRU lock is never taken here.
+void Engine::Impl::BumpLocked(HashTable::Segment&, Item* it) {
+  const uint8_t f = it->iflags.load(std::memory_order_relaxed);
+  if (f & Item::kActive) return;
+  if (!(f & Item::kFetched)) {
+    it->set(Item::kFetched);
+  } else {
+    it->set(Item::kActive);
+    it->time.store(clock_->Now(), std::memory_order_relaxed);
+  }
+}
+
+void Engine::Impl::NotifyLocked(HashTable::Segment&, Mutation::Kind kind, std::string_view key,
+                                const Item* it) {
+  if (observer_ == nullptr) return;
+  Mutation m{};
+  m.kind = kind;
+  m.key = key;
+  if (it != nullptr) {
+    m.flags = it->flags;
+    m.expires_at = expiry_.ToUnix(it->exptime);
+    m.cas = layout_.cas(it);
+  }
+  observer_->OnMutation(m);
+}
+
+void Engine::Impl::NotifyStoreLocked(HashTable::Segment&, const Item* it) {
+  if (observer_ == nullptr) return;
+  Mutation m{};
+  m.kind = Mutation::Kind::kStore;
+  m.key = layout_.key_view(it);
+  m.flags = it->flags;
+  m.expires_at = expiry_.ToUnix(it->exptime);
+  m.cas = layout_.cas(it);
+  if (it->has(Item::kChunked)) {
+    thread_local std::string buf;
+    buf.clear();
+    AppendValue(it, &buf);
+    m.value = buf;
+  } else {
+    m.value = std::string_view(layout_.value(it), it->nbytes);
+  }
+  observer_->OnMutation(m);
+}
+
+// ===========================================================================
+// Commands
+// ===========================================================================
+
+bool Engine::Impl::Get(std::string_view key, bool touch, int64_t exptime,
+                       absl::FunctionRef<void(const ItemView&)> fn) {
+  const uint32_t hash = HashTable::Hash(key);
+  HashTable::Segment& seg = table_.SegmentFor(hash);
+  absl::MutexLock lock(&seg.mu());
+  Item* it = FindLiveLocked(seg, hash, key);
+  if (it == nullptr) return false;
+  const bool fetched_before = it->has(Item::kFetched);
+  const RelTime last_access = it->time.load(std::memory_order_relaxed);
+  switch (it->lru.load(std::memory_order_relaxed)) {
+    case LruId::kHot: Count(hash, it->clsid, kHitsToHot); break;
+    case LruId::kWarm: Count(hash, it->clsid, kHitsToWarm); break;
+    case LruId::kCold: Count(hash, it->clsid, kHitsToCold); break;
+    case LruId::kNone: break;
+  }
+  BumpLocked(seg, it);
+  if (touch) {
+    it->exptime = expiry_.ToRelTime(exptime);
+    Count(hash, it->clsid, kTouchHits);
+    NotifyLocked(seg, Mutation::Kind::kTouch, key, it);
+  } else {
+    Count(hash, it->clsid, kGetHits);
+  }
+  fn(Ref(this, it, clock_->Now(), fetched_before, last_access));
+  return true;
+}
+
+void Engine::Impl::DeleteExisting(std::string_view key, uint32_t hash) {
+  HashTable::Segment& seg = table_.SegmentFor(hash);
+  absl::MutexLock lock(&seg.mu());
+  if (Item* old = FindLiveLocked(seg, hash, key)) {
+    UnlinkLocked(seg, old);
+    NotifyLocked(seg, Mutation::Kind::kDelete, key, nullptr);
+  }
+}
+
+StoreResult Engine::Impl::Store(StoreMode mode, std::string_view key, uint32_t flags,
+                                int64_t exptime, std::string_view value, uint64_t cas_in) {
+  const uint32_t hash = HashTable::Hash(key);
+  if (key.size() > 255 || TooLarge(key.size(), value.size(), flags)) {
+    // memcached drops the old value on a failed set so it cannot go stale.
+    if (mode == StoreMode::kSet) DeleteExisting(key, hash);
+    return {StoreOutcome::kTooLarge};
+  }
+  const RelTime rel = expiry_.ToRelTime(exptime);
+  HashTable::Segment& seg = table_.SegmentFor(hash);
+
+  if (mode == StoreMode::kAppend || mode == StoreMode::kPrepend) {
+    absl::MutexLock lock(&seg.mu());
+    Item* old = FindLiveLocked(seg, hash, key);
+    if (old == nullptr) return {StoreOutcome::kNotStored};
+    Count(hash, old->clsid, kCmdSet);
+    if (cas_in != 0 && layout_.cas(old) != cas_in) return {StoreOutcome::kExists};
+    const size_t total = size_t{old->nbytes} + value.size();
+    if (TooLarge(key.size(), total, old->flags)) return {StoreOutcome::kNotStored};
+    Item* it = AllocItem(key, hash, total, old->flags, old->exptime);
+    if (it == nullptr) return {StoreOutcome::kNotStored};
+    size_t offset = 0;
+    if (mode == StoreMode::kPrepend) {
+      WriteValue(it, 0, value);
+      offset = value.size();
+    }
+    ForEachPiece(old, [&](std::string_view piece) {
+      WriteValue(it, offset, piece);
+      offset += piece.size();
+    });
+    if (mode == StoreMode::kAppend) WriteValue(it, offset, value);
+    const uint64_t cas = NextCas();
+    layout_.set_cas(it, cas);
+    ReplaceLocked(seg, old, it);
+    NotifyStoreLocked(seg, it);
+    return {StoreOutcome::kStored, cas};
+  }
+
+  Item* it = AllocItem(key, hash, value.size(), flags, rel);
+  if (it == nullptr) {
+    if (mode == StoreMode::kSet) DeleteExisting(key, hash);
+    return {StoreOutcome::kOutOfMemory};
+  }
+  WriteValue(it, 0, value);
+
+  StoreResult result{StoreOutcome::kNotStored};
+  {
+    absl::MutexLock lock(&seg.mu());
+    Count(hash, it->clsid, kCmdSet);
+    Item* old = FindLiveLocked(seg, hash, key);
+    bool store = false;
+    switch (mode) {
+      case StoreMode::kSet: store = true; break;
+      case StoreMode::kAdd:
+        if (old != nullptr) {
+          // memcached refreshes the existing item's access time.
+          old->time.store(clock_->Now(), std::memory_order_relaxed);
+        }
+        store = old == nullptr;
+        break;
+      case StoreMode::kReplace: store = old != nullptr; break;
+      case StoreMode::kCas:
+        if (old == nullptr) {
+          result.outcome = StoreOutcome::kNotFound;
+        } else if (layout_.cas(old) != cas_in) {
+          Count(hash, old->clsid, kCasBadval);
+          result.outcome = StoreOutcome::kExists;
+        } else {
+          Count(hash, old->clsid, kCasHits);
+          store = true;
+        }
+        break;
+      case StoreMode::kAppend:
+      case StoreMode::kPrepend: break;  // handled above
+    }
+    if (store) {
+      const uint64_t cas = NextCas();
+      layout_.set_cas(it, cas);
+      if (old != nullptr) {
+        ReplaceLocked(seg, old, it);
+      } else {
+        LinkLocked(seg, it);
+      }
+      NotifyStoreLocked(seg, it);
+      return {StoreOutcome::kStored, cas};
+    }
+  }
+  FreeItem(it);
+  return result;
+}
+
+bool Engine::Impl::Delete(std::string_view key) {
+  const uint32_t hash = HashTable::Hash(key);
+  HashTable::Segment& seg = table_.SegmentFor(hash);
+  absl::MutexLock lock(&seg.mu());
+  Item* it = FindLiveLocked(seg, hash, key);
+  if (it == nullptr) return false;
+  Count(hash, it->clsid, kDeleteHits);
+  UnlinkLocked(seg, it);
+  NotifyLocked(seg, Mutation::Kind::kDelete, key, nullptr);
+  return true;
+}
+
+// memcached do_add_delta: incr wraps at 2^64, decr stops at 0; a result that
+// fits in the old length is written in place and space padded ("10" decr 1
+// is "9 "), otherwise a new item replaces the old one. CAS changes either way.
+ArithResult Engine::Impl::Arith(std::string_view key, bool incr, uint64_t delta) {
+  const uint32_t hash = HashTable::Hash(key);
+  HashTable::Segment& seg = table_.SegmentFor(hash);
+  absl::MutexLock lock(&seg.mu());
+  Item* it = FindLiveLocked(seg, hash, key);
+  if (it == nullptr) return {ArithOutcome::kNotFound};
+  if (it->nbytes == 0 || it->has(Item::kChunked)) return {ArithOutcome::kNonNumeric};
+  uint64_t value;
+  if (!ParseCounter(std::string_view(layout_.value(it), it->nbytes), &value)) {
+    return {ArithOutcome::kNonNumeric};
+  }
+  if (incr) {
+    value += delta;
+  } else {
+    value = delta > value ? 0 : value - delta;
+  }
+  Count(hash, it->clsid, incr ? kIncrHits : kDecrHits);
+  char buf[24];
+  const size_t len = static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, value).ptr - buf);
+  if (len <= it->nbytes) {
+    std::memcpy(layout_.value(it), buf, len);
+    std::memset(layout_.value(it) + len, ' ', it->nbytes - len);
+    layout_.set_cas(it, NextCas());
+    it->time.store(clock_->Now(), std::memory_order_relaxed);
+    NotifyStoreLocked(seg, it);
+    return {ArithOutcome::kOk, value};
+  }
+  Item* fresh = AllocItem(key, hash, len, it->flags, it->exptime);
+  if (fresh == nullptr) return {ArithOutcome::kOutOfMemory};
+  WriteValue(fresh, 0, std::string_view(buf, len));
+  layout_.set_cas(fresh, NextCas());
+  ReplaceLocked(seg, it, fresh);
+  NotifyStoreLocked(seg, fresh);
+  return {ArithOutcome::kOk, value};
+}
+
+void Engine::Impl::FlushAll(int64_t delay) {
+  expiry_.Flush(delay, opts_.use_cas, [this] { return NextCas(); });
+  if (observer_ != nullptr) {
+    Mutation m{};
+    m.kind = Mutation::Kind::kFlushAll;
+    m.flush_delay = delay;
+    observer_->OnMutation(m);
+  }
+}
+
+absl::Status Engine::Impl::SetMemoryLimit(size_t bytes) {
+  if (bytes == 0) return absl::InvalidArgumentError("memory limit must be positive");
+  slabs_.SetLimit(bytes);
+  return absl::OkStatus();
+}
+
+// Walks the hash table a few buckets at a time (segment by segment, one
+// segment lock at a time) and reclaims expired or flushed items. The budget
+// bounds both reclaimed items and, at 16x, items looked at, so one call never
+// holds a lock for long.
+size_t Engine::Impl::CrawlStep(size_t budget) {
+  absl::MutexLock crawl(&crawl_mu_);
+  const RelTime now = clock_->Now();
+  size_t reclaimed = 0;
+  size_t checked = 0;
+  const size_t max_checked = budget * 16 + 64;
+  size_t segments_visited = 0;
+  while (reclaimed < budget && checked < max_checked &&
+         segments_visited <= HashTable::kSegments) {
+    HashTable::Segment& seg = table_.segment(crawl_segment_);
+    bool segment_done = false;
+    {
+      absl::MutexLock lock(&seg.mu());
+      while (reclaimed < budget && checked < max_checked) {
+        const bool ok = seg.ForEachInBucketLocked(crawl_bucket_, [&](Item* it) {
+          ++checked;
+          if (!Dead(it, now)) return;
+          {
+            Lru::Class& lc = lru_.cls(it->clsid);
+            absl::MutexLock l(&lc.mu());
+            ++lc.counters().crawler_reclaimed;
+            if (Expiry::IsExpired(it, now) && !it->has(Item::kFetched))
+              ++lc.counters().expired_unfetched;
+          }
+          UnlinkLocked(seg, it);
+          ++reclaimed;
+        });
+        if (!ok) {
+          segment_done = true;
+          break;
+        }
+        ++crawl_bucket_;
+      }
+    }
+    if (segment_done) {
+      crawl_bucket_ = 0;
+      crawl_segment_ = (crawl_segment_ + 1) % HashTable::kSegments;
+      ++segments_visited;
+    }
+  }
+  return reclaimed;
+}
+
+// ===========================================================================
+// Stats
+// ===========================================================================
+
+void Engine::Impl::GeneralStats(StatList* out) {
+  auto add = [out](const char* name, uint64_t v) { out->emplace_back(name, absl::StrCat(v)); };
+  Lru::Counters sum;
+  for (int id = 1; id <= classes_.count(); ++id) {
+    Lru::Class& lc = lru_.cls(id);
+    absl::MutexLock lock(&lc.mu());
+    const Lru::Counters& c = lc.counters();
+    sum.evicted += c.evicted;
+    sum.reclaimed += c.reclaimed;
+    sum.expired_unfetched += c.expired_unfetched;
+    sum.evicted_unfetched += c.evicted_unfetched;
+    sum.evicted_active += c.evicted_active;
+    sum.crawler_reclaimed += c.crawler_reclaimed;
+    sum.crawler_items_checked += c.crawler_items_checked;
+    sum.moves_to_cold += c.moves_to_cold;
+    sum.moves_to_warm += c.moves_to_warm;
+    sum.moves_within_lru += c.moves_within_lru;
+    sum.direct_reclaims += c.direct_reclaims;
+  }
+  const size_t buckets = table_.TotalBuckets();
+  int power = 0;
+  while ((size_t{1} << (power + 1)) <= buckets) ++power;
+  add("get_expired", Sum(0, kGetExpired));
+  add("get_flushed", Sum(0, kGetFlushed));
+  add("limit_maxbytes", slabs_.limit());
+  add("hash_power_level", static_cast<uint64_t>(power));
+  add("hash_bytes", buckets * sizeof(Item*));
+  add("hash_is_expanding", table_.AnyExpanding() ? 1 : 0);
+  add("malloc_fails", slabs_.malloc_fails());
+  add("bytes", bytes_.load(std::memory_order_relaxed));
+  add("curr_items", curr_items_.load(std::memory_order_relaxed));
+  add("total_items", total_items_.load(std::memory_order_relaxed));
+  add("expired_unfetched", sum.expired_unfetched);
+  add("evicted_unfetched", sum.evicted_unfetched);
+  add("evicted_active", sum.evicted_active);
+  add("evictions", sum.evicted);
+  add("reclaimed", sum.reclaimed);
+  add("crawler_reclaimed", sum.crawler_reclaimed);
+  add("crawler_items_checked", sum.crawler_items_checked);
+  add("lrutail_reflocked", lrutail_reflocked_.load(std::memory_order_relaxed));
+  add("moves_to_cold", sum.moves_to_cold);
+  add("moves_to_warm", sum.moves_to_warm);
+  add("moves_within_lru", sum.moves_within_lru);
+  add("direct_reclaims", sum.direct_reclaims);
+}
+
+void Engine::Impl::SlabsStats(StatList* out) {
+  int active = 0;
+  for (int id = 1; id <= classes_.count(); ++id) {
+    const SlabAllocator::ClassStats s = slabs_.Stats(id);
+    if (s.total_pages == 0) continue;
+    ++active;
+    auto add = [out, id](const char* name, uint64_t v) {
+      out->emplace_back(absl::StrCat(id, ":", name), absl::StrCat(v));
+    };
+    add("chunk_size", s.chunk_size);
+    add("chunks_per_page", s.chunks_per_page);
+    add("total_pages", s.total_pages);
+    add("total_chunks", s.total_chunks);
+    add("used_chunks", s.used_chunks);
+    add("free_chunks", s.free_chunks);
+    add("free_chunks_end", 0);
+    add("get_hits", Sum(id, kGetHits));
+    add("cmd_set", Sum(id, kCmdSet));
+    add("delete_hits", Sum(id, kDeleteHits));
+    add("incr_hits", Sum(id, kIncrHits));
+    add("decr_hits", Sum(id, kDecrHits));
+    add("cas_hits", Sum(id, kCasHits));
+    add("cas_badval", Sum(id, kCasBadval));
+    add("touch_hits", Sum(id, kTouchHits));
+  }
+  out->emplace_back("active_slabs", absl::StrCat(active));
+  out->emplace_back("total_malloced", absl::StrCat(slabs_.total_malloced()));
+}
+
+void Engine::Impl::ItemsStats(StatList* out) {
+  const RelTime now = clock_->Now();
+  for (int id = 1; id <= classes_.count(); ++id) {
+    Lru::Class& lc = lru_.cls(id);
+    size_t n[3];
+    RelTime age[3];
+    Lru::Counters c;
+    {
+      absl::MutexLock lock(&lc.mu());
+      for (int l = 0; l < 3; ++l) {
+        n[l] = lc.count(static_cast<LruId>(l));
+        const Item* t = lc.tail(static_cast<LruId>(l));
+        const RelTime tt = t != nullptr ? t->time.load(std::memory_order_relaxed) : now;
+        age[l] = now > tt ? now - tt : 0;
+      }
+      c = lc.counters();
+    }
+    if (n[0] + n[1] + n[2] == 0) continue;
+    auto add = [out, id](const char* name, uint64_t v) {
+      out->emplace_back(absl::StrCat("items:", id, ":", name), absl::StrCat(v));
+    };
+    add("number", n[0] + n[1] + n[2]);
+    if (opts_.segmented_lru) {
+      add("number_hot", n[0]);
+      add("number_warm", n[1]);
+      add("number_cold", n[2]);
+      add("age_hot", age[0]);
+      add("age_warm", age[1]);
+    }
+    add("age", age[2]);
+    add("mem_requested", c.mem_requested);
+    add("evicted", c.evicted);
+    add("evicted_nonzero", c.evicted_nonzero);
+    add("evicted_time", c.evicted_time);
+    add("outofmemory", c.outofmemory);
+    add("tailrepairs", 0);
+    add("reclaimed", c.reclaimed);
+    add("expired_unfetched", c.expired_unfetched);
+    add("evicted_unfetched", c.evicted_unfetched);
+    add("evicted_active", c.evicted_active);
+    add("crawler_reclaimed", c.crawler_reclaimed);
+    add("crawler_items_checked", c.crawler_items_checked);
+    add("lrutail_reflocked", 0);
+    add("moves_to_cold", c.moves_to_cold);
+    add("moves_to_warm", c.moves_to_warm);
+    add("moves_within_lru", c.moves_within_lru);
+    add("direct_reclaims", c.direct_reclaims);
+    add("hits_to_hot", Sum(id, kHitsToHot));
+    add("hits_to_warm", Sum(id, kHitsToWarm));
+    add("hits_to_cold", Sum(id, kHitsToCold));
+    add("hits_to_temp", 0);
+  }
+}
+
+// ===========================================================================
+// Engine: the public face forwards to Impl.
+// ===========================================================================
+
+Engine::Engine(const EngineOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+Engine::~Engine() = default;
+
+bool Engine::Get(std::string_view key, absl::FunctionRef<void(const ItemView&)> fn) {
+  return impl_->Get(key, false, 0, fn);
+}
+bool Engine::GetAndTouch(std::string_view key, int64_t exptime,
+                         absl::FunctionRef<void(const ItemView&)> fn) {
+  return impl_->Get(key, true, exptime, fn);
+}
+StoreResult Engine::Store(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
+                          std::string_view value, uint64_t cas_in) {
+  return impl_->Store(mode, key, flags, exptime, value, cas_in);
+}
+bool Engine::Delete(std::string_view key) { return impl_->Delete(key); }
+ArithResult Engine::Arith(std::string_view key, bool incr, uint64_t delta) {
+  return impl_->Arith(key, incr, delta);
+}
+bool Engine::Touch(std::string_view key, int64_t exptime) {
+  return impl_->Get(key, true, exptime, [](const ItemView&) {});
+}
+void Engine::FlushAll(int64_t delay) { impl_->FlushAll(delay); }
+absl::Status Engine::SetMemoryLimit(size_t bytes) { return impl_->SetMemoryLimit(bytes); }
+size_t Engine::CrawlStep(size_t budget) { return impl_->CrawlStep(budget); }
+void Engine::GeneralStats(StatList* out) const { impl_->GeneralStats(out); }
+void Engine::SlabsStats(StatList* out) const { impl_->SlabsStats(out); }
+void Engine::ItemsStats(StatList* out) const { impl_->ItemsStats(out); }
+void Engine::SizesStats(StatList* out) const { out->emplace_back("sizes_status", "disabled"); }
+void Engine::SetObserver(MutationObserver* observer) { impl_->SetObserver(observer); }
+
+}  // namespace tandem::server::storage

@@ -1,0 +1,119 @@
+// HashTable: see hash_table.h.
+#include "server/storage/hash_table.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "absl/hash/hash.h"
+
+namespace tandem::server::storage {
+
+namespace {
+constexpr size_t kMovePerInsert = 4;  // buckets migrated per insert while expanding
+}  // namespace
+
+uint32_t HashTable::Hash(std::string_view key) {
+  uint64_t h = absl::Hash<std::string_view>{}(key);
+  return static_cast<uint32_t>(h ^ (h >> 32));
+}
+
+HashTable::HashTable(int hashpower) : segments_(new Segment[kSegments]) {
+  int power = std::clamp(hashpower - kSegmentBits, 1, 32 - kSegmentBits);
+  for (size_t i = 0; i < kSegments; ++i) {
+    absl::MutexLock lock(&segments_[i].mu());
+    segments_[i].InitLocked(power);
+  }
+}
+
+size_t HashTable::TotalBuckets() const {
+  size_t n = 0;
+  for (size_t i = 0; i < kSegments; ++i) {
+    absl::MutexLock lock(&segments_[i].mu());
+    n += segments_[i].buckets();
+  }
+  return n;
+}
+
+bool HashTable::AnyExpanding() const {
+  for (size_t i = 0; i < kSegments; ++i) {
+    absl::MutexLock lock(&segments_[i].mu());
+    if (segments_[i].expanding()) return true;
+  }
+  return false;
+}
+
+HashTable::Segment::~Segment() {
+  std::free(table_);
+  std::free(new_);
+}
+
+void HashTable::Segment::InitLocked(int power) {
+  power_ = power;
+  table_ = static_cast<Item**>(std::calloc(size(), sizeof(Item*)));
+}
+
+Item** HashTable::Segment::BucketLocked(uint32_t hash) const {
+  size_t index = hash & (size() - 1);
+  if (new_ != nullptr && index < cursor_) return &new_[hash & (new_size() - 1)];
+  return &table_[index];
+}
+
+Item* HashTable::Segment::FindLocked(uint32_t hash, std::string_view key,
+                                     const ItemLayout& layout) const {
+  for (Item* it = *BucketLocked(hash); it != nullptr; it = it->h_next) {
+    if (it->hash == hash && it->nkey == key.size() &&
+        std::memcmp(layout.key(it), key.data(), key.size()) == 0) {
+      return it;
+    }
+  }
+  return nullptr;
+}
+
+void HashTable::Segment::InsertLocked(Item* it) {
+  if (new_ != nullptr) {
+    ExpandStepLocked(kMovePerInsert);
+  } else if (count_ >= size() + size() / 2 && power_ < 32 - kSegmentBits) {
+    // Start growing. If calloc fails we simply keep the longer chains.
+    new_ = static_cast<Item**>(std::calloc(new_size(), sizeof(Item*)));
+    cursor_ = 0;
+    if (new_ != nullptr) ExpandStepLocked(kMovePerInsert);
+  }
+  Item** head = BucketLocked(it->hash);
+  it->h_next = *head;
+  *head = it;
+  ++count_;
+}
+
+void HashTable::Segment::RemoveLocked(Item* it) {
+  Item** pp = BucketLocked(it->hash);
+  while (*pp != nullptr && *pp != it) pp = &(*pp)->h_next;
+  if (*pp == it) {
+    *pp = it->h_next;
+    it->h_next = nullptr;
+    --count_;
+  }
+}
+
+void HashTable::Segment::ExpandStepLocked(size_t buckets) {
+  const size_t new_mask = new_size() - 1;
+  for (size_t n = 0; n < buckets && cursor_ < size(); ++n, ++cursor_) {
+    Item* it = table_[cursor_];
+    table_[cursor_] = nullptr;
+    while (it != nullptr) {
+      Item* next = it->h_next;
+      Item** head = &new_[it->hash & new_mask];
+      it->h_next = *head;
+      *head = it;
+      it = next;
+    }
+  }
+  if (cursor_ == size()) {
+    std::free(table_);
+    table_ = new_;
+    new_ = nullptr;
+    cursor_ = 0;
+    ++power_;
+  }
+}
+
+}  // namespace tandem::server::storage

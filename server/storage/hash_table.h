@@ -1,0 +1,119 @@
+// HashTable: key -> Item, with intrusive chains (Item::h_next), striped
+// locks and incremental growth. Hand-written because the lookup IS the get
+// path: one hash, one segment lock, a short chain walk, no allocation.
+//
+// The table is 256 independent segments, chosen by the top 8 bits of the
+// item's 32-bit hash. Each segment has its own mutex (the engine's "item
+// lock": it guards the chains and every item linked into them) and its own
+// power-of-two bucket array indexed by the low bits. When a segment's load
+// passes 1.5 it allocates a table twice as large and moves a few buckets on
+// each later insert (memcached's expand_bucket rule: buckets below the
+// cursor live in the new table), so growth never pauses the whole cache and
+// a lookup always reads exactly one chain.
+//
+// Hashing: absl::Hash (a wyhash-style mix, seeded per process) is fast on
+// short keys, already linked through absl::flat_hash_map, and its per-process
+// seed makes bucket-collision attacks from clients hard. Only its low 32 bits
+// are kept in the item (segment + bucket), enough for 2^32 buckets.
+#ifndef TANDEM_SERVER_STORAGE_HASH_TABLE_H_
+#define TANDEM_SERVER_STORAGE_HASH_TABLE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "server/storage/item.h"
+
+namespace tandem::server::storage {
+
+class HashTable {
+ public:
+  static constexpr int kSegmentBits = 8;
+  static constexpr size_t kSegments = size_t{1} << kSegmentBits;
+
+  static uint32_t Hash(std::string_view key);
+
+  class alignas(64) Segment {
+   public:
+    Segment() = default;
+    ~Segment();
+    Segment(const Segment&) = delete;
+    Segment& operator=(const Segment&) = delete;
+
+    absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
+
+    void InitLocked(int power) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    Item* FindLocked(uint32_t hash, std::string_view key, const ItemLayout& layout) const
+        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    void InsertLocked(Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    // Removes `it` (which must be linked here).
+    void RemoveLocked(Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+    // Calls fn(item) for every item in bucket `index` of the current main
+    // table (and the matching new-table buckets while expanding). fn may
+    // remove the item it is given. Returns false when index is past the end.
+    template <typename Fn>
+    bool ForEachInBucketLocked(size_t index, Fn&& fn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+    size_t count() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return count_; }
+    size_t buckets() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return expanding() ? new_size() : size();
+    }
+    bool expanding() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return new_ != nullptr; }
+
+   private:
+    size_t size() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return size_t{1} << power_; }
+    size_t new_size() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return size_t{1} << (power_ + 1); }
+    Item** BucketLocked(uint32_t hash) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    void ExpandStepLocked(size_t buckets) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+    mutable absl::Mutex mu_;
+    Item** table_ ABSL_GUARDED_BY(mu_) = nullptr;
+    Item** new_ ABSL_GUARDED_BY(mu_) = nullptr;  // non-null while expanding
+    size_t cursor_ ABSL_GUARDED_BY(mu_) = 0;     // old buckets < cursor_ moved
+    size_t count_ ABSL_GUARDED_BY(mu_) = 0;
+    int power_ ABSL_GUARDED_BY(mu_) = 0;
+  };
+
+  // hashpower: initial total buckets = 2^hashpower (memcached -o hashpower).
+  explicit HashTable(int hashpower);
+
+  Segment& SegmentFor(uint32_t hash) { return segments_[hash >> (32 - kSegmentBits)]; }
+  Segment& segment(size_t i) { return segments_[i]; }
+
+  // Totals over all segments (locks each in turn; for stats).
+  size_t TotalBuckets() const;
+  bool AnyExpanding() const;
+
+ private:
+  std::unique_ptr<Segment[]> segments_;
+};
+
+// ---------------------------------------------------------------------------
+// Template body.
+
+template <typename Fn>
+bool HashTable::Segment::ForEachInBucketLocked(size_t index, Fn&& fn) {
+  auto walk = [&fn](Item** head) {
+    Item* it = *head;
+    while (it != nullptr) {
+      Item* next = it->h_next;
+      fn(it);
+      it = next;
+    }
+  };
+  if (index >= size()) return false;
+  if (!expanding() || index >= cursor_) walk(&table_[index]);
+  if (expanding()) {
+    walk(&new_[index]);
+    walk(&new_[index + size()]);
+  }
+  return true;
+}
+
+}  // namespace tandem::server::storage
+
+#endif  // TANDEM_SERVER_STORAGE_HASH_TABLE_H_

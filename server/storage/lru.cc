@@ -1,0 +1,87 @@
+// Lru: see lru.h.
+#include "server/storage/lru.h"
+
+namespace tandem::server::storage {
+
+void Lru::Class::PushHeadLocked(Item* it, LruId id) {
+  const int i = static_cast<int>(id);
+  it->lru.store(id, std::memory_order_relaxed);
+  it->prev = nullptr;
+  it->next = head_[i];
+  if (head_[i] != nullptr) head_[i]->prev = it;
+  head_[i] = it;
+  if (tail_[i] == nullptr) tail_[i] = it;
+  ++count_[i];
+}
+
+void Lru::Class::LinkLocked(Item* it, bool segmented) {
+  PushHeadLocked(it, segmented ? LruId::kHot : LruId::kCold);
+  if (segmented) JuggleLocked(2);
+}
+
+void Lru::Class::UnlinkLocked(Item* it) {
+  const int i = static_cast<int>(it->lru.load(std::memory_order_relaxed));
+  if (it->prev != nullptr) {
+    it->prev->next = it->next;
+  } else {
+    head_[i] = it->next;
+  }
+  if (it->next != nullptr) {
+    it->next->prev = it->prev;
+  } else {
+    tail_[i] = it->prev;
+  }
+  it->prev = it->next = nullptr;
+  it->lru.store(LruId::kNone, std::memory_order_relaxed);
+  --count_[i];
+}
+
+void Lru::Class::MoveLocked(Item* it, LruId to) {
+  UnlinkLocked(it);
+  PushHeadLocked(it, to);
+}
+
+void Lru::Class::JuggleLocked(int steps) {
+  const size_t all = total();
+  for (int s = 0; s < steps; ++s) {
+    bool moved = false;
+    if (Item* it = tail(LruId::kHot)) {
+      if (it->has(Item::kActive)) {
+        it->clear(Item::kActive);
+        MoveLocked(it, LruId::kWarm);
+        ++counters_.moves_to_warm;
+        moved = true;
+      } else if (count(LruId::kHot) * 100 > all * kHotPct) {
+        MoveLocked(it, LruId::kCold);
+        ++counters_.moves_to_cold;
+        moved = true;
+      }
+    }
+    if (Item* it = tail(LruId::kWarm)) {
+      if (it->has(Item::kActive)) {
+        it->clear(Item::kActive);
+        MoveLocked(it, LruId::kWarm);
+        ++counters_.moves_within_lru;
+        moved = true;
+      } else if (count(LruId::kWarm) * 100 > all * kWarmPct) {
+        MoveLocked(it, LruId::kCold);
+        ++counters_.moves_to_cold;
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+}
+
+bool Lru::Class::ForceToColdLocked() {
+  for (LruId id : {LruId::kHot, LruId::kWarm}) {
+    if (Item* it = tail(id)) {
+      MoveLocked(it, LruId::kCold);
+      ++counters_.moves_to_cold;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace tandem::server::storage

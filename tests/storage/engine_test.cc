@@ -1,0 +1,379 @@
+// Tests for Engine: every store mode, CAS, incr/decr edge cases (checked
+// against memcached 1.6.18 by hand), chunked items, stats names, the
+// observer, and the memory limit under load.
+#include "server/storage/engine.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/storage/mutation.h"
+#include "server/storage/mutation_observer.h"
+
+namespace tandem::server::storage {
+namespace {
+
+using ::testing::Contains;
+using ::testing::Pair;
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Make(); }
+  void Make(EngineOptions o = {}) {
+    o.clock = &clock_;
+    options_ = o;
+    engine_ = std::make_unique<Engine>(o);
+  }
+  // Value, or "<miss>".
+  std::string GetValue(std::string_view key) {
+    std::string v;
+    if (!engine_->Get(key, [&](const ItemView& it) { it.AppendValueTo(&v); })) return "<miss>";
+    return v;
+  }
+  uint64_t GetCas(std::string_view key) {
+    uint64_t cas = 0;
+    engine_->Get(key, [&](const ItemView& it) { cas = it.cas(); });
+    return cas;
+  }
+  uint32_t GetFlags(std::string_view key) {
+    uint32_t f = 0;
+    engine_->Get(key, [&](const ItemView& it) { f = it.flags(); });
+    return f;
+  }
+  StoreOutcome Set(std::string_view k, std::string_view v, int64_t exptime = 0,
+                   uint32_t flags = 0) {
+    return engine_->Store(StoreMode::kSet, k, flags, exptime, v).outcome;
+  }
+  std::string Stat(const StatList& list, std::string_view name) {
+    for (const auto& [k, v] : list)
+      if (k == name) return v;
+    return "<none>";
+  }
+
+  ManualClock clock_;
+  EngineOptions options_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, SetGetDelete) {
+  EXPECT_EQ(GetValue("a"), "<miss>");
+  EXPECT_EQ(Set("a", "hello", 0, 42), StoreOutcome::kStored);
+  EXPECT_EQ(GetValue("a"), "hello");
+  EXPECT_EQ(GetFlags("a"), 42u);
+  EXPECT_EQ(Set("a", "world"), StoreOutcome::kStored);
+  EXPECT_EQ(GetValue("a"), "world");
+  EXPECT_TRUE(engine_->Delete("a"));
+  EXPECT_FALSE(engine_->Delete("a"));
+  EXPECT_EQ(GetValue("a"), "<miss>");
+}
+
+TEST_F(EngineTest, EmptyValue) {
+  EXPECT_EQ(Set("e", ""), StoreOutcome::kStored);
+  EXPECT_EQ(GetValue("e"), "");
+}
+
+TEST_F(EngineTest, AddReplace) {
+  EXPECT_EQ(engine_->Store(StoreMode::kReplace, "k", 0, 0, "x").outcome,
+            StoreOutcome::kNotStored);
+  EXPECT_EQ(engine_->Store(StoreMode::kAdd, "k", 0, 0, "x").outcome, StoreOutcome::kStored);
+  EXPECT_EQ(engine_->Store(StoreMode::kAdd, "k", 0, 0, "y").outcome, StoreOutcome::kNotStored);
+  EXPECT_EQ(engine_->Store(StoreMode::kReplace, "k", 0, 0, "z").outcome, StoreOutcome::kStored);
+  EXPECT_EQ(GetValue("k"), "z");
+}
+
+TEST_F(EngineTest, AppendPrependKeepFlagsAndExptime) {
+  EXPECT_EQ(engine_->Store(StoreMode::kAppend, "k", 0, 0, "x").outcome,
+            StoreOutcome::kNotStored);
+  EXPECT_EQ(engine_->Store(StoreMode::kPrepend, "k", 0, 0, "x").outcome,
+            StoreOutcome::kNotStored);
+  ASSERT_EQ(Set("k", "mid", 100, 7), StoreOutcome::kStored);
+  EXPECT_EQ(engine_->Store(StoreMode::kAppend, "k", 99, 0, "-end").outcome,
+            StoreOutcome::kStored);
+  EXPECT_EQ(engine_->Store(StoreMode::kPrepend, "k", 98, 5000, "start-").outcome,
+            StoreOutcome::kStored);
+  EXPECT_EQ(GetValue("k"), "start-mid-end");
+  EXPECT_EQ(GetFlags("k"), 7u);
+  clock_.Advance(99);
+  EXPECT_EQ(GetValue("k"), "start-mid-end");
+  clock_.Advance(1);
+  EXPECT_EQ(GetValue("k"), "<miss>");
+}
+
+TEST_F(EngineTest, CasSemantics) {
+  EXPECT_EQ(engine_->Store(StoreMode::kCas, "k", 0, 0, "v", 1).outcome, StoreOutcome::kNotFound);
+  StoreResult r = engine_->Store(StoreMode::kSet, "k", 0, 0, "v");
+  ASSERT_EQ(r.outcome, StoreOutcome::kStored);
+  EXPECT_NE(r.cas, 0u);
+  EXPECT_EQ(GetCas("k"), r.cas);
+  EXPECT_EQ(engine_->Store(StoreMode::kCas, "k", 0, 0, "w", r.cas + 1).outcome,
+            StoreOutcome::kExists);
+  StoreResult r2 = engine_->Store(StoreMode::kCas, "k", 0, 0, "w", r.cas);
+  EXPECT_EQ(r2.outcome, StoreOutcome::kStored);
+  EXPECT_GT(r2.cas, r.cas);
+  EXPECT_EQ(GetValue("k"), "w");
+  EXPECT_EQ(engine_->Store(StoreMode::kCas, "k", 0, 0, "x", r.cas).outcome,
+            StoreOutcome::kExists);
+}
+
+TEST_F(EngineTest, CasUniquePerStore) {
+  uint64_t last = 0;
+  for (int i = 0; i < 100; ++i) {
+    StoreResult r = engine_->Store(StoreMode::kSet, "k" + std::to_string(i % 7), 0, 0, "v");
+    EXPECT_GT(r.cas, last);
+    last = r.cas;
+  }
+}
+
+TEST_F(EngineTest, NoCasMeansZero) {
+  EngineOptions o;
+  o.use_cas = false;
+  Make(o);
+  StoreResult r = engine_->Store(StoreMode::kSet, "k", 0, 0, "v");
+  EXPECT_EQ(r.cas, 0u);
+  EXPECT_EQ(GetCas("k"), 0u);
+  // memcached -C: the item's CAS is 0, so "cas k ... 0" matches.
+  EXPECT_EQ(engine_->Store(StoreMode::kCas, "k", 0, 0, "w", 5).outcome, StoreOutcome::kExists);
+  EXPECT_EQ(engine_->Store(StoreMode::kCas, "k", 0, 0, "w", 0).outcome, StoreOutcome::kStored);
+}
+
+TEST_F(EngineTest, IncrDecrLikeMemcached) {
+  Set("n", "10", 0, 5);
+  ArithResult r = engine_->Arith("n", false, 1);
+  EXPECT_EQ(r.outcome, ArithOutcome::kOk);
+  EXPECT_EQ(r.value, 9u);
+  EXPECT_EQ(GetValue("n"), "9 ");  // memcached keeps the length
+  r = engine_->Arith("n", true, 100);
+  EXPECT_EQ(r.value, 109u);
+  EXPECT_EQ(GetValue("n"), "109");
+  EXPECT_EQ(GetFlags("n"), 5u);
+  r = engine_->Arith("n", false, 1000);
+  EXPECT_EQ(r.value, 0u);
+  EXPECT_EQ(GetValue("n"), "0  ");
+  EXPECT_EQ(engine_->Arith("missing", true, 1).outcome, ArithOutcome::kNotFound);
+}
+
+TEST_F(EngineTest, IncrWrapsAt64Bits) {
+  Set("n", "18446744073709551615");
+  ArithResult r = engine_->Arith("n", true, 2);
+  EXPECT_EQ(r.value, 1u);
+  EXPECT_EQ(GetValue("n"), "1                   ");
+}
+
+TEST_F(EngineTest, IncrParsesLikeStrtoull) {
+  struct Case {
+    const char* value;
+    bool numeric;
+    uint64_t after_incr_1;
+    const char* stored;
+  };
+  const Case cases[] = {
+      {" 12", true, 13, "13 "},
+      {"00000000000000000000000001", true, 2, "2                         "},
+      {"12a", false, 0, ""},
+      {"-12", false, 0, ""},
+      {"-0", true, 1, "1 "},
+      {"+5", true, 6, "6 "},
+      {"18446744073709551616", false, 0, ""},
+      {"", false, 0, ""},
+      {"1 2", true, 2, "2  "},
+      {"   ", false, 0, ""},
+      {"abc", false, 0, ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.value);
+    Set("n", c.value);
+    ArithResult r = engine_->Arith("n", true, 1);
+    if (!c.numeric) {
+      EXPECT_EQ(r.outcome, ArithOutcome::kNonNumeric);
+      EXPECT_EQ(GetValue("n"), c.value);
+    } else {
+      EXPECT_EQ(r.outcome, ArithOutcome::kOk);
+      EXPECT_EQ(r.value, c.after_incr_1);
+      EXPECT_EQ(GetValue("n"), c.stored);
+    }
+  }
+}
+
+TEST_F(EngineTest, IncrChangesCas) {
+  uint64_t cas = engine_->Store(StoreMode::kSet, "n", 0, 0, "1").cas;
+  engine_->Arith("n", true, 1);
+  EXPECT_GT(GetCas("n"), cas);
+}
+
+TEST_F(EngineTest, TouchAndGetAndTouch) {
+  EXPECT_FALSE(engine_->Touch("k", 10));
+  Set("k", "v", 10);
+  clock_.Advance(5);
+  EXPECT_TRUE(engine_->Touch("k", 100));
+  clock_.Advance(50);
+  EXPECT_EQ(GetValue("k"), "v");
+  std::string v;
+  EXPECT_TRUE(engine_->GetAndTouch("k", -1, [&](const ItemView& it) { it.AppendValueTo(&v); }));
+  EXPECT_EQ(v, "v");
+  EXPECT_EQ(GetValue("k"), "<miss>");
+}
+
+TEST_F(EngineTest, TooLargeUsesMemcachedArithmetic) {
+  // memcached: 48 header + 8 cas + key + 1 + value + 2 (+4 with flags) <= -I.
+  const size_t max_value = (1u << 20) - 56 - 4 - 2;  // 1048514, as memcached
+  EXPECT_EQ(engine_->Store(StoreMode::kSet, "big", 0, 0, std::string(max_value, 'x')).outcome,
+            StoreOutcome::kStored);
+  EXPECT_EQ(engine_->Store(StoreMode::kSet, "big", 0, 0, std::string(max_value + 1, 'x')).outcome,
+            StoreOutcome::kTooLarge);
+  // ... and a failed set removes the old value.
+  EXPECT_EQ(GetValue("big"), "<miss>");
+  EXPECT_EQ(engine_->Store(StoreMode::kSet, "big", 1, 0, std::string(max_value, 'x')).outcome,
+            StoreOutcome::kTooLarge);
+}
+
+TEST_F(EngineTest, ChunkedItemsRoundTrip) {
+  EngineOptions o;
+  o.item_size_max = 8u << 20;
+  o.memory_limit = 64u << 20;
+  Make(o);
+  std::string big;
+  for (size_t i = 0; i < (3u << 20) + 12345; ++i) big.push_back(static_cast<char>('a' + i % 26));
+  ASSERT_EQ(Set("big", big, 0, 3), StoreOutcome::kStored);
+  EXPECT_EQ(GetValue("big"), big);
+  ASSERT_EQ(engine_->Store(StoreMode::kAppend, "big", 0, 0, "tail").outcome,
+            StoreOutcome::kStored);
+  EXPECT_EQ(GetValue("big"), big + "tail");
+  ASSERT_EQ(engine_->Store(StoreMode::kPrepend, "big", 0, 0, "head").outcome,
+            StoreOutcome::kStored);
+  EXPECT_EQ(GetValue("big"), "head" + big + "tail");
+  EXPECT_EQ(engine_->Arith("big", true, 1).outcome, ArithOutcome::kNonNumeric);
+  EXPECT_TRUE(engine_->Delete("big"));
+  // All chunks went back to the free lists.
+  StatList slabs;
+  engine_->SlabsStats(&slabs);
+  for (const auto& [k, v] : slabs) {
+    if (k.ends_with(":used_chunks")) {
+      EXPECT_EQ(v, "0") << k;
+    }
+  }
+}
+
+TEST_F(EngineTest, GiantItemWithOneGigLimit) {
+  EngineOptions o;
+  o.item_size_max = 1024u << 20;
+  o.memory_limit = 64u << 20;
+  Make(o);
+  std::string v(20u << 20, 'q');
+  ASSERT_EQ(Set("huge", v), StoreOutcome::kStored);
+  std::string got;
+  engine_->Get("huge", [&](const ItemView& it) {
+    EXPECT_EQ(it.value_size(), v.size());
+    it.AppendValueTo(&got);
+  });
+  EXPECT_EQ(got, v);
+}
+
+TEST_F(EngineTest, StatsNames) {
+  Set("a", "abc");
+  Set("n", "109", 0, 5);
+  std::string ignored = GetValue("a");
+  StatList general;
+  engine_->GeneralStats(&general);
+  EXPECT_EQ(Stat(general, "curr_items"), "2");
+  EXPECT_EQ(Stat(general, "total_items"), "2");
+  // memcached's ITEM_ntotal: 56 + key+1 + value+2 (+4 for nonzero flags).
+  EXPECT_EQ(Stat(general, "bytes"), std::to_string(63 + 67));
+  EXPECT_EQ(Stat(general, "limit_maxbytes"), std::to_string(64u << 20));
+  EXPECT_EQ(Stat(general, "evictions"), "0");
+  EXPECT_EQ(Stat(general, "hash_power_level"), "16");
+  StatList slabs;
+  engine_->SlabsStats(&slabs);
+  EXPECT_THAT(slabs, Contains(Pair("1:chunk_size", "96")));
+  EXPECT_THAT(slabs, Contains(Pair("1:chunks_per_page", "10922")));
+  EXPECT_THAT(slabs, Contains(Pair("1:used_chunks", "2")));
+  EXPECT_THAT(slabs, Contains(Pair("1:free_chunks", "10920")));
+  EXPECT_THAT(slabs, Contains(Pair("1:get_hits", "1")));
+  EXPECT_THAT(slabs, Contains(Pair("1:cmd_set", "2")));
+  EXPECT_THAT(slabs, Contains(Pair("active_slabs", "1")));
+  EXPECT_THAT(slabs, Contains(Pair("total_malloced", "1048576")));
+  StatList items;
+  engine_->ItemsStats(&items);
+  EXPECT_THAT(items, Contains(Pair("items:1:number", "2")));
+  EXPECT_THAT(items, Contains(Pair("items:1:mem_requested", "130")));
+  StatList sizes;
+  engine_->SizesStats(&sizes);
+  EXPECT_THAT(sizes, Contains(Pair("sizes_status", "disabled")));
+}
+
+class RecordingObserver : public MutationObserver {
+ public:
+  struct Rec {
+    Mutation::Kind kind;
+    std::string key, value;
+    uint32_t flags;
+    int64_t expires_at;
+    uint64_t cas;
+  };
+  void OnMutation(const Mutation& m) override {
+    recs.push_back({m.kind, std::string(m.key), std::string(m.value), m.flags, m.expires_at, m.cas});
+  }
+  std::vector<Rec> recs;
+};
+
+TEST_F(EngineTest, ObserverSeesFullValues) {
+  RecordingObserver obs;
+  engine_->SetObserver(&obs);
+  Set("k", "10", 100, 9);
+  engine_->Store(StoreMode::kAppend, "k", 0, 0, "0");
+  engine_->Arith("k", false, 1);
+  engine_->Store(StoreMode::kAdd, "k", 0, 0, "x");  // not applied: no record
+  engine_->Touch("k", 0);
+  engine_->Delete("k");
+  engine_->FlushAll(0);
+  ASSERT_EQ(obs.recs.size(), 6u);
+  EXPECT_EQ(obs.recs[0].value, "10");
+  EXPECT_EQ(obs.recs[0].flags, 9u);
+  EXPECT_EQ(obs.recs[0].expires_at, clock_.ProcessStarted() + clock_.Now() + 100);
+  EXPECT_EQ(obs.recs[1].value, "100");
+  EXPECT_EQ(obs.recs[2].value, "99 ");
+  EXPECT_EQ(obs.recs[3].kind, Mutation::Kind::kTouch);
+  EXPECT_EQ(obs.recs[3].expires_at, 0);
+  EXPECT_EQ(obs.recs[4].kind, Mutation::Kind::kDelete);
+  EXPECT_EQ(obs.recs[5].kind, Mutation::Kind::kFlushAll);
+}
+
+TEST_F(EngineTest, MemoryLimitRespectedUnder100kInserts) {
+  for (size_t mb : {2u, 4u, 8u}) {
+    SCOPED_TRACE(mb);
+    EngineOptions o;
+    o.memory_limit = mb << 20;
+    Make(o);
+    std::string value(100, 'v');
+    for (int i = 0; i < 100000; ++i) {
+      ASSERT_EQ(Set("key:" + std::to_string(i), value), StoreOutcome::kStored) << i;
+    }
+    StatList slabs, general;
+    engine_->SlabsStats(&slabs);
+    engine_->GeneralStats(&general);
+    EXPECT_LE(std::stoul(Stat(slabs, "total_malloced")), mb << 20);
+    EXPECT_GT(std::stoul(Stat(general, "evictions")), 0u);
+    // The most recent keys are present.
+    EXPECT_EQ(GetValue("key:99999"), value);
+  }
+}
+
+TEST_F(EngineTest, NoEvictReturnsOutOfMemory) {
+  EngineOptions o;
+  o.memory_limit = 2u << 20;
+  o.evict_to_free = false;
+  Make(o);
+  std::string value(100, 'v');
+  int stored = 0;
+  StoreOutcome last = StoreOutcome::kStored;
+  for (int i = 0; i < 50000 && last == StoreOutcome::kStored; ++i) {
+    last = Set("key:" + std::to_string(i), value);
+    if (last == StoreOutcome::kStored) ++stored;
+  }
+  EXPECT_EQ(last, StoreOutcome::kOutOfMemory);
+  EXPECT_GT(stored, 5000);
+  EXPECT_EQ(GetValue("key:0"), value);
+}
+
+}  // namespace
+}  // namespace tandem::server::storage
