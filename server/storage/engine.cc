@@ -39,7 +39,6 @@ namespace {
 // Per-class operation counters for `stats slabs` / `stats items`, sharded by
 // segment so concurrent gets on one class do not fight over a cache line.
 enum Op : int {
-  kGetHits,
   kCmdSet,
   kDeleteHits,
   kIncrHits,
@@ -55,6 +54,7 @@ enum Op : int {
   kOpCount
 };
 constexpr size_t kOpShards = 16;
+constexpr int kMaxRescues = 256;  // ACTIVE items moved to WARM per eviction
 
 struct alignas(64) OpShard {
   std::array<std::array<std::atomic<uint64_t>, kOpCount>, SizeClasses::kMaxClasses + 1> v{};
@@ -203,6 +203,7 @@ class Engine::Impl {
   std::atomic<uint64_t> total_items_{0};
   std::atomic<uint64_t> bytes_{0};
   std::atomic<uint64_t> lrutail_reflocked_{0};
+  std::atomic<uint64_t> crawler_items_checked_{0};
 
   absl::Mutex crawl_mu_;
   size_t crawl_segment_ ABSL_GUARDED_BY(crawl_mu_) = 0;
@@ -267,8 +268,11 @@ bool Engine::Impl::EvictOne(int id) {
   Lru::Class& lc = lru_.cls(id);
   const RelTime now = clock_->Now();
   absl::MutexLock lock(&lc.mu());
-  // Pass 0 gives ACTIVE items their second chance; if a whole pass only
-  // rescued, pass 1 evicts regardless (memcached evicts COLD unconditionally).
+  // Pass 0 gives ACTIVE items their second chance (moved to WARM with the
+  // bit cleared, which memcached's maintainer thread does asynchronously);
+  // rescues are cheap and bounded separately. If pass 0 found nothing it
+  // could free, pass 1 evicts regardless, as memcached's COLD tail does.
+  int rescues = 0;
   for (int pass = 0; pass < 2; ++pass) {
     Item* search = lc.tail(LruId::kCold);
     for (int tries = 0; search != nullptr && tries < 8; ++tries) {
@@ -284,10 +288,13 @@ bool Engine::Impl::EvictOne(int id) {
       if (expired || expiry_.IsFlushed(search, layout_.cas(search), now)) {
         ++c.reclaimed;
         if (expired && !search->has(Item::kFetched)) ++c.expired_unfetched;
-      } else if (pass == 0 && search->has(Item::kActive) && opts_.segmented_lru) {
+      } else if (pass == 0 && search->has(Item::kActive) && opts_.segmented_lru &&
+                 rescues < kMaxRescues) {
         search->clear(Item::kActive);
         lc.MoveLocked(search, LruId::kWarm);
         ++c.moves_to_warm;
+        ++rescues;
+        --tries;
         seg.mu().Unlock();
         search = prev;
         continue;
@@ -526,19 +533,19 @@ bool Engine::Impl::Get(std::string_view key, bool touch, int64_t exptime,
   if (it == nullptr) return false;
   const bool fetched_before = it->has(Item::kFetched);
   const RelTime last_access = it->time.load(std::memory_order_relaxed);
-  switch (it->lru.load(std::memory_order_relaxed)) {
-    case LruId::kHot: Count(hash, it->clsid, kHitsToHot); break;
-    case LruId::kWarm: Count(hash, it->clsid, kHitsToWarm); break;
-    case LruId::kCold: Count(hash, it->clsid, kHitsToCold); break;
-    case LruId::kNone: break;
-  }
   BumpLocked(seg, it);
   if (touch) {
     it->exptime = expiry_.ToRelTime(exptime);
     Count(hash, it->clsid, kTouchHits);
     NotifyLocked(seg, Mutation::Kind::kTouch, key, it);
   } else {
-    Count(hash, it->clsid, kGetHits);
+    // One counter per hit: the class's get_hits is the sum of the three.
+    switch (it->lru.load(std::memory_order_relaxed)) {
+      case LruId::kHot: Count(hash, it->clsid, kHitsToHot); break;
+      case LruId::kWarm: Count(hash, it->clsid, kHitsToWarm); break;
+      case LruId::kCold:
+      case LruId::kNone: Count(hash, it->clsid, kHitsToCold); break;
+    }
   }
   fn(Ref(this, it, clock_->Now(), fetched_before, last_access));
   return true;
@@ -755,6 +762,7 @@ size_t Engine::Impl::CrawlStep(size_t budget) {
       ++segments_visited;
     }
   }
+  crawler_items_checked_.fetch_add(checked, std::memory_order_relaxed);
   return reclaimed;
 }
 
@@ -800,7 +808,7 @@ void Engine::Impl::GeneralStats(StatList* out) {
   add("evictions", sum.evicted);
   add("reclaimed", sum.reclaimed);
   add("crawler_reclaimed", sum.crawler_reclaimed);
-  add("crawler_items_checked", sum.crawler_items_checked);
+  add("crawler_items_checked", crawler_items_checked_.load(std::memory_order_relaxed));
   add("lrutail_reflocked", lrutail_reflocked_.load(std::memory_order_relaxed));
   add("moves_to_cold", sum.moves_to_cold);
   add("moves_to_warm", sum.moves_to_warm);
@@ -824,7 +832,7 @@ void Engine::Impl::SlabsStats(StatList* out) {
     add("used_chunks", s.used_chunks);
     add("free_chunks", s.free_chunks);
     add("free_chunks_end", 0);
-    add("get_hits", Sum(id, kGetHits));
+    add("get_hits", Sum(id, kHitsToHot) + Sum(id, kHitsToWarm) + Sum(id, kHitsToCold));
     add("cmd_set", Sum(id, kCmdSet));
     add("delete_hits", Sum(id, kDeleteHits));
     add("incr_hits", Sum(id, kIncrHits));

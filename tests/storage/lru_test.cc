@@ -1,0 +1,154 @@
+// Tests for Lru (list mechanics and HOT/WARM/COLD juggling) and, through
+// the Engine, eviction order: the oldest untouched items go first and items
+// read twice (ACTIVE) survive a wave of new inserts.
+#include "server/storage/lru.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "server/storage/engine.h"
+
+namespace tandem::server::storage {
+namespace {
+
+std::vector<Item*> MakeItems(std::vector<std::unique_ptr<Item>>* store, int n) {
+  std::vector<Item*> v;
+  for (int i = 0; i < n; ++i) {
+    store->push_back(std::make_unique<Item>());
+    v.push_back(store->back().get());
+  }
+  return v;
+}
+
+TEST(LruTest, NewItemsEnterHotAndOverflowToCold) {
+  Lru lru(1);
+  Lru::Class& c = lru.cls(1);
+  std::vector<std::unique_ptr<Item>> store;
+  std::vector<Item*> items = MakeItems(&store, 100);
+  absl::MutexLock lock(&c.mu());
+  for (Item* it : items) c.LinkLocked(it, /*segmented=*/true);
+  EXPECT_EQ(c.total(), 100u);
+  EXPECT_LE(c.count(LruId::kHot), 21u);
+  EXPECT_GE(c.count(LruId::kCold), 79u);
+  // The COLD tail is the oldest item.
+  EXPECT_EQ(c.tail(LruId::kCold), items[0]);
+}
+
+TEST(LruTest, ActiveHotItemsGoToWarm) {
+  Lru lru(1);
+  Lru::Class& c = lru.cls(1);
+  std::vector<std::unique_ptr<Item>> store;
+  std::vector<Item*> items = MakeItems(&store, 10);
+  absl::MutexLock lock(&c.mu());
+  for (Item* it : items) c.LinkLocked(it, true);
+  Item* hot_tail = c.tail(LruId::kHot);
+  ASSERT_NE(hot_tail, nullptr);
+  hot_tail->set(Item::kActive);
+  c.JuggleLocked(1);
+  EXPECT_EQ(hot_tail->lru.load(), LruId::kWarm);
+  EXPECT_FALSE(hot_tail->has(Item::kActive));
+}
+
+TEST(LruTest, UnlinkKeepsListsConsistent) {
+  Lru lru(1);
+  Lru::Class& c = lru.cls(1);
+  std::vector<std::unique_ptr<Item>> store;
+  std::vector<Item*> items = MakeItems(&store, 50);
+  absl::MutexLock lock(&c.mu());
+  for (Item* it : items) c.LinkLocked(it, false);
+  EXPECT_EQ(c.count(LruId::kCold), 50u);
+  for (int i = 0; i < 50; i += 2) c.UnlinkLocked(items[i]);
+  EXPECT_EQ(c.total(), 25u);
+  // Walk from the tail: remaining items in insertion order.
+  int expect = 1;
+  for (Item* it = c.tail(LruId::kCold); it != nullptr; it = it->prev, expect += 2) {
+    EXPECT_EQ(it, items[expect]);
+  }
+  EXPECT_EQ(expect, 51);
+}
+
+TEST(LruTest, ForceToColdDrainsHotThenWarm) {
+  Lru lru(1);
+  Lru::Class& c = lru.cls(1);
+  std::vector<std::unique_ptr<Item>> store;
+  std::vector<Item*> items = MakeItems(&store, 1);
+  absl::MutexLock lock(&c.mu());
+  c.LinkLocked(items[0], true);
+  if (items[0]->lru.load() == LruId::kHot) {
+    EXPECT_TRUE(c.ForceToColdLocked());
+  }
+  EXPECT_EQ(items[0]->lru.load(), LruId::kCold);
+  EXPECT_FALSE(c.ForceToColdLocked());
+}
+
+class EvictionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    EngineOptions o;
+    o.memory_limit = 2u << 20;  // two 1 MB pages of 192-byte chunks
+    o.clock = &clock_;
+    engine_ = std::make_unique<Engine>(o);
+  }
+  bool Has(const std::string& k) {
+    return engine_->Get(k, [](const ItemView&) {});
+  }
+  ManualClock clock_;
+  std::unique_ptr<Engine> engine_;
+  const std::string value_ = std::string(100, 'v');
+};
+
+TEST_F(EvictionTest, OldestGoFirst) {
+  for (int i = 0; i < 20000; ++i) {
+    ASSERT_EQ(engine_->Store(StoreMode::kSet, "key:" + std::to_string(i), 0, 0, value_).outcome,
+              StoreOutcome::kStored);
+  }
+  // ~10922 chunks fit; the first keys are gone, the last are present.
+  EXPECT_FALSE(Has("key:0"));
+  EXPECT_FALSE(Has("key:5000"));
+  EXPECT_TRUE(Has("key:19999"));
+  EXPECT_TRUE(Has("key:15000"));
+}
+
+TEST_F(EvictionTest, ActiveItemsSurvive) {
+  for (int i = 0; i < 1000; ++i) {
+    engine_->Store(StoreMode::kSet, "hot:" + std::to_string(i), 0, 0, value_);
+  }
+  // Read twice: FETCHED, then ACTIVE.
+  for (int r = 0; r < 2; ++r)
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(Has("hot:" + std::to_string(i)));
+  for (int wave = 0; wave < 5; ++wave) {
+    for (int i = 0; i < 5000; ++i) {
+      engine_->Store(StoreMode::kSet, "cold:" + std::to_string(wave * 5000 + i), 0, 0, value_);
+    }
+    // Keep them active, as a real hot set would be.
+    for (int i = 0; i < 1000; ++i) Has("hot:" + std::to_string(i));
+  }
+  int survived = 0;
+  for (int i = 0; i < 1000; ++i) survived += Has("hot:" + std::to_string(i));
+  EXPECT_GE(survived, 990);
+  EXPECT_FALSE(Has("cold:0"));
+}
+
+TEST_F(EvictionTest, ExpiredTailIsReclaimedBeforeEvicting) {
+  for (int i = 0; i < 5000; ++i) {
+    engine_->Store(StoreMode::kSet, "short:" + std::to_string(i), 0, 10, value_);
+  }
+  clock_.Advance(20);
+  for (int i = 0; i < 8000; ++i) {
+    engine_->Store(StoreMode::kSet, "long:" + std::to_string(i), 0, 0, value_);
+  }
+  StatList stats;
+  engine_->GeneralStats(&stats);
+  std::string evictions, reclaimed;
+  for (auto& [k, v] : stats) {
+    if (k == "evictions") evictions = v;
+    if (k == "reclaimed") reclaimed = v;
+  }
+  EXPECT_NE(reclaimed, "0");
+  for (int i = 0; i < 8000; i += 97) EXPECT_TRUE(Has("long:" + std::to_string(i))) << i;
+}
+
+}  // namespace
+}  // namespace tandem::server::storage
