@@ -1,0 +1,118 @@
+// See scrub.h. A small line walker that knows one thing about framing: a
+// VALUE line announces a data block of <bytes> + 2 bytes.
+#include "tests/support/scrub.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <vector>
+
+
+namespace tandem::testing {
+namespace {
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+std::string ScrubStatLine(std::string_view line, const ScrubOptions& options) {
+  // line has no trailing \r\n; starts with "STAT ".
+  if (!options.mask_stat_values) return std::string(line);
+  std::string_view rest = line.substr(5);
+  size_t sp = rest.find(' ');
+  std::string_view name = sp == std::string_view::npos ? rest : rest.substr(0, sp);
+  std::string out = "STAT ";
+  size_t colon = name.find(':');
+  if (colon != std::string_view::npos && AllDigits(name.substr(0, colon))) {
+    // "<fd>:field" from stats conns; slab stats ("1:chunk_size", ...) share
+    // the shape and are told apart by their field names.
+    static constexpr std::string_view kConnFields[] = {"addr", "listen_addr", "state", "secs_since_last_cmd"};
+    std::string_view field = name.substr(colon + 1);
+    if (std::find(std::begin(kConnFields), std::end(kConnFields), field) != std::end(kConnFields)) {
+      out += "<fd>:";
+      out += field;
+    } else {
+      out += name;
+    }
+  } else {
+    out += name;
+  }
+  if (sp != std::string_view::npos) out += rest.size() > sp + 1 ? " <v>" : " ";
+  return out;
+}
+
+// Splits on single spaces, keeping empty tokens (so odd spacing survives).
+std::vector<std::string_view> SplitSpaces(std::string_view line) {
+  std::vector<std::string_view> tokens;
+  size_t start = 0;
+  while (true) {
+    size_t sp = line.find(' ', start);
+    tokens.push_back(line.substr(start, sp == std::string_view::npos ? std::string_view::npos : sp - start));
+    if (sp == std::string_view::npos) break;
+    start = sp + 1;
+  }
+  return tokens;
+}
+
+}  // namespace
+
+std::string Scrub(std::string_view reply, const ScrubOptions& options) {
+  std::string out;
+  out.reserve(reply.size());
+  std::vector<std::string> stat_run;
+  auto flush_stats = [&] {
+    if (stat_run.empty()) return;
+    if (options.sort_stats) {
+      std::sort(stat_run.begin(), stat_run.end());
+      stat_run.erase(std::unique(stat_run.begin(), stat_run.end()), stat_run.end());
+    }
+    for (const std::string& s : stat_run) {
+      out += s;
+      out += "\r\n";
+    }
+    stat_run.clear();
+  };
+
+  size_t pos = 0;
+  while (pos < reply.size()) {
+    size_t nl = reply.find("\r\n", pos);
+    if (nl == std::string_view::npos) {
+      flush_stats();
+      out.append(reply.substr(pos));
+      break;
+    }
+    std::string_view line = reply.substr(pos, nl - pos);
+    pos = nl + 2;
+    if (line.starts_with("STAT ")) {
+      stat_run.push_back(ScrubStatLine(line, options));
+      continue;
+    }
+    flush_stats();
+    if (line.starts_with("VALUE ")) {
+      std::vector<std::string_view> tokens = SplitSpaces(line);
+      if (tokens.size() == 5 && options.mask_cas) tokens[4] = "<cas>";
+      for (size_t i = 0; i < tokens.size(); ++i) {
+        if (i > 0) out += ' ';
+        out += tokens[i];
+      }
+      out += "\r\n";
+      if (tokens.size() >= 4 && AllDigits(tokens[3]) && tokens[3].size() < 12) {
+        size_t n = std::strtoull(std::string(tokens[3]).c_str(), nullptr, 10) + 2;
+        size_t take = std::min(n, reply.size() - pos);
+        out.append(reply.substr(pos, take));
+        pos += take;
+      }
+      continue;
+    }
+    if (options.mask_version && line.starts_with("VERSION ")) {
+      out += "VERSION <version>\r\n";
+      continue;
+    }
+    out.append(line);
+    out += "\r\n";
+  }
+  flush_stats();
+  return out;
+}
+
+}  // namespace tandem::testing
