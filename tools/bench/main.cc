@@ -182,7 +182,11 @@ int Main(int argc, char** argv) {
   if (config.compare) {
     if (config.slot_ms < 10 || config.slot_ms > 60000) return Usage("--slot-ms must be in 10..60000");
     if (!rounds_given) {
-      config.rounds = std::max(2, static_cast<int>(config.duration_s * 1000 / (2.0 * config.slot_ms)));
+      // As many rounds as fit in --duration, with an even number measured so
+      // that they pair up into whole ABBA blocks.
+      config.rounds = static_cast<int>(config.duration_s * 1000 / (2.0 * config.slot_ms));
+      int measured = std::max(2, config.rounds - config.warmup_rounds);
+      config.rounds = config.warmup_rounds + (measured & ~1);
     }
     if (config.rounds < 1) return Usage("--rounds must be at least 1");
     if (config.warmup_rounds < 0 || config.warmup_rounds >= config.rounds) {

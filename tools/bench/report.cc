@@ -2,6 +2,7 @@
 #include "tools/bench/report.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -16,6 +17,24 @@ double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Index k (0-based, into the sorted samples) of the lower end of a
+// distribution-free 95% confidence interval for the median of n samples:
+// x[k] lies above the median only if at most k samples fall below it, so
+// take the largest k with P(Binomial(n, 1/2) <= k) <= 0.025; the interval
+// is [x[k], x[n-1-k]]. With too few samples this degrades to min..max.
+size_t MedianCiIndex(size_t n) {
+  double cdf = 0;
+  size_t k = 0;  // count of i with P(Bin <= i) <= 0.025
+  for (size_t i = 0; i < n; ++i) {
+    double log_p = std::lgamma(static_cast<double>(n) + 1) - std::lgamma(static_cast<double>(i) + 1) -
+                   std::lgamma(static_cast<double>(n - i) + 1) - static_cast<double>(n) * std::log(2.0);
+    cdf += std::exp(log_p);
+    if (cdf > 0.025) break;
+    k = i + 1;
+  }
+  return k > 0 ? k - 1 : 0;
 }
 
 std::string GroupLabel(const std::vector<Endpoint>& servers) {
@@ -89,18 +108,36 @@ Summary Summarize(const BenchConfig& config, const BenchResult& result) {
     s.groups.push_back(std::move(gs));
   }
   if (config.compare && ngroups == 2) {
+    // Per measured round: A's and B's slot rate.
+    std::vector<std::pair<double, double>> rounds;
     for (int r = config.warmup_rounds; r < config.rounds; ++r) {
       double a = 0, b = 0;
       for (size_t p = 0; p < result.phases.size() && p < result.phase_rate.size(); ++p) {
         if (result.phases[p].round != r) continue;
         (result.phases[p].group == 0 ? a : b) = result.phase_rate[p];
       }
-      if (a > 0) s.round_ratios.push_back(b / a);
+      rounds.emplace_back(a, b);
     }
-    if (!s.round_ratios.empty()) {
-      s.ratio_median = Median(s.round_ratios);
-      s.ratio_min = *std::min_element(s.round_ratios.begin(), s.round_ratios.end());
-      s.ratio_max = *std::max_element(s.round_ratios.begin(), s.round_ratios.end());
+    // Two consecutive rounds run ABBA or BAAB: summing each side over the
+    // block cancels any drift that is linear across the block, which a
+    // single round (AB or BA) does not.
+    for (size_t i = 0; i < rounds.size(); i += 2) {
+      double a = rounds[i].first, b = rounds[i].second;
+      if (i + 1 < rounds.size()) {
+        a += rounds[i + 1].first;
+        b += rounds[i + 1].second;
+      }
+      if (a > 0) s.block_ratios.push_back(b / a);
+    }
+    if (!s.block_ratios.empty()) {
+      std::vector<double> sorted = s.block_ratios;
+      std::sort(sorted.begin(), sorted.end());
+      s.ratio_median = Median(sorted);
+      s.ratio_min = sorted.front();
+      s.ratio_max = sorted.back();
+      size_t k = MedianCiIndex(sorted.size());
+      s.ratio_ci_low = sorted[k];
+      s.ratio_ci_high = sorted[sorted.size() - 1 - k];
     }
   }
   return s;
@@ -146,9 +183,11 @@ std::string FormatHuman(const BenchConfig& config, const BenchResult& result, co
                           static_cast<int64_t>(gs.errors));
   }
   if (config.compare) {
-    absl::StrAppendFormat(&out, "\nB/A req/s ratio: median %.3f over %d rounds (min %.3f, max %.3f)\n",
-                          s.ratio_median, static_cast<int>(s.round_ratios.size()), s.ratio_min,
-                          s.ratio_max);
+    absl::StrAppendFormat(&out,
+                          "\nB/A req/s ratio: median %.3f over %d ABBA blocks, 95%% CI %.3f-%.3f "
+                          "(min %.3f, max %.3f)\n",
+                          s.ratio_median, static_cast<int>(s.block_ratios.size()), s.ratio_ci_low,
+                          s.ratio_ci_high, s.ratio_min, s.ratio_max);
   }
   for (size_t g = 0; g < s.groups.size(); ++g) {
     const GroupSummary& gs = s.groups[g];
@@ -209,11 +248,22 @@ std::string FormatJson(const BenchConfig& config, const BenchResult& result, con
   }
   out += "  ],\n";
   std::vector<std::string> ratios;
-  for (double r : s.round_ratios) ratios.push_back(JsonNumber(r));
+  for (double r : s.block_ratios) ratios.push_back(JsonNumber(r));
   absl::StrAppendFormat(&out,
-                        "  \"ratio\": {\"median\": %s, \"min\": %s, \"max\": %s, \"rounds\": [%s]},\n",
-                        JsonNumber(s.ratio_median), JsonNumber(s.ratio_min),
+                        "  \"ratio\": {\"median\": %s, \"ci95_low\": %s, \"ci95_high\": %s, "
+                        "\"min\": %s, \"max\": %s, \"blocks\": [%s]},\n",
+                        JsonNumber(s.ratio_median), JsonNumber(s.ratio_ci_low),
+                        JsonNumber(s.ratio_ci_high), JsonNumber(s.ratio_min),
                         JsonNumber(s.ratio_max), absl::StrJoin(ratios, ", "));
+  std::vector<std::string> slots;
+  for (size_t p = 0; p < result.phases.size() && p < result.phase_rate.size(); ++p) {
+    const Phase& ph = result.phases[p];
+    slots.push_back(absl::StrFormat("{\"round\": %d, \"server\": \"%s\", \"warmup\": %s, "
+                                    "\"ops_per_s\": %s}",
+                                    ph.round, ph.group == 0 ? "A" : "B",
+                                    ph.warmup ? "true" : "false", JsonNumber(result.phase_rate[p])));
+  }
+  absl::StrAppend(&out, "  \"slots\": [", absl::StrJoin(slots, ",\n            "), "],\n");
   absl::StrAppendFormat(&out, "  \"errors\": %d\n}\n", static_cast<int64_t>(s.total_errors));
   return out;
 }

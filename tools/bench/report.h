@@ -3,8 +3,9 @@
 //
 // Both views come from one Summary so they cannot disagree. Throughput in a
 // comparison is the median over the measured slots of each side (robust to
-// the machine's drift); the headline number is the median over rounds of
-// the per-round B/A ratio, with its min and max to show the noise.
+// the machine's drift); the headline number is the median over ABBA blocks
+// (two consecutive rounds) of the block's B/A ratio, with a 95% confidence interval for that median
+// and the min and max to show the noise.
 #ifndef TANDEM_TOOLS_BENCH_REPORT_H_
 #define TANDEM_TOOLS_BENCH_REPORT_H_
 
@@ -30,8 +31,11 @@ struct GroupSummary {
 
 struct Summary {
   std::vector<GroupSummary> groups;
-  std::vector<double> round_ratios;  // compare: B/A per measured round
+  std::vector<double> block_ratios;  // compare: B/A per two measured rounds
   double ratio_median = 0, ratio_min = 0, ratio_max = 0;
+  // Distribution-free 95% confidence interval of the median ratio, from
+  // order statistics (binomial); equal to min..max when blocks are few.
+  double ratio_ci_low = 0, ratio_ci_high = 0;
   uint64_t total_errors = 0;
   uint64_t preload_errors = 0;
   std::string preload_first_error;

@@ -6,7 +6,8 @@
 // all servers in one group). A comparison run has two groups, A and B, and
 // alternates between them in short slots, ordered ABBA (round r runs A then
 // B when r is even, B then A when odd) so that a machine whose speed drifts
-// within seconds affects both sides alike; each round yields one B/A ratio.
+// within seconds affects both sides alike; every two rounds (an ABBA or BAAB
+// block) yield one B/A ratio that is immune to linear drift (report.cc).
 // At the end of a phase a thread stops issuing and drains its in-flight
 // requests before the next phase starts, so each phase's throughput is
 // completions over the thread's own window and no two groups ever compete.
