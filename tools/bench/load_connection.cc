@@ -231,13 +231,21 @@ int LoadConnection::ParseOne(uint64_t now_ns, GroupStats* stats) {
     std::string_view flags = NextToken(line, &pos);
     std::string_view bytes_tok = NextToken(line, &pos);
     uint64_t bytes = 0;
-    if (key.empty() || flags.empty() || !absl::SimpleAtoi(absl::string_view(bytes_tok.data(), bytes_tok.size()), &bytes)) {
+    if (key.empty() || flags.empty() || bytes_tok.empty() ||
+        bytes_tok.find_first_not_of("0123456789") != std::string_view::npos ||
+        !absl::SimpleAtoi(absl::string_view(bytes_tok.data(), bytes_tok.size()), &bytes)) {
       Malformed("VALUE line", line, stats);
       return -1;
     }
     if (bytes > (uint64_t{1} << 30)) {
       Malformed("VALUE length", line, stats);
       return -1;
+    }
+    if (pos < line.size()) {
+      // A cas token (or anything else) after the length is wrong for "get",
+      // but the length still frames the data, so the stream stays in sync.
+      stats->AddError(ErrorKind::kMalformed,
+                      absl::StrCat("extra token in a reply to get: \"", Excerpt(line), "\""));
     }
     size_t need = line_bytes + bytes + 2;
     if (size < need) return 0;
