@@ -270,6 +270,9 @@ BenchResult RunBench(const BenchConfig& config) {
 
   // Connections: group g's i-th connection goes to server i % servers and
   // thread i % threads; its preload range is every n-th key of that server.
+  // Setup is bounded too: every connection must be up within kConnectBudget.
+  constexpr uint64_t kConnectBudgetNs = 10ULL * 1000000000ULL;
+  const uint64_t connect_deadline = NowNs() + kConnectBudgetNs;
   int max_depth = std::max(config.pipeline, 32);
   for (size_t g = 0; g < ngroups; ++g) {
     const auto& servers = config.groups[g];
@@ -279,7 +282,17 @@ BenchResult RunBench(const BenchConfig& config) {
     for (int i = 0; i < config.connections; ++i) {
       size_t s = static_cast<size_t>(i) % servers.size();
       std::string error;
-      int fd = ConnectEndpoint(servers[s], 2000, &error);
+      uint64_t now = NowNs();
+      int budget_ms = now >= connect_deadline
+                          ? 0
+                          : static_cast<int>(std::min<uint64_t>((connect_deadline - now) / 1000000, 2000));
+      if (budget_ms <= 0) {
+        result.fatal = absl::StrCat("connecting took longer than ", kConnectBudgetNs / 1000000000,
+                                    " s (", i, " of ", config.connections, " to ",
+                                    servers[s].label, ")");
+        return result;
+      }
+      int fd = ConnectEndpoint(servers[s], budget_ms, &error);
       if (fd < 0) {
         result.fatal = error;
         return result;
