@@ -14,12 +14,18 @@
 // growing the number), under it. Either way the evictor, which holds a class
 // LRU mutex, only TryLocks a victim's segment and skips it when busy (also
 // when it is our own segment), as memcached's lru_pull_tail does.
+//
+// Sizes follow memcached's arithmetic (item.h, MemcachedSizes): the slab
+// class, the chunked decision, "too large", `bytes` and mem_requested are
+// all computed from memcached's ITEM_ntotal, and our item never needs more
+// than that. Chunked items live in the largest class's LRU, as in memcached.
 #include "server/storage/engine.h"
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -31,6 +37,7 @@
 #include "server/storage/mutation_observer.h"
 #include "server/storage/size_classes.h"
 #include "server/storage/slab_allocator.h"
+#include "server/storage/version.h"
 
 namespace tandem::server::storage {
 
@@ -60,11 +67,14 @@ struct alignas(64) OpShard {
   std::array<std::array<std::atomic<uint64_t>, kOpCount>, SizeClasses::kMaxClasses + 1> v{};
 };
 
-// memcached's ITEM_ntotal for the same item: what `bytes` and
-// mem_requested report, and what -I is checked against.
 size_t MemcachedTotal(size_t nkey, size_t nbytes, uint32_t flags, bool use_cas) {
-  return SizeClasses::kMemcachedItemHeader + (use_cas ? 8 : 0) + nkey + 1 + nbytes + 2 +
-         (flags != 0 ? 4 : 0);
+  return MemcachedSizes::Total(nkey, nbytes, flags, use_cas);
+}
+
+uint64_t WallMs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
 }
 
 // strtoull as memcached's safe_strtoull applies it to "<value>\r\n": skip
@@ -137,6 +147,9 @@ class Engine::Impl {
   void SlabsStats(StatList* out);
   void ItemsStats(StatList* out);
   void SetObserver(MutationObserver* o) { observer_ = o; }
+  bool ApplyReplicated(const Mutation& m);
+  bool SnapshotStep(uint64_t* cursor, size_t budget,
+                    absl::FunctionRef<void(const ItemView&)> fn);
 
  private:
   class Ref;
@@ -144,8 +157,7 @@ class Engine::Impl {
   // ---- allocation -------------------------------------------------------
   void* AllocChunk(int id);
   bool EvictOne(int id);
-  Item* AllocItem(std::string_view key, uint32_t hash, size_t nbytes, uint32_t flags,
-                  RelTime exptime);
+  Item* AllocItem(std::string_view key, size_t nbytes, uint32_t flags, RelTime exptime);
   void FreeItem(Item* it);
   // Copies src into the item's value starting at byte `offset`.
   void WriteValue(Item* it, size_t offset, std::string_view src);
@@ -155,9 +167,11 @@ class Engine::Impl {
   void ForEachPiece(const Item* it, Fn&& fn) const;
 
   // ---- linking (segment lock held) ---------------------------------------
-  void LinkLocked(HashTable::Segment& seg, Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
-  void UnlinkLocked(HashTable::Segment& seg, Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
-  void ReplaceLocked(HashTable::Segment& seg, Item* old_it, Item* new_it)
+  void LinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  void UnlinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  void ReplaceLocked(HashTable::Segment& seg, Item* old_it, Item* new_it, uint32_t hash)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
   // Lookup with lazy expiry / flush reclaim (counts get_expired/get_flushed).
   Item* FindLiveLocked(HashTable::Segment& seg, uint32_t hash, std::string_view key)
@@ -167,10 +181,29 @@ class Engine::Impl {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
   void NotifyLocked(HashTable::Segment& seg, Mutation::Kind kind, std::string_view key,
                     const Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  void NotifyDeleteLocked(HashTable::Segment& seg, std::string_view key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu()) {
+    (void)seg;
+    if (observer_ == nullptr) return;
+    Mutation m{};
+    m.kind = Mutation::Kind::kDelete;
+    m.key = key;
+    m.version = NextVersion();
+    observer_->OnMutation(m);
+  }
 
+  // The LRU (and stats) class: chunked items count in the largest class.
+  int LruClass(const Item* it) const {
+    return it->has(Item::kChunked) ? classes_.count() : it->clsid;
+  }
+  uint64_t NextVersion() { return hlc_.Now(WallMs()); }
   uint64_t NextCas() { return opts_.use_cas ? cas_.fetch_add(1, std::memory_order_relaxed) + 1 : 0; }
   bool TooLarge(size_t nkey, size_t nbytes, uint32_t flags) const {
     return MemcachedTotal(nkey, nbytes, flags, opts_.use_cas) > opts_.item_size_max;
+  }
+  // memcached chunks an item whose ITEM_ntotal exceeds slab_chunk_max.
+  bool Chunked(size_t nkey, size_t nbytes, uint32_t flags) const {
+    return MemcachedTotal(nkey, nbytes, flags, opts_.use_cas) > classes_.largest();
   }
   bool Dead(const Item* it, RelTime now) const {
     return Expiry::IsExpired(it, now) || expiry_.IsFlushed(it, layout_.cas(it), now);
@@ -197,6 +230,7 @@ class Engine::Impl {
   Expiry expiry_;
   std::unique_ptr<OpShard[]> shards_;
   MutationObserver* observer_ = nullptr;
+  HlcClock hlc_;
 
   std::atomic<uint64_t> cas_{0};
   std::atomic<uint64_t> curr_items_{0};
@@ -234,6 +268,8 @@ class Engine::Impl::Ref final : public ItemView {
     *out = std::string_view(impl_->layout_.value(it_), it_->nbytes);
     return true;
   }
+  uint64_t version() const override { return impl_->layout_.version(it_); }
+  int64_t expires_at() const override { return impl_->expiry_.ToUnix(it_->exptime); }
 
  private:
   const Impl* impl_;
@@ -277,7 +313,8 @@ bool Engine::Impl::EvictOne(int id) {
     Item* search = lc.tail(LruId::kCold);
     for (int tries = 0; search != nullptr && tries < 8; ++tries) {
       Item* prev = search->prev;
-      HashTable::Segment& seg = table_.SegmentFor(search->hash);
+      const uint32_t hash = HashTable::Hash(layout_.key_view(search));
+      HashTable::Segment& seg = table_.SegmentFor(hash);
       if (!seg.mu().TryLock()) {
         lrutail_reflocked_.fetch_add(1, std::memory_order_relaxed);
         search = prev;
@@ -310,7 +347,7 @@ bool Engine::Impl::EvictOne(int id) {
       }
       const size_t total =
           MemcachedTotal(search->nkey, search->nbytes, search->flags, opts_.use_cas);
-      seg.RemoveLocked(search);
+      seg.RemoveLocked(search, hash);
       lc.UnlinkLocked(search);
       c.mem_requested -= total;
       curr_items_.fetch_sub(1, std::memory_order_relaxed);
@@ -324,33 +361,43 @@ bool Engine::Impl::EvictOne(int id) {
   return false;
 }
 
-Item* Engine::Impl::AllocItem(std::string_view key, uint32_t hash, size_t nbytes,
-                              uint32_t flags, RelTime exptime) {
-  const size_t inline_size = layout_.InlineSize(key.size(), nbytes);
-  const bool chunked = inline_size > classes_.largest();
-  const int id = classes_.ClassFor(chunked ? layout_.ChunkedHeaderSize(key.size()) : inline_size);
+Item* Engine::Impl::AllocItem(std::string_view key, size_t nbytes, uint32_t flags,
+                              RelTime exptime) {
+  const bool use_cas = opts_.use_cas;
+  const bool chunked = Chunked(key.size(), nbytes, flags);
+  const int id = classes_.ClassFor(chunked ? MemcachedSizes::ChunkedHeader(key.size(), flags, use_cas)
+                                           : MemcachedTotal(key.size(), nbytes, flags, use_cas));
   void* mem = AllocChunk(id);
   if (mem == nullptr) return nullptr;
   Item* it = new (mem) Item{};
   it->exptime = exptime;
   it->nbytes = static_cast<uint32_t>(nbytes);
   it->flags = flags;
-  it->hash = hash;
   it->nkey = static_cast<uint8_t>(key.size());
   it->clsid = static_cast<uint8_t>(id);
-  it->lru.store(LruId::kNone, std::memory_order_relaxed);
+  it->set_lru(LruId::kNone);
   it->time.store(clock_->Now(), std::memory_order_relaxed);
+  layout_.set_version(it, 0);
   layout_.set_cas(it, 0);
   std::memcpy(layout_.key(it), key.data(), key.size());
   if (!chunked) return it;
 
+  // memcached do_item_alloc_chunk: each chunk asks for the bytes still to
+  // come (value + "\r\n") plus its 48-byte header, capped at the largest
+  // class. We store the same share of the value in each (ours need no "\r\n"
+  // and a 16-byte header, so they always fit).
   it->set(Item::kChunked);
   layout_.set_first_chunk(it, nullptr);
   Chunk** link = nullptr;
+  size_t memc_remaining = nbytes + 2;
   size_t remaining = nbytes;
-  while (remaining > 0) {
-    const size_t want = std::min(remaining + sizeof(Chunk), classes_.largest());
+  while (memc_remaining > 0) {
+    const size_t want =
+        std::min(memc_remaining + MemcachedSizes::kChunkHeader, classes_.largest());
     const int cid = classes_.ClassFor(want);
+    const size_t share =
+        std::min(memc_remaining, classes_.chunk_size(cid) - MemcachedSizes::kChunkHeader);
+    memc_remaining -= share;
     void* cm = AllocChunk(cid);
     if (cm == nullptr) {
       FreeItem(it);
@@ -358,7 +405,7 @@ Item* Engine::Impl::AllocItem(std::string_view key, uint32_t hash, size_t nbytes
     }
     Chunk* c = new (cm) Chunk{};
     c->clsid = static_cast<uint8_t>(cid);
-    c->used = static_cast<uint32_t>(std::min(remaining, classes_.chunk_size(cid) - sizeof(Chunk)));
+    c->used = static_cast<uint32_t>(std::min(remaining, share));
     remaining -= c->used;
     if (link == nullptr) {
       layout_.set_first_chunk(it, c);
@@ -421,12 +468,12 @@ void Engine::Impl::WriteValue(Item* it, size_t offset, std::string_view src) {
 // Linking
 // ===========================================================================
 
-void Engine::Impl::LinkLocked(HashTable::Segment& seg, Item* it) {
-  seg.InsertLocked(it);
+void Engine::Impl::LinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash) {
+  seg.InsertLocked(it, hash, layout_);
   it->set(Item::kLinked);
   const size_t total = MemcachedTotal(it->nkey, it->nbytes, it->flags, opts_.use_cas);
   {
-    Lru::Class& lc = lru_.cls(it->clsid);
+    Lru::Class& lc = lru_.cls(LruClass(it));
     absl::MutexLock lock(&lc.mu());
     lc.LinkLocked(it, opts_.segmented_lru);
     lc.counters().mem_requested += total;
@@ -436,12 +483,12 @@ void Engine::Impl::LinkLocked(HashTable::Segment& seg, Item* it) {
   bytes_.fetch_add(total, std::memory_order_relaxed);
 }
 
-void Engine::Impl::UnlinkLocked(HashTable::Segment& seg, Item* it) {
-  seg.RemoveLocked(it);
+void Engine::Impl::UnlinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash) {
+  seg.RemoveLocked(it, hash);
   it->clear(Item::kLinked);
   const size_t total = MemcachedTotal(it->nkey, it->nbytes, it->flags, opts_.use_cas);
   {
-    Lru::Class& lc = lru_.cls(it->clsid);
+    Lru::Class& lc = lru_.cls(LruClass(it));
     absl::MutexLock lock(&lc.mu());
     lc.UnlinkLocked(it);
     lc.counters().mem_requested -= total;
@@ -451,9 +498,10 @@ void Engine::Impl::UnlinkLocked(HashTable::Segment& seg, Item* it) {
   FreeItem(it);
 }
 
-void Engine::Impl::ReplaceLocked(HashTable::Segment& seg, Item* old_it, Item* new_it) {
-  UnlinkLocked(seg, old_it);
-  LinkLocked(seg, new_it);
+void Engine::Impl::ReplaceLocked(HashTable::Segment& seg, Item* old_it, Item* new_it,
+                                 uint32_t hash) {
+  UnlinkLocked(seg, old_it, hash);
+  LinkLocked(seg, new_it, hash);
 }
 
 Item* Engine::Impl::FindLiveLocked(HashTable::Segment& seg, uint32_t hash,
@@ -463,12 +511,12 @@ Item* Engine::Impl::FindLiveLocked(HashTable::Segment& seg, uint32_t hash,
   const RelTime now = clock_->Now();
   if (expiry_.IsFlushed(it, layout_.cas(it), now)) {
     Count(hash, 0, kGetFlushed);
-    UnlinkLocked(seg, it);
+    UnlinkLocked(seg, it, hash);
     return nullptr;
   }
   if (Expiry::IsExpired(it, now)) {
     Count(hash, 0, kGetExpired);
-    UnlinkLocked(seg, it);
+    UnlinkLocked(seg, it, hash);
     return nullptr;
   }
   return it;
@@ -497,6 +545,7 @@ void Engine::Impl::NotifyLocked(HashTable::Segment&, Mutation::Kind kind, std::s
     m.flags = it->flags;
     m.expires_at = expiry_.ToUnix(it->exptime);
     m.cas = layout_.cas(it);
+    m.version = layout_.version(it);
   }
   observer_->OnMutation(m);
 }
@@ -509,6 +558,7 @@ void Engine::Impl::NotifyStoreLocked(HashTable::Segment&, const Item* it) {
   m.flags = it->flags;
   m.expires_at = expiry_.ToUnix(it->exptime);
   m.cas = layout_.cas(it);
+  m.version = layout_.version(it);
   if (it->has(Item::kChunked)) {
     thread_local std::string buf;
     buf.clear();
@@ -536,15 +586,16 @@ bool Engine::Impl::Get(std::string_view key, bool touch, int64_t exptime,
   BumpLocked(seg, it);
   if (touch) {
     it->exptime = expiry_.ToRelTime(exptime);
-    Count(hash, it->clsid, kTouchHits);
+    layout_.set_version(it, NextVersion());
+    Count(hash, LruClass(it), kTouchHits);
     NotifyLocked(seg, Mutation::Kind::kTouch, key, it);
   } else {
     // One counter per hit: the class's get_hits is the sum of the three.
-    switch (it->lru.load(std::memory_order_relaxed)) {
-      case LruId::kHot: Count(hash, it->clsid, kHitsToHot); break;
-      case LruId::kWarm: Count(hash, it->clsid, kHitsToWarm); break;
+    switch (it->lru()) {
+      case LruId::kHot: Count(hash, LruClass(it), kHitsToHot); break;
+      case LruId::kWarm: Count(hash, LruClass(it), kHitsToWarm); break;
       case LruId::kCold:
-      case LruId::kNone: Count(hash, it->clsid, kHitsToCold); break;
+      case LruId::kNone: Count(hash, LruClass(it), kHitsToCold); break;
     }
   }
   fn(Ref(this, it, clock_->Now(), fetched_before, last_access));
@@ -555,8 +606,8 @@ void Engine::Impl::DeleteExisting(std::string_view key, uint32_t hash) {
   HashTable::Segment& seg = table_.SegmentFor(hash);
   absl::MutexLock lock(&seg.mu());
   if (Item* old = FindLiveLocked(seg, hash, key)) {
-    UnlinkLocked(seg, old);
-    NotifyLocked(seg, Mutation::Kind::kDelete, key, nullptr);
+    UnlinkLocked(seg, old, hash);
+    NotifyDeleteLocked(seg, key);
   }
 }
 
@@ -575,11 +626,11 @@ StoreResult Engine::Impl::Store(StoreMode mode, std::string_view key, uint32_t f
     absl::MutexLock lock(&seg.mu());
     Item* old = FindLiveLocked(seg, hash, key);
     if (old == nullptr) return {StoreOutcome::kNotStored};
-    Count(hash, old->clsid, kCmdSet);
+    Count(hash, LruClass(old), kCmdSet);
     if (cas_in != 0 && layout_.cas(old) != cas_in) return {StoreOutcome::kExists};
     const size_t total = size_t{old->nbytes} + value.size();
     if (TooLarge(key.size(), total, old->flags)) return {StoreOutcome::kNotStored};
-    Item* it = AllocItem(key, hash, total, old->flags, old->exptime);
+    Item* it = AllocItem(key, total, old->flags, old->exptime);
     if (it == nullptr) return {StoreOutcome::kNotStored};
     size_t offset = 0;
     if (mode == StoreMode::kPrepend) {
@@ -593,12 +644,13 @@ StoreResult Engine::Impl::Store(StoreMode mode, std::string_view key, uint32_t f
     if (mode == StoreMode::kAppend) WriteValue(it, offset, value);
     const uint64_t cas = NextCas();
     layout_.set_cas(it, cas);
-    ReplaceLocked(seg, old, it);
+    layout_.set_version(it, NextVersion());
+    ReplaceLocked(seg, old, it, hash);
     NotifyStoreLocked(seg, it);
     return {StoreOutcome::kStored, cas};
   }
 
-  Item* it = AllocItem(key, hash, value.size(), flags, rel);
+  Item* it = AllocItem(key, value.size(), flags, rel);
   if (it == nullptr) {
     if (mode == StoreMode::kSet) DeleteExisting(key, hash);
     return {StoreOutcome::kOutOfMemory};
@@ -608,7 +660,7 @@ StoreResult Engine::Impl::Store(StoreMode mode, std::string_view key, uint32_t f
   StoreResult result{StoreOutcome::kNotStored};
   {
     absl::MutexLock lock(&seg.mu());
-    Count(hash, it->clsid, kCmdSet);
+    Count(hash, LruClass(it), kCmdSet);
     Item* old = FindLiveLocked(seg, hash, key);
     bool store = false;
     switch (mode) {
@@ -625,10 +677,10 @@ StoreResult Engine::Impl::Store(StoreMode mode, std::string_view key, uint32_t f
         if (old == nullptr) {
           result.outcome = StoreOutcome::kNotFound;
         } else if (layout_.cas(old) != cas_in) {
-          Count(hash, old->clsid, kCasBadval);
+          Count(hash, LruClass(old), kCasBadval);
           result.outcome = StoreOutcome::kExists;
         } else {
-          Count(hash, old->clsid, kCasHits);
+          Count(hash, LruClass(old), kCasHits);
           store = true;
         }
         break;
@@ -638,10 +690,11 @@ StoreResult Engine::Impl::Store(StoreMode mode, std::string_view key, uint32_t f
     if (store) {
       const uint64_t cas = NextCas();
       layout_.set_cas(it, cas);
+      layout_.set_version(it, NextVersion());
       if (old != nullptr) {
-        ReplaceLocked(seg, old, it);
+        ReplaceLocked(seg, old, it, hash);
       } else {
-        LinkLocked(seg, it);
+        LinkLocked(seg, it, hash);
       }
       NotifyStoreLocked(seg, it);
       return {StoreOutcome::kStored, cas};
@@ -657,9 +710,9 @@ bool Engine::Impl::Delete(std::string_view key) {
   absl::MutexLock lock(&seg.mu());
   Item* it = FindLiveLocked(seg, hash, key);
   if (it == nullptr) return false;
-  Count(hash, it->clsid, kDeleteHits);
-  UnlinkLocked(seg, it);
-  NotifyLocked(seg, Mutation::Kind::kDelete, key, nullptr);
+  Count(hash, LruClass(it), kDeleteHits);
+  UnlinkLocked(seg, it, hash);
+  NotifyDeleteLocked(seg, key);
   return true;
 }
 
@@ -672,32 +725,50 @@ ArithResult Engine::Impl::Arith(std::string_view key, bool incr, uint64_t delta)
   absl::MutexLock lock(&seg.mu());
   Item* it = FindLiveLocked(seg, hash, key);
   if (it == nullptr) return {ArithOutcome::kNotFound};
-  if (it->nbytes == 0 || it->has(Item::kChunked)) return {ArithOutcome::kNonNumeric};
-  uint64_t value;
-  if (!ParseCounter(std::string_view(layout_.value(it), it->nbytes), &value)) {
+  // memcached refuses empty and chunked values (by its own chunking rule).
+  if (it->nbytes == 0 || Chunked(it->nkey, it->nbytes, it->flags)) {
     return {ArithOutcome::kNonNumeric};
   }
+  std::string_view current;
+  thread_local std::string copy;
+  if (it->has(Item::kChunked)) {  // chunked here but not in memcached
+    copy.clear();
+    AppendValue(it, &copy);
+    current = copy;
+  } else {
+    current = std::string_view(layout_.value(it), it->nbytes);
+  }
+  uint64_t value;
+  if (!ParseCounter(current, &value)) return {ArithOutcome::kNonNumeric};
   if (incr) {
     value += delta;
   } else {
     value = delta > value ? 0 : value - delta;
   }
-  Count(hash, it->clsid, incr ? kIncrHits : kDecrHits);
+  Count(hash, LruClass(it), incr ? kIncrHits : kDecrHits);
   char buf[24];
   const size_t len = static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, value).ptr - buf);
   if (len <= it->nbytes) {
-    std::memcpy(layout_.value(it), buf, len);
-    std::memset(layout_.value(it) + len, ' ', it->nbytes - len);
+    if (!it->has(Item::kChunked)) {
+      std::memcpy(layout_.value(it), buf, len);
+      std::memset(layout_.value(it) + len, ' ', it->nbytes - len);
+    } else {
+      std::string padded(buf, len);
+      padded.resize(it->nbytes, ' ');
+      WriteValue(it, 0, padded);
+    }
     layout_.set_cas(it, NextCas());
+    layout_.set_version(it, NextVersion());
     it->time.store(clock_->Now(), std::memory_order_relaxed);
     NotifyStoreLocked(seg, it);
     return {ArithOutcome::kOk, value};
   }
-  Item* fresh = AllocItem(key, hash, len, it->flags, it->exptime);
+  Item* fresh = AllocItem(key, len, it->flags, it->exptime);
   if (fresh == nullptr) return {ArithOutcome::kOutOfMemory};
   WriteValue(fresh, 0, std::string_view(buf, len));
   layout_.set_cas(fresh, NextCas());
-  ReplaceLocked(seg, it, fresh);
+  layout_.set_version(fresh, NextVersion());
+  ReplaceLocked(seg, it, fresh, hash);
   NotifyStoreLocked(seg, fresh);
   return {ArithOutcome::kOk, value};
 }
@@ -708,6 +779,7 @@ void Engine::Impl::FlushAll(int64_t delay) {
     Mutation m{};
     m.kind = Mutation::Kind::kFlushAll;
     m.flush_delay = delay;
+    m.version = NextVersion();
     observer_->OnMutation(m);
   }
 }
@@ -740,13 +812,13 @@ size_t Engine::Impl::CrawlStep(size_t budget) {
           ++checked;
           if (!Dead(it, now)) return;
           {
-            Lru::Class& lc = lru_.cls(it->clsid);
+            Lru::Class& lc = lru_.cls(LruClass(it));
             absl::MutexLock l(&lc.mu());
             ++lc.counters().crawler_reclaimed;
             if (Expiry::IsExpired(it, now) && !it->has(Item::kFetched))
               ++lc.counters().expired_unfetched;
           }
-          UnlinkLocked(seg, it);
+          UnlinkLocked(seg, it, HashTable::Hash(layout_.key_view(it)));
           ++reclaimed;
         });
         if (!ok) {
@@ -764,6 +836,78 @@ size_t Engine::Impl::CrawlStep(size_t budget) {
   }
   crawler_items_checked_.fetch_add(checked, std::memory_order_relaxed);
   return reclaimed;
+}
+
+// ===========================================================================
+// Replication
+// ===========================================================================
+
+bool Engine::Impl::ApplyReplicated(const Mutation& m) {
+  hlc_.Observe(m.version);
+  if (m.kind == Mutation::Kind::kFlushAll) {
+    expiry_.Flush(m.flush_delay, opts_.use_cas, [this] { return NextCas(); });
+    return true;
+  }
+  const uint32_t hash = HashTable::Hash(m.key);
+  HashTable::Segment& seg = table_.SegmentFor(hash);
+  if (m.kind == Mutation::Kind::kStore) {
+    if (m.key.size() > 255 || TooLarge(m.key.size(), m.value.size(), m.flags)) return false;
+    Item* it = AllocItem(m.key, m.value.size(), m.flags, expiry_.FromUnix(m.expires_at));
+    if (it == nullptr) return false;
+    WriteValue(it, 0, m.value);
+    {
+      absl::MutexLock lock(&seg.mu());
+      Item* old = FindLiveLocked(seg, hash, m.key);
+      if (old == nullptr || layout_.version(old) < m.version) {
+        layout_.set_cas(it, NextCas());
+        layout_.set_version(it, m.version);
+        if (old != nullptr) {
+          ReplaceLocked(seg, old, it, hash);
+        } else {
+          LinkLocked(seg, it, hash);
+        }
+        return true;
+      }
+    }
+    FreeItem(it);
+    return false;
+  }
+  absl::MutexLock lock(&seg.mu());
+  Item* old = FindLiveLocked(seg, hash, m.key);
+  if (old == nullptr || layout_.version(old) >= m.version) return false;
+  if (m.kind == Mutation::Kind::kDelete) {
+    UnlinkLocked(seg, old, hash);
+  } else {  // kTouch
+    old->exptime = expiry_.FromUnix(m.expires_at);
+    layout_.set_version(old, m.version);
+  }
+  return true;
+}
+
+bool Engine::Impl::SnapshotStep(uint64_t* cursor, size_t budget,
+                                absl::FunctionRef<void(const ItemView&)> fn) {
+  size_t segment = static_cast<size_t>(*cursor >> 32);
+  size_t bucket = static_cast<size_t>(*cursor & 0xffffffffu);
+  size_t seen = 0;
+  const RelTime now = clock_->Now();
+  while (segment < HashTable::kSegments && seen < budget) {
+    HashTable::Segment& seg = table_.segment(segment);
+    absl::MutexLock lock(&seg.mu());
+    while (seen < budget) {
+      const bool ok = seg.ForEachInBucketLocked(bucket, [&](Item* it) {
+        ++seen;
+        if (!Dead(it, now)) fn(Ref(this, it, now, it->has(Item::kFetched), it->time.load()));
+      });
+      if (!ok) {
+        ++segment;
+        bucket = 0;
+        break;
+      }
+      ++bucket;
+    }
+  }
+  *cursor = (static_cast<uint64_t>(segment) << 32) | bucket;
+  return segment < HashTable::kSegments;
 }
 
 // ===========================================================================
@@ -932,5 +1076,10 @@ void Engine::SlabsStats(StatList* out) const { impl_->SlabsStats(out); }
 void Engine::ItemsStats(StatList* out) const { impl_->ItemsStats(out); }
 void Engine::SizesStats(StatList* out) const { out->emplace_back("sizes_status", "disabled"); }
 void Engine::SetObserver(MutationObserver* observer) { impl_->SetObserver(observer); }
+bool Engine::ApplyReplicated(const Mutation& m) { return impl_->ApplyReplicated(m); }
+bool Engine::SnapshotStep(uint64_t* cursor, size_t budget,
+                          absl::FunctionRef<void(const ItemView&)> fn) {
+  return impl_->SnapshotStep(cursor, budget, fn);
+}
 
 }  // namespace tandem::server::storage

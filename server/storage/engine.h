@@ -20,6 +20,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "server/storage/clock.h"
+#include "server/storage/mutation.h"
 
 namespace tandem::server::storage {
 
@@ -93,6 +94,10 @@ class ItemView {
     (void)out;
     return false;
   }
+  // Replication: the item's HLC version (version.h) and its expiry as unix
+  // seconds (0 = never).
+  virtual uint64_t version() const { return 0; }
+  virtual int64_t expires_at() const { return 0; }
 
  protected:
   ~ItemView() = default;
@@ -138,6 +143,24 @@ class Engine {
 
   // Replication hooks in here; may be null. Set before serving.
   void SetObserver(MutationObserver* observer);
+
+  // ---- Replication support (added; see design.md) ----------------------
+  // Every applied local mutation is stamped with a hybrid logical clock
+  // version (version.h), kept in the item and passed in Mutation::version.
+  //
+  // Applies a mutation that originated on the peer when m.version is newer
+  // than the local item's version (equal or older: dropped, so both nodes
+  // converge; a delete leaves no tombstone). kStore uses m.flags,
+  // m.expires_at (unix seconds, 0 = never) and m.value; kTouch m.expires_at;
+  // kFlushAll m.flush_delay. The observer is not called. True if applied.
+  bool ApplyReplicated(const Mutation& m);
+
+  // Full sync: visits live items a few buckets at a time. *cursor starts at
+  // 0; returns false once the walk is complete. `budget` bounds the items
+  // looked at per call. Growth of the table may show an item twice, never
+  // hides one. fn runs under the item's lock (ItemView::version/expires_at).
+  bool SnapshotStep(uint64_t* cursor, size_t budget,
+                    absl::FunctionRef<void(const ItemView&)> fn);
 
  private:
   class Impl;

@@ -31,6 +31,12 @@ class Expiry {
   // Client exptime -> item exptime (memcached realtime() after
   // EXPTIME_TO_POSITIVE_TIME). 0 stays 0 (never).
   RelTime ToRelTime(int64_t exptime) const;
+  // Unix seconds (0 = never) from a replication record -> item exptime.
+  RelTime FromUnix(int64_t unix_time) const {
+    if (unix_time == 0) return 0;
+    const int64_t started = clock_->ProcessStarted();
+    return unix_time <= started ? 1 : static_cast<RelTime>(unix_time - started);
+  }
   // Item exptime -> unix seconds (0 = never), for replication records.
   int64_t ToUnix(RelTime exptime) const {
     return exptime == 0 ? 0 : clock_->ProcessStarted() + static_cast<int64_t>(exptime);

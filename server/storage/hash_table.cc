@@ -61,7 +61,7 @@ Item** HashTable::Segment::BucketLocked(uint32_t hash) const {
 Item* HashTable::Segment::FindLocked(uint32_t hash, std::string_view key,
                                      const ItemLayout& layout) const {
   for (Item* it = *BucketLocked(hash); it != nullptr; it = it->h_next) {
-    if (it->hash == hash && it->nkey == key.size() &&
+    if (it->nkey == key.size() &&
         std::memcmp(layout.key(it), key.data(), key.size()) == 0) {
       return it;
     }
@@ -69,23 +69,23 @@ Item* HashTable::Segment::FindLocked(uint32_t hash, std::string_view key,
   return nullptr;
 }
 
-void HashTable::Segment::InsertLocked(Item* it) {
+void HashTable::Segment::InsertLocked(Item* it, uint32_t hash, const ItemLayout& layout) {
   if (new_ != nullptr) {
-    ExpandStepLocked(kMovePerInsert);
+    ExpandStepLocked(kMovePerInsert, layout);
   } else if (count_ >= size() + size() / 2 && power_ < 32 - kSegmentBits) {
     // Start growing. If calloc fails we simply keep the longer chains.
     new_ = static_cast<Item**>(std::calloc(new_size(), sizeof(Item*)));
     cursor_ = 0;
-    if (new_ != nullptr) ExpandStepLocked(kMovePerInsert);
+    if (new_ != nullptr) ExpandStepLocked(kMovePerInsert, layout);
   }
-  Item** head = BucketLocked(it->hash);
+  Item** head = BucketLocked(hash);
   it->h_next = *head;
   *head = it;
   ++count_;
 }
 
-void HashTable::Segment::RemoveLocked(Item* it) {
-  Item** pp = BucketLocked(it->hash);
+void HashTable::Segment::RemoveLocked(Item* it, uint32_t hash) {
+  Item** pp = BucketLocked(hash);
   while (*pp != nullptr && *pp != it) pp = &(*pp)->h_next;
   if (*pp == it) {
     *pp = it->h_next;
@@ -94,14 +94,14 @@ void HashTable::Segment::RemoveLocked(Item* it) {
   }
 }
 
-void HashTable::Segment::ExpandStepLocked(size_t buckets) {
+void HashTable::Segment::ExpandStepLocked(size_t buckets, const ItemLayout& layout) {
   const size_t new_mask = new_size() - 1;
   for (size_t n = 0; n < buckets && cursor_ < size(); ++n, ++cursor_) {
     Item* it = table_[cursor_];
     table_[cursor_] = nullptr;
     while (it != nullptr) {
       Item* next = it->h_next;
-      Item** head = &new_[it->hash & new_mask];
+      Item** head = &new_[Hash(layout.key_view(it)) & new_mask];
       it->h_next = *head;
       *head = it;
       it = next;

@@ -13,8 +13,11 @@
 //
 // Hashing: absl::Hash (a wyhash-style mix, seeded per process) is fast on
 // short keys, already linked through absl::flat_hash_map, and its per-process
-// seed makes bucket-collision attacks from clients hard. Only its low 32 bits
-// are kept in the item (segment + bucket), enough for 2^32 buckets.
+// seed makes bucket-collision attacks from clients hard. It is folded to 32
+// bits: the top 8 pick the segment, the low bits the bucket (2^32 buckets in
+// all). The hash is not stored in the item (that would cost 4 bytes per item
+// and the item header is held to memcached's size); growth and eviction
+// rehash the key instead, which is cheap next to the memory it saves.
 #ifndef TANDEM_SERVER_STORAGE_HASH_TABLE_H_
 #define TANDEM_SERVER_STORAGE_HASH_TABLE_H_
 
@@ -48,9 +51,11 @@ class HashTable {
     void InitLocked(int power) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     Item* FindLocked(uint32_t hash, std::string_view key, const ItemLayout& layout) const
         ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-    void InsertLocked(Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-    // Removes `it` (which must be linked here).
-    void RemoveLocked(Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    // hash must be Hash(key of it); layout lets growth rehash moved items.
+    void InsertLocked(Item* it, uint32_t hash, const ItemLayout& layout)
+        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    // Removes `it` (which must be linked here under `hash`).
+    void RemoveLocked(Item* it, uint32_t hash) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
     // Calls fn(item) for every item in bucket `index` of the current main
     // table (and the matching new-table buckets while expanding). fn may
@@ -68,7 +73,8 @@ class HashTable {
     size_t size() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return size_t{1} << power_; }
     size_t new_size() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return size_t{1} << (power_ + 1); }
     Item** BucketLocked(uint32_t hash) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-    void ExpandStepLocked(size_t buckets) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    void ExpandStepLocked(size_t buckets, const ItemLayout& layout)
+        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
     mutable absl::Mutex mu_;
     Item** table_ ABSL_GUARDED_BY(mu_) = nullptr;

@@ -9,22 +9,23 @@
 //       28  exptime            RelTime, 0 = never
 //       32  nbytes             value length, without memcached's "\r\n"
 //       36  flags              client flags
-//       40  hash               low 32 bits of the key hash: segment + bucket,
-//                              so rehash and eviction never rehash the key
-//       44  nkey, clsid, lru   key length, slab class, HOT/WARM/COLD
-//       47  iflags             kLinked/kFetched/kActive/kChunked (atomic bits)
-//       48  version            replication HLC (version.h)
-//       56  cas                only when CAS is enabled (memcached -C drops it)
-//    56/64  key bytes, then the value (or, if chunked, a Chunk* to the chain)
+//       40  nkey, clsid        key length, slab class of this chunk
+//       42  iflags             kLinked/kFetched/kActive/kChunked + LRU id
+//                              (one atomic byte: readers set bits lock-free)
+//       43  version            replication HLC (version.h), unaligned
+//       51  cas                only when CAS is enabled (memcached -C drops it)
+//    51/59  key bytes, then the value (or, if chunked, a Chunk* to the chain)
 //
-// 64 bytes with CAS: a 20-byte key and 100-byte value need 184 bytes, the
-// same 192-byte class memcached uses (its header is 56 and it stores the
-// key's NUL and the value's "\r\n").
+// 59 bytes with CAS is exactly memcached's overhead (48-byte header + 8 CAS
+// + the key's NUL + the value's "\r\n"), and memcached adds 4 more for
+// nonzero flags. So every item needs at most what memcached's copy needs,
+// and the engine places items by memcached's own size formula: same slab
+// class, same chunked/not-chunked decision, same `stats slabs`. A 20-byte
+// key with a 100-byte value takes a 192-byte chunk, as in memcached.
 //
-// Items larger than slab_chunk_max keep only key + a pointer in the header
-// chunk; the value lives in a singly linked chain of Chunks taken from the
-// largest class (the last one from the best-fitting class), like memcached's
-// chunked items.
+// Items whose memcached size exceeds slab_chunk_max keep only key + a
+// pointer in the header chunk; the value lives in a singly linked chain of
+// Chunks whose sizes follow memcached's do_item_alloc_chunk arithmetic.
 #ifndef TANDEM_SERVER_STORAGE_ITEM_H_
 #define TANDEM_SERVER_STORAGE_ITEM_H_
 
@@ -51,11 +52,17 @@ struct Chunk {
 static_assert(sizeof(Chunk) == 16);
 
 struct Item {
-  // Bits of iflags.
+  // Bits of iflags. The LRU id (LruId) lives in bits 4-5.
   static constexpr uint8_t kLinked = 1;   // in the hash table and an LRU
   static constexpr uint8_t kFetched = 2;  // read at least once
   static constexpr uint8_t kActive = 4;   // read twice: second chance in the LRU
   static constexpr uint8_t kChunked = 8;  // value is a Chunk chain
+  static constexpr int kLruShift = 4;
+  static constexpr uint8_t kLruMask = 3 << kLruShift;
+
+  // Bytes of header before the version and cas slots.
+  static constexpr size_t kFixed = 43;
+  static constexpr size_t HeaderSize(bool use_cas) { return kFixed + 8 + (use_cas ? 8 : 0); }
 
   Item* h_next;
   Item* prev;
@@ -64,23 +71,31 @@ struct Item {
   RelTime exptime;
   uint32_t nbytes;
   uint32_t flags;
-  uint32_t hash;
   uint8_t nkey;
   uint8_t clsid;
-  std::atomic<LruId> lru;
   std::atomic<uint8_t> iflags;
-  uint64_t version;
-  // uint64_t cas follows when CAS is enabled.
-
-  static constexpr size_t HeaderSize(bool use_cas) { return use_cas ? 64 : 56; }
+  // Not declared: version at kFixed, cas after it, then the key. (The
+  // struct's own sizeof is padded to 48; the layout below ignores that.)
 
   bool has(uint8_t bit) const { return (iflags.load(std::memory_order_relaxed) & bit) != 0; }
   void set(uint8_t bit) { iflags.fetch_or(bit, std::memory_order_relaxed); }
   void clear(uint8_t bit) { iflags.fetch_and(static_cast<uint8_t>(~bit), std::memory_order_relaxed); }
+  LruId lru() const {
+    return static_cast<LruId>((iflags.load(std::memory_order_relaxed) & kLruMask) >> kLruShift);
+  }
+  // Written under the class LRU lock; readers' bit flips may interleave.
+  void set_lru(LruId id) {
+    uint8_t f = iflags.load(std::memory_order_relaxed);
+    const uint8_t bits = static_cast<uint8_t>(static_cast<uint8_t>(id) << kLruShift);
+    while (!iflags.compare_exchange_weak(f, static_cast<uint8_t>((f & ~kLruMask) | bits),
+                                         std::memory_order_relaxed)) {
+    }
+  }
 };
 
-static_assert(sizeof(Item) == 56, "item header grew: check memory per item");
-static_assert(offsetof(Item, version) == 48);
+static_assert(offsetof(Item, iflags) == 42, "item header moved: check memory per item");
+static_assert(sizeof(std::atomic<uint8_t>) == 1 && sizeof(std::atomic<RelTime>) == 4);
+static_assert(Item::HeaderSize(true) == 59, "must not exceed memcached's per-item overhead");
 
 // Accessors that depend on whether the cas slot exists.
 class ItemLayout {
@@ -90,14 +105,11 @@ class ItemLayout {
   bool use_cas() const { return use_cas_; }
   size_t header() const { return header_; }
 
-  uint64_t cas(const Item* it) const {
-    if (!use_cas_) return 0;
-    uint64_t v;
-    std::memcpy(&v, reinterpret_cast<const char*>(it) + sizeof(Item), sizeof v);
-    return v;
-  }
+  uint64_t version(const Item* it) const { return Load(it, Item::kFixed); }
+  void set_version(Item* it, uint64_t v) const { Store(it, Item::kFixed, v); }
+  uint64_t cas(const Item* it) const { return use_cas_ ? Load(it, Item::kFixed + 8) : 0; }
   void set_cas(Item* it, uint64_t v) const {
-    if (use_cas_) std::memcpy(reinterpret_cast<char*>(it) + sizeof(Item), &v, sizeof v);
+    if (use_cas_) Store(it, Item::kFixed + 8, v);
   }
   char* key(Item* it) const { return reinterpret_cast<char*>(it) + header_; }
   const char* key(const Item* it) const { return reinterpret_cast<const char*>(it) + header_; }
@@ -113,13 +125,37 @@ class ItemLayout {
   }
   void set_first_chunk(Item* it, Chunk* c) const { std::memcpy(value(it), &c, sizeof c); }
 
-  // Bytes the header chunk needs for an item, chunked or not.
+  // Bytes our header chunk really needs, chunked or not.
   size_t InlineSize(size_t nkey, size_t nbytes) const { return header_ + nkey + nbytes; }
   size_t ChunkedHeaderSize(size_t nkey) const { return header_ + nkey + sizeof(Chunk*); }
 
  private:
+  static uint64_t Load(const Item* it, size_t off) {
+    uint64_t v;
+    std::memcpy(&v, reinterpret_cast<const char*>(it) + off, sizeof v);
+    return v;
+  }
+  static void Store(Item* it, size_t off, uint64_t v) {
+    std::memcpy(reinterpret_cast<char*>(it) + off, &v, sizeof v);
+  }
+
   bool use_cas_;
   size_t header_;
+};
+
+// memcached 1.6.18's own size arithmetic, used to choose slab classes so
+// that items land exactly where memcached puts them.
+struct MemcachedSizes {
+  static constexpr size_t kItemHeader = 48;  // sizeof(item)
+  static constexpr size_t kChunkHeader = 48; // sizeof(item_chunk)
+  // ITEM_ntotal: header + cas + key + NUL + value + "\r\n" + 4 if flags.
+  static constexpr size_t Total(size_t nkey, size_t nbytes, uint32_t flags, bool use_cas) {
+    return kItemHeader + (use_cas ? 8 : 0) + nkey + 1 + nbytes + 2 + (flags != 0 ? 4 : 0);
+  }
+  // The header chunk of a chunked item (do_item_alloc's htotal).
+  static constexpr size_t ChunkedHeader(size_t nkey, uint32_t flags, bool use_cas) {
+    return kItemHeader + (use_cas ? 8 : 0) + nkey + 1 + (flags != 0 ? 4 : 0) + kChunkHeader;
+  }
 };
 
 }  // namespace tandem::server::storage

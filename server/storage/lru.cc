@@ -5,7 +5,7 @@ namespace tandem::server::storage {
 
 void Lru::Class::PushHeadLocked(Item* it, LruId id) {
   const int i = static_cast<int>(id);
-  it->lru.store(id, std::memory_order_relaxed);
+  it->set_lru(id);
   it->prev = nullptr;
   it->next = head_[i];
   if (head_[i] != nullptr) head_[i]->prev = it;
@@ -20,7 +20,7 @@ void Lru::Class::LinkLocked(Item* it, bool segmented) {
 }
 
 void Lru::Class::UnlinkLocked(Item* it) {
-  const int i = static_cast<int>(it->lru.load(std::memory_order_relaxed));
+  const int i = static_cast<int>(it->lru());
   if (it->prev != nullptr) {
     it->prev->next = it->next;
   } else {
@@ -32,7 +32,7 @@ void Lru::Class::UnlinkLocked(Item* it) {
     tail_[i] = it->prev;
   }
   it->prev = it->next = nullptr;
-  it->lru.store(LruId::kNone, std::memory_order_relaxed);
+  it->set_lru(LruId::kNone);
   --count_[i];
 }
 

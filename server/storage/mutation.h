@@ -20,6 +20,7 @@ struct Mutation {
   uint64_t cas = 0;
   std::string_view value;  // kStore: complete value (contiguous copy for chunked items)
   int64_t flush_delay = 0; // kFlushAll
+  uint64_t version = 0;    // HLC of this change (version.h); origin node id travels separately
 };
 
 }  // namespace tandem::server::storage

@@ -3,6 +3,7 @@
 // observer, and the memory limit under load.
 #include "server/storage/engine.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -373,6 +374,110 @@ TEST_F(EngineTest, NoEvictReturnsOutOfMemory) {
   EXPECT_EQ(last, StoreOutcome::kOutOfMemory);
   EXPECT_GT(stored, 5000);
   EXPECT_EQ(GetValue("key:0"), value);
+}
+
+// Slab classes as observed on memcached 1.6.18 (-I 2m) with `stats slabs`.
+TEST_F(EngineTest, ClassPlacementMatchesMemcached) {
+  EngineOptions o;
+  o.item_size_max = 2u << 20;
+  auto used = [&](int n, uint32_t flags = 0) {
+    o.clock = &clock_;
+    engine_ = std::make_unique<Engine>(o);
+    engine_->Store(StoreMode::kSet, "k", flags, 0, std::string(static_cast<size_t>(n), 'x'));
+    StatList slabs;
+    engine_->SlabsStats(&slabs);
+    std::vector<std::string> classes;
+    for (auto& [k, v] : slabs) {
+      if (k.ends_with(":used_chunks") && v != "0") classes.push_back(k.substr(0, k.find(':')));
+    }
+    return classes;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(used(32, 1), V({"1"}));  // 56 + 2 + 32 + 2 + 4 = 96
+  EXPECT_EQ(used(33, 1), V({"2"}));
+  EXPECT_EQ(used(36), V({"1"}));
+  EXPECT_EQ(used(37), V({"2"}));
+  EXPECT_EQ(used(524228), V({"39"}));             // not chunked
+  EXPECT_EQ(used(524229), V({"2", "39"}));        // header + one chunk
+  EXPECT_EQ(used(590422), V({"2", "30", "39"}));  // memcached's 48-byte chunk headers
+  EXPECT_EQ(used(590423), V({"2", "31", "39"}));
+  StatList items;
+  engine_->ItemsStats(&items);
+  EXPECT_THAT(items, Contains(Pair("items:39:number", "1")));
+  EXPECT_THAT(items, Contains(Pair("items:39:mem_requested", "590483")));
+}
+
+TEST_F(EngineTest, ReplicationVersionsAndApply) {
+  RecordingObserver obs;
+  engine_->SetObserver(&obs);
+  Set("k", "v1");
+  uint64_t v1 = 0;
+  engine_->Get("k", [&](const ItemView& it) { v1 = it.version(); });
+  EXPECT_NE(v1, 0u);
+  Set("k", "v2");
+  uint64_t v2 = 0;
+  engine_->Get("k", [&](const ItemView& it) { v2 = it.version(); });
+  EXPECT_GT(v2, v1);
+  ASSERT_EQ(obs.recs.size(), 2u);
+
+  Mutation m{};
+  m.kind = Mutation::Kind::kStore;
+  m.key = "k";
+  m.value = "old";
+  m.version = v1;  // older than ours: dropped
+  EXPECT_FALSE(engine_->ApplyReplicated(m));
+  EXPECT_EQ(GetValue("k"), "v2");
+  m.value = "new";
+  m.flags = 4;
+  m.expires_at = clock_.ProcessStarted() + clock_.Now() + 10;
+  m.version = v2 + 1;
+  EXPECT_TRUE(engine_->ApplyReplicated(m));
+  EXPECT_EQ(GetValue("k"), "new");
+  EXPECT_EQ(GetFlags("k"), 4u);
+  EXPECT_EQ(obs.recs.size(), 2u);  // applied records are not re-observed
+  // Local writes after that order after the remote version.
+  Set("k", "v3");
+  uint64_t v3 = 0;
+  engine_->Get("k", [&](const ItemView& it) { v3 = it.version(); });
+  EXPECT_GT(v3, v2 + 1);
+  Mutation d{};
+  d.kind = Mutation::Kind::kDelete;
+  d.key = "k";
+  d.version = v3 - 1;
+  EXPECT_FALSE(engine_->ApplyReplicated(d));
+  d.version = v3 + 1;
+  EXPECT_TRUE(engine_->ApplyReplicated(d));
+  EXPECT_EQ(GetValue("k"), "<miss>");
+  // Expiry carried as unix time.
+  m.key = "e";
+  m.version = v3 + 2;
+  EXPECT_TRUE(engine_->ApplyReplicated(m));
+  clock_.Advance(10);
+  EXPECT_EQ(GetValue("e"), "<miss>");
+}
+
+TEST_F(EngineTest, SnapshotVisitsEveryItem) {
+  for (int i = 0; i < 3000; ++i) Set("s" + std::to_string(i), "v" + std::to_string(i));
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int steps = 0;
+  bool more = true;
+  while (more) {
+    more = engine_->SnapshotStep(&cursor, 64, [&](const ItemView& it) {
+      std::string v;
+      it.AppendValueTo(&v);
+      if (it.key()[0] == 's') {
+        EXPECT_EQ("v" + std::string(it.key().substr(1)), v);
+      }
+      EXPECT_NE(it.version(), 0u);
+      seen.insert(std::string(it.key()));
+    });
+    // Keep inserting so segments grow mid-walk.
+    Set("late" + std::to_string(steps), "x");
+    ++steps;
+  }
+  for (int i = 0; i < 3000; ++i) EXPECT_TRUE(seen.count("s" + std::to_string(i))) << i;
+  EXPECT_GT(steps, 10);
 }
 
 }  // namespace

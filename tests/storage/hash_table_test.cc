@@ -16,12 +16,11 @@ namespace {
 // Items for the table, built in plain heap memory.
 class Items {
  public:
-  explicit Items(bool use_cas = true) : layout_(use_cas) {}
+  Items() : layout_(true) {}
   Item* Make(const std::string& key) {
     auto mem = std::make_unique<char[]>(layout_.InlineSize(key.size(), 0));
     Item* it = new (mem.get()) Item{};
     it->nkey = static_cast<uint8_t>(key.size());
-    it->hash = HashTable::Hash(key);
     std::memcpy(layout_.key(it), key.data(), key.size());
     storage_.push_back(std::move(mem));
     return it;
@@ -40,16 +39,20 @@ Item* Find(HashTable& t, const std::string& key, const ItemLayout& layout) {
   return seg.FindLocked(h, key, layout);
 }
 
+const ItemLayout kLayout(true);
+
 void Insert(HashTable& t, Item* it) {
-  HashTable::Segment& seg = t.SegmentFor(it->hash);
+  const uint32_t h = HashTable::Hash(kLayout.key_view(it));
+  HashTable::Segment& seg = t.SegmentFor(h);
   absl::MutexLock lock(&seg.mu());
-  seg.InsertLocked(it);
+  seg.InsertLocked(it, h, kLayout);
 }
 
 void Remove(HashTable& t, Item* it) {
-  HashTable::Segment& seg = t.SegmentFor(it->hash);
+  const uint32_t h = HashTable::Hash(kLayout.key_view(it));
+  HashTable::Segment& seg = t.SegmentFor(h);
   absl::MutexLock lock(&seg.mu());
-  seg.RemoveLocked(it);
+  seg.RemoveLocked(it, h);
 }
 
 TEST(HashTableTest, InsertFindRemove) {

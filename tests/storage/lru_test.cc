@@ -47,7 +47,7 @@ TEST(LruTest, ActiveHotItemsGoToWarm) {
   ASSERT_NE(hot_tail, nullptr);
   hot_tail->set(Item::kActive);
   c.JuggleLocked(1);
-  EXPECT_EQ(hot_tail->lru.load(), LruId::kWarm);
+  EXPECT_EQ(hot_tail->lru(), LruId::kWarm);
   EXPECT_FALSE(hot_tail->has(Item::kActive));
 }
 
@@ -76,10 +76,10 @@ TEST(LruTest, ForceToColdDrainsHotThenWarm) {
   std::vector<Item*> items = MakeItems(&store, 1);
   absl::MutexLock lock(&c.mu());
   c.LinkLocked(items[0], true);
-  if (items[0]->lru.load() == LruId::kHot) {
+  if (items[0]->lru() == LruId::kHot) {
     EXPECT_TRUE(c.ForceToColdLocked());
   }
-  EXPECT_EQ(items[0]->lru.load(), LruId::kCold);
+  EXPECT_EQ(items[0]->lru(), LruId::kCold);
   EXPECT_FALSE(c.ForceToColdLocked());
 }
 
