@@ -31,8 +31,8 @@ enum class ErrorKind : int {
 };
 
 inline constexpr std::array<const char*, static_cast<int>(ErrorKind::kCount)> kErrorKindNames = {
-    "malformed", "unexpected_key", "bad_value", "not_stored", "server_error",
-    "client_error", "error", "timeout", "connection"};
+    "malformed",    "unexpected_key", "bad_value", "not_stored", "server_error",
+    "client_error", "error",          "timeout",   "connection"};
 
 struct GroupStats {
   uint64_t requests = 0;  // completed requests (a multi-get counts once)

@@ -1,15 +1,15 @@
 // Endpoint: parsing, resolving and connecting tandem-bench targets.
 #include "tools/bench/endpoint.h"
 
-#include <cerrno>
-#include <cstring>
-
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"

@@ -7,10 +7,10 @@
 #ifndef TANDEM_TOOLS_BENCH_ENDPOINT_H_
 #define TANDEM_TOOLS_BENCH_ENDPOINT_H_
 
+#include <sys/socket.h>
+
 #include <string>
 #include <vector>
-
-#include <sys/socket.h>
 
 namespace tandem::bench {
 

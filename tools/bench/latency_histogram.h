@@ -22,8 +22,7 @@ class LatencyHistogram {
   // Largest tracked value: 2^kMaxBits ns (~18 minutes); larger samples are
   // clamped into the last bucket (and still counted in max()).
   static constexpr int kMaxBits = 40;
-  static constexpr int kBucketCount =
-      (kMaxBits - kSubBucketBits + 3) * (1 << (kSubBucketBits - 1));
+  static constexpr int kBucketCount = (kMaxBits - kSubBucketBits + 3) * (1 << (kSubBucketBits - 1));
 
   LatencyHistogram() { Reset(); }
 

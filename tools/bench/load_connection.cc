@@ -1,13 +1,13 @@
 // LoadConnection: request batching and reply validation for one socket.
 #include "tools/bench/load_connection.h"
 
-#include <cerrno>
-#include <algorithm>
-#include <cstring>
-#include <string_view>
-
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -167,8 +167,8 @@ void LoadConnection::Fail(ErrorKind kind, const std::string& detail, GroupStats*
 }
 
 void LoadConnection::Malformed(std::string_view why, std::string_view bytes, GroupStats* stats) {
-  Fail(ErrorKind::kMalformed, absl::StrCat("malformed reply (", std::string(why), "): \"", Excerpt(bytes), "\""),
-       stats);
+  Fail(ErrorKind::kMalformed,
+       absl::StrCat("malformed reply (", std::string(why), "): \"", Excerpt(bytes), "\""), stats);
 }
 
 void LoadConnection::Pop() {
@@ -258,17 +258,17 @@ int LoadConnection::ParseOne(uint64_t now_ns, GroupStats* stats) {
     int k = p.next_key;
     while (k < p.nkeys && !workload_->KeyMatches(keys[k], key)) ++k;
     if (k == p.nkeys) {
-      stats->AddError(ErrorKind::kUnexpectedKey,
-                      absl::StrCat("VALUE for a key not asked for (or out of order): \"",
-                                   Excerpt(line), "\""));
+      stats->AddError(
+          ErrorKind::kUnexpectedKey,
+          absl::StrCat("VALUE for a key not asked for (or out of order): \"", Excerpt(line), "\""));
     } else {
       p.next_key = k + 1;
       std::string_view expected = workload_->value();
       if (flags != "0" || bytes != expected.size() ||
           std::memcmp(value, expected.data(), expected.size()) != 0) {
-        stats->AddError(ErrorKind::kBadValue,
-                        absl::StrCat("hit with wrong flags, length or bytes: \"", Excerpt(line),
-                                     "\""));
+        stats->AddError(
+            ErrorKind::kBadValue,
+            absl::StrCat("hit with wrong flags, length or bytes: \"", Excerpt(line), "\""));
       } else {
         ++p.hits;
       }

@@ -12,7 +12,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <variant>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -62,93 +65,106 @@ output
   --help
 )";
 
-enum LongOnly {
-  kServer = 256, kCompare, kConnections, kPipeline, kThreads, kTimeoutMs, kGetRatio, kKeys,
-  kKeySize, kValueSize, kMultiget, kPreload, kPreloadOnly, kPreloadTimeout, kSeed, kDuration,
-  kSlotMs, kRounds, kWarmupRounds, kJson, kHelp,
-};
-
-const option kOptions[] = {
-    {"server", required_argument, nullptr, kServer},
-    {"compare", required_argument, nullptr, kCompare},
-    {"connections", required_argument, nullptr, kConnections},
-    {"pipeline", required_argument, nullptr, kPipeline},
-    {"threads", required_argument, nullptr, kThreads},
-    {"timeout-ms", required_argument, nullptr, kTimeoutMs},
-    {"get-ratio", required_argument, nullptr, kGetRatio},
-    {"keys", required_argument, nullptr, kKeys},
-    {"key-size", required_argument, nullptr, kKeySize},
-    {"value-size", required_argument, nullptr, kValueSize},
-    {"multiget", required_argument, nullptr, kMultiget},
-    {"preload", no_argument, nullptr, kPreload},
-    {"preload-only", no_argument, nullptr, kPreloadOnly},
-    {"preload-timeout", required_argument, nullptr, kPreloadTimeout},
-    {"seed", required_argument, nullptr, kSeed},
-    {"duration", required_argument, nullptr, kDuration},
-    {"slot-ms", required_argument, nullptr, kSlotMs},
-    {"rounds", required_argument, nullptr, kRounds},
-    {"warmup-rounds", required_argument, nullptr, kWarmupRounds},
-    {"json", no_argument, nullptr, kJson},
-    {"help", no_argument, nullptr, kHelp},
-    {nullptr, 0, nullptr, 0},
-};
-
 int Usage(const std::string& error) {
   std::fprintf(stderr, "tandem-bench: %s\n(see tandem-bench --help)\n", error.c_str());
   return 1;
 }
 
-template <typename T>
-bool ParseNumber(const char* name, const char* text, T* out, std::string* error) {
-  bool ok;
-  if constexpr (std::is_floating_point_v<T>) {
-    ok = absl::SimpleAtod(text, out);
-  } else {
-    ok = absl::SimpleAtoi(text, out);
+// Everything a flag can set. Flags are one table of (name, target) rows;
+// getopt_long's option array is built from it, so a flag is added in one
+// place.
+struct ParsedFlags {
+  BenchConfig config;
+  std::string servers;  // accumulated --server values, comma-joined
+  std::string compare;
+  bool json = false;
+  bool rounds_given = false;
+  bool help = false;
+};
+
+using Target = std::variant<int*, uint64_t*, double*, bool*, std::string*>;
+
+struct FlagRow {
+  const char* name;
+  Target target;
+};
+
+std::vector<FlagRow> FlagTable(ParsedFlags* f) {
+  BenchConfig& c = f->config;
+  WorkloadSpec& w = c.workload;
+  return {
+      {"server", &f->servers},
+      {"compare", &f->compare},
+      {"connections", &c.connections},
+      {"pipeline", &c.pipeline},
+      {"threads", &c.threads},
+      {"timeout-ms", &c.timeout_ms},
+      {"get-ratio", &w.get_ratio},
+      {"keys", &w.keys},
+      {"key-size", &w.key_size},
+      {"value-size", &w.value_size},
+      {"multiget", &w.multiget},
+      {"preload", &c.preload},
+      {"preload-only", &c.preload_only},
+      {"preload-timeout", &c.preload_timeout_s},
+      {"seed", &c.seed},
+      {"duration", &c.duration_s},
+      {"slot-ms", &c.slot_ms},
+      {"rounds", &c.rounds},
+      {"warmup-rounds", &c.warmup_rounds},
+      {"json", &f->json},
+      {"help", &f->help},
+  };
+}
+
+// Stores one flag's value; returns an error message or "".
+std::string Apply(const FlagRow& row, const char* arg, ParsedFlags* f) {
+  auto bad = [&] { return absl::StrCat("--", row.name, ": not a number: '", arg, "'"); };
+  if (auto* p = std::get_if<int*>(&row.target)) return absl::SimpleAtoi(arg, *p) ? "" : bad();
+  if (auto* p = std::get_if<uint64_t*>(&row.target)) return absl::SimpleAtoi(arg, *p) ? "" : bad();
+  if (auto* p = std::get_if<double*>(&row.target)) return absl::SimpleAtod(arg, *p) ? "" : bad();
+  if (auto* p = std::get_if<bool*>(&row.target)) {
+    **p = true;
+    return "";
   }
-  if (!ok) *error = absl::StrCat("--", name, ": not a number: '", text, "'");
-  return ok;
+  std::string* s = std::get<std::string*>(row.target);
+  if (s == &f->servers && !s->empty()) s->append(",");
+  if (s == &f->servers) {
+    s->append(arg);
+  } else {
+    *s = arg;
+  }
+  return "";
 }
 
 int Main(int argc, char** argv) {
-  BenchConfig config;
+  ParsedFlags flags;
+  BenchConfig& config = flags.config;
   config.threads = std::min(2, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  std::string servers, compare, error;
-  bool json = false, rounds_given = false;
-  int opt;
-  while ((opt = getopt_long(argc, argv, "", kOptions, nullptr)) != -1) {
-    bool ok = true;
-    switch (opt) {
-      case kServer:
-        servers += servers.empty() ? optarg : absl::StrCat(",", optarg);
-        break;
-      case kCompare: compare = optarg; break;
-      case kConnections: ok = ParseNumber("connections", optarg, &config.connections, &error); break;
-      case kPipeline: ok = ParseNumber("pipeline", optarg, &config.pipeline, &error); break;
-      case kThreads: ok = ParseNumber("threads", optarg, &config.threads, &error); break;
-      case kTimeoutMs: ok = ParseNumber("timeout-ms", optarg, &config.timeout_ms, &error); break;
-      case kGetRatio: ok = ParseNumber("get-ratio", optarg, &config.workload.get_ratio, &error); break;
-      case kKeys: ok = ParseNumber("keys", optarg, &config.workload.keys, &error); break;
-      case kKeySize: ok = ParseNumber("key-size", optarg, &config.workload.key_size, &error); break;
-      case kValueSize: ok = ParseNumber("value-size", optarg, &config.workload.value_size, &error); break;
-      case kMultiget: ok = ParseNumber("multiget", optarg, &config.workload.multiget, &error); break;
-      case kPreload: config.preload = true; break;
-      case kPreloadOnly: config.preload_only = true; break;
-      case kPreloadTimeout: ok = ParseNumber("preload-timeout", optarg, &config.preload_timeout_s, &error); break;
-      case kSeed: ok = ParseNumber("seed", optarg, &config.seed, &error); break;
-      case kDuration: ok = ParseNumber("duration", optarg, &config.duration_s, &error); break;
-      case kSlotMs: ok = ParseNumber("slot-ms", optarg, &config.slot_ms, &error); break;
-      case kRounds:
-        ok = ParseNumber("rounds", optarg, &config.rounds, &error);
-        rounds_given = true;
-        break;
-      case kWarmupRounds: ok = ParseNumber("warmup-rounds", optarg, &config.warmup_rounds, &error); break;
-      case kJson: json = true; break;
-      case kHelp: std::fputs(kUsage, stdout); return 0;
-      default: return Usage("unknown option");
-    }
-    if (!ok) return Usage(error);
+  std::vector<FlagRow> table = FlagTable(&flags);
+  std::vector<option> options;
+  for (size_t i = 0; i < table.size(); ++i) {
+    bool takes_arg = !std::holds_alternative<bool*>(table[i].target);
+    options.push_back({table[i].name, takes_arg ? required_argument : no_argument, nullptr,
+                       static_cast<int>(i)});
   }
+  options.push_back({nullptr, 0, nullptr, 0});
+  int opt;
+  while ((opt = getopt_long(argc, argv, "", options.data(), nullptr)) != -1) {
+    if (opt < 0 || opt >= static_cast<int>(table.size())) return Usage("unknown option");
+    std::string error = Apply(table[opt], optarg, &flags);
+    if (!error.empty()) return Usage(error);
+    if (std::string_view(table[opt].name) == "rounds") flags.rounds_given = true;
+  }
+  if (flags.help) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  const std::string& servers = flags.servers;
+  const std::string& compare = flags.compare;
+  const bool json = flags.json;
+  const bool rounds_given = flags.rounds_given;
+  std::string error;
   if (optind < argc) return Usage(absl::StrCat("unexpected argument '", argv[optind], "'"));
 
   // Targets.
@@ -169,10 +185,12 @@ int Main(int argc, char** argv) {
   // Bounds: everything timed is capped so no invocation can run away.
   std::string bad = Workload::Validate(config.workload);
   if (!bad.empty()) return Usage(bad);
-  if (config.connections < 1 || config.connections > 10000) return Usage("--connections must be in 1..10000");
+  if (config.connections < 1 || config.connections > 10000)
+    return Usage("--connections must be in 1..10000");
   if (config.pipeline < 1 || config.pipeline > 4096) return Usage("--pipeline must be in 1..4096");
   if (config.threads < 1 || config.threads > 64) return Usage("--threads must be in 1..64");
-  if (config.timeout_ms < 1 || config.timeout_ms > 60000) return Usage("--timeout-ms must be in 1..60000");
+  if (config.timeout_ms < 1 || config.timeout_ms > 60000)
+    return Usage("--timeout-ms must be in 1..60000");
   if (!(config.duration_s > 0 && config.duration_s <= kMaxSeconds)) {
     return Usage(absl::StrCat("--duration must be in (0, ", kMaxSeconds, "] seconds"));
   }
@@ -180,7 +198,8 @@ int Main(int argc, char** argv) {
     return Usage(absl::StrCat("--preload-timeout must be in (0, ", kMaxSeconds, "] seconds"));
   }
   if (config.compare) {
-    if (config.slot_ms < 10 || config.slot_ms > 60000) return Usage("--slot-ms must be in 10..60000");
+    if (config.slot_ms < 10 || config.slot_ms > 60000)
+      return Usage("--slot-ms must be in 10..60000");
     if (!rounds_given) {
       // As many rounds as fit in --duration, with an even number measured so
       // that they pair up into whole ABBA blocks.
@@ -194,7 +213,8 @@ int Main(int argc, char** argv) {
     }
     double total = config.rounds * 2.0 * config.slot_ms / 1000;
     if (total > kMaxSeconds) {
-      return Usage(absl::StrCat("rounds x 2 x slot = ", total, " s exceeds the ", kMaxSeconds, " s cap"));
+      return Usage(
+          absl::StrCat("rounds x 2 x slot = ", total, " s exceeds the ", kMaxSeconds, " s cap"));
     }
     config.duration_s = total;
   }
@@ -206,7 +226,8 @@ int Main(int argc, char** argv) {
     return 1;
   }
   Summary summary = Summarize(config, result);
-  std::string text = json ? FormatJson(config, result, summary) : FormatHuman(config, result, summary);
+  std::string text =
+      json ? FormatJson(config, result, summary) : FormatHuman(config, result, summary);
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
   if (!result.preload_complete) return 2;

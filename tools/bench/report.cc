@@ -28,8 +28,9 @@ size_t MedianCiIndex(size_t n) {
   double cdf = 0;
   size_t k = 0;  // count of i with P(Bin <= i) <= 0.025
   for (size_t i = 0; i < n; ++i) {
-    double log_p = std::lgamma(static_cast<double>(n) + 1) - std::lgamma(static_cast<double>(i) + 1) -
-                   std::lgamma(static_cast<double>(n - i) + 1) - static_cast<double>(n) * std::log(2.0);
+    double log_p =
+        std::lgamma(static_cast<double>(n) + 1) - std::lgamma(static_cast<double>(i) + 1) -
+        std::lgamma(static_cast<double>(n - i) + 1) - static_cast<double>(n) * std::log(2.0);
     cdf += std::exp(log_p);
     if (cdf > 0.025) break;
     k = i + 1;
@@ -81,15 +82,18 @@ Summary Summarize(const BenchConfig& config, const BenchResult& result) {
     double sum = 0;
     for (double r : rates[g]) sum += r;
     gs.mean_requests_per_s = rates[g].empty() ? 0 : sum / static_cast<double>(rates[g].size());
-    double keys_per_req =
-        st.requests ? static_cast<double>(st.keys_requested + st.sets) / static_cast<double>(st.requests) : 0;
+    double keys_per_req = st.requests ? static_cast<double>(st.keys_requested + st.sets) /
+                                            static_cast<double>(st.requests)
+                                      : 0;
     gs.keys_per_s = gs.requests_per_s * keys_per_req;
     gs.p50_us = static_cast<double>(st.latency.Percentile(0.5)) / 1e3;
     gs.p99_us = static_cast<double>(st.latency.Percentile(0.99)) / 1e3;
     gs.p999_us = static_cast<double>(st.latency.Percentile(0.999)) / 1e3;
     gs.max_us = static_cast<double>(st.latency.max()) / 1e3;
     gs.mean_us = st.latency.mean() / 1e3;
-    gs.hit_ratio = st.keys_requested ? static_cast<double>(st.hits) / static_cast<double>(st.keys_requested) : 0;
+    gs.hit_ratio = st.keys_requested
+                       ? static_cast<double>(st.hits) / static_cast<double>(st.keys_requested)
+                       : 0;
     gs.requests = st.requests;
     gs.gets = st.gets;
     gs.sets = st.sets;
@@ -242,9 +246,8 @@ std::string FormatJson(const BenchConfig& config, const BenchResult& result, con
         JsonNumber(gs.p999_us), JsonNumber(gs.max_us), JsonNumber(gs.mean_us),
         static_cast<int64_t>(gs.requests), static_cast<int64_t>(gs.gets),
         static_cast<int64_t>(gs.sets), static_cast<int64_t>(gs.hits),
-        static_cast<int64_t>(gs.misses), JsonNumber(gs.hit_ratio),
-        static_cast<int64_t>(gs.errors), kinds, gs.connections_lost, JsonString(gs.first_error),
-        g + 1 < s.groups.size() ? "," : "");
+        static_cast<int64_t>(gs.misses), JsonNumber(gs.hit_ratio), static_cast<int64_t>(gs.errors),
+        kinds, gs.connections_lost, JsonString(gs.first_error), g + 1 < s.groups.size() ? "," : "");
   }
   out += "  ],\n";
   std::vector<std::string> ratios;
@@ -258,10 +261,11 @@ std::string FormatJson(const BenchConfig& config, const BenchResult& result, con
   std::vector<std::string> slots;
   for (size_t p = 0; p < result.phases.size() && p < result.phase_rate.size(); ++p) {
     const Phase& ph = result.phases[p];
-    slots.push_back(absl::StrFormat("{\"round\": %d, \"server\": \"%s\", \"warmup\": %s, "
-                                    "\"ops_per_s\": %s}",
-                                    ph.round, ph.group == 0 ? "A" : "B",
-                                    ph.warmup ? "true" : "false", JsonNumber(result.phase_rate[p])));
+    slots.push_back(
+        absl::StrFormat("{\"round\": %d, \"server\": \"%s\", \"warmup\": %s, "
+                        "\"ops_per_s\": %s}",
+                        ph.round, ph.group == 0 ? "A" : "B", ph.warmup ? "true" : "false",
+                        JsonNumber(result.phase_rate[p])));
   }
   absl::StrAppend(&out, "  \"slots\": [", absl::StrJoin(slots, ",\n            "), "],\n");
   absl::StrAppendFormat(&out, "  \"errors\": %d\n}\n", static_cast<int64_t>(s.total_errors));

@@ -1,6 +1,10 @@
 // Runner: client threads, their epoll loops, preload and the phase schedule.
 #include "tools/bench/runner.h"
 
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <barrier>
@@ -8,10 +12,6 @@
 #include <cstring>
 #include <memory>
 #include <thread>
-
-#include <sys/epoll.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "tools/bench/load_connection.h"
@@ -283,13 +283,14 @@ BenchResult RunBench(const BenchConfig& config) {
       size_t s = static_cast<size_t>(i) % servers.size();
       std::string error;
       uint64_t now = NowNs();
-      int budget_ms = now >= connect_deadline
-                          ? 0
-                          : static_cast<int>(std::min<uint64_t>((connect_deadline - now) / 1000000, 2000));
+      int budget_ms =
+          now >= connect_deadline
+              ? 0
+              : static_cast<int>(std::min<uint64_t>((connect_deadline - now) / 1000000, 2000));
       if (budget_ms <= 0) {
-        result.fatal = absl::StrCat("connecting took longer than ", kConnectBudgetNs / 1000000000,
-                                    " s (", i, " of ", config.connections, " to ",
-                                    servers[s].label, ")");
+        result.fatal =
+            absl::StrCat("connecting took longer than ", kConnectBudgetNs / 1000000000, " s (", i,
+                         " of ", config.connections, " to ", servers[s].label, ")");
         return result;
       }
       int fd = ConnectEndpoint(servers[s], budget_ms, &error);
@@ -328,8 +329,9 @@ BenchResult RunBench(const BenchConfig& config) {
   for (auto& w : workers) w.join();
   uint64_t end = NowNs();
   result.preload_complete = preload_ok.load();
-  result.preload_seconds =
-      (config.preload || config.preload_only) ? static_cast<double>(t0.load() - preload_start) / 1e9 : 0;
+  result.preload_seconds = (config.preload || config.preload_only)
+                               ? static_cast<double>(t0.load() - preload_start) / 1e9
+                               : 0;
   result.elapsed_s = static_cast<double>(end - t0.load()) / 1e9;
 
   result.groups.resize(ngroups);
@@ -346,8 +348,8 @@ BenchResult RunBench(const BenchConfig& config) {
     for (size_t p = 0; p < ct->phase_ns().size(); ++p) {
       result.phase_requests[p] += ct->phase_requests()[p];
       if (ct->phase_ns()[p] > 0 && ct->HasGroup(result.phases[p].group)) {
-        result.phase_rate[p] +=
-            static_cast<double>(ct->phase_requests()[p]) * 1e9 / static_cast<double>(ct->phase_ns()[p]);
+        result.phase_rate[p] += static_cast<double>(ct->phase_requests()[p]) * 1e9 /
+                                static_cast<double>(ct->phase_ns()[p]);
       }
     }
   }

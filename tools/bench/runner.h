@@ -56,10 +56,10 @@ struct Phase {
 };
 
 struct BenchResult {
-  std::string fatal;                     // non-empty: setup failed
-  std::vector<GroupStats> groups;        // timed phases, warm-up excluded
-  std::vector<GroupStats> preload;       // preload traffic per group
-  std::vector<int> connections_lost;     // per group
+  std::string fatal;                  // non-empty: setup failed
+  std::vector<GroupStats> groups;     // timed phases, warm-up excluded
+  std::vector<GroupStats> preload;    // preload traffic per group
+  std::vector<int> connections_lost;  // per group
   double preload_seconds = 0;
   bool preload_complete = true;
   std::vector<Phase> phases;

@@ -43,7 +43,8 @@ std::string Workload::Validate(const WorkloadSpec& spec) {
 Workload::Workload(const WorkloadSpec& spec) : spec_(spec) {
   // Use as much of "key:" as fits and zero-pad the index into the rest.
   int need = DecimalDigits(spec.keys - 1);
-  size_t prefix_len = std::min<size_t>(kKeyPrefix.size(), static_cast<size_t>(spec.key_size - need));
+  size_t prefix_len =
+      std::min<size_t>(kKeyPrefix.size(), static_cast<size_t>(spec.key_size - need));
   prefix_ = std::string(kKeyPrefix.substr(0, prefix_len));
   digits_ = spec.key_size - static_cast<int>(prefix_len);
   set_head_ = "set ";

@@ -20,11 +20,11 @@
 namespace tandem::bench {
 
 struct WorkloadSpec {
-  uint64_t keys = 100000;   // key space: indices [0, keys)
-  int key_size = 16;        // bytes per key, 1..250
-  int value_size = 100;     // bytes per value
-  double get_ratio = 0.9;   // fraction of requests that are gets
-  int multiget = 1;         // keys per get request
+  uint64_t keys = 100000;  // key space: indices [0, keys)
+  int key_size = 16;       // bytes per key, 1..250
+  int value_size = 100;    // bytes per value
+  double get_ratio = 0.9;  // fraction of requests that are gets
+  int multiget = 1;        // keys per get request
 };
 
 // splitmix64: tiny, fast, and good enough for picking keys. One per thread.
@@ -61,7 +61,9 @@ class Workload {
   bool KeyMatches(uint64_t index, std::string_view key) const;
 
   // The value every set stores, and what every hit must return.
-  std::string_view value() const { return {value_block_.data(), static_cast<size_t>(spec_.value_size)}; }
+  std::string_view value() const {
+    return {value_block_.data(), static_cast<size_t>(spec_.value_size)};
+  }
 
   bool NextIsGet(Rng& rng) const { return rng.Unit() < spec_.get_ratio; }
   uint64_t NextKey(Rng& rng) const { return rng.Below(spec_.keys); }
@@ -73,7 +75,9 @@ class Workload {
 
   // Upper bounds on request sizes, to reserve output space once per request.
   size_t MaxGetBytes(int n) const { return 6 + static_cast<size_t>(n) * (spec_.key_size + 1); }
-  size_t SetBytes() const { return set_head_.size() + spec_.key_size + set_tail_.size() + value_block_.size(); }
+  size_t SetBytes() const {
+    return set_head_.size() + spec_.key_size + set_tail_.size() + value_block_.size();
+  }
 
  private:
   WorkloadSpec spec_;
