@@ -20,7 +20,10 @@ namespace {
 // Longest reply line we accept before calling the reply malformed. A VALUE
 // line is at most ~300 bytes; error lines are short.
 constexpr size_t kMaxLine = 4096;
-constexpr size_t kReadChunk = 64 * 1024;
+// Smallest free space offered to each recv(). Buffers start at twice this
+// and grow only for replies that need it (big values, wide multi-gets), so
+// thousands of connections stay cheap.
+constexpr size_t kReadChunk = 16 * 1024;
 
 std::string Excerpt(std::string_view bytes) {
   return absl::CEscape(absl::string_view(bytes.data(), std::min<size_t>(bytes.size(), 120)));
@@ -62,7 +65,7 @@ LoadConnection::LoadConnection(int fd, int group, int server, const Workload* wo
       multiget_(workload->spec().multiget),
       ring_(static_cast<size_t>(max_depth)),
       keys_(static_cast<size_t>(max_depth) * workload->spec().multiget),
-      out_(16 * 1024),
+      out_(8 * 1024),
       in_(kReadChunk * 2) {}
 
 LoadConnection::~LoadConnection() {
