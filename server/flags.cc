@@ -1,0 +1,490 @@
+// Flag parsing, table-driven: one row per memcached option (short letter,
+// long name, whether it takes a value, and how it lands in Settings), so the
+// getopt strings, the long-option array and `-h` all come from one place.
+#include "server/flags.h"
+
+#include <getopt.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <functional>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "server/version.h"
+
+namespace tandem::server {
+namespace {
+
+absl::Status Invalid(absl::string_view flag, absl::string_view value) {
+  return absl::InvalidArgumentError(absl::StrCat("invalid value for ", flag, ": \"", value, "\""));
+}
+
+// Strict integer in [min, max]; memcached's atoi would take "12abc".
+absl::Status ParseInt(absl::string_view flag, absl::string_view text, int64_t min, int64_t max,
+                      int64_t* out) {
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(text, &v) || v < min || v > max) return Invalid(flag, text);
+  *out = v;
+  return absl::OkStatus();
+}
+
+template <typename T>
+absl::Status ParseIntInto(absl::string_view flag, absl::string_view text, int64_t min, int64_t max,
+                          T* out) {
+  int64_t v = 0;
+  absl::Status s = ParseInt(flag, text, min, max, &v);
+  if (s.ok()) *out = static_cast<T>(v);
+  return s;
+}
+
+// Sizes with memcached's optional k/m/g suffix (-I 2m).
+absl::Status ParseSize(absl::string_view flag, absl::string_view text, size_t* out) {
+  absl::string_view digits = text;
+  uint64_t unit = 1;
+  if (!digits.empty()) {
+    switch (absl::ascii_tolower(digits.back())) {
+      case 'k': unit = 1u << 10; break;
+      case 'm': unit = 1u << 20; break;
+      case 'g': unit = 1u << 30; break;
+      default: break;
+    }
+    if (unit != 1) digits.remove_suffix(1);
+  }
+  uint64_t v = 0;
+  if (!absl::SimpleAtoi(digits, &v) || v > (uint64_t{1} << 40) / unit) return Invalid(flag, text);
+  *out = static_cast<size_t>(v * unit);
+  return absl::OkStatus();
+}
+
+absl::Status ParseDouble(absl::string_view flag, absl::string_view text, double* out) {
+  if (!absl::SimpleAtod(text, out)) return Invalid(flag, text);
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// The option table.
+// ---------------------------------------------------------------------------
+
+using Apply = std::function<absl::Status(const char* arg, Settings* s)>;
+
+struct FlagSpec {
+  int short_name;          // 0 when the flag has only a long form
+  const char* long_name;
+  bool takes_value;
+  const char* help;
+  Apply apply;
+};
+
+constexpr int kLongOnlyBase = 1000;
+
+const std::vector<FlagSpec>& FlagTable() {
+  static const auto* table = new std::vector<FlagSpec>{
+      {'p', "port", true, "TCP port to listen on (default: 11211)",
+       [](const char* a, Settings* s) { return ParseIntInto("-p", a, 0, 65535, &s->port); }},
+      {'U', "udp-port", true, "UDP port to listen on (default: 0, off)",
+       [](const char* a, Settings* s) { return ParseIntInto("-U", a, 0, 65535, &s->udp_port); }},
+      {'s', "unix-socket", true, "UNIX socket to listen on (disables network support)",
+       [](const char* a, Settings* s) {
+         s->unix_socket = a;
+         return absl::OkStatus();
+       }},
+      {'a', "unix-mask", true, "access mask for UNIX socket, in octal (default: 700)",
+       [](const char* a, Settings* s) {
+         char* end = nullptr;
+         errno = 0;
+         long v = std::strtol(a, &end, 8);
+         if (errno != 0 || end == a || *end != '\0' || v < 0 || v > 0777) return Invalid("-a", a);
+         s->unix_mask = static_cast<int>(v);
+         return absl::OkStatus();
+       }},
+      {'A', "enable-shutdown", false, "enable ascii \"shutdown\" command",
+       [](const char*, Settings* s) {
+         s->enable_shutdown = true;
+         return absl::OkStatus();
+       }},
+      {'l', "listen", true, "interface to listen on (default: INADDR_ANY); repeatable, comma-separated",
+       [](const char* a, Settings* s) {
+         for (absl::string_view part : absl::StrSplit(a, ',', absl::SkipEmpty())) {
+           s->listen.emplace_back(part);
+         }
+         return absl::OkStatus();
+       }},
+      {'d', "daemon", false, "run as a daemon",
+       [](const char*, Settings* s) {
+         s->daemonize = true;
+         return absl::OkStatus();
+       }},
+      {'r', "enable-coredumps", false, "maximize core file limit",
+       [](const char*, Settings* s) {
+         s->enable_coredumps = true;
+         return absl::OkStatus();
+       }},
+      {'u', "user", true, "assume identity of <username> (only when run as root)",
+       [](const char* a, Settings* s) {
+         s->user = a;
+         return absl::OkStatus();
+       }},
+      {'m', "memory-limit", true, "item memory in megabytes (default: 64)",
+       [](const char* a, Settings* s) {
+         size_t mb = 0;
+         absl::Status st = ParseSize("-m", a, &mb);
+         if (!st.ok()) return st;
+         // memcached reads -m as megabytes unless a unit suffix is given.
+         absl::string_view text(a);
+         bool has_unit = !text.empty() && !absl::ascii_isdigit(text.back());
+         s->max_bytes = has_unit ? mb : mb << 20;
+         if (s->max_bytes == 0) return Invalid("-m", a);
+         return absl::OkStatus();
+       }},
+      {'M', "disable-evictions", false, "return error on memory exhausted instead of evicting",
+       [](const char*, Settings* s) {
+         s->evict_to_free = false;
+         return absl::OkStatus();
+       }},
+      {'c', "conn-limit", true, "max simultaneous connections (default: 1024)",
+       [](const char* a, Settings* s) { return ParseIntInto("-c", a, 1, 1 << 20, &s->max_conns); }},
+      {'k', "lock-memory", false, "lock down all paged memory",
+       [](const char*, Settings* s) {
+         s->lock_memory = true;
+         return absl::OkStatus();
+       }},
+      {'v', "verbose", false, "verbose (-vv: client commands, -vvv: internal state)",
+       [](const char*, Settings* s) {
+         s->verbose.fetch_add(1);
+         return absl::OkStatus();
+       }},
+      {'h', "help", false, "print this help and exit", nullptr},
+      {'V', "version", false, "print version and exit", nullptr},
+      {'P', "pidfile", true, "save PID in <file>, only used with -d option",
+       [](const char* a, Settings* s) {
+         s->pid_file = a;
+         return absl::OkStatus();
+       }},
+      {'f', "slab-growth-factor", true, "chunk size growth factor (default: 1.25)",
+       [](const char* a, Settings* s) {
+         absl::Status st = ParseDouble("-f", a, &s->growth_factor);
+         if (st.ok() && !(s->growth_factor > 1.0)) return absl::InvalidArgumentError("Factor must be greater than 1");
+         return st;
+       }},
+      {'n', "slab-min-size", true, "min space used for key+value+flags (default: 48)",
+       [](const char* a, Settings* s) { return ParseIntInto("-n", a, 1, 1 << 20, &s->chunk_size); }},
+      {'L', "enable-largepages", false, "try to use large memory pages (if available)",
+       [](const char*, Settings* s) {
+         s->large_pages = true;
+         return absl::OkStatus();
+       }},
+      {'D', nullptr, true, "delimiter between key prefixes and IDs for `stats detail`",
+       [](const char* a, Settings* s) {
+         if (absl::string_view(a).size() != 1) return Invalid("-D", a);
+         s->prefix_delimiter = a[0];
+         s->detail_enabled = true;
+         return absl::OkStatus();
+       }},
+      {'t', "threads", true, "number of threads to use (default: 4)",
+       [](const char* a, Settings* s) { return ParseIntInto("-t", a, 1, 256, &s->num_threads); }},
+      {'R', "max-reqs-per-event", true, "maximum number of requests per event (default: 20)",
+       [](const char* a, Settings* s) {
+         return ParseIntInto("-R", a, 1, 1 << 20, &s->reqs_per_event);
+       }},
+      {'C', "disable-cas", false, "disable use of CAS",
+       [](const char*, Settings* s) {
+         s->use_cas = false;
+         return absl::OkStatus();
+       }},
+      {'b', "listen-backlog", true, "set the backlog queue limit (default: 1024)",
+       [](const char* a, Settings* s) { return ParseIntInto("-b", a, 1, 1 << 20, &s->backlog); }},
+      {'B', "protocol", true, "protocol - one of ascii, binary, or auto (default: auto)",
+       [](const char* a, Settings* s) {
+         absl::string_view v(a);
+         if (v == "auto") {
+           s->binding_protocol = BindingProtocol::kAuto;
+         } else if (v == "ascii") {
+           s->binding_protocol = BindingProtocol::kAscii;
+         } else if (v == "binary") {
+           s->binding_protocol = BindingProtocol::kBinary;
+         } else {
+           return absl::InvalidArgumentError(absl::StrCat(
+               "Invalid value for binding protocol: ", v, " -- should be one of auto, binary, or ascii"));
+         }
+         return absl::OkStatus();
+       }},
+      {'I', "max-item-size", true, "adjusts max item size (default: 1m, min: 1k, max: 1024m)",
+       [](const char* a, Settings* s) { return ParseSize("-I", a, &s->item_size_max); }},
+      {'S', "enable-sasl", false, "turn on Sasl authentication",
+       [](const char*, Settings* s) {
+         s->sasl = true;
+         return absl::OkStatus();
+       }},
+      {'F', "disable-flush-all", false, "disable flush_all command",
+       [](const char*, Settings* s) {
+         s->flush_enabled = false;
+         return absl::OkStatus();
+       }},
+      {kLongOnlyBase + 0, "disable-dumping", false, "disable stats cachedump and lru_crawler metadump",
+       [](const char*, Settings* s) {
+         s->dump_enabled = false;
+         return absl::OkStatus();
+       }},
+      {'W', "disable-watch", false, "disable watch commands (live logging)",
+       [](const char*, Settings* s) {
+         s->watch_enabled = false;
+         return absl::OkStatus();
+       }},
+      {'Y', "auth-file", true, "(not supported) ASCII protocol authentication file",
+       [](const char* a, Settings* s) {
+         s->auth_file = a;
+         return absl::OkStatus();
+       }},
+      {'o', "extended", true, "comma separated list of extended options",
+       [](const char* a, Settings* s) {
+         for (absl::string_view opt : absl::StrSplit(a, ',', absl::SkipEmpty())) {
+           absl::Status st = ApplyExtendedOption(std::string(opt), s);
+           if (!st.ok()) return st;
+         }
+         return absl::OkStatus();
+       }},
+  };
+  return *table;
+}
+
+// ---------------------------------------------------------------------------
+// -o options.
+// ---------------------------------------------------------------------------
+
+// memcached's -o options that tandem accepts and shows, but that have no
+// effect here (extstore, TLS, logging buffers, slab rebalancing tunables).
+constexpr absl::string_view kInertOptions[] = {
+    "ext_path", "ext_page_size", "ext_wbuf_size", "ext_threads", "ext_item_size",
+    "ext_item_age", "ext_low_ttl", "ext_drop_unread", "ext_recache_rate", "ext_compact_under",
+    "ext_drop_under", "ext_max_frag", "ext_max_sleep", "slab_automove_freeratio",
+    "ssl_chain_cert", "ssl_key", "ssl_keyformat", "ssl_verify_mode", "ssl_ciphers", "ssl_ca_cert",
+    "ssl_wbuf_size", "ssl_session_cache", "ssl_kernel_tls", "ssl_min_version", "sock_cookie_id",
+    "lru_segmented", "slab_automove_window", "slab_automove_ratio", "no_inline_ascii_resp",
+    "inline_ascii_resp", "proxy_config",
+};
+
+}  // namespace
+
+absl::Status ApplyExtendedOption(const std::string& option, Settings* s) {
+  absl::string_view name = option;
+  absl::string_view value;
+  bool has_value = false;
+  if (size_t eq = name.find('='); eq != absl::string_view::npos) {
+    value = name.substr(eq + 1);
+    name = name.substr(0, eq);
+    has_value = true;
+  }
+  auto need = [&]() -> absl::Status {
+    if (!has_value || value.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("Missing value for -o ", name));
+    }
+    return absl::OkStatus();
+  };
+  auto flag = [&](bool* field, bool v) {
+    *field = v;
+    return absl::OkStatus();
+  };
+  std::string label = absl::StrCat("-o ", name);
+
+  if (name == "maxconns_fast") return flag(&s->maxconns_fast, true);
+  if (name == "no_maxconns_fast") return flag(&s->maxconns_fast, false);
+  if (name == "hashpower") {
+    if (auto st = need(); !st.ok()) return st;
+    int64_t v = 0;
+    if (!absl::SimpleAtoi(value, &v) || v < 12 || v > 32) {
+      return absl::InvalidArgumentError(absl::StrCat("Initial hashtable multiplier of ", value,
+                                                     " is out of range (12..32)"));
+    }
+    s->hashpower_init = static_cast<int>(v);
+    return absl::OkStatus();
+  }
+  if (name == "idle_timeout") {
+    if (auto st = need(); !st.ok()) return st;
+    return ParseIntInto(label, value, 0, INT_MAX, &s->idle_timeout);
+  }
+  if (name == "slab_chunk_max") {
+    if (auto st = need(); !st.ok()) return st;
+    int64_t kb = 0;
+    if (auto st = ParseInt(label, value, 1, 1 << 20, &kb); !st.ok()) return st;
+    s->slab_chunk_max = static_cast<size_t>(kb) << 10;
+    return absl::OkStatus();
+  }
+  if (name == "lru_crawler") return flag(&s->lru_crawler, true);
+  if (name == "no_lru_crawler") return flag(&s->lru_crawler, false);
+  if (name == "lru_maintainer") return flag(&s->lru_maintainer, true);
+  if (name == "no_lru_maintainer") return flag(&s->lru_maintainer, false);
+  if (name == "modern") {
+    s->lru_segmented = true;
+    s->lru_maintainer = true;
+    return absl::OkStatus();
+  }
+  if (name == "no_modern") {
+    s->lru_segmented = false;
+    s->lru_maintainer = false;
+    return absl::OkStatus();
+  }
+  if (name == "hash_algorithm") {
+    if (auto st = need(); !st.ok()) return st;
+    if (value != "jenkins" && value != "murmur3" && value != "xxh3") {
+      return absl::InvalidArgumentError(absl::StrCat("Unknown hash_algorithm option: ", value));
+    }
+    s->hash_algorithm = std::string(value);
+    return absl::OkStatus();
+  }
+  if (name == "lru_crawler_sleep") {
+    if (auto st = need(); !st.ok()) return st;
+    return ParseIntInto(label, value, 0, 1000000, &s->lru_crawler_sleep);
+  }
+  if (name == "lru_crawler_tocrawl") {
+    if (auto st = need(); !st.ok()) return st;
+    return ParseIntInto(label, value, 0, INT_MAX, &s->lru_crawler_tocrawl);
+  }
+  if (name == "tail_repair_time") {
+    if (auto st = need(); !st.ok()) return st;
+    return ParseIntInto(label, value, 0, INT_MAX, &s->tail_repair_time);
+  }
+  if (name == "hot_lru_pct") {
+    if (auto st = need(); !st.ok()) return st;
+    return ParseIntInto(label, value, 1, 80, &s->hot_lru_pct);
+  }
+  if (name == "warm_lru_pct") {
+    if (auto st = need(); !st.ok()) return st;
+    return ParseIntInto(label, value, 1, 80, &s->warm_lru_pct);
+  }
+  if (name == "hot_max_factor") {
+    if (auto st = need(); !st.ok()) return st;
+    return ParseDouble(label, value, &s->hot_max_factor);
+  }
+  if (name == "warm_max_factor") {
+    if (auto st = need(); !st.ok()) return st;
+    return ParseDouble(label, value, &s->warm_max_factor);
+  }
+  if (name == "temporary_ttl") {
+    if (auto st = need(); !st.ok()) return st;
+    s->temp_lru = true;
+    return ParseIntInto(label, value, 0, INT_MAX, &s->temporary_ttl);
+  }
+  if (name == "watcher_logbuf_size" || name == "worker_logbuf_size" || name == "read_buf_mem_limit") {
+    if (auto st = need(); !st.ok()) return st;
+    int64_t n = 0;
+    if (auto st = ParseInt(label, value, 0, INT_MAX, &n); !st.ok()) return st;
+    size_t bytes = static_cast<size_t>(n) << (name == "read_buf_mem_limit" ? 20 : 10);
+    if (name == "watcher_logbuf_size") s->watcher_logbuf_size = bytes;
+    if (name == "worker_logbuf_size") s->worker_logbuf_size = bytes;
+    if (name == "read_buf_mem_limit") s->read_buf_mem_limit = bytes;
+    return absl::OkStatus();
+  }
+  if (name == "track_sizes") return flag(&s->track_sizes, true);
+  if (name == "no_hashexpand") return flag(&s->hash_expand, false);
+  if (name == "slab_reassign") return flag(&s->slab_reassign, true);
+  if (name == "slab_automove") {
+    s->slab_automove = 1;
+    if (has_value) return ParseIntInto(label, value, 0, 2, &s->slab_automove);
+    return absl::OkStatus();
+  }
+  for (absl::string_view inert : kInertOptions) {
+    if (name == inert) {
+      s->inert_options.emplace_back(std::string(name), std::string(value));
+      return absl::OkStatus();
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat("Illegal suboption \"", option, "\""));
+}
+
+std::string UsageText() {
+  std::string out = absl::StrCat("tandemd ", std::string(kTandemVersion), " (memcached ",
+                                 std::string(kMemcachedCompatVersion), " compatible)\n");
+  for (const FlagSpec& f : FlagTable()) {
+    std::string names;
+    if (f.short_name < kLongOnlyBase) absl::StrAppend(&names, "-", std::string(1, static_cast<char>(f.short_name)));
+    if (f.long_name != nullptr) {
+      absl::StrAppend(&names, names.empty() ? "" : ", ", "--", f.long_name, f.takes_value ? "=<value>" : "");
+    }
+    absl::StrAppend(&out, names, std::string(names.size() < 34 ? 34 - names.size() : 1, ' '), f.help, "\n");
+  }
+  absl::StrAppend(&out,
+                  "-o options: maxconns_fast, hashpower, idle_timeout, slab_chunk_max, lru_crawler,\n"
+                  "  no_lru_crawler, lru_maintainer, no_lru_maintainer, modern, no_modern,\n"
+                  "  hash_algorithm, and memcached's other options (accepted, shown in stats settings)\n");
+  return out;
+}
+
+absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* action) {
+  *action = FlagsAction::kRun;
+  const std::vector<FlagSpec>& table = FlagTable();
+  std::string short_opts = ":";  // leading ':' : we report missing values ourselves
+  std::vector<option> long_opts;
+  for (const FlagSpec& f : table) {
+    if (f.short_name < kLongOnlyBase) {
+      short_opts.push_back(static_cast<char>(f.short_name));
+      if (f.takes_value) short_opts.push_back(':');
+    }
+    if (f.long_name != nullptr) {
+      long_opts.push_back({f.long_name, f.takes_value ? required_argument : no_argument, nullptr,
+                           f.short_name});
+    }
+  }
+  long_opts.push_back({nullptr, 0, nullptr, 0});
+
+  optind = 0;  // glibc: full re-initialisation, so tests may parse repeatedly
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, short_opts.c_str(), long_opts.data(), nullptr)) != -1) {
+    if (c == '?') {
+      std::string bad = optopt != 0 ? absl::StrCat("-", std::string(1, static_cast<char>(optopt)))
+                                    : std::string(argv[optind - 1]);
+      return absl::InvalidArgumentError(absl::StrCat("unrecognized option '", bad, "'"));
+    }
+    if (c == ':') {
+      return absl::InvalidArgumentError(absl::StrCat("option '", argv[optind - 1], "' requires a value"));
+    }
+    if (c == 'h') {
+      *action = FlagsAction::kPrintHelp;
+      return absl::OkStatus();
+    }
+    if (c == 'V') {
+      *action = FlagsAction::kPrintVersion;
+      return absl::OkStatus();
+    }
+    for (const FlagSpec& f : table) {
+      if (f.short_name != c) continue;
+      if (absl::Status st = f.apply(optarg, settings); !st.ok()) return st;
+      break;
+    }
+  }
+  if (optind < argc) {
+    return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", argv[optind], "'"));
+  }
+
+  // Cross-flag rules, with memcached's wording.
+  if (settings->item_size_max < 1024) {
+    return absl::InvalidArgumentError("Item max size cannot be less than 1024 bytes.");
+  }
+  if (settings->item_size_max > (size_t{1} << 30)) {
+    return absl::InvalidArgumentError("Cannot set item size limit higher than 1 GB.");
+  }
+  if (settings->item_size_max > settings->max_bytes / 2) {
+    return absl::InvalidArgumentError("Cannot set item size limit higher than 1/2 of memory max.");
+  }
+  if (settings->slab_chunk_max > settings->item_size_max) {
+    settings->slab_chunk_max = settings->item_size_max;
+  }
+  if (settings->udp_port != 0) {
+    return absl::UnimplementedError("UDP (-U) is not supported yet; use -U 0");
+  }
+  if (settings->sasl) {
+    return absl::UnimplementedError("SASL (-S) is not supported");
+  }
+  if (!settings->auth_file.empty()) {
+    return absl::UnimplementedError("ASCII authentication (-Y) is not supported");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tandem::server

@@ -1,0 +1,128 @@
+// tandemd: wires settings, engine and listeners, then runs until stopped.
+#include <event2/thread.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "absl/strings/str_format.h"
+#include "server/flags.h"
+#include "server/server.h"
+#include "server/settings.h"
+#include "server/storage/engine.h"
+#include "server/version.h"
+
+namespace {
+
+using tandem::server::Settings;
+
+constexpr int kExitUsage = 1;
+constexpr int kExitOsError = 71;  // memcached's EX_OSERR for bind failures
+
+tandem::server::storage::EngineOptions EngineOptionsFrom(const Settings& s,
+                                                         const tandem::server::storage::Clock* clock) {
+  tandem::server::storage::EngineOptions o;
+  o.memory_limit = s.max_bytes;
+  o.growth_factor = s.growth_factor;
+  o.min_item_space = static_cast<size_t>(s.chunk_size);
+  o.item_size_max = s.item_size_max;
+  o.slab_chunk_max = s.slab_chunk_max;
+  o.evict_to_free = s.evict_to_free;
+  o.use_cas = s.use_cas;
+  if (s.hashpower_init > 0) o.hashpower = s.hashpower_init;
+  o.segmented_lru = s.lru_segmented;
+  o.clock = clock;
+  return o;
+}
+
+bool Daemonize() {
+  pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid > 0) _exit(0);
+  if (setsid() < 0) return false;
+  FILE* null_in = std::freopen("/dev/null", "r", stdin);
+  FILE* null_out = std::freopen("/dev/null", "w", stdout);
+  FILE* null_err = std::freopen("/dev/null", "w", stderr);
+  return null_in != nullptr && null_out != nullptr && null_err != nullptr;
+}
+
+// memcached refuses to run as root unless told which user to become.
+bool DropPrivileges(const std::string& user) {
+  if (getuid() != 0 && geteuid() != 0) return true;
+  if (user.empty()) {
+    absl::FPrintF(stderr, "can't run as root without the -u switch\n");
+    return false;
+  }
+  passwd* pw = getpwnam(user.c_str());
+  if (pw == nullptr) {
+    absl::FPrintF(stderr, "can't find the user %s to switch to\n", user);
+    return false;
+  }
+  if (pw->pw_uid == 0) return true;
+  if (setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+    absl::FPrintF(stderr, "failed to assume identity of user %s\n", user);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings settings;
+  tandem::server::FlagsAction action;
+  if (absl::Status s = tandem::server::ParseFlags(argc, argv, &settings, &action); !s.ok()) {
+    absl::FPrintF(stderr, "tandemd: %s\n", s.message());
+    return kExitUsage;
+  }
+  if (action == tandem::server::FlagsAction::kPrintHelp) {
+    std::fputs(tandem::server::UsageText().c_str(), stdout);
+    return 0;
+  }
+  if (action == tandem::server::FlagsAction::kPrintVersion) {
+    absl::PrintF("tandemd %s (memcached %s compatible)\n", tandem::server::kTandemVersion,
+                 tandem::server::kMemcachedCompatVersion);
+    return 0;
+  }
+  if ((getuid() == 0 || geteuid() == 0) && settings.user.empty()) {
+    absl::FPrintF(stderr, "can't run as root without the -u switch\n");
+    return kExitUsage;
+  }
+  if (settings.enable_coredumps) {
+    rlimit rl{RLIM_INFINITY, RLIM_INFINITY};
+    setrlimit(RLIMIT_CORE, &rl);
+  }
+  if (settings.daemonize && !Daemonize()) {
+    absl::FPrintF(stderr, "failed to daemonize\n");
+    return kExitOsError;
+  }
+  if (settings.lock_memory && mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+    absl::FPrintF(stderr, "warning: -k invalid, mlockall() failed: %s\n", std::strerror(errno));
+  }
+
+  std::signal(SIGPIPE, SIG_IGN);
+  evthread_use_pthreads();
+
+  tandem::server::storage::SystemClock clock;
+  tandem::server::storage::Engine engine(EngineOptionsFrom(settings, &clock));
+  tandem::server::Server server(settings, engine, clock);
+  if (absl::Status s = server.Listen(); !s.ok()) {
+    absl::FPrintF(stderr, "tandemd: %s\n", s.message());
+    return kExitOsError;
+  }
+  if (!DropPrivileges(settings.user)) return kExitUsage;
+  if (settings.daemonize && !settings.pid_file.empty()) {
+    std::ofstream(settings.pid_file) << getpid() << "\n";
+  }
+
+  server.Run();
+
+  if (settings.daemonize && !settings.pid_file.empty()) unlink(settings.pid_file.c_str());
+  return 0;
+}

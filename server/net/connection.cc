@@ -1,0 +1,242 @@
+// Connection state machine; see connection.h.
+#include "server/net/connection.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+#include "protocol/text_encoder.h"
+#include "server/dispatcher.h"
+#include "server/log.h"
+#include "server/net/worker_thread.h"
+
+namespace tandem::server::net {
+namespace {
+
+constexpr size_t kInitialInput = 16 * 1024;
+constexpr size_t kKeepInput = 64 * 1024;
+// Room for a whole get line with thousands of keys, or the largest value.
+constexpr size_t kMinMaxInput = 4u << 20;
+constexpr size_t kLineSlack = 64 * 1024;
+
+}  // namespace
+
+Connection::Connection(WorkerThread& worker, int fd, std::string addr, std::string listen_addr)
+    : worker_(worker), fd_(fd) {
+  info_.fd = fd;
+  info_.addr = std::move(addr);
+  info_.listen_addr = std::move(listen_addr);
+  info_.last_cmd_time = worker_.context().clock->Now();
+  worker_.context().stats->RegisterConnection(&info_);
+}
+
+Connection::~Connection() {
+  if (event_ != nullptr) event_free(event_);
+  ::close(fd_);
+  ServerStats& stats = *worker_.context().stats;
+  stats.UnregisterConnection(&info_);
+  stats.curr_connections.fetch_sub(1);
+  worker_.Forget(this);
+  Log(*worker_.context().settings, 2, "<%d connection closed.", fd_);
+}
+
+bool Connection::Start() {
+  int one = 1;
+  // Replies must leave at once; the output queue already batches them.
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  event_ = event_new(worker_.base(), fd_, EV_READ | EV_PERSIST, &Connection::OnEvent, this);
+  if (event_ == nullptr) return false;
+  armed_ = 0;
+  WantEvents(EV_READ);
+  return true;
+}
+
+void Connection::WantEvents(short what) {
+  if (armed_ == what) return;
+  event_del(event_);
+  event_assign(event_, worker_.base(), fd_, what | EV_PERSIST, &Connection::OnEvent, this);
+  const int idle = worker_.context().settings->idle_timeout;
+  if (what == EV_READ && idle > 0) {
+    timeval tv{idle, 0};
+    event_add(event_, &tv);
+  } else {
+    event_add(event_, nullptr);
+  }
+  armed_ = what;
+}
+
+void Connection::OnEvent(evutil_socket_t, short what, void* arg) {
+  static_cast<Connection*>(arg)->HandleEvent(what);
+}
+
+void Connection::HandleEvent(short what) {
+  if (what & EV_TIMEOUT) {
+    // -o idle_timeout: nothing arrived for that long.
+    Log(*worker_.context().settings, 1, "Idle timeout: closing connection %d", fd_);
+    Close();
+    return;
+  }
+  if (what & EV_WRITE) {
+    if (!Flush()) {
+      Close();
+      return;
+    }
+    if (!output_.empty()) return;  // still blocked on a slow reader
+    if (close_after_flush_) {
+      Close();
+      return;
+    }
+    output_.Trim();
+    WantEvents(EV_READ);
+    // Requests that arrived while we waited are already buffered.
+    if (!ProcessInput()) Close();
+    return;
+  }
+  if (what & EV_READ) {
+    if (armed_ == EV_WRITE) return;  // a yield fired after we blocked on output
+    const bool yielded = yielded_;
+    yielded_ = false;
+    if (!yielded && !ReadSocket()) {
+      Close();
+      return;
+    }
+    if (!ProcessInput()) Close();
+  }
+}
+
+void Connection::EnsureInputSpace() {
+  if (buf_ == nullptr) {
+    capacity_ = kInitialInput;
+    buf_ = std::make_unique<char[]>(capacity_);
+    start_ = end_ = 0;
+    return;
+  }
+  if (end_ < capacity_) return;
+  CompactInput();
+  if (end_ < capacity_) return;
+  const size_t max_input =
+      std::max(kMinMaxInput, worker_.context().settings->item_size_max) + kLineSlack;
+  if (capacity_ >= max_input) return;
+  size_t grown = std::min(capacity_ * 2, max_input);
+  auto bigger = std::make_unique<char[]>(grown);
+  std::memcpy(bigger.get(), buf_.get(), end_);
+  buf_ = std::move(bigger);
+  capacity_ = grown;
+}
+
+void Connection::CompactInput() {
+  if (start_ == 0) return;
+  if (start_ == end_) {
+    start_ = end_ = 0;
+    if (capacity_ > kKeepInput) {
+      buf_.reset();
+      capacity_ = 0;
+    }
+    return;
+  }
+  std::memmove(buf_.get(), buf_.get() + start_, end_ - start_);
+  end_ -= start_;
+  start_ = 0;
+}
+
+bool Connection::ReadSocket() {
+  EnsureInputSpace();
+  if (end_ == capacity_) {
+    // A request larger than any we accept is still incomplete: give up.
+    Log(*worker_.context().settings, 1, "<%d request too large, closing", fd_);
+    return false;
+  }
+  ssize_t n;
+  do {
+    n = ::read(fd_, buf_.get() + end_, capacity_ - end_);
+  } while (n < 0 && errno == EINTR);
+  if (n > 0) {
+    end_ += static_cast<size_t>(n);
+    worker_.stats().bytes_read.Add(static_cast<uint64_t>(n));
+    return true;
+  }
+  if (n == 0) return false;
+  return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
+bool Connection::ProcessInput() {
+  const ServerContext& ctx = worker_.context();
+  const int max_requests = ctx.settings->reqs_per_event;
+  const bool log_commands = LogEnabled(*ctx.settings, 2);
+  int handled = 0;
+  while (!close_after_flush_) {
+    if (swallow_ > 0) {
+      size_t n = std::min(swallow_, end_ - start_);
+      start_ += n;
+      swallow_ -= n;
+      if (swallow_ > 0) break;
+      continue;
+    }
+    if (start_ == end_) break;
+    if (handled == max_requests) {
+      // -R: let other connections on this thread run, then continue.
+      worker_.stats().conn_yields.Inc();
+      yielded_ = true;
+      event_active(event_, EV_READ, 0);
+      break;
+    }
+    std::string_view input(buf_.get() + start_, end_ - start_);
+    protocol::ParseResult r =
+        protocol::ParseTextCommand(input, worker_.parser_options(), &command_);
+    if (r.status == protocol::ParseStatus::kNeedMore) break;
+    ++handled;
+    if (log_commands) {
+      std::string_view line = input.substr(0, std::min(input.find('\n'), r.consumed));
+      while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+      Log(*ctx.settings, 2, "<%d %s", fd_, std::string(line));
+    }
+    info_.last_cmd_time.store(ctx.clock->Now(), std::memory_order_relaxed);
+    if (r.status == protocol::ParseStatus::kError) {
+      if (!r.error_line.empty() && !command_.noreply) {
+        protocol::AppendLine(output_.Tail(), r.error_line);
+      }
+      start_ += r.consumed;
+      swallow_ = r.swallow;
+      if (r.close_connection) close_after_flush_ = true;
+      continue;
+    }
+    DispatchAction action = ctx.dispatcher->Execute(command_, worker_.stats(), output_.Tail());
+    start_ += r.consumed;
+    swallow_ = r.swallow;
+    if (action == DispatchAction::kClose) {
+      close_after_flush_ = true;
+    } else if (action == DispatchAction::kShutdown) {
+      close_after_flush_ = true;
+      ctx.request_stop(ctx.request_stop_arg);
+    }
+  }
+  CompactInput();
+  if (!Flush()) return false;
+  if (!output_.empty()) {
+    WantEvents(EV_WRITE);  // the client is not reading: stop reading too
+    return true;
+  }
+  output_.Trim();
+  return !close_after_flush_;
+}
+
+bool Connection::Flush() {
+  while (!output_.empty()) {
+    ssize_t n = output_.WriteTo(fd_);
+    if (n < 0) return false;
+    if (n == 0) break;
+    worker_.stats().bytes_written.Add(static_cast<uint64_t>(n));
+  }
+  return true;
+}
+
+void Connection::Close() { delete this; }
+
+}  // namespace tandem::server::net

@@ -1,0 +1,79 @@
+// Connection: one client socket's state machine on its worker thread.
+//
+//   readable -> read into the input buffer -> parse as many requests as are
+//   complete (up to -R per event) -> dispatch each, gathering replies in the
+//   output queue -> one writev -> back to reading.
+//
+// Partial requests stay in the input buffer until more bytes arrive. When
+// the client does not read its replies and the socket stops taking them,
+// the connection stops reading too, so a slow reader cannot make the server
+// buffer without bound.
+#ifndef TANDEM_SERVER_NET_CONNECTION_H_
+#define TANDEM_SERVER_NET_CONNECTION_H_
+
+#include <event2/event.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "protocol/command.h"
+#include "protocol/text_parser.h"
+#include "server/net/output_queue.h"
+#include "server/stats.h"
+
+namespace tandem::server {
+class Dispatcher;
+}
+
+namespace tandem::server::net {
+
+class WorkerThread;
+
+class Connection {
+ public:
+  Connection(WorkerThread& worker, int fd, std::string addr, std::string listen_addr);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Registers the socket with the worker's event base. False on failure.
+  bool Start();
+
+ private:
+  static void OnEvent(evutil_socket_t fd, short what, void* arg);
+  void HandleEvent(short what);
+
+  // Reads what the socket has. False when the peer closed or failed.
+  bool ReadSocket();
+  // Parses and executes buffered requests; false once the connection must close.
+  bool ProcessInput();
+  // Writes queued replies; false on a socket error.
+  bool Flush();
+  void WantEvents(short what);
+  void Close();
+  void EnsureInputSpace();
+  void CompactInput();
+
+  WorkerThread& worker_;
+  const int fd_;
+  event* event_ = nullptr;
+  short armed_ = 0;
+  ConnectionInfo info_;
+
+  // Input: bytes [start_, end_) of buf_ are unconsumed.
+  std::unique_ptr<char[]> buf_;
+  size_t capacity_ = 0;
+  size_t start_ = 0;
+  size_t end_ = 0;
+  size_t swallow_ = 0;  // bytes of a refused data block still to discard
+
+  protocol::Command command_;
+  OutputQueue output_;
+  bool close_after_flush_ = false;
+  bool yielded_ = false;
+};
+
+}  // namespace tandem::server::net
+
+#endif  // TANDEM_SERVER_NET_CONNECTION_H_

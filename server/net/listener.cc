@@ -1,0 +1,243 @@
+// Listener; see listener.h.
+#include "server/net/listener.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "protocol/error_strings.h"
+#include "protocol/text_encoder.h"
+#include "server/log.h"
+#include "server/net/worker_thread.h"
+
+namespace tandem::server::net {
+namespace {
+
+constexpr int kMaxAcceptsPerEvent = 64;
+
+std::string FormatAddress(const sockaddr* sa) {
+  char host[INET6_ADDRSTRLEN] = {0};
+  if (sa->sa_family == AF_INET) {
+    auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+    return absl::StrCat("tcp:", host, ":", ntohs(in->sin_port));
+  }
+  if (sa->sa_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+    return absl::StrCat("tcp6:[", host, "]:", ntohs(in6->sin6_port));
+  }
+  return "unix";
+}
+
+// Splits "-l" entries: "host", "host:port", "[v6]", "[v6]:port", or a bare
+// IPv6 address (more than one ':' and no brackets).
+void SplitHostPort(const std::string& entry, int default_port, std::string* host, int* port) {
+  *port = default_port;
+  if (!entry.empty() && entry.front() == '[') {
+    size_t close = entry.find(']');
+    *host = entry.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+    if (close != std::string::npos && close + 1 < entry.size() && entry[close + 1] == ':') {
+      *port = std::atoi(entry.c_str() + close + 2);
+    }
+    return;
+  }
+  size_t colon = entry.find(':');
+  if (colon != std::string::npos && entry.find(':', colon + 1) == std::string::npos) {
+    *host = entry.substr(0, colon);
+    *port = std::atoi(entry.c_str() + colon + 1);
+    return;
+  }
+  *host = entry;
+}
+
+}  // namespace
+
+Listener::Listener(event_base* base, const Settings& settings, ServerStats& stats,
+                   std::vector<WorkerThread*> workers)
+    : base_(base), settings_(settings), stats_(stats), workers_(std::move(workers)) {}
+
+Listener::~Listener() {
+  Close();
+  if (resume_timer_ != nullptr) event_free(resume_timer_);
+}
+
+absl::Status Listener::Open() {
+  resume_timer_ = evtimer_new(base_, &Listener::OnResumeCheck, this);
+  if (!settings_.unix_socket.empty()) return OpenUnix(settings_.unix_socket, settings_.unix_mask);
+  if (settings_.listen.empty()) return OpenTcp("", settings_.port);
+  for (const std::string& entry : settings_.listen) {
+    std::string host;
+    int port;
+    SplitHostPort(entry, settings_.port, &host, &port);
+    if (absl::Status s = OpenTcp(host, port); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Listener::OpenTcp(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_flags = AI_PASSIVE;
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* result = nullptr;
+  std::string service = std::to_string(port);
+  int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &result);
+  if (rc != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("getaddrinfo(", host, "): ", gai_strerror(rc)));
+  }
+  int bound = 0;
+  std::string last_error;
+  for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    // Each family binds its own socket, as memcached does.
+    if (ai->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, settings_.backlog) != 0) {
+      last_error = std::strerror(errno);
+      ::close(fd);
+      continue;
+    }
+    if (absl::Status s = AddSocket(fd, FormatAddress(ai->ai_addr)); !s.ok()) {
+      freeaddrinfo(result);
+      return s;
+    }
+    ++bound;
+  }
+  freeaddrinfo(result);
+  if (bound == 0) {
+    return absl::UnavailableError(absl::StrCat("failed to listen on TCP port ", port, " of ",
+                                               host.empty() ? "*" : host, ": ", last_error));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Listener::OpenUnix(const std::string& path, int mask) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(absl::StrCat("unix socket path too long: ", path));
+  }
+  // A stale socket from an earlier run is replaced; anything else is kept.
+  struct stat st;
+  if (lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) unlink(path.c_str());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError(absl::StrCat("socket(): ", std::strerror(errno)));
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  mode_t old_umask = umask(~mask & 0777);
+  int rc = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  umask(old_umask);
+  if (rc != 0 || listen(fd, settings_.backlog) != 0) {
+    std::string err = std::strerror(errno);
+    ::close(fd);
+    return absl::UnavailableError(absl::StrCat("failed to listen on unix socket ", path, ": ", err));
+  }
+  return AddSocket(fd, absl::StrCat("unix:", path));
+}
+
+absl::Status Listener::AddSocket(int fd, std::string name) {
+  auto socket = std::make_unique<Socket>();
+  socket->owner = this;
+  socket->fd = fd;
+  socket->info.fd = fd;
+  socket->info.addr = std::move(name);
+  socket->info.state = "conn_listening";
+  socket->ev = event_new(base_, fd, EV_READ | EV_PERSIST, &Listener::OnAccept, socket.get());
+  if (socket->ev == nullptr || event_add(socket->ev, nullptr) != 0) {
+    ::close(fd);
+    return absl::InternalError("cannot register listening socket");
+  }
+  Log(settings_, 1, "listening on %s", socket->info.addr);
+  stats_.RegisterConnection(&socket->info);
+  sockets_.push_back(std::move(socket));
+  return absl::OkStatus();
+}
+
+void Listener::Close() {
+  for (auto& s : sockets_) {
+    stats_.UnregisterConnection(&s->info);
+    event_free(s->ev);
+    ::close(s->fd);
+    if (s->info.addr.rfind("unix:", 0) == 0) unlink(s->info.addr.c_str() + 5);
+  }
+  sockets_.clear();
+}
+
+void Listener::OnAccept(evutil_socket_t, short, void* arg) {
+  auto* socket = static_cast<Socket*>(arg);
+  socket->owner->Accept(*socket);
+}
+
+void Listener::Accept(Socket& socket) {
+  for (int i = 0; i < kMaxAcceptsPerEvent && !paused_; ++i) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof(peer);
+    int fd = accept4(socket.fd, reinterpret_cast<sockaddr*>(&peer), &len,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE) {
+        Log(settings_, 1, "Too many open connections (out of file descriptors)");
+        PauseAccepting();
+      }
+      return;  // EAGAIN, or a transient error: wait for the next event
+    }
+    if (stats_.curr_connections.load() >= static_cast<uint64_t>(settings_.max_conns)) {
+      stats_.rejected_connections.fetch_add(1);
+      if (settings_.maxconns_fast) {
+        std::string msg;
+        protocol::AppendLine(&msg, protocol::kErrorTooManyConnections);
+        [[maybe_unused]] ssize_t ignored = ::write(fd, msg.data(), msg.size());
+      } else {
+        PauseAccepting();
+      }
+      ::close(fd);
+      continue;
+    }
+    uint64_t now = stats_.curr_connections.fetch_add(1) + 1;
+    stats_.total_connections.fetch_add(1);
+    if (now > stats_.connection_structures.load()) stats_.connection_structures.store(now);
+    std::string addr = socket.info.addr.rfind("unix:", 0) == 0
+                           ? socket.info.addr
+                           : FormatAddress(reinterpret_cast<sockaddr*>(&peer));
+    workers_[next_worker_]->Assign(fd, std::move(addr), socket.info.addr);
+    next_worker_ = (next_worker_ + 1) % workers_.size();
+  }
+}
+
+void Listener::PauseAccepting() {
+  if (paused_) return;
+  paused_ = true;
+  stats_.accepting_conns = false;
+  stats_.listen_disabled_num.fetch_add(1);
+  for (auto& s : sockets_) event_del(s->ev);
+  timeval tv{0, 10 * 1000};
+  evtimer_add(resume_timer_, &tv);
+}
+
+void Listener::OnResumeCheck(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<Listener*>(arg);
+  if (self->stats_.curr_connections.load() < static_cast<uint64_t>(self->settings_.max_conns)) {
+    self->paused_ = false;
+    self->stats_.accepting_conns = true;
+    for (auto& s : self->sockets_) event_add(s->ev, nullptr);
+    return;
+  }
+  timeval tv{0, 10 * 1000};
+  evtimer_add(self->resume_timer_, &tv);
+}
+
+}  // namespace tandem::server::net

@@ -1,0 +1,63 @@
+// Listener: binds the sockets Settings asks for (-l addresses on -p, IPv4 and
+// IPv6, or a unix socket with -s/-a, which disables TCP as in memcached),
+// accepts on the main thread and hands each connection to a worker, round
+// robin. Enforces -c: past the limit a new client gets memcached's
+// "ERROR Too many open connections" and is closed (-o maxconns_fast, the
+// default), or accepting pauses until a connection ends (no_maxconns_fast).
+#ifndef TANDEM_SERVER_NET_LISTENER_H_
+#define TANDEM_SERVER_NET_LISTENER_H_
+
+#include <event2/event.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "server/settings.h"
+#include "server/stats.h"
+
+namespace tandem::server::net {
+
+class WorkerThread;
+
+class Listener {
+ public:
+  Listener(event_base* base, const Settings& settings, ServerStats& stats,
+           std::vector<WorkerThread*> workers);
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+  absl::Status Open();
+  void Close();
+
+ private:
+  struct Socket {
+    Listener* owner;
+    int fd;
+    event* ev;
+    ConnectionInfo info;  // shown in `stats conns` as conn_listening
+  };
+
+  absl::Status OpenTcp(const std::string& host, int port);
+  absl::Status OpenUnix(const std::string& path, int mask);
+  absl::Status AddSocket(int fd, std::string name);
+  static void OnAccept(evutil_socket_t fd, short what, void* arg);
+  void Accept(Socket& socket);
+  void PauseAccepting();
+  static void OnResumeCheck(evutil_socket_t, short, void* arg);
+
+  event_base* base_;
+  const Settings& settings_;
+  ServerStats& stats_;
+  std::vector<WorkerThread*> workers_;
+  size_t next_worker_ = 0;
+  std::vector<std::unique_ptr<Socket>> sockets_;
+  event* resume_timer_ = nullptr;
+  bool paused_ = false;
+};
+
+}  // namespace tandem::server::net
+
+#endif  // TANDEM_SERVER_NET_LISTENER_H_

@@ -1,0 +1,48 @@
+// OutputQueue: a connection's pending reply bytes, as a short list of blocks
+// written with one writev. Replies to a whole batch of pipelined requests
+// are gathered here and leave in one system call (memcached makes one per
+// reply), which is where pipelined and multi-get workloads win.
+//
+// Blocks are capped so a large reply does not force one huge reallocation
+// and copy of everything queued before it; drained blocks are kept for reuse.
+#ifndef TANDEM_SERVER_NET_OUTPUT_QUEUE_H_
+#define TANDEM_SERVER_NET_OUTPUT_QUEUE_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <deque>
+#include <string>
+
+namespace tandem::server::net {
+
+class OutputQueue {
+ public:
+  // The block replies are appended to. Starts a new block when the current
+  // one has grown past the block size.
+  std::string* Tail();
+
+  bool empty() const { return pending_ == 0 && PendingInTail() == 0; }
+  size_t size() const;
+
+  // writev as much as the socket takes. Returns bytes written, 0 if the
+  // socket would block, or -1 on a socket error (errno set).
+  ssize_t WriteTo(int fd);
+
+  // Frees blocks beyond the first when the queue is empty and was large.
+  void Trim();
+
+ private:
+  size_t PendingInTail() const;
+
+  static constexpr size_t kBlockSize = 64 * 1024;
+  static constexpr size_t kKeepCapacity = 256 * 1024;
+
+  std::deque<std::string> blocks_;  // front is being written
+  size_t front_offset_ = 0;         // bytes of blocks_.front() already sent
+  size_t pending_ = 0;              // bytes in all blocks but the tail
+};
+
+}  // namespace tandem::server::net
+
+#endif  // TANDEM_SERVER_NET_OUTPUT_QUEUE_H_

@@ -1,0 +1,67 @@
+// WorkerThread; see worker_thread.h.
+#include "server/net/worker_thread.h"
+
+#include <unistd.h>
+
+#include <utility>
+
+#include "server/log.h"
+#include "server/net/connection.h"
+
+namespace tandem::server::net {
+
+WorkerThread::WorkerThread(int index, const ServerContext& context)
+    : index_(index), context_(context), stats_(context.stats->thread(index)) {
+  parser_options_.item_size_max = context.settings->item_size_max;
+  base_ = event_base_new();
+  notify_ = event_new(base_, -1, EV_PERSIST, &WorkerThread::OnNotify, this);
+  event_add(notify_, nullptr);
+}
+
+WorkerThread::~WorkerThread() {
+  Stop();
+  if (notify_ != nullptr) event_free(notify_);
+  if (base_ != nullptr) event_base_free(base_);
+  absl::MutexLock lock(&mu_);
+  for (const Pending& p : pending_) ::close(p.fd);
+}
+
+void WorkerThread::Start() {
+  thread_ = std::thread([this] { event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY); });
+}
+
+void WorkerThread::Stop() {
+  if (!thread_.joinable()) return;
+  event_base_loopexit(base_, nullptr);
+  thread_.join();
+  // The loop has ended: closing connections here cannot race with it.
+  while (!connections_.empty()) delete *connections_.begin();
+}
+
+void WorkerThread::Assign(int fd, std::string addr, std::string listen_addr) {
+  {
+    absl::MutexLock lock(&mu_);
+    pending_.push_back({fd, std::move(addr), std::move(listen_addr)});
+  }
+  event_active(notify_, EV_READ, 0);
+}
+
+void WorkerThread::OnNotify(evutil_socket_t, short, void* arg) {
+  static_cast<WorkerThread*>(arg)->TakePending();
+}
+
+void WorkerThread::TakePending() {
+  std::vector<Pending> batch;
+  {
+    absl::MutexLock lock(&mu_);
+    batch.swap(pending_);
+  }
+  for (Pending& p : batch) {
+    auto* conn = new Connection(*this, p.fd, std::move(p.addr), std::move(p.listen_addr));
+    connections_.insert(conn);
+    if (!conn->Start()) delete conn;
+    else Log(*context_.settings, 2, "<%d new auto-negotiating client connection", p.fd);
+  }
+}
+
+}  // namespace tandem::server::net

@@ -1,0 +1,89 @@
+// Server; see server.h.
+#include "server/server.h"
+
+#include <csignal>
+
+#include "server/log.h"
+
+namespace tandem::server {
+namespace {
+
+// Expired items are reclaimed by this many per crawler tick (every 100 ms),
+// bounding the time any one tick holds item locks.
+constexpr size_t kCrawlBudget = 1000;
+
+void RequestStopThunk(void* arg) { static_cast<Server*>(arg)->RequestStop(); }
+
+}  // namespace
+
+Server::Server(Settings& settings, storage::Engine& engine, storage::SystemClock& clock)
+    : settings_(settings),
+      engine_(engine),
+      clock_(clock),
+      stats_(settings, settings.num_threads),
+      prefix_stats_(settings.prefix_delimiter),
+      dispatcher_(settings, engine, stats_, prefix_stats_, clock) {
+  base_ = event_base_new();
+  net::ServerContext context{&settings_, &dispatcher_, &stats_, &clock_, &RequestStopThunk, this};
+  std::vector<net::WorkerThread*> raw;
+  for (int i = 0; i < settings_.num_threads; ++i) {
+    workers_.push_back(std::make_unique<net::WorkerThread>(i, context));
+    raw.push_back(workers_.back().get());
+  }
+  listener_ = std::make_unique<net::Listener>(base_, settings_, stats_, std::move(raw));
+  stop_event_ = event_new(base_, -1, 0, &Server::OnStop, this);
+}
+
+Server::~Server() {
+  listener_.reset();
+  for (auto& w : workers_) w->Stop();
+  workers_.clear();
+  for (event* ev : events_) event_free(ev);
+  if (stop_event_ != nullptr) event_free(stop_event_);
+  if (base_ != nullptr) event_base_free(base_);
+}
+
+absl::Status Server::Listen() { return listener_->Open(); }
+
+void Server::Run() {
+  timeval second{1, 0};
+  event* tick = event_new(base_, -1, EV_PERSIST, &Server::OnTick, this);
+  event_add(tick, &second);
+  events_.push_back(tick);
+  if (settings_.lru_crawler) {
+    timeval tenth{0, 100 * 1000};
+    event* crawl = event_new(base_, -1, EV_PERSIST, &Server::OnCrawl, this);
+    event_add(crawl, &tenth);
+    events_.push_back(crawl);
+  }
+  for (int sig : {SIGTERM, SIGINT}) {
+    event* ev = evsignal_new(base_, sig, &Server::OnSignal, this);
+    event_add(ev, nullptr);
+    events_.push_back(ev);
+  }
+  for (auto& w : workers_) w->Start();
+  event_base_dispatch(base_);
+  // Stop accepting first, then close every connection.
+  listener_->Close();
+  for (auto& w : workers_) w->Stop();
+}
+
+void Server::RequestStop() { event_active(stop_event_, EV_READ, 0); }
+
+void Server::OnTick(evutil_socket_t, short, void* arg) { static_cast<Server*>(arg)->clock_.Tick(); }
+
+void Server::OnCrawl(evutil_socket_t, short, void* arg) {
+  static_cast<Server*>(arg)->engine_.CrawlStep(kCrawlBudget);
+}
+
+void Server::OnSignal(evutil_socket_t sig, short, void* arg) {
+  auto* self = static_cast<Server*>(arg);
+  Log(self->settings_, 1, "Signal handled: %s.", strsignal(static_cast<int>(sig)));
+  event_base_loopbreak(self->base_);
+}
+
+void Server::OnStop(evutil_socket_t, short, void* arg) {
+  event_base_loopbreak(static_cast<Server*>(arg)->base_);
+}
+
+}  // namespace tandem::server

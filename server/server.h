@@ -1,0 +1,60 @@
+// Server: the running process's event loops. Owns the worker threads, the
+// listener, the once-a-second clock tick, the background expiry crawler and
+// the signal handlers (SIGTERM/SIGINT stop cleanly), all on the main
+// thread's event base.
+#ifndef TANDEM_SERVER_SERVER_H_
+#define TANDEM_SERVER_SERVER_H_
+
+#include <event2/event.h>
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "server/dispatcher.h"
+#include "server/net/listener.h"
+#include "server/net/worker_thread.h"
+#include "server/prefix_stats.h"
+#include "server/settings.h"
+#include "server/stats.h"
+#include "server/storage/clock.h"
+#include "server/storage/engine.h"
+
+namespace tandem::server {
+
+class Server {
+ public:
+  Server(Settings& settings, storage::Engine& engine, storage::SystemClock& clock);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listening sockets (before privileges are dropped).
+  absl::Status Listen();
+  // Runs until SIGTERM, SIGINT or `shutdown`.
+  void Run();
+  // Thread-safe.
+  void RequestStop();
+
+ private:
+  static void OnTick(evutil_socket_t, short, void* arg);
+  static void OnCrawl(evutil_socket_t, short, void* arg);
+  static void OnSignal(evutil_socket_t, short, void* arg);
+  static void OnStop(evutil_socket_t, short, void* arg);
+
+  Settings& settings_;
+  storage::Engine& engine_;
+  storage::SystemClock& clock_;
+  ServerStats stats_;
+  PrefixStats prefix_stats_;
+  Dispatcher dispatcher_;
+  event_base* base_ = nullptr;
+  std::vector<std::unique_ptr<net::WorkerThread>> workers_;
+  std::unique_ptr<net::Listener> listener_;
+  std::vector<event*> events_;
+  event* stop_event_ = nullptr;
+};
+
+}  // namespace tandem::server
+
+#endif  // TANDEM_SERVER_SERVER_H_

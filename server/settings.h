@@ -1,0 +1,92 @@
+// Settings: the one settings object. Filled once from the command line by
+// server/flags, then read by every part of the server. The few values that
+// commands may change at run time (verbosity, detail stats) are atomics.
+//
+// Field names follow memcached's `stats settings` so the report is a table.
+#ifndef TANDEM_SERVER_SETTINGS_H_
+#define TANDEM_SERVER_SETTINGS_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tandem::server {
+
+enum class BindingProtocol : uint8_t { kAuto, kAscii, kBinary };
+
+struct Settings {
+  // Network.
+  int port = 11211;                 // -p
+  int udp_port = 0;                 // -U
+  std::string unix_socket;          // -s (disables TCP)
+  int unix_mask = 0700;             // -a
+  std::vector<std::string> listen;  // -l, each may hold several comma-separated addresses
+  int backlog = 1024;               // -b
+  int max_conns = 1024;             // -c
+  bool maxconns_fast = true;        // -o maxconns_fast
+  int idle_timeout = 0;             // -o idle_timeout, seconds; 0 = never
+  int num_threads = 4;              // -t
+  int reqs_per_event = 20;          // -R
+  BindingProtocol binding_protocol = BindingProtocol::kAuto;  // -B
+
+  // Process.
+  bool daemonize = false;     // -d
+  std::string user;           // -u
+  std::string pid_file;       // -P
+  bool lock_memory = false;   // -k
+  bool enable_coredumps = false;  // -r
+  bool enable_shutdown = false;   // -A
+  std::atomic<int> verbose{0};    // -v, -vv, -vvv; `verbosity` changes it
+
+  // Storage.
+  size_t max_bytes = 64u << 20;        // -m
+  bool evict_to_free = true;           // -M turns this off
+  double growth_factor = 1.25;         // -f
+  int chunk_size = 48;                 // -n
+  size_t item_size_max = 1u << 20;     // -I
+  size_t slab_chunk_max = 512u << 10;  // -o slab_chunk_max
+  bool use_cas = true;                 // -C turns this off
+  int hashpower_init = 0;              // -o hashpower
+  bool flush_enabled = true;           // -F turns this off
+  bool dump_enabled = true;            // --disable-dumping
+  bool watch_enabled = true;           // -W
+  bool sasl = false;                   // -S
+  std::string auth_file;               // -Y
+  bool large_pages = false;            // -L
+  char prefix_delimiter = ':';         // -D
+  std::atomic<bool> detail_enabled{false};  // -D or `stats detail on`
+
+  // LRU and crawler (-o).
+  bool lru_crawler = true;
+  bool lru_maintainer = true;
+  bool lru_segmented = true;  // modern / no_modern
+  int lru_crawler_sleep = 100;
+  int lru_crawler_tocrawl = 0;
+  int tail_repair_time = 0;
+  int hot_lru_pct = 20;
+  int warm_lru_pct = 40;
+  double hot_max_factor = 0.20;
+  double warm_max_factor = 2.00;
+  bool temp_lru = false;
+  int temporary_ttl = 61;
+  std::string hash_algorithm = "murmur3";
+  bool slab_reassign = true;
+  int slab_automove = 1;
+  double slab_automove_ratio = 0.80;
+  int slab_automove_window = 30;
+  size_t watcher_logbuf_size = 256u << 10;
+  size_t worker_logbuf_size = 64u << 10;
+  size_t read_buf_mem_limit = 0;
+  bool track_sizes = false;
+  bool hash_expand = true;
+
+  // -o options memcached knows that tandem accepts without effect, as given;
+  // listed in `stats settings` so operators can see they were not lost.
+  std::vector<std::pair<std::string, std::string>> inert_options;
+};
+
+}  // namespace tandem::server
+
+#endif  // TANDEM_SERVER_SETTINGS_H_
