@@ -159,7 +159,8 @@ inline constexpr std::string_view kSlabsReassignSame =
     "SAME src and dst class are identical";
 inline constexpr std::string_view kCrawlerBusy =
     "BUSY currently processing crawler request";
-inline constexpr std::string_view kCrawlerBadClass = "BADCLASS invalid class id";
+inline constexpr std::string_view kCrawlerBadClass =
+    "BADCLASS invalid class id";
 inline constexpr std::string_view kCrawlerNotStarted =
     "NOTSTARTED no items to crawl";
 inline constexpr std::string_view kCrawlerError =

@@ -21,10 +21,10 @@ namespace {
 
 // Everything an argument parser needs about the request being parsed.
 struct Request {
-  std::string_view input;                // the caller's whole buffer
-  Line line;                             // the framed command line
+  std::string_view input;                    // the caller's whole buffer
+  Line line;                                 // the framed command line
   std::span<const std::string_view> tokens;  // tokens[0] is the command
-  std::string_view rest;                 // line beyond the 23rd token
+  std::string_view rest;                     // line beyond the 23rd token
   const TextParserOptions* options;
 };
 
