@@ -7,10 +7,8 @@
 // comparison schedule. Exit status: 0 clean run, 1 bad usage or setup
 // failure, 2 the run completed but some replies were errors or malformed.
 #include <getopt.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -63,6 +61,17 @@ timing
 output
   --json                 print a JSON document instead of the table
   --help
+
+In compare mode the B/A ratio is computed per ABBA block (two rounds), which
+cancels drift that is linear across the block; the report gives the median
+over blocks and a 95% confidence interval for it.
+
+exit status: 0 clean, 1 usage or setup error, 2 some replies were errors
+
+examples
+  tandem-bench --server=127.0.0.1:11211 --preload --duration=10
+  tandem-bench --server=127.0.0.1:11211 --pipeline=16 --multiget=10 --json
+  tandem-bench --compare=127.0.0.1:11211,127.0.0.1:11311 --preload --slot-ms=100
 )";
 
 int Usage(const std::string& error) {
