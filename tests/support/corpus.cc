@@ -93,7 +93,12 @@ absl::StatusOr<std::string> UnescapeCorpusText(std::string_view text) {
     }
     auto unit = UnescapeOnly(inner.substr(0, star));
     if (!unit.ok()) return unit.status();
-    for (int i = 0; i < count; ++i) out += *unit;
+    if (unit->size() == 1) {
+      out.append(static_cast<size_t>(count), (*unit)[0]);
+    } else {
+      out.reserve(out.size() + unit->size() * static_cast<size_t>(count));
+      for (int i = 0; i < count; ++i) out.append(*unit);
+    }
     pos = close + 2;
   }
   return out;
