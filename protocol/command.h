@@ -40,6 +40,8 @@ enum class Op : uint8_t {
   kShutdown,       // args = optional "graceful"
   kCacheMemlimit,  // number = megabytes
   kStats,          // args = everything after "stats", trimmed
+  kSlabs,          // args = everything after "slabs" (automove, reassign)
+  kLruCrawler,     // args = everything after "lru_crawler"
 };
 
 struct Command {

@@ -283,6 +283,8 @@ inline constexpr std::array kCommands = {
     CommandSpec{"shutdown", Op::kShutdown, 1, kUnbounded, ParseArgs},
     CommandSpec{"cache_memlimit", Op::kCacheMemlimit, 2, 3, ParseMemlimit},
     CommandSpec{"stats", Op::kStats, 1, kUnbounded, ParseArgs},
+    CommandSpec{"slabs", Op::kSlabs, 2, kUnbounded, ParseArgs},
+    CommandSpec{"lru_crawler", Op::kLruCrawler, 2, kUnbounded, ParseArgs},
 };
 
 const CommandSpec* FindCommand(std::string_view name) {

@@ -8,6 +8,8 @@
 #include <string_view>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "protocol/error_strings.h"
 #include "protocol/text_encoder.h"
 #include "server/version.h"
@@ -107,6 +109,12 @@ DispatchAction Dispatcher::Execute(const Command& cmd, ThreadStats& ts, std::str
       break;
     case Op::kStats:
       Stats(cmd, out);
+      break;
+    case Op::kSlabs:
+      Slabs(cmd, out);
+      break;
+    case Op::kLruCrawler:
+      LruCrawler(cmd, out);
       break;
     case Op::kNone:
       p::AppendLine(out, p::kError);
@@ -244,7 +252,7 @@ void Dispatcher::CacheMemlimit(const Command& cmd, std::string* out) {
     Reply(cmd, out, p::kMemlimitAdjustFailed);
     return;
   }
-  settings_.max_bytes = static_cast<size_t>(cmd.number) << 20;
+  settings_.max_bytes.store(static_cast<size_t>(cmd.number) << 20);
   Reply(cmd, out, p::kOk);
 }
 
@@ -290,6 +298,62 @@ void Dispatcher::Stats(const Command& cmd, std::string* out) {
   }
   for (const auto& [name, value] : list) p::AppendStat(out, name, value);
   p::AppendLine(out, p::kEnd);
+}
+
+// Splits "a b c" into its first word and the rest.
+std::pair<std::string_view, std::string_view> FirstWord(std::string_view args) {
+  size_t space = args.find(' ');
+  if (space == std::string_view::npos) return {args, {}};
+  std::string_view rest = args.substr(space + 1);
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  return {args.substr(0, space), rest};
+}
+
+// slabs automove 0|1|2 is accepted and has no effect: tandem has no slab
+// page mover, so `slabs reassign` is refused as memcached refuses it when
+// slab_reassign is off.
+void Dispatcher::Slabs(const Command& cmd, std::string* out) {
+  auto [sub, rest] = FirstWord(cmd.args);
+  if (sub == "automove") {
+    if (rest == "0" || rest == "1" || rest == "2") {
+      Reply(cmd, out, p::kOk);
+      return;
+    }
+  } else if (sub == "reassign" && !rest.empty()) {
+    Reply(cmd, out, p::kClientErrorSlabReassignDisabled);
+    return;
+  }
+  p::AppendLine(out, p::kError);
+}
+
+// lru_crawler crawl all|ids asks for an immediate pass; the background
+// crawler (every 100 ms) does it, so the request only has to be valid.
+void Dispatcher::LruCrawler(const Command& cmd, std::string* out) {
+  auto [sub, rest] = FirstWord(cmd.args);
+  if (sub == "crawl" && !rest.empty()) {
+    if (rest != "all") {
+      for (absl::string_view id : absl::StrSplit(absl::string_view(rest.data(), rest.size()), ',')) {
+        int n = 0;
+        if (!absl::SimpleAtoi(id, &n) || n < 1 || n > engine_.SizeClassCount()) {
+          Reply(cmd, out, p::kCrawlerBadClass);
+          return;
+        }
+      }
+    }
+    engine_.CrawlStep(SIZE_MAX);
+    Reply(cmd, out, p::kOk);
+    return;
+  }
+  // The crawler's pacing knobs are accepted without effect: tandem's crawler
+  // runs in fixed bounded steps (see server.cc).
+  if ((sub == "sleep" || sub == "tocrawl") && !rest.empty()) {
+    int n = 0;
+    if (absl::SimpleAtoi(absl::string_view(rest.data(), rest.size()), &n) && n >= 0) {
+      Reply(cmd, out, p::kOk);
+      return;
+    }
+  }
+  p::AppendLine(out, p::kError);
 }
 
 }  // namespace tandem::server

@@ -40,6 +40,8 @@ class Dispatcher {
   void Verbosity(const protocol::Command& cmd, std::string* out);
   void CacheMemlimit(const protocol::Command& cmd, std::string* out);
   void Stats(const protocol::Command& cmd, std::string* out);
+  void Slabs(const protocol::Command& cmd, std::string* out);
+  void LruCrawler(const protocol::Command& cmd, std::string* out);
 
   Settings& settings_;
   storage::Engine& engine_;

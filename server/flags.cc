@@ -469,7 +469,7 @@ absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* 
   if (settings->item_size_max > (size_t{1} << 30)) {
     return absl::InvalidArgumentError("Cannot set item size limit higher than 1 GB.");
   }
-  if (settings->item_size_max > settings->max_bytes / 2) {
+  if (settings->item_size_max > settings->max_bytes.load() / 2) {
     return absl::InvalidArgumentError("Cannot set item size limit higher than 1/2 of memory max.");
   }
   if (settings->slab_chunk_max > settings->item_size_max) {

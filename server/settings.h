@@ -41,7 +41,7 @@ struct Settings {
   std::atomic<int> verbose{0};    // -v, -vv, -vvv; `verbosity` changes it
 
   // Storage.
-  size_t max_bytes = 64u << 20;        // -m
+  std::atomic<size_t> max_bytes{64u << 20};  // -m; cache_memlimit changes it
   bool evict_to_free = true;           // -M turns this off
   double growth_factor = 1.25;         // -f
   int chunk_size = 48;                 // -n

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "protocol/text_encoder.h"
@@ -24,6 +25,18 @@ std::string Fixed2(double d) { return absl::StrFormat("%.2f", d); }
 std::string Timeval(const timeval& tv) {
   return absl::StrFormat("%ld.%06ld", static_cast<long>(tv.tv_sec), static_cast<long>(tv.tv_usec));
 }
+
+// memcached's extstore and TLS settings with its defaults, in its order.
+constexpr std::pair<std::string_view, std::string_view> kInertSettings[] = {
+    {"ext_item_size", "512"}, {"ext_item_age", "4294967295"}, {"ext_low_ttl", "0"},
+    {"ext_recache_rate", "2000"}, {"ext_wbuf_size", "4194304"}, {"ext_compact_under", "0"},
+    {"ext_drop_under", "0"}, {"ext_max_sleep", "1000000"}, {"ext_max_frag", "0.80"},
+    {"slab_automove_freeratio", "0.010"}, {"ext_drop_unread", "no"}, {"ssl_enabled", "no"},
+    {"ssl_chain_cert", "(null)"}, {"ssl_key", "(null)"}, {"ssl_verify_mode", "0"},
+    {"ssl_keyformat", "1"}, {"ssl_ciphers", "NULL"}, {"ssl_ca_cert", "NULL"},
+    {"ssl_wbuf_size", "16384"}, {"ssl_session_cache", "no"}, {"ssl_kernel_tls", "no"},
+    {"ssl_min_version", "tlsv1.2"}, {"num_napi_ids", "(null)"}, {"memory_file", "(null)"},
+};
 
 }  // namespace
 
@@ -72,61 +85,71 @@ void ServerStats::Reset() {
   rejected_connections.store(0);
 }
 
+// memcached 1.6.18's `stats` fields, in its order. Fields for mechanisms
+// tandem does not have (extstore, slab page mover, log watchers, response
+// object caches, NAPI) are reported as 0: the events they count never happen.
+constexpr std::string_view kGeneralFieldOrder[] = {
+    "pid", "uptime", "time", "version", "libevent", "pointer_size", "rusage_user",
+    "rusage_system", "max_connections", "curr_connections", "total_connections",
+    "rejected_connections", "connection_structures", "response_obj_oom", "response_obj_count",
+    "response_obj_bytes", "read_buf_count", "read_buf_bytes", "read_buf_bytes_free",
+    "read_buf_oom", "reserved_fds", "cmd_get", "cmd_set", "cmd_flush", "cmd_touch", "cmd_meta",
+    "get_hits", "get_misses", "get_expired", "get_flushed", "delete_misses", "delete_hits",
+    "incr_misses", "incr_hits", "decr_misses", "decr_hits", "cas_misses", "cas_hits",
+    "cas_badval", "touch_hits", "touch_misses", "store_too_large", "store_no_memory",
+    "auth_cmds", "auth_errors", "bytes_read", "bytes_written", "limit_maxbytes",
+    "accepting_conns", "listen_disabled_num", "time_in_listen_disabled_us", "threads",
+    "conn_yields", "hash_power_level", "hash_bytes", "hash_is_expanding",
+    "slab_reassign_rescues", "slab_reassign_chunk_rescues", "slab_reassign_evictions_nomem",
+    "slab_reassign_inline_reclaim", "slab_reassign_busy_items", "slab_reassign_busy_deletes",
+    "slab_reassign_running", "slabs_moved", "lru_crawler_running", "lru_crawler_starts",
+    "lru_maintainer_juggles", "malloc_fails", "log_worker_dropped", "log_worker_written",
+    "log_watcher_skipped", "log_watcher_sent", "log_watchers", "unexpected_napi_ids",
+    "round_robin_fallback", "bytes", "curr_items", "total_items", "slab_global_page_pool",
+    "expired_unfetched", "evicted_unfetched", "evicted_active", "evictions", "reclaimed",
+    "crawler_reclaimed", "crawler_items_checked", "lrutail_reflocked", "moves_to_cold",
+    "moves_to_warm", "moves_within_lru", "direct_reclaims", "lru_bumps_dropped",
+};
+
 void ServerStats::AppendGeneral(const storage::Engine& engine, uint32_t uptime, int64_t now_unix,
                                 std::string* out) const {
+  absl::flat_hash_map<std::string, std::string> values;
+  auto put = [&values](std::string_view name, std::string value) {
+    values[std::string(name)] = std::move(value);
+  };
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  AppendStat(out, "pid", absl::StrCat(getpid()));
-  AppendStat(out, "uptime", absl::StrCat(uptime));
-  AppendStat(out, "time", absl::StrCat(now_unix));
-  AppendStat(out, "version", kMemcachedCompatVersion);
-  AppendStat(out, "tandem_version", kTandemVersion);
-  AppendStat(out, "libevent", event_get_version());
-  AppendStat(out, "pointer_size", absl::StrCat(8 * sizeof(void*)));
-  AppendStat(out, "rusage_user", Timeval(usage.ru_utime));
-  AppendStat(out, "rusage_system", Timeval(usage.ru_stime));
-  AppendStat(out, "max_connections", absl::StrCat(settings_.max_conns));
-  AppendStat(out, "curr_connections", absl::StrCat(curr_connections.load()));
-  AppendStat(out, "total_connections", absl::StrCat(total_connections.load()));
-  AppendStat(out, "rejected_connections", absl::StrCat(rejected_connections.load()));
-  AppendStat(out, "connection_structures", absl::StrCat(connection_structures.load()));
+  put("pid", absl::StrCat(getpid()));
+  put("uptime", absl::StrCat(uptime));
+  put("time", absl::StrCat(now_unix));
+  put("version", std::string(kMemcachedCompatVersion));
+  put("libevent", event_get_version());
+  put("pointer_size", absl::StrCat(8 * sizeof(void*)));
+  put("rusage_user", Timeval(usage.ru_utime));
+  put("rusage_system", Timeval(usage.ru_stime));
+  put("max_connections", absl::StrCat(settings_.max_conns));
+  put("curr_connections", absl::StrCat(curr_connections.load()));
+  put("total_connections", absl::StrCat(total_connections.load()));
+  put("rejected_connections", absl::StrCat(rejected_connections.load()));
+  put("connection_structures", absl::StrCat(connection_structures.load()));
   CounterTotals t = Totals();
-  AppendStat(out, "cmd_get", absl::StrCat(t.cmd_get));
-  AppendStat(out, "cmd_set", absl::StrCat(t.cmd_set));
-  AppendStat(out, "cmd_flush", absl::StrCat(t.cmd_flush));
-  AppendStat(out, "cmd_touch", absl::StrCat(t.cmd_touch));
-  AppendStat(out, "cmd_meta", absl::StrCat(t.cmd_meta));
-  AppendStat(out, "get_hits", absl::StrCat(t.get_hits));
-  AppendStat(out, "get_misses", absl::StrCat(t.get_misses));
-  AppendStat(out, "get_expired", absl::StrCat(t.get_expired));
-  AppendStat(out, "get_flushed", absl::StrCat(t.get_flushed));
-  AppendStat(out, "delete_misses", absl::StrCat(t.delete_misses));
-  AppendStat(out, "delete_hits", absl::StrCat(t.delete_hits));
-  AppendStat(out, "incr_misses", absl::StrCat(t.incr_misses));
-  AppendStat(out, "incr_hits", absl::StrCat(t.incr_hits));
-  AppendStat(out, "decr_misses", absl::StrCat(t.decr_misses));
-  AppendStat(out, "decr_hits", absl::StrCat(t.decr_hits));
-  AppendStat(out, "cas_misses", absl::StrCat(t.cas_misses));
-  AppendStat(out, "cas_hits", absl::StrCat(t.cas_hits));
-  AppendStat(out, "cas_badval", absl::StrCat(t.cas_badval));
-  AppendStat(out, "touch_hits", absl::StrCat(t.touch_hits));
-  AppendStat(out, "touch_misses", absl::StrCat(t.touch_misses));
-  AppendStat(out, "store_too_large", absl::StrCat(t.store_too_large));
-  AppendStat(out, "store_no_memory", absl::StrCat(t.store_no_memory));
-  AppendStat(out, "auth_cmds", absl::StrCat(t.auth_cmds));
-  AppendStat(out, "auth_errors", absl::StrCat(t.auth_errors));
-  AppendStat(out, "bytes_read", absl::StrCat(t.bytes_read));
-  AppendStat(out, "bytes_written", absl::StrCat(t.bytes_written));
-  AppendStat(out, "limit_maxbytes", absl::StrCat(settings_.max_bytes));
-  AppendStat(out, "accepting_conns", accepting_conns.load() ? "1" : "0");
-  AppendStat(out, "listen_disabled_num", absl::StrCat(listen_disabled_num.load()));
-  AppendStat(out, "threads", absl::StrCat(settings_.num_threads));
-  AppendStat(out, "conn_yields", absl::StrCat(t.conn_yields));
+#define TANDEM_PUT(name) put(#name, absl::StrCat(t.name));
+  TANDEM_THREAD_COUNTERS(TANDEM_PUT)
+#undef TANDEM_PUT
+  put("limit_maxbytes", absl::StrCat(settings_.max_bytes.load()));
+  put("accepting_conns", accepting_conns.load() ? "1" : "0");
+  put("listen_disabled_num", absl::StrCat(listen_disabled_num.load()));
+  put("threads", absl::StrCat(settings_.num_threads));
+  put("lru_crawler_starts", settings_.lru_crawler ? "1" : "0");
   storage::StatList engine_stats;
   engine.GeneralStats(&engine_stats);
-  for (const auto& [name, value] : engine_stats) {
-    if (name == "limit_maxbytes") continue;  // printed above, from the settings
-    AppendStat(out, name, value);
+  for (auto& [name, value] : engine_stats) {
+    if (name == "limit_maxbytes") continue;  // from the settings (cache_memlimit updates it)
+    put(name, value);
+  }
+  for (std::string_view name : kGeneralFieldOrder) {
+    auto it = values.find(std::string(name));
+    AppendStat(out, name, it == values.end() ? std::string_view("0") : std::string_view(it->second));
   }
 }
 
@@ -134,7 +157,7 @@ void ServerStats::AppendSettings(std::string* out) const {
   const Settings& s = settings_;
   std::string inter;
   for (const std::string& l : s.listen) absl::StrAppend(&inter, inter.empty() ? "" : ",", l);
-  AppendStat(out, "maxbytes", absl::StrCat(s.max_bytes));
+  AppendStat(out, "maxbytes", absl::StrCat(s.max_bytes.load()));
   AppendStat(out, "maxconns", absl::StrCat(s.max_conns));
   AppendStat(out, "tcpport", absl::StrCat(s.port));
   AppendStat(out, "udpport", absl::StrCat(s.udp_port));
@@ -189,8 +212,14 @@ void ServerStats::AppendSettings(std::string* out) const {
   AppendStat(out, "read_buf_mem_limit", absl::StrCat(s.read_buf_mem_limit));
   AppendStat(out, "track_sizes", YesNo(s.track_sizes));
   AppendStat(out, "inline_ascii_response", "no");
-  for (const auto& [name, value] : s.inert_options) {
-    AppendStat(out, name, value.empty() ? "yes" : value);
+  // Options tandem accepts without effect: memcached's defaults, or the
+  // value given with -o so operators see it was not lost.
+  for (const auto& [name, default_value] : kInertSettings) {
+    std::string_view shown = default_value;
+    for (const auto& [given, value] : s.inert_options) {
+      if (given == name) shown = value.empty() ? std::string_view("yes") : std::string_view(value);
+    }
+    AppendStat(out, name, shown);
   }
 }
 

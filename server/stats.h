@@ -32,8 +32,6 @@ namespace tandem::server {
   X(cmd_meta)                     \
   X(get_hits)                     \
   X(get_misses)                   \
-  X(get_expired)                  \
-  X(get_flushed)                  \
   X(delete_misses)                \
   X(delete_hits)                  \
   X(incr_misses)                  \

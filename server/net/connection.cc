@@ -218,6 +218,9 @@ bool Connection::ProcessInput() {
     }
   }
   CompactInput();
+  // memcached sends nothing while it swallows a refused data block; holding
+  // the replies keeps a client's view of the stream the same.
+  if (swallow_ > 0) return true;
   if (!Flush()) return false;
   if (!output_.empty()) {
     WantEvents(EV_WRITE);  // the client is not reading: stop reading too

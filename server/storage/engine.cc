@@ -144,6 +144,7 @@ class Engine::Impl {
   absl::Status SetMemoryLimit(size_t bytes);
   size_t CrawlStep(size_t budget);
   void GeneralStats(StatList* out);
+  int SizeClassCount() const { return classes_.count(); }
   void SlabsStats(StatList* out);
   void ItemsStats(StatList* out);
   void SetObserver(MutationObserver* o) { observer_ = o; }
@@ -676,7 +677,7 @@ StoreResult Engine::Impl::Store(StoreMode mode, std::string_view key, uint32_t f
       case StoreMode::kCas:
         if (old == nullptr) {
           result.outcome = StoreOutcome::kNotFound;
-        } else if (layout_.cas(old) != cas_in) {
+        } else if (cas_in == 0 || layout_.cas(old) != cas_in) {  // 0 never matches, even with -C
           Count(hash, LruClass(old), kCasBadval);
           result.outcome = StoreOutcome::kExists;
         } else {
@@ -808,24 +809,37 @@ size_t Engine::Impl::CrawlStep(size_t budget) {
     {
       absl::MutexLock lock(&seg.mu());
       while (reclaimed < budget && checked < max_checked) {
+        // Collect first, unlink after: the walk itself stays read-only.
+        std::array<Item*, 16> dead;
+        size_t ndead = 0;
+        bool overflow = false;
         const bool ok = seg.ForEachInBucketLocked(crawl_bucket_, [&](Item* it) {
           ++checked;
           if (!Dead(it, now)) return;
+          if (ndead < dead.size()) {
+            dead[ndead++] = it;
+          } else {
+            overflow = true;
+          }
+        });
+        for (size_t i = 0; i < ndead; ++i) {
+          Item* it = dead[i];
           {
             Lru::Class& lc = lru_.cls(LruClass(it));
             absl::MutexLock l(&lc.mu());
             ++lc.counters().crawler_reclaimed;
-            if (Expiry::IsExpired(it, now) && !it->has(Item::kFetched))
+            if (Expiry::IsExpired(it, now) && !it->has(Item::kFetched)) {
               ++lc.counters().expired_unfetched;
+            }
           }
           UnlinkLocked(seg, it, HashTable::Hash(layout_.key_view(it)));
-          ++reclaimed;
-        });
+        }
+        reclaimed += ndead;
         if (!ok) {
           segment_done = true;
           break;
         }
-        ++crawl_bucket_;
+        if (!overflow) ++crawl_bucket_;  // else revisit: more dead items wait here
       }
     }
     if (segment_done) {
@@ -1072,6 +1086,7 @@ void Engine::FlushAll(int64_t delay) { impl_->FlushAll(delay); }
 absl::Status Engine::SetMemoryLimit(size_t bytes) { return impl_->SetMemoryLimit(bytes); }
 size_t Engine::CrawlStep(size_t budget) { return impl_->CrawlStep(budget); }
 void Engine::GeneralStats(StatList* out) const { impl_->GeneralStats(out); }
+int Engine::SizeClassCount() const { return impl_->SizeClassCount(); }
 void Engine::SlabsStats(StatList* out) const { impl_->SlabsStats(out); }
 void Engine::ItemsStats(StatList* out) const { impl_->ItemsStats(out); }
 void Engine::SizesStats(StatList* out) const { out->emplace_back("sizes_status", "disabled"); }

@@ -141,6 +141,9 @@ class Engine {
   void ItemsStats(StatList* out) const;    // stats items
   void SizesStats(StatList* out) const;    // stats sizes
 
+  // Number of slab classes; valid class ids are 1..SizeClassCount().
+  int SizeClassCount() const;
+
   // Replication hooks in here; may be null. Set before serving.
   void SetObserver(MutationObserver* observer);
 
