@@ -39,9 +39,8 @@ void SleepUntil(uint64_t when_ns) {
 // ---------------------------------------------------------------------------
 class ClientThread {
  public:
-  ClientThread(const BenchConfig& config, const Workload* workload, int index)
+  ClientThread(const BenchConfig& config, int index)
       : config_(config),
-        workload_(workload),
         rng_(config.seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(index) + 1),
         by_group_(config.groups.size()),
         stats_(config.groups.size()),
@@ -221,7 +220,6 @@ class ClientThread {
   }
 
   const BenchConfig& config_;
-  const Workload* workload_;
   Rng rng_;
   int epfd_ = -1;
   std::vector<std::unique_ptr<LoadConnection>> conns_;
@@ -267,7 +265,7 @@ BenchResult RunBench(const BenchConfig& config) {
   int nthreads = std::max(1, config.threads);
   std::vector<std::unique_ptr<ClientThread>> threads;
   for (int t = 0; t < nthreads; ++t) {
-    threads.push_back(std::make_unique<ClientThread>(config, &workload, t));
+    threads.push_back(std::make_unique<ClientThread>(config, t));
   }
 
   // Connections: group g's i-th connection goes to server i % servers and
