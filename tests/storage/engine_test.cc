@@ -115,6 +115,7 @@ TEST_F(EngineTest, CasSemantics) {
   EXPECT_EQ(GetValue("k"), "w");
   EXPECT_EQ(engine_->Store(StoreMode::kCas, "k", 0, 0, "x", r.cas).outcome,
             StoreOutcome::kExists);
+  EXPECT_EQ(engine_->Store(StoreMode::kCas, "k", 0, 0, "x", 0).outcome, StoreOutcome::kExists);
 }
 
 TEST_F(EngineTest, CasUniquePerStore) {
@@ -133,9 +134,11 @@ TEST_F(EngineTest, NoCasMeansZero) {
   StoreResult r = engine_->Store(StoreMode::kSet, "k", 0, 0, "v");
   EXPECT_EQ(r.cas, 0u);
   EXPECT_EQ(GetCas("k"), 0u);
-  // memcached -C: the item's CAS is 0, so "cas k ... 0" matches.
+  // memcached 1.6.18 -C: no CAS value ever matches, not even 0 (checked).
   EXPECT_EQ(engine_->Store(StoreMode::kCas, "k", 0, 0, "w", 5).outcome, StoreOutcome::kExists);
-  EXPECT_EQ(engine_->Store(StoreMode::kCas, "k", 0, 0, "w", 0).outcome, StoreOutcome::kStored);
+  EXPECT_EQ(engine_->Store(StoreMode::kCas, "k", 0, 0, "w", 0).outcome, StoreOutcome::kExists);
+  EXPECT_EQ(engine_->Store(StoreMode::kCas, "nokey", 0, 0, "w", 0).outcome,
+            StoreOutcome::kNotFound);
 }
 
 TEST_F(EngineTest, IncrDecrLikeMemcached) {
