@@ -55,11 +55,11 @@ std::string_view NextToken(std::string_view s, size_t* pos) {
 
 }  // namespace
 
-LoadConnection::LoadConnection(int fd, int group, int server, const Workload* workload,
+LoadConnection::LoadConnection(int fd, int group, int target, const Workload* workload,
                                int max_depth)
     : fd_(fd),
       group_(group),
-      server_(server),
+      target_(target),
       workload_(workload),
       max_depth_(max_depth),
       multiget_(workload->spec().multiget),

@@ -25,16 +25,18 @@ namespace tandem::bench {
 
 class LoadConnection {
  public:
-  // Takes ownership of fd (connected, non-blocking). max_depth bounds the
-  // pipeline for the life of the connection.
-  LoadConnection(int fd, int group, int server, const Workload* workload, int max_depth);
+  // Takes ownership of fd (connected, non-blocking). `group` is the target
+  // group it belongs to, `target` the server's index over all groups (its
+  // stats slot). max_depth bounds the pipeline for the life of the
+  // connection.
+  LoadConnection(int fd, int group, int target, const Workload* workload, int max_depth);
   ~LoadConnection();
   LoadConnection(const LoadConnection&) = delete;
   LoadConnection& operator=(const LoadConnection&) = delete;
 
   int fd() const { return fd_; }
   int group() const { return group_; }
-  int server() const { return server_; }
+  int target() const { return target_; }
   bool dead() const { return fd_ < 0; }
   int inflight() const { return count_; }
   uint64_t oldest_sent_ns() const { return count_ ? ring_[head_].sent_ns : 0; }
@@ -85,7 +87,7 @@ class LoadConnection {
 
   int fd_;
   int group_;
-  int server_;
+  int target_;
   const Workload* workload_;
   int max_depth_;
   int multiget_;

@@ -154,8 +154,8 @@ int Main(int argc, char** argv) {
   std::vector<option> options;
   for (size_t i = 0; i < table.size(); ++i) {
     bool takes_arg = !std::holds_alternative<bool*>(table[i].target);
-    options.push_back({table[i].name, takes_arg ? required_argument : no_argument, nullptr,
-                       static_cast<int>(i)});
+    options.push_back(
+        {table[i].name, takes_arg ? required_argument : no_argument, nullptr, static_cast<int>(i)});
   }
   options.push_back({nullptr, 0, nullptr, 0});
   int opt;

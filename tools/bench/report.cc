@@ -63,6 +63,62 @@ std::string JsonString(std::string_view s) {
 
 std::string JsonNumber(double v) { return absl::StrFormat("%.6g", v); }
 
+std::string JsonGroup(std::string_view name, const GroupSummary& gs) {
+  std::string kinds;
+  for (const auto& [kind, n] : gs.error_kinds) {
+    absl::StrAppendFormat(&kinds, "%s%s: %d", kinds.empty() ? "" : ", ", JsonString(kind),
+                          static_cast<int64_t>(n));
+  }
+  return absl::StrFormat(
+      "{\"name\": %s, \"label\": %s, \"ops_per_s\": %s, \"mean_ops_per_s\": %s, "
+      "\"keys_per_s\": %s, \"p50_us\": %s, \"p99_us\": %s, \"p999_us\": %s, \"max_us\": %s, "
+      "\"mean_us\": %s, \"requests\": %d, \"gets\": %d, \"sets\": %d, \"hits\": %d, "
+      "\"misses\": %d, \"hit_ratio\": %s, \"errors\": %d, \"error_kinds\": {%s}, "
+      "\"connections_lost\": %d, \"first_error\": %s}",
+      JsonString(name), JsonString(gs.label), JsonNumber(gs.requests_per_s),
+      JsonNumber(gs.mean_requests_per_s), JsonNumber(gs.keys_per_s), JsonNumber(gs.p50_us),
+      JsonNumber(gs.p99_us), JsonNumber(gs.p999_us), JsonNumber(gs.max_us), JsonNumber(gs.mean_us),
+      static_cast<int64_t>(gs.requests), static_cast<int64_t>(gs.gets),
+      static_cast<int64_t>(gs.sets), static_cast<int64_t>(gs.hits), static_cast<int64_t>(gs.misses),
+      JsonNumber(gs.hit_ratio), static_cast<int64_t>(gs.errors), kinds, gs.connections_lost,
+      JsonString(gs.first_error));
+}
+
+// Latency, hit and error figures of one GroupStats; the caller sets rates.
+GroupSummary Describe(std::string label, const GroupStats& st, int connections_lost) {
+  GroupSummary gs;
+  gs.label = std::move(label);
+  gs.p50_us = static_cast<double>(st.latency.Percentile(0.5)) / 1e3;
+  gs.p99_us = static_cast<double>(st.latency.Percentile(0.99)) / 1e3;
+  gs.p999_us = static_cast<double>(st.latency.Percentile(0.999)) / 1e3;
+  gs.max_us = static_cast<double>(st.latency.max()) / 1e3;
+  gs.mean_us = st.latency.mean() / 1e3;
+  gs.hit_ratio =
+      st.keys_requested ? static_cast<double>(st.hits) / static_cast<double>(st.keys_requested) : 0;
+  gs.requests = st.requests;
+  gs.gets = st.gets;
+  gs.sets = st.sets;
+  gs.hits = st.hits;
+  gs.misses = st.misses;
+  gs.errors = st.TotalErrors();
+  gs.connections_lost = connections_lost;
+  for (size_t k = 0; k < st.errors.size(); ++k) {
+    if (st.errors[k]) gs.error_kinds.emplace_back(kErrorKindNames[k], st.errors[k]);
+  }
+  gs.first_error = st.first_error;
+  return gs;
+}
+
+void SetRate(const GroupStats& st, double requests_per_s, double mean_requests_per_s,
+             GroupSummary* gs) {
+  gs->requests_per_s = requests_per_s;
+  gs->mean_requests_per_s = mean_requests_per_s;
+  double keys_per_req = st.requests ? static_cast<double>(st.keys_requested + st.sets) /
+                                          static_cast<double>(st.requests)
+                                    : 0;
+  gs->keys_per_s = requests_per_s * keys_per_req;
+}
+
 }  // namespace
 
 Summary Summarize(const BenchConfig& config, const BenchResult& result) {
@@ -76,35 +132,25 @@ Summary Summarize(const BenchConfig& config, const BenchResult& result) {
   }
   for (size_t g = 0; g < ngroups; ++g) {
     const GroupStats& st = result.groups[g];
-    GroupSummary gs;
-    gs.label = GroupLabel(config.groups[g]);
-    gs.requests_per_s = Median(rates[g]);
+    GroupSummary gs = Describe(GroupLabel(config.groups[g]), st,
+                               result.connections_lost.empty() ? 0 : result.connections_lost[g]);
     double sum = 0;
     for (double r : rates[g]) sum += r;
-    gs.mean_requests_per_s = rates[g].empty() ? 0 : sum / static_cast<double>(rates[g].size());
-    double keys_per_req = st.requests ? static_cast<double>(st.keys_requested + st.sets) /
-                                            static_cast<double>(st.requests)
-                                      : 0;
-    gs.keys_per_s = gs.requests_per_s * keys_per_req;
-    gs.p50_us = static_cast<double>(st.latency.Percentile(0.5)) / 1e3;
-    gs.p99_us = static_cast<double>(st.latency.Percentile(0.99)) / 1e3;
-    gs.p999_us = static_cast<double>(st.latency.Percentile(0.999)) / 1e3;
-    gs.max_us = static_cast<double>(st.latency.max()) / 1e3;
-    gs.mean_us = st.latency.mean() / 1e3;
-    gs.hit_ratio = st.keys_requested
-                       ? static_cast<double>(st.hits) / static_cast<double>(st.keys_requested)
-                       : 0;
-    gs.requests = st.requests;
-    gs.gets = st.gets;
-    gs.sets = st.sets;
-    gs.hits = st.hits;
-    gs.misses = st.misses;
-    gs.errors = st.TotalErrors();
-    gs.connections_lost = result.connections_lost.empty() ? 0 : result.connections_lost[g];
-    for (size_t k = 0; k < st.errors.size(); ++k) {
-      if (st.errors[k]) gs.error_kinds.emplace_back(kErrorKindNames[k], st.errors[k]);
+    SetRate(st, Median(rates[g]), rates[g].empty() ? 0 : sum / static_cast<double>(rates[g].size()),
+            &gs);
+    // Several servers in one group: break the group down per server. They
+    // share the group's time window, so each gets its share of the rate.
+    if (config.groups[g].size() > 1) {
+      for (size_t t = 0; t < result.targets.size(); ++t) {
+        if (result.target_group[t] != static_cast<int>(g)) continue;
+        const GroupStats& ts = result.targets[t];
+        GroupSummary one = Describe(result.target_label[t], ts, result.target_lost[t]);
+        double share =
+            st.requests ? static_cast<double>(ts.requests) / static_cast<double>(st.requests) : 0;
+        SetRate(ts, gs.requests_per_s * share, gs.mean_requests_per_s * share, &one);
+        s.servers.push_back(std::move(one));
+      }
     }
-    gs.first_error = st.first_error;
     s.total_errors += gs.errors;
     const GroupStats& pre = result.preload[g];
     s.preload_errors += pre.TotalErrors();
@@ -178,13 +224,17 @@ std::string FormatHuman(const BenchConfig& config, const BenchResult& result, co
   }
   absl::StrAppendFormat(&out, "\n   %-24s %12s %12s %9s %9s %9s %7s %10s %8s\n", "server", "req/s",
                         "keys/s", "p50 us", "p99 us", "p99.9 us", "hit %", "misses", "errors");
+  auto row = [&out](std::string_view tag, std::string_view label, const GroupSummary& gs) {
+    absl::StrAppendFormat(&out, "%s  %-24s %12.0f %12.0f %9.1f %9.1f %9.1f %7.2f %10d %8d\n", tag,
+                          label, gs.requests_per_s, gs.keys_per_s, gs.p50_us, gs.p99_us, gs.p999_us,
+                          gs.hit_ratio * 100, static_cast<int64_t>(gs.misses),
+                          static_cast<int64_t>(gs.errors));
+  };
+  for (const GroupSummary& one : s.servers) row(" ", one.label, one);
   for (size_t g = 0; g < s.groups.size(); ++g) {
     const GroupSummary& gs = s.groups[g];
     std::string tag = config.compare ? (g == 0 ? "A" : "B") : " ";
-    absl::StrAppendFormat(&out, "%s  %-24s %12.0f %12.0f %9.1f %9.1f %9.1f %7.2f %10d %8d\n", tag,
-                          gs.label, gs.requests_per_s, gs.keys_per_s, gs.p50_us, gs.p99_us,
-                          gs.p999_us, gs.hit_ratio * 100, static_cast<int64_t>(gs.misses),
-                          static_cast<int64_t>(gs.errors));
+    row(tag, s.servers.empty() ? gs.label : "all", gs);
   }
   if (config.compare) {
     absl::StrAppendFormat(&out,
@@ -193,8 +243,7 @@ std::string FormatHuman(const BenchConfig& config, const BenchResult& result, co
                           s.ratio_median, static_cast<int>(s.block_ratios.size()), s.ratio_ci_low,
                           s.ratio_ci_high, s.ratio_min, s.ratio_max);
   }
-  for (size_t g = 0; g < s.groups.size(); ++g) {
-    const GroupSummary& gs = s.groups[g];
+  for (const GroupSummary& gs : s.servers.empty() ? s.groups : s.servers) {
     if (gs.errors == 0 && gs.connections_lost == 0) continue;
     std::vector<std::string> kinds;
     for (const auto& [name, n] : gs.error_kinds) kinds.push_back(absl::StrCat(name, "=", n));
@@ -227,27 +276,14 @@ std::string FormatJson(const BenchConfig& config, const BenchResult& result, con
   absl::StrAppend(&out, "  \"elapsed_s\": ", JsonNumber(result.elapsed_s), ",\n");
   out += "  \"servers\": [\n";
   for (size_t g = 0; g < s.groups.size(); ++g) {
-    const GroupSummary& gs = s.groups[g];
-    std::string kinds;
-    for (const auto& [name, n] : gs.error_kinds) {
-      absl::StrAppendFormat(&kinds, "%s%s: %d", kinds.empty() ? "" : ", ", JsonString(name),
-                            static_cast<int64_t>(n));
-    }
-    absl::StrAppendFormat(
-        &out,
-        "    {\"name\": %s, \"label\": %s, \"ops_per_s\": %s, \"mean_ops_per_s\": %s, "
-        "\"keys_per_s\": %s, \"p50_us\": %s, \"p99_us\": %s, \"p999_us\": %s, \"max_us\": %s, "
-        "\"mean_us\": %s, \"requests\": %d, \"gets\": %d, \"sets\": %d, \"hits\": %d, "
-        "\"misses\": %d, \"hit_ratio\": %s, \"errors\": %d, \"error_kinds\": {%s}, "
-        "\"connections_lost\": %d, \"first_error\": %s}%s\n",
-        JsonString(config.compare ? (g == 0 ? "A" : "B") : "all"), JsonString(gs.label),
-        JsonNumber(gs.requests_per_s), JsonNumber(gs.mean_requests_per_s),
-        JsonNumber(gs.keys_per_s), JsonNumber(gs.p50_us), JsonNumber(gs.p99_us),
-        JsonNumber(gs.p999_us), JsonNumber(gs.max_us), JsonNumber(gs.mean_us),
-        static_cast<int64_t>(gs.requests), static_cast<int64_t>(gs.gets),
-        static_cast<int64_t>(gs.sets), static_cast<int64_t>(gs.hits),
-        static_cast<int64_t>(gs.misses), JsonNumber(gs.hit_ratio), static_cast<int64_t>(gs.errors),
-        kinds, gs.connections_lost, JsonString(gs.first_error), g + 1 < s.groups.size() ? "," : "");
+    absl::StrAppend(&out, "    ",
+                    JsonGroup(config.compare ? (g == 0 ? "A" : "B") : "all", s.groups[g]),
+                    g + 1 < s.groups.size() ? ",\n" : "\n");
+  }
+  out += "  ],\n  \"per_server\": [\n";
+  for (size_t t = 0; t < s.servers.size(); ++t) {
+    absl::StrAppend(&out, "    ", JsonGroup(s.servers[t].label, s.servers[t]),
+                    t + 1 < s.servers.size() ? ",\n" : "\n");
   }
   out += "  ],\n";
   std::vector<std::string> ratios;

@@ -31,6 +31,9 @@ struct GroupSummary {
 
 struct Summary {
   std::vector<GroupSummary> groups;
+  // Per server, only for groups of several servers (plain mode with more
+  // than one --server); their rates are shares of the group's rate.
+  std::vector<GroupSummary> servers;
   std::vector<double> block_ratios;  // compare: B/A per two measured rounds
   double ratio_median = 0, ratio_min = 0, ratio_max = 0;
   // Distribution-free 95% confidence interval of the median ratio, from

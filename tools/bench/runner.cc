@@ -39,13 +39,16 @@ void SleepUntil(uint64_t when_ns) {
 // ---------------------------------------------------------------------------
 class ClientThread {
  public:
-  ClientThread(const BenchConfig& config, int index)
+  // targets_of_group[g] lists the stats slots (servers) of group g.
+  ClientThread(const BenchConfig& config, int index,
+               const std::vector<std::vector<int>>& targets_of_group, int num_targets)
       : config_(config),
+        targets_of_group_(targets_of_group),
         rng_(config.seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(index) + 1),
         by_group_(config.groups.size()),
-        stats_(config.groups.size()),
-        preload_stats_(config.groups.size()),
-        lost_(config.groups.size(), 0) {
+        stats_(num_targets),
+        preload_stats_(num_targets),
+        lost_(num_targets, 0) {
     epfd_ = epoll_create1(EPOLL_CLOEXEC);
   }
   ~ClientThread() {
@@ -72,7 +75,7 @@ class ClientThread {
     uint64_t now = NowNs();
     for (auto& c : conns_) {
       c->FillPreload(depth, now);
-      Flush(c.get(), &preload_stats_[c->group()]);
+      Flush(c.get(), &preload_stats_[c->target()]);
       pending.push_back(c.get());
     }
     epoll_event events[256];
@@ -89,7 +92,7 @@ class ClientThread {
       if (now >= deadline_ns) {
         for (LoadConnection* c : pending) {
           c->Fail(ErrorKind::kTimeout, "preload did not finish in time",
-                  &preload_stats_[c->group()]);
+                  &preload_stats_[c->target()]);
         }
         return false;
       }
@@ -98,7 +101,7 @@ class ClientThread {
       for (int i = 0; i < n; ++i) {
         auto* c = static_cast<LoadConnection*>(events[i].data.ptr);
         if (c->dead()) continue;
-        GroupStats* s = &preload_stats_[c->group()];
+        GroupStats* s = &preload_stats_[c->target()];
         if (!c->OnReadable(now, s)) continue;
         c->FillPreload(depth, now);
         Flush(c, s);
@@ -118,14 +121,12 @@ class ClientThread {
       }
       SleepUntil(t0 + phase.start_offset_ns);
       uint64_t start = NowNs();
-      uint64_t before = stats_[phase.group].requests;
+      uint64_t before = GroupRequests(phase.group);
       RunOnePhase(phase.group, t0 + phase.end_offset_ns);
       phase_ns_[p] = NowNs() - start;
-      phase_requests_[p] = stats_[phase.group].requests - before;
+      phase_requests_[p] = GroupRequests(phase.group) - before;
     }
-    for (size_t g = 0; g < by_group_.size(); ++g) {
-      for (LoadConnection* c : by_group_[g]) lost_[g] += c->dead() ? 1 : 0;
-    }
+    for (auto& c : conns_) lost_[c->target()] += c->dead() ? 1 : 0;
   }
 
   bool HasGroup(int g) const { return !by_group_[g].empty(); }
@@ -136,6 +137,12 @@ class ClientThread {
   const std::vector<uint64_t>& phase_ns() const { return phase_ns_; }
 
  private:
+  uint64_t GroupRequests(int group) const {
+    uint64_t n = 0;
+    for (int t : targets_of_group_[group]) n += stats_[t].requests;
+    return n;
+  }
+
   void Flush(LoadConnection* c, GroupStats* s) {
     if (!c->Flush(s)) return;
     bool want = c->wants_write();
@@ -151,13 +158,12 @@ class ClientThread {
   void RunOnePhase(int group, uint64_t end_ns) {
     const int depth = config_.pipeline;
     const uint64_t timeout_ns = static_cast<uint64_t>(config_.timeout_ms) * 1000000ULL;
-    GroupStats* s = &stats_[group];
     std::vector<LoadConnection*>& conns = by_group_[group];
     uint64_t now = NowNs();
     for (LoadConnection* c : conns) {
       if (c->dead()) continue;
       c->FillMix(depth, rng_, now);
-      Flush(c, s);
+      Flush(c, &stats_[c->target()]);
     }
     bool issuing = true;
     uint64_t drain_deadline = 0;
@@ -176,7 +182,8 @@ class ClientThread {
         if (now >= drain_deadline) {
           for (LoadConnection* c : conns) {
             if (!c->dead() && c->inflight() > 0) {
-              c->Fail(ErrorKind::kTimeout, "no reply while draining at the end of a phase", s);
+              c->Fail(ErrorKind::kTimeout, "no reply while draining at the end of a phase",
+                      &stats_[c->target()]);
             }
           }
           return;
@@ -187,7 +194,8 @@ class ClientThread {
         for (LoadConnection* c : conns) {
           if (!c->dead() && c->inflight() > 0 && now - c->oldest_sent_ns() > timeout_ns) {
             c->Fail(ErrorKind::kTimeout,
-                    absl::StrCat("no reply within ", config_.timeout_ms, " ms"), s);
+                    absl::StrCat("no reply within ", config_.timeout_ms, " ms"),
+                    &stats_[c->target()]);
           }
         }
         bool any_alive = false;
@@ -209,7 +217,7 @@ class ClientThread {
         // and the new requests of this socket are stamped when it is
         // actually served, not when epoll_wait returned.
         now = NowNs();
-        GroupStats* cs = &stats_[c->group()];
+        GroupStats* cs = &stats_[c->target()];
         if ((events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !c->OnReadable(now, cs)) {
           continue;
         }
@@ -220,6 +228,7 @@ class ClientThread {
   }
 
   const BenchConfig& config_;
+  const std::vector<std::vector<int>>& targets_of_group_;
   Rng rng_;
   int epfd_ = -1;
   std::vector<std::unique_ptr<LoadConnection>> conns_;
@@ -263,9 +272,19 @@ BenchResult RunBench(const BenchConfig& config) {
   const size_t ngroups = config.groups.size();
   Workload workload(config.workload);
   int nthreads = std::max(1, config.threads);
+  // Targets: every server of every group, numbered in order.
+  std::vector<std::vector<int>> targets_of_group(ngroups);
+  int ntargets = 0;
+  for (size_t g = 0; g < ngroups; ++g) {
+    for (const Endpoint& e : config.groups[g]) {
+      targets_of_group[g].push_back(ntargets++);
+      result.target_group.push_back(static_cast<int>(g));
+      result.target_label.push_back(e.label);
+    }
+  }
   std::vector<std::unique_ptr<ClientThread>> threads;
   for (int t = 0; t < nthreads; ++t) {
-    threads.push_back(std::make_unique<ClientThread>(config, t));
+    threads.push_back(std::make_unique<ClientThread>(config, t, targets_of_group, ntargets));
   }
 
   // Connections: group g's i-th connection goes to server i % servers and
@@ -298,7 +317,7 @@ BenchResult RunBench(const BenchConfig& config) {
         result.fatal = error;
         return result;
       }
-      auto conn = std::make_unique<LoadConnection>(fd, static_cast<int>(g), static_cast<int>(s),
+      auto conn = std::make_unique<LoadConnection>(fd, static_cast<int>(g), targets_of_group[g][s],
                                                    &workload, max_depth);
       conn->SetPreloadRange(static_cast<uint64_t>(ordinal[s]++),
                             static_cast<uint64_t>(per_server[s]));
@@ -334,16 +353,21 @@ BenchResult RunBench(const BenchConfig& config) {
                                : 0;
   result.elapsed_s = static_cast<double>(end - t0.load()) / 1e9;
 
+  result.targets.resize(ntargets);
+  result.target_lost.assign(ntargets, 0);
   result.groups.resize(ngroups);
   result.preload.resize(ngroups);
   result.connections_lost.assign(ngroups, 0);
   result.phase_rate.assign(result.phases.size(), 0);
   result.phase_requests.assign(result.phases.size(), 0);
   for (auto& ct : threads) {
-    for (size_t g = 0; g < ngroups; ++g) {
-      result.groups[g].Merge(ct->stats()[g]);
-      result.preload[g].Merge(ct->preload_stats()[g]);
-      result.connections_lost[g] += ct->lost().empty() ? 0 : ct->lost()[g];
+    for (int t = 0; t < ntargets; ++t) {
+      int g = result.target_group[t];
+      result.targets[t].Merge(ct->stats()[t]);
+      result.groups[g].Merge(ct->stats()[t]);
+      result.preload[g].Merge(ct->preload_stats()[t]);
+      result.target_lost[t] += ct->lost()[t];
+      result.connections_lost[g] += ct->lost()[t];
     }
     for (size_t p = 0; p < ct->phase_ns().size(); ++p) {
       result.phase_requests[p] += ct->phase_requests()[p];

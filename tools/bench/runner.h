@@ -56,8 +56,13 @@ struct Phase {
 };
 
 struct BenchResult {
-  std::string fatal;                  // non-empty: setup failed
-  std::vector<GroupStats> groups;     // timed phases, warm-up excluded
+  std::string fatal;               // non-empty: setup failed
+  std::vector<GroupStats> groups;  // timed phases, warm-up excluded
+  // The same per server ("target": every server of every group, in order).
+  std::vector<GroupStats> targets;
+  std::vector<int> target_group;
+  std::vector<std::string> target_label;
+  std::vector<int> target_lost;
   std::vector<GroupStats> preload;    // preload traffic per group
   std::vector<int> connections_lost;  // per group
   double preload_seconds = 0;
