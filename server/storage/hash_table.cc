@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "absl/hash/hash.h"
+#include "absl/strings/string_view.h"
 
 namespace tandem::server::storage {
 
@@ -13,7 +14,9 @@ constexpr size_t kMovePerInsert = 4;  // buckets migrated per insert while expan
 }  // namespace
 
 uint32_t HashTable::Hash(std::string_view key) {
-  uint64_t h = absl::Hash<std::string_view>{}(key);
+  // Debian's Abseil has its own absl::string_view; hashing a std::string_view
+  // would fall back to std::hash before absl's mixing. Go straight to absl.
+  uint64_t h = absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size()));
   return static_cast<uint32_t>(h ^ (h >> 32));
 }
 

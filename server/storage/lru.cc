@@ -16,7 +16,10 @@ void Lru::Class::PushHeadLocked(Item* it, LruId id) {
 
 void Lru::Class::LinkLocked(Item* it, bool segmented) {
   PushHeadLocked(it, segmented ? LruId::kHot : LruId::kCold);
-  if (segmented) JuggleLocked(2);
+  // One step per link keeps HOT and WARM within their shares: each link adds
+  // one item and a step can move one out of each. Every step touches tail
+  // items (cache misses), so no more than needed.
+  if (segmented) JuggleLocked(1);
 }
 
 void Lru::Class::UnlinkLocked(Item* it) {
