@@ -326,11 +326,17 @@ bool Engine::Impl::EvictOne(int id) {
       if (expired || expiry_.IsFlushed(search, layout_.cas(search), now)) {
         ++c.reclaimed;
         if (expired && !search->has(Item::kFetched)) ++c.expired_unfetched;
-      } else if (pass == 0 && search->has(Item::kActive) && opts_.segmented_lru &&
-                 rescues < kMaxRescues) {
+      } else if (pass == 0 && search->has(Item::kActive) && rescues < kMaxRescues) {
+        // -o no_modern has one list: a read item goes back to its head,
+        // the effect of memcached's bump-on-read there.
         search->clear(Item::kActive);
-        lc.MoveLocked(search, LruId::kWarm);
-        ++c.moves_to_warm;
+        if (opts_.segmented_lru) {
+          lc.MoveLocked(search, LruId::kWarm);
+          ++c.moves_to_warm;
+        } else {
+          lc.MoveLocked(search, LruId::kCold);
+          ++c.moves_within_lru;
+        }
         ++rescues;
         --tries;
         seg.mu().Unlock();

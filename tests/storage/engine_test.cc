@@ -258,6 +258,35 @@ TEST_F(EngineTest, ChunkedItemsRoundTrip) {
   }
 }
 
+TEST_F(EngineTest, ChunkedItemsEvictEachOther) {
+  EngineOptions o;
+  o.item_size_max = 2u << 20;
+  o.memory_limit = 16u << 20;
+  Make(o);
+  for (int i = 0; i < 100; ++i) {
+    std::string v(1500000, static_cast<char>('a' + i % 26));
+    ASSERT_EQ(Set("big" + std::to_string(i), v), StoreOutcome::kStored) << i;
+    EXPECT_EQ(GetValue("big" + std::to_string(i)), v);
+  }
+  EXPECT_EQ(GetValue("big0"), "<miss>");
+  StatList slabs;
+  engine_->SlabsStats(&slabs);
+  // Limit plus the guaranteed first page of each class used.
+  EXPECT_LE(std::stoul(Stat(slabs, "total_malloced")), (16u + 4u) << 20);
+}
+
+// As in memcached (which answers "SERVER_ERROR Out of memory during read"
+// here): once small items own every page, a chunked item cannot get chunks.
+TEST_F(EngineTest, ChunkedItemAfterSmallItemsFillMemory) {
+  EngineOptions o;
+  o.item_size_max = 2u << 20;
+  o.memory_limit = 8u << 20;
+  Make(o);
+  for (int i = 0; i < 100000; ++i) Set("k" + std::to_string(i), std::string(100, 'v'));
+  EXPECT_EQ(Set("big", std::string(1500000, 'x')), StoreOutcome::kOutOfMemory);
+  EXPECT_EQ(Set("k99999", std::string(100, 'w')), StoreOutcome::kStored);
+}
+
 TEST_F(EngineTest, GiantItemWithOneGigLimit) {
   EngineOptions o;
   o.item_size_max = 1024u << 20;

@@ -131,6 +131,28 @@ TEST_F(EvictionTest, ActiveItemsSurvive) {
   EXPECT_FALSE(Has("cold:0"));
 }
 
+TEST_F(EvictionTest, ActiveItemsSurviveWithoutSegmentedLru) {
+  EngineOptions o;
+  o.memory_limit = 2u << 20;
+  o.segmented_lru = false;
+  o.clock = &clock_;
+  engine_ = std::make_unique<Engine>(o);
+  for (int i = 0; i < 500; ++i) engine_->Store(StoreMode::kSet, "hot:" + std::to_string(i), 0, 0, value_);
+  for (int wave = 0; wave < 4; ++wave) {
+    for (int r = 0; r < 2; ++r)
+      for (int i = 0; i < 500; ++i) Has("hot:" + std::to_string(i));
+    for (int i = 0; i < 5000; ++i) {
+      engine_->Store(StoreMode::kSet, "cold:" + std::to_string(wave * 5000 + i), 0, 0, value_);
+    }
+  }
+  int survived = 0;
+  for (int i = 0; i < 500; ++i) survived += Has("hot:" + std::to_string(i));
+  EXPECT_GE(survived, 490);
+  StatList items;
+  engine_->ItemsStats(&items);
+  for (auto& [k, v] : items) EXPECT_EQ(k.find("number_hot"), std::string::npos) << k;
+}
+
 TEST_F(EvictionTest, ExpiredTailIsReclaimedBeforeEvicting) {
   for (int i = 0; i < 5000; ++i) {
     engine_->Store(StoreMode::kSet, "short:" + std::to_string(i), 0, 10, value_);
