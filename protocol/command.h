@@ -42,6 +42,7 @@ enum class Op : uint8_t {
   kStats,          // args = everything after "stats", trimmed
   kSlabs,          // args = everything after "slabs" (automove, reassign)
   kLruCrawler,     // args = everything after "lru_crawler"
+  kMetaNoop,       // mn: the meta protocol's pipeline terminator
 };
 
 struct Command {

@@ -116,6 +116,9 @@ DispatchAction Dispatcher::Execute(const Command& cmd, ThreadStats& ts, std::str
     case Op::kLruCrawler:
       LruCrawler(cmd, out);
       break;
+    case Op::kMetaNoop:
+      p::AppendLine(out, "MN");
+      break;
     case Op::kNone:
       p::AppendLine(out, p::kError);
       break;
@@ -271,6 +274,8 @@ void Dispatcher::Stats(const Command& cmd, std::string* out) {
     engine_.SlabsStats(&list);
   } else if (sub == "sizes") {
     engine_.SizesStats(&list);
+  } else if (sub == "extstore") {
+    // No external storage is configured: memcached answers an empty list.
   } else if (sub == "conns") {
     stats_.AppendConns(clock_.Now(), out);
   } else if (sub == "reset") {
