@@ -145,6 +145,7 @@ class Engine::Impl {
   size_t CrawlStep(size_t budget);
   void GeneralStats(StatList* out);
   int SizeClassCount() const { return classes_.count(); }
+  void ResetStats();
   void SlabsStats(StatList* out);
   void ItemsStats(StatList* out);
   void SetObserver(MutationObserver* o) { observer_ = o; }
@@ -980,6 +981,24 @@ void Engine::Impl::GeneralStats(StatList* out) {
   add("direct_reclaims", sum.direct_reclaims);
 }
 
+void Engine::Impl::ResetStats() {
+  for (size_t sh = 0; sh < kOpShards; ++sh) {
+    for (auto& cls : shards_[sh].v) {
+      for (auto& c : cls) c.store(0, std::memory_order_relaxed);
+    }
+  }
+  for (int id = 1; id <= classes_.count(); ++id) {
+    Lru::Class& lc = lru_.cls(id);
+    absl::MutexLock lock(&lc.mu());
+    const uint64_t mem_requested = lc.counters().mem_requested;
+    lc.counters() = Lru::Counters{};
+    lc.counters().mem_requested = mem_requested;
+  }
+  total_items_.store(0, std::memory_order_relaxed);
+  lrutail_reflocked_.store(0, std::memory_order_relaxed);
+  crawler_items_checked_.store(0, std::memory_order_relaxed);
+}
+
 void Engine::Impl::SlabsStats(StatList* out) {
   int active = 0;
   for (int id = 1; id <= classes_.count(); ++id) {
@@ -1093,6 +1112,7 @@ absl::Status Engine::SetMemoryLimit(size_t bytes) { return impl_->SetMemoryLimit
 size_t Engine::CrawlStep(size_t budget) { return impl_->CrawlStep(budget); }
 void Engine::GeneralStats(StatList* out) const { impl_->GeneralStats(out); }
 int Engine::SizeClassCount() const { return impl_->SizeClassCount(); }
+void Engine::ResetStats() { impl_->ResetStats(); }
 void Engine::SlabsStats(StatList* out) const { impl_->SlabsStats(out); }
 void Engine::ItemsStats(StatList* out) const { impl_->ItemsStats(out); }
 void Engine::SizesStats(StatList* out) const { out->emplace_back("sizes_status", "disabled"); }

@@ -144,6 +144,11 @@ class Engine {
   // Number of slab classes; valid class ids are 1..SizeClassCount().
   int SizeClassCount() const;
 
+  // `stats reset`: zeroes the engine's counters as memcached does (per-class
+  // hits, itemstats such as evictions/reclaimed, total_items, get_expired,
+  // get_flushed); gauges (curr_items, bytes, pages) are kept.
+  void ResetStats();
+
   // Replication hooks in here; may be null. Set before serving.
   void SetObserver(MutationObserver* observer);
 

@@ -334,6 +334,20 @@ TEST_F(EngineTest, StatsNames) {
   EXPECT_THAT(sizes, Contains(Pair("sizes_status", "disabled")));
 }
 
+TEST_F(EngineTest, ResetStatsKeepsGauges) {
+  Set("a", "1");
+  GetValue("a");
+  engine_->ResetStats();
+  StatList general, slabs;
+  engine_->GeneralStats(&general);
+  engine_->SlabsStats(&slabs);
+  EXPECT_EQ(Stat(general, "total_items"), "0");
+  EXPECT_EQ(Stat(general, "curr_items"), "1");
+  EXPECT_EQ(Stat(general, "bytes"), "61");
+  EXPECT_EQ(Stat(slabs, "1:get_hits"), "0");
+  EXPECT_EQ(Stat(slabs, "1:used_chunks"), "1");
+}
+
 class RecordingObserver : public MutationObserver {
  public:
   struct Rec {
