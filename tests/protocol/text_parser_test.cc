@@ -570,9 +570,14 @@ TEST_F(TextParserTest, HttpRequestClosesTheConnection) {
 }
 
 TEST_F(TextParserTest, MetaCommandsAreNotTextCommands) {
-  // mg/ms/md/ma/mn/me belong to the meta parser.
-  ExpectLineError("mn\r\n", kError);
+  // mg/ms/md/ma/me belong to the meta parser; an HTTP-looking meta line is
+  // still a plain ERROR, never a hang-up.
   ExpectLineError("mg k v HTTP/1.1\r\n", kError);
+}
+
+TEST_F(TextParserTest, MetaNoopIsAcceptedOnTheTextPort) {
+  // memcached answers "mn" with "MN" whichever protocol a client speaks.
+  ExpectOk("mn\r\n", Op::kMetaNoop);
 }
 
 // ===========================================================================
