@@ -62,6 +62,7 @@ enum Op : int {
 };
 constexpr size_t kOpShards = 16;
 constexpr int kMaxRescues = 256;  // ACTIVE items moved to WARM per eviction
+constexpr int kMaintainerSteps = 100;  // LRU moves per class per CrawlStep
 
 struct alignas(64) OpShard {
   std::array<std::array<std::atomic<uint64_t>, kOpCount>, SizeClasses::kMaxClasses + 1> v{};
@@ -146,6 +147,8 @@ class Engine::Impl {
   void GeneralStats(StatList* out);
   int SizeClassCount() const { return classes_.count(); }
   void ResetStats();
+  bool CacheDump(int class_id, unsigned limit,
+                 absl::FunctionRef<void(std::string_view, size_t, int64_t)> fn);
   void SlabsStats(StatList* out);
   void ItemsStats(StatList* out);
   void SetObserver(MutationObserver* o) { observer_ = o; }
@@ -483,7 +486,7 @@ void Engine::Impl::LinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash) 
   {
     Lru::Class& lc = lru_.cls(LruClass(it));
     absl::MutexLock lock(&lc.mu());
-    lc.LinkLocked(it, opts_.segmented_lru);
+    lc.LinkLocked(it, opts_.segmented_lru, clock_->Now(), slabs_.Capacity(LruClass(it)));
     lc.counters().mem_requested += total;
   }
   curr_items_.fetch_add(1, std::memory_order_relaxed);
@@ -856,7 +859,31 @@ size_t Engine::Impl::CrawlStep(size_t budget) {
     }
   }
   crawler_items_checked_.fetch_add(checked, std::memory_order_relaxed);
+  if (opts_.segmented_lru) {
+    // The LRU maintainer's share of the tick: age HOT/WARM tails into COLD.
+    for (int id = 1; id <= classes_.count(); ++id) {
+      Lru::Class& lc = lru_.cls(id);
+      absl::MutexLock lock(&lc.mu());
+      if (lc.total() != 0) lc.JuggleLocked(kMaintainerSteps, now, slabs_.Capacity(id));
+    }
+  }
   return reclaimed;
+}
+
+bool Engine::Impl::CacheDump(int class_id, unsigned limit,
+                             absl::FunctionRef<void(std::string_view, size_t, int64_t)> fn) {
+  if (class_id < 1 || class_id > classes_.count()) return false;
+  Lru::Class& lc = lru_.cls(class_id);
+  absl::MutexLock lock(&lc.mu());
+  // Keys and sizes of linked items do not change while they are in this
+  // list (the LRU lock keeps them linked); exptime is read racily, as
+  // memcached does.
+  unsigned n = 0;
+  for (const Item* it = lc.head(LruId::kCold); it != nullptr && (limit == 0 || n < limit);
+       it = it->next, ++n) {
+    fn(layout_.key_view(it), it->nbytes, expiry_.ToUnix(it->exptime));
+  }
+  return true;
 }
 
 // ===========================================================================
@@ -1113,6 +1140,11 @@ size_t Engine::CrawlStep(size_t budget) { return impl_->CrawlStep(budget); }
 void Engine::GeneralStats(StatList* out) const { impl_->GeneralStats(out); }
 int Engine::SizeClassCount() const { return impl_->SizeClassCount(); }
 void Engine::ResetStats() { impl_->ResetStats(); }
+bool Engine::CacheDump(int class_id, unsigned limit,
+                       absl::FunctionRef<void(std::string_view key, size_t value_size,
+                                              int64_t expires_at)> fn) {
+  return impl_->CacheDump(class_id, limit, fn);
+}
 void Engine::SlabsStats(StatList* out) const { impl_->SlabsStats(out); }
 void Engine::ItemsStats(StatList* out) const { impl_->ItemsStats(out); }
 void Engine::SizesStats(StatList* out) const { out->emplace_back("sizes_status", "disabled"); }

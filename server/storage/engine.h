@@ -149,6 +149,15 @@ class Engine {
   // get_flushed); gauges (curr_items, bytes, pages) are kept.
   void ResetStats();
 
+  // `stats cachedump <class> <limit>`: the items of one class's COLD list,
+  // newest first (as memcached 1.6 walks it), at most `limit` (0 = all).
+  // expires_at is unix seconds, 0 = never. False for a class id outside
+  // 1..SizeClassCount() ("CLIENT_ERROR Illegal slab id"). Runs under the
+  // class's LRU lock: fn must not call back into the engine.
+  bool CacheDump(int class_id, unsigned limit,
+                 absl::FunctionRef<void(std::string_view key, size_t value_size,
+                                        int64_t expires_at)> fn);
+
   // Replication hooks in here; may be null. Set before serving.
   void SetObserver(MutationObserver* observer);
 

@@ -1,6 +1,8 @@
 // Lru: see lru.h.
 #include "server/storage/lru.h"
 
+#include <algorithm>
+
 namespace tandem::server::storage {
 
 void Lru::Class::PushHeadLocked(Item* it, LruId id) {
@@ -14,12 +16,12 @@ void Lru::Class::PushHeadLocked(Item* it, LruId id) {
   ++count_[i];
 }
 
-void Lru::Class::LinkLocked(Item* it, bool segmented) {
+void Lru::Class::LinkLocked(Item* it, bool segmented, RelTime now, size_t capacity) {
   PushHeadLocked(it, segmented ? LruId::kHot : LruId::kCold);
   // One step per link keeps HOT and WARM within their shares: each link adds
   // one item and a step can move one out of each. Every step touches tail
   // items (cache misses), so no more than needed.
-  if (segmented) JuggleLocked(1);
+  if (segmented) JuggleLocked(1, now, capacity);
 }
 
 void Lru::Class::UnlinkLocked(Item* it) {
@@ -44,8 +46,20 @@ void Lru::Class::MoveLocked(Item* it, LruId to) {
   PushHeadLocked(it, to);
 }
 
-void Lru::Class::JuggleLocked(int steps) {
-  const size_t all = total();
+int Lru::Class::JuggleLocked(int steps, RelTime now, size_t capacity) {
+  // Shares are of the class's chunks, but never below the items it holds
+  // (chunked items' headers live in another class's pages).
+  const size_t base = std::max(capacity, total());
+  const Item* cold_tail = tail(LruId::kCold);
+  const RelTime cold_age =
+      cold_tail != nullptr ? now - std::min(now, cold_tail->time.load(std::memory_order_relaxed)) : 0;
+  const auto hot_max_age = static_cast<RelTime>(cold_age * kHotMaxFactor);
+  const auto warm_max_age = static_cast<RelTime>(cold_age * kWarmMaxFactor);
+  auto age = [now](const Item* it) {
+    const RelTime t = it->time.load(std::memory_order_relaxed);
+    return now > t ? now - t : 0;
+  };
+  int moves = 0;
   for (int s = 0; s < steps; ++s) {
     bool moved = false;
     if (Item* it = tail(LruId::kHot)) {
@@ -54,7 +68,7 @@ void Lru::Class::JuggleLocked(int steps) {
         MoveLocked(it, LruId::kWarm);
         ++counters_.moves_to_warm;
         moved = true;
-      } else if (count(LruId::kHot) * 100 > all * kHotPct) {
+      } else if (count(LruId::kHot) * 100 > base * kHotPct || age(it) > hot_max_age) {
         MoveLocked(it, LruId::kCold);
         ++counters_.moves_to_cold;
         moved = true;
@@ -66,14 +80,16 @@ void Lru::Class::JuggleLocked(int steps) {
         MoveLocked(it, LruId::kWarm);
         ++counters_.moves_within_lru;
         moved = true;
-      } else if (count(LruId::kWarm) * 100 > all * kWarmPct) {
+      } else if (count(LruId::kWarm) * 100 > base * kWarmPct || age(it) > warm_max_age) {
         MoveLocked(it, LruId::kCold);
         ++counters_.moves_to_cold;
         moved = true;
       }
     }
     if (!moved) break;
+    ++moves;
   }
+  return moves;
 }
 
 bool Lru::Class::ForceToColdLocked() {

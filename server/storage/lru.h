@@ -2,11 +2,14 @@
 // doc/new_lru.txt. New items enter HOT; reads never take the LRU lock, they
 // only set the item's ACTIVE bit (item.h). Items are re-ordered only when
 // they reach a list's tail:
-//   HOT tail:  active -> WARM; else -> COLD once HOT holds > 20% of the class
-//   WARM tail: active -> WARM head; else -> COLD once WARM holds > 40%
+//   HOT tail:  active -> WARM; else -> COLD once HOT holds > 20% of the
+//              class's chunks or the item is older than 0.2 x COLD's age
+//   WARM tail: active -> WARM head; else -> COLD once WARM holds > 40% or
+//              the item is older than 2 x COLD's age
 //   COLD tail: active -> WARM (second chance); else evict (engine.cc)
-// memcached runs this juggling in a background thread; here a few steps run
-// inline on every link, which keeps the same shape without another thread.
+// memcached runs this juggling in its LRU maintainer thread; here one step
+// runs inline on every link and the engine's CrawlStep (the server's
+// background tick) runs more, so ages move items on an idle server too.
 // With -o no_modern everything lives in COLD (one list with second chance).
 //
 // Locking: each class has its own mutex guarding its lists, the items'
@@ -30,6 +33,8 @@ class Lru {
  public:
   static constexpr int kHotPct = 20;   // memcached hot_lru_pct
   static constexpr int kWarmPct = 40;  // memcached warm_lru_pct
+  static constexpr double kHotMaxFactor = 0.2;   // memcached hot_max_factor
+  static constexpr double kWarmMaxFactor = 2.0;  // memcached warm_max_factor
 
   // Counters reported by `stats items` (memcached's itemstats_t names).
   struct Counters {
@@ -54,16 +59,21 @@ class Lru {
    public:
     absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
 
-    // Inserts at the head of HOT (or COLD when not segmented).
-    void LinkLocked(Item* it, bool segmented) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    // Inserts at the head of HOT (or COLD when not segmented). capacity:
+    // the class's chunks (slab_allocator.h), the base of the HOT/WARM shares.
+    void LinkLocked(Item* it, bool segmented, RelTime now, size_t capacity)
+        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     void UnlinkLocked(Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     void MoveLocked(Item* it, LruId to) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-    // Up to `steps` HOT/WARM tail moves per the rules above.
-    void JuggleLocked(int steps) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    // Up to `steps` HOT/WARM tail moves per the rules above; returns moves.
+    int JuggleLocked(int steps, RelTime now, size_t capacity) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     // Moves one item from the HOT (else WARM) tail to COLD regardless of
     // limits, so the evictor has something to look at. False if both empty.
     bool ForceToColdLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+    Item* head(LruId id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return head_[static_cast<int>(id)];
+    }
     Item* tail(LruId id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return tail_[static_cast<int>(id)];
     }

@@ -6,7 +6,8 @@
 namespace tandem::server::storage {
 
 SlabAllocator::SlabAllocator(const SizeClasses& classes, size_t memory_limit)
-    : classes_(classes), limit_(memory_limit) {
+    : classes_(classes), limit_(memory_limit),
+      capacity_(static_cast<size_t>(classes.count()) + 1) {
   absl::MutexLock lock(&mu_);
   classes_state_.resize(static_cast<size_t>(classes.count()) + 1);
 }
@@ -33,6 +34,7 @@ bool SlabAllocator::NewPageLocked(int id) {
   ++c.pages;
   c.end_ptr = static_cast<char*>(page);
   c.end_left = classes_.per_page(id);
+  capacity_[static_cast<size_t>(id)].fetch_add(c.end_left, std::memory_order_relaxed);
   return true;
 }
 

@@ -12,6 +12,7 @@
 #ifndef TANDEM_SERVER_STORAGE_SLAB_ALLOCATOR_H_
 #define TANDEM_SERVER_STORAGE_SLAB_ALLOCATOR_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -43,6 +44,11 @@ class SlabAllocator {
   void* Alloc(int id);
   void Free(int id, void* chunk);
 
+  // Chunks in the class's pages, read without the lock (LRU shares).
+  size_t Capacity(int id) const {
+    return capacity_[static_cast<size_t>(id)].load(std::memory_order_relaxed);
+  }
+
   void SetLimit(size_t bytes);
   size_t limit() const;
   size_t total_malloced() const;
@@ -72,6 +78,7 @@ class SlabAllocator {
   size_t malloc_fails_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<Class> classes_state_ ABSL_GUARDED_BY(mu_);
   std::vector<void*> pages_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::atomic<size_t>> capacity_;
 };
 
 }  // namespace tandem::server::storage

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/storage/mutation.h"
@@ -332,6 +333,39 @@ TEST_F(EngineTest, StatsNames) {
   StatList sizes;
   engine_->SizesStats(&sizes);
   EXPECT_THAT(sizes, Contains(Pair("sizes_status", "disabled")));
+}
+
+// memcached 1.6.18: a fresh item is in HOT and not dumped; once the LRU
+// maintainer (our CrawlStep) ages it into COLD it is, newest first.
+TEST_F(EngineTest, CacheDumpWalksCold) {
+  std::vector<std::string> lines;
+  auto dump = [&](int id, unsigned limit) {
+    lines.clear();
+    return engine_->CacheDump(id, limit, [&](std::string_view k, size_t n, int64_t exp) {
+      lines.push_back(absl::StrCat("ITEM ", std::string(k), " [", n, " b; ", exp, " s]"));
+    });
+  };
+  Set("a", "1");
+  EXPECT_TRUE(dump(1, 10));
+  EXPECT_TRUE(lines.empty());
+  clock_.Advance(2);
+  engine_->CrawlStep(100);
+  EXPECT_TRUE(dump(1, 10));
+  EXPECT_EQ(lines, std::vector<std::string>({"ITEM a [1 b; 0 s]"}));
+  Set("b", "1", 100);
+  Set("c", "123", 0, 5);
+  clock_.Advance(2);
+  engine_->CrawlStep(100);
+  EXPECT_TRUE(dump(1, 0));
+  const std::string b_exp = std::to_string(clock_.ProcessStarted() + clock_.Now() - 2 + 100);
+  EXPECT_EQ(lines, std::vector<std::string>(
+                       {"ITEM c [3 b; 0 s]", "ITEM b [1 b; " + b_exp + " s]", "ITEM a [1 b; 0 s]"}));
+  EXPECT_TRUE(dump(1, 1));
+  EXPECT_EQ(lines.size(), 1u);
+  EXPECT_TRUE(dump(2, 0));
+  EXPECT_TRUE(lines.empty());
+  EXPECT_FALSE(dump(99, 0));
+  EXPECT_FALSE(dump(0, 0));
 }
 
 TEST_F(EngineTest, ResetStatsKeepsGauges) {

@@ -17,6 +17,7 @@ std::vector<Item*> MakeItems(std::vector<std::unique_ptr<Item>>* store, int n) {
   std::vector<Item*> v;
   for (int i = 0; i < n; ++i) {
     store->push_back(std::make_unique<Item>());
+    store->back()->time.store(10);  // the tests' "now": age 0
     v.push_back(store->back().get());
   }
   return v;
@@ -28,7 +29,7 @@ TEST(LruTest, NewItemsEnterHotAndOverflowToCold) {
   std::vector<std::unique_ptr<Item>> store;
   std::vector<Item*> items = MakeItems(&store, 100);
   absl::MutexLock lock(&c.mu());
-  for (Item* it : items) c.LinkLocked(it, /*segmented=*/true);
+  for (Item* it : items) c.LinkLocked(it, /*segmented=*/true, /*now=*/10, /*capacity=*/100);
   EXPECT_EQ(c.total(), 100u);
   EXPECT_LE(c.count(LruId::kHot), 21u);
   EXPECT_GE(c.count(LruId::kCold), 79u);
@@ -42,13 +43,31 @@ TEST(LruTest, ActiveHotItemsGoToWarm) {
   std::vector<std::unique_ptr<Item>> store;
   std::vector<Item*> items = MakeItems(&store, 10);
   absl::MutexLock lock(&c.mu());
-  for (Item* it : items) c.LinkLocked(it, true);
+  for (Item* it : items) c.LinkLocked(it, true, 10, 10);
   Item* hot_tail = c.tail(LruId::kHot);
   ASSERT_NE(hot_tail, nullptr);
   hot_tail->set(Item::kActive);
-  c.JuggleLocked(1);
+  c.JuggleLocked(1, 10, 10);
   EXPECT_EQ(hot_tail->lru(), LruId::kWarm);
   EXPECT_FALSE(hot_tail->has(Item::kActive));
+}
+
+TEST(LruTest, HotItemsAgeIntoColdWhenTheClassHasRoom) {
+  Lru lru(1);
+  Lru::Class& c = lru.cls(1);
+  std::vector<std::unique_ptr<Item>> store;
+  std::vector<Item*> items = MakeItems(&store, 10);
+  absl::MutexLock lock(&c.mu());
+  for (Item* it : items) {
+    it->time.store(10);
+    c.LinkLocked(it, true, 10, /*capacity=*/10000);
+  }
+  EXPECT_EQ(c.count(LruId::kHot), 10u);  // small share of a big class: stay
+  EXPECT_EQ(c.JuggleLocked(100, 10, 10000), 0);
+  // One second later (COLD empty, so its age is 0) they flow to COLD.
+  EXPECT_EQ(c.JuggleLocked(100, 11, 10000), 10);
+  EXPECT_EQ(c.count(LruId::kCold), 10u);
+  EXPECT_EQ(c.head(LruId::kCold), items[9]);
 }
 
 TEST(LruTest, UnlinkKeepsListsConsistent) {
@@ -57,7 +76,7 @@ TEST(LruTest, UnlinkKeepsListsConsistent) {
   std::vector<std::unique_ptr<Item>> store;
   std::vector<Item*> items = MakeItems(&store, 50);
   absl::MutexLock lock(&c.mu());
-  for (Item* it : items) c.LinkLocked(it, false);
+  for (Item* it : items) c.LinkLocked(it, false, 10, 50);
   EXPECT_EQ(c.count(LruId::kCold), 50u);
   for (int i = 0; i < 50; i += 2) c.UnlinkLocked(items[i]);
   EXPECT_EQ(c.total(), 25u);
@@ -75,7 +94,7 @@ TEST(LruTest, ForceToColdDrainsHotThenWarm) {
   std::vector<std::unique_ptr<Item>> store;
   std::vector<Item*> items = MakeItems(&store, 1);
   absl::MutexLock lock(&c.mu());
-  c.LinkLocked(items[0], true);
+  c.LinkLocked(items[0], true, 10, 1);
   if (items[0]->lru() == LruId::kHot) {
     EXPECT_TRUE(c.ForceToColdLocked());
   }
