@@ -15,6 +15,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "server/version.h"
 
@@ -83,6 +84,13 @@ struct FlagSpec {
 
 constexpr int kLongOnlyBase = 1000;
 
+// memcached's fixed 1 MB slab page, its default slab_chunk_max (half a page)
+// and the smallest slab_chunk_max tandem's chunked items can use (memcached
+// takes any divisor of the page, even 16 bytes).
+constexpr int64_t kSlabPageSize = int64_t{1} << 20;
+constexpr size_t kDefaultSlabChunkMax = size_t{512} << 10;
+constexpr int64_t kMinSlabChunkMax = 1024;
+
 const std::vector<FlagSpec>& FlagTable() {
   static const auto* table = new std::vector<FlagSpec>{
       {'p', "port", true, "TCP port to listen on (default: 11211)",
@@ -110,7 +118,8 @@ const std::vector<FlagSpec>& FlagTable() {
        }},
       {'l', "listen", true, "interface to listen on (default: INADDR_ANY); repeatable, comma-separated",
        [](const char* a, Settings* s) {
-         for (absl::string_view part : absl::StrSplit(a, ',', absl::SkipEmpty())) {
+         // memcached's server_sockets() splits the list on both ';' and ','.
+         for (absl::string_view part : absl::StrSplit(a, absl::ByAnyChar(",;"), absl::SkipEmpty())) {
            s->listen.emplace_back(part);
          }
          return absl::OkStatus();
@@ -265,7 +274,7 @@ constexpr absl::string_view kInertOptions[] = {
     "ext_drop_under", "ext_max_frag", "ext_max_sleep", "slab_automove_freeratio",
     "ssl_chain_cert", "ssl_key", "ssl_keyformat", "ssl_verify_mode", "ssl_ciphers", "ssl_ca_cert",
     "ssl_wbuf_size", "ssl_session_cache", "ssl_kernel_tls", "ssl_min_version", "sock_cookie_id",
-    "lru_segmented", "slab_automove_window", "slab_automove_ratio", "no_inline_ascii_resp",
+    "slab_sizes", "slab_automove_window", "slab_automove_ratio", "no_inline_ascii_resp",
     "inline_ascii_resp", "proxy_config",
 };
 
@@ -309,24 +318,40 @@ absl::Status ApplyExtendedOption(const std::string& option, Settings* s) {
     return ParseIntInto(label, value, 0, INT_MAX, &s->idle_timeout);
   }
   if (name == "slab_chunk_max") {
+    // memcached 1.6.18's help says kilobytes, but it stores the number as
+    // bytes (`stats settings` shows slab_chunk_max=16384 as 16384), so
+    // configurations written for it mean bytes. ParseFlags checks it against
+    // -I and the page size as memcached does.
     if (auto st = need(); !st.ok()) return st;
-    int64_t kb = 0;
-    if (auto st = ParseInt(label, value, 1, 1 << 20, &kb); !st.ok()) return st;
-    s->slab_chunk_max = static_cast<size_t>(kb) << 10;
+    int64_t bytes = 0;
+    if (auto st = ParseInt(label, value, kMinSlabChunkMax, kSlabPageSize, &bytes); !st.ok()) return st;
+    s->slab_chunk_max = static_cast<size_t>(bytes);
+    return absl::OkStatus();
+  }
+  if (name == "no_chunked_items") {
+    s->slab_chunk_max = kSlabPageSize;
     return absl::OkStatus();
   }
   if (name == "lru_crawler") return flag(&s->lru_crawler, true);
   if (name == "no_lru_crawler") return flag(&s->lru_crawler, false);
   if (name == "lru_maintainer") return flag(&s->lru_maintainer, true);
-  if (name == "no_lru_maintainer") return flag(&s->lru_maintainer, false);
-  if (name == "modern") {
-    s->lru_segmented = true;
-    s->lru_maintainer = true;
+  if (name == "no_lru_maintainer") {
+    // As in memcached: without the maintainer there is no segmented LRU.
+    s->lru_maintainer = false;
+    s->lru_segmented = false;
     return absl::OkStatus();
   }
+  if (name == "modern") return absl::OkStatus();  // memcached 1.6: "currently: nothing"
   if (name == "no_modern") {
+    // memcached 1.4's defaults, exactly the set memcached 1.6.18 changes.
+    if (s->slab_chunk_max == kDefaultSlabChunkMax) s->slab_chunk_max = kSlabPageSize;
+    s->slab_reassign = false;
+    s->slab_automove = 0;
+    s->maxconns_fast = false;
     s->lru_segmented = false;
     s->lru_maintainer = false;
+    s->lru_crawler = false;
+    s->hash_algorithm = "jenkins";
     return absl::OkStatus();
   }
   if (name == "hash_algorithm") {
@@ -383,6 +408,11 @@ absl::Status ApplyExtendedOption(const std::string& option, Settings* s) {
   if (name == "track_sizes") return flag(&s->track_sizes, true);
   if (name == "no_hashexpand") return flag(&s->hash_expand, false);
   if (name == "slab_reassign") return flag(&s->slab_reassign, true);
+  if (name == "no_slab_reassign") return flag(&s->slab_reassign, false);
+  if (name == "no_slab_automove") {
+    s->slab_automove = 0;
+    return absl::OkStatus();
+  }
   if (name == "slab_automove") {
     s->slab_automove = 1;
     if (has_value) return ParseIntInto(label, value, 0, 2, &s->slab_automove);
@@ -435,6 +465,7 @@ absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* 
   optind = 0;  // glibc: full re-initialisation, so tests may parse repeatedly
   opterr = 0;
   int c;
+  bool chunk_max_given = false;  // memcached's slab_chunk_size_changed
   while ((c = getopt_long(argc, argv, short_opts.c_str(), long_opts.data(), nullptr)) != -1) {
     if (c == '?') {
       std::string bad = optopt != 0 ? absl::StrCat("-", std::string(1, static_cast<char>(optopt)))
@@ -452,6 +483,7 @@ absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* 
       *action = FlagsAction::kPrintVersion;
       return absl::OkStatus();
     }
+    if (c == 'o' && absl::StrContains(optarg, "slab_chunk_max")) chunk_max_given = true;
     for (const FlagSpec& f : table) {
       if (f.short_name != c) continue;
       if (absl::Status st = f.apply(optarg, settings); !st.ok()) return st;
@@ -472,8 +504,36 @@ absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* 
   if (settings->item_size_max > settings->max_bytes.load() / 2) {
     return absl::InvalidArgumentError("Cannot set item size limit higher than 1/2 of memory max.");
   }
-  if (settings->slab_chunk_max > settings->item_size_max) {
+  if (settings->item_size_max > kSlabPageSize && !chunk_max_given) {
+    settings->slab_chunk_max = kDefaultSlabChunkMax;
+  }
+  if (chunk_max_given) {
+    const size_t chunk = settings->slab_chunk_max;
+    if (chunk > settings->item_size_max) {
+      return absl::InvalidArgumentError(absl::StrCat("slab_chunk_max (bytes: ", chunk,
+                                                     ") cannot be larger than -I (item_size_max ",
+                                                     settings->item_size_max, ")"));
+    }
+    if (settings->item_size_max % chunk != 0) {
+      return absl::InvalidArgumentError(absl::StrCat("-I (item_size_max: ", settings->item_size_max,
+                                                     ") must be evenly divisible by slab_chunk_max (bytes: ",
+                                                     chunk, ")"));
+    }
+    if (kSlabPageSize % chunk != 0) {
+      return absl::InvalidArgumentError(absl::StrCat("slab_chunk_max (bytes: ", chunk,
+                                                     ") must divide evenly into ", kSlabPageSize,
+                                                     " (slab_page_size)"));
+    }
+  } else if (settings->slab_chunk_max > settings->item_size_max) {
+    // memcached refuses -I below its 512 KB default slab_chunk_max; tandem
+    // shrinks the chunk limit to fit, so -I 1k works.
     settings->slab_chunk_max = settings->item_size_max;
+  }
+  if (settings->hot_lru_pct + settings->warm_lru_pct > 80) {
+    return absl::InvalidArgumentError("hot_lru_pct + warm_lru_pct cannot be more than 80% combined");
+  }
+  if (settings->temp_lru && !settings->lru_maintainer) {
+    return absl::InvalidArgumentError("temporary_ttl requires lru_maintainer to be enabled");
   }
   if (settings->udp_port != 0) {
     return absl::UnimplementedError("UDP (-U) is not supported yet; use -U 0");

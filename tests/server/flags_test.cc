@@ -1,0 +1,542 @@
+// Unit tests of tandemd's command line (server/flags): memcached 1.6.18's
+// defaults, every short and long flag of the contract, `-o` options, and the
+// values that must be refused. Expected values were checked against
+// `memcached -u root ... ` + `stats settings` where memcached has an opinion;
+// the few places where tandem is deliberately stricter say so.
+#include "server/flags.h"
+
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/settings.h"
+#include "tests/support/status_helpers.h"
+
+namespace tandem::server {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+
+// Owns a mutable argv for getopt (which may permute it).
+class Argv {
+ public:
+  explicit Argv(std::vector<std::string> args) : storage_(std::move(args)) {
+    storage_.insert(storage_.begin(), "tandemd");
+    for (std::string& s : storage_) pointers_.push_back(s.data());
+    pointers_.push_back(nullptr);
+  }
+  int argc() const { return static_cast<int>(storage_.size()); }
+  char** argv() { return pointers_.data(); }
+
+ private:
+  std::vector<std::string> storage_;
+  std::vector<char*> pointers_;
+};
+
+struct Parsed {
+  absl::Status status;
+  FlagsAction action = FlagsAction::kRun;
+  std::unique_ptr<Settings> settings = std::make_unique<Settings>();
+};
+
+Parsed Parse(std::vector<std::string> args) {
+  Parsed p;
+  Argv argv(std::move(args));
+  p.status = ParseFlags(argv.argc(), argv.argv(), p.settings.get(), &p.action);
+  return p;
+}
+
+// Parses and requires success; returns the settings.
+std::unique_ptr<Settings> ParseOk(std::vector<std::string> args) {
+  std::string joined;
+  for (const std::string& a : args) joined += a + " ";
+  Parsed p = Parse(std::move(args));
+  EXPECT_OK(p.status) << "args: " << joined;
+  EXPECT_EQ(p.action, FlagsAction::kRun) << "args: " << joined;
+  return std::move(p.settings);
+}
+
+// Parsing must fail with InvalidArgument (or Unimplemented for the refused
+// features) and a one-line message.
+void ExpectRejected(std::vector<std::string> args) {
+  std::string joined;
+  for (const std::string& a : args) joined += a + " ";
+  Parsed p = Parse(std::move(args));
+  EXPECT_FALSE(p.status.ok()) << "accepted: " << joined;
+  EXPECT_FALSE(p.status.message().empty()) << joined;
+  EXPECT_EQ(std::string(p.status.message()).find('\n'), std::string::npos)
+      << "multi-line message for " << joined << ": " << p.status.message();
+}
+
+// ---------------------------------------------------------------------------
+// Defaults: memcached 1.6.18's `stats settings` with no flags.
+// ---------------------------------------------------------------------------
+
+TEST(FlagsDefaults, MatchMemcached) {
+  std::unique_ptr<Settings> s = ParseOk({});
+  EXPECT_EQ(s->port, 11211);
+  EXPECT_EQ(s->udp_port, 0);
+  EXPECT_TRUE(s->unix_socket.empty());
+  EXPECT_EQ(s->unix_mask, 0700);
+  EXPECT_TRUE(s->listen.empty());
+  EXPECT_EQ(s->backlog, 1024);
+  EXPECT_EQ(s->max_conns, 1024);
+  EXPECT_TRUE(s->maxconns_fast);
+  EXPECT_EQ(s->idle_timeout, 0);
+  EXPECT_EQ(s->num_threads, 4);
+  EXPECT_EQ(s->reqs_per_event, 20);
+  EXPECT_EQ(s->binding_protocol, BindingProtocol::kAuto);
+  EXPECT_FALSE(s->daemonize);
+  EXPECT_TRUE(s->user.empty());
+  EXPECT_TRUE(s->pid_file.empty());
+  EXPECT_FALSE(s->enable_shutdown);
+  EXPECT_EQ(s->verbose.load(), 0);
+  EXPECT_EQ(s->max_bytes.load(), size_t{64} << 20);
+  EXPECT_TRUE(s->evict_to_free);
+  EXPECT_DOUBLE_EQ(s->growth_factor, 1.25);
+  EXPECT_EQ(s->chunk_size, 48);
+  EXPECT_EQ(s->item_size_max, size_t{1} << 20);
+  EXPECT_EQ(s->slab_chunk_max, size_t{512} << 10);
+  EXPECT_TRUE(s->use_cas);
+  EXPECT_EQ(s->hashpower_init, 0);
+  EXPECT_TRUE(s->flush_enabled);
+  EXPECT_TRUE(s->dump_enabled);
+  EXPECT_TRUE(s->lru_crawler);
+  EXPECT_TRUE(s->lru_maintainer);
+  EXPECT_TRUE(s->lru_segmented);
+  EXPECT_EQ(s->lru_crawler_sleep, 100);
+  EXPECT_EQ(s->lru_crawler_tocrawl, 0);
+  EXPECT_EQ(s->hot_lru_pct, 20);
+  EXPECT_EQ(s->warm_lru_pct, 40);
+  EXPECT_FALSE(s->temp_lru);
+  EXPECT_EQ(s->temporary_ttl, 61);
+  EXPECT_EQ(s->hash_algorithm, "murmur3");
+  EXPECT_TRUE(s->slab_reassign);
+  EXPECT_EQ(s->slab_automove, 1);
+  EXPECT_EQ(s->watcher_logbuf_size, size_t{256} << 10);
+  EXPECT_EQ(s->worker_logbuf_size, size_t{64} << 10);
+  EXPECT_EQ(s->read_buf_mem_limit, 0u);
+  EXPECT_FALSE(s->track_sizes);
+  EXPECT_TRUE(s->inert_options.empty());
+}
+
+// ---------------------------------------------------------------------------
+// Each flag, short and long form.
+// ---------------------------------------------------------------------------
+
+// One flag with a value, given three ways: "-x V", "--long=V", "--long V".
+struct ValueFlagCase {
+  const char* short_flag;
+  const char* long_flag;
+  const char* value;
+  std::function<void(const Settings&)> check;
+};
+
+TEST(Flags, ShortAndLongFormsWithValues) {
+  const std::vector<ValueFlagCase> cases = {
+      {"-p", "--port", "12345", [](const Settings& s) { EXPECT_EQ(s.port, 12345); }},
+      {"-U", "--udp-port", "0", [](const Settings& s) { EXPECT_EQ(s.udp_port, 0); }},
+      {"-s", "--unix-socket", "/tmp/x.sock", [](const Settings& s) { EXPECT_EQ(s.unix_socket, "/tmp/x.sock"); }},
+      {"-a", "--unix-mask", "755", [](const Settings& s) { EXPECT_EQ(s.unix_mask, 0755); }},
+      {"-l", "--listen", "127.0.0.1",
+       [](const Settings& s) { EXPECT_THAT(s.listen, ElementsAre("127.0.0.1")); }},
+      {"-u", "--user", "nobody", [](const Settings& s) { EXPECT_EQ(s.user, "nobody"); }},
+      {"-m", "--memory-limit", "128", [](const Settings& s) { EXPECT_EQ(s.max_bytes.load(), size_t{128} << 20); }},
+      {"-c", "--conn-limit", "77", [](const Settings& s) { EXPECT_EQ(s.max_conns, 77); }},
+      {"-P", "--pidfile", "/tmp/t.pid", [](const Settings& s) { EXPECT_EQ(s.pid_file, "/tmp/t.pid"); }},
+      {"-f", "--slab-growth-factor", "1.5", [](const Settings& s) { EXPECT_DOUBLE_EQ(s.growth_factor, 1.5); }},
+      {"-n", "--slab-min-size", "64", [](const Settings& s) { EXPECT_EQ(s.chunk_size, 64); }},
+      {"-t", "--threads", "8", [](const Settings& s) { EXPECT_EQ(s.num_threads, 8); }},
+      {"-R", "--max-reqs-per-event", "1", [](const Settings& s) { EXPECT_EQ(s.reqs_per_event, 1); }},
+      {"-b", "--listen-backlog", "64", [](const Settings& s) { EXPECT_EQ(s.backlog, 64); }},
+      {"-B", "--protocol", "ascii",
+       [](const Settings& s) { EXPECT_EQ(s.binding_protocol, BindingProtocol::kAscii); }},
+      {"-I", "--max-item-size", "2m", [](const Settings& s) { EXPECT_EQ(s.item_size_max, size_t{2} << 20); }},
+      {"-o", "--extended", "idle_timeout=9", [](const Settings& s) { EXPECT_EQ(s.idle_timeout, 9); }},
+  };
+  for (const ValueFlagCase& c : cases) {
+    SCOPED_TRACE(c.short_flag);
+    c.check(*ParseOk({c.short_flag, c.value}));
+    c.check(*ParseOk({std::string(c.short_flag) + c.value}));  // -p12345
+    c.check(*ParseOk({std::string(c.long_flag) + "=" + c.value}));
+    c.check(*ParseOk({c.long_flag, c.value}));
+  }
+}
+
+struct BoolFlagCase {
+  const char* short_flag;
+  const char* long_flag;
+  std::function<void(const Settings&)> check;
+};
+
+TEST(Flags, ShortAndLongFormsWithoutValues) {
+  const std::vector<BoolFlagCase> cases = {
+      {"-A", "--enable-shutdown", [](const Settings& s) { EXPECT_TRUE(s.enable_shutdown); }},
+      {"-d", "--daemon", [](const Settings& s) { EXPECT_TRUE(s.daemonize); }},
+      {"-M", "--disable-evictions", [](const Settings& s) { EXPECT_FALSE(s.evict_to_free); }},
+      {"-v", "--verbose", [](const Settings& s) { EXPECT_EQ(s.verbose.load(), 1); }},
+      {"-C", "--disable-cas", [](const Settings& s) { EXPECT_FALSE(s.use_cas); }},
+      {"-F", "--disable-flush-all", [](const Settings& s) { EXPECT_FALSE(s.flush_enabled); }},
+      {"-r", "--enable-coredumps", [](const Settings& s) { EXPECT_TRUE(s.enable_coredumps); }},
+      {"-k", "--lock-memory", [](const Settings& s) { EXPECT_TRUE(s.lock_memory); }},
+      {"-L", "--enable-largepages", [](const Settings& s) { EXPECT_TRUE(s.large_pages); }},
+      {"-W", "--disable-watch", [](const Settings& s) { EXPECT_FALSE(s.watch_enabled); }},
+  };
+  for (const BoolFlagCase& c : cases) {
+    SCOPED_TRACE(c.short_flag);
+    c.check(*ParseOk({c.short_flag}));
+    c.check(*ParseOk({c.long_flag}));
+  }
+  EXPECT_FALSE(ParseOk({"--disable-dumping"})->dump_enabled);
+}
+
+TEST(Flags, VerbosityLevelsAccumulate) {
+  EXPECT_EQ(ParseOk({"-v"})->verbose.load(), 1);
+  EXPECT_EQ(ParseOk({"-vv"})->verbose.load(), 2);
+  EXPECT_EQ(ParseOk({"-vvv"})->verbose.load(), 3);
+  EXPECT_EQ(ParseOk({"-v", "-v"})->verbose.load(), 2);
+  EXPECT_EQ(ParseOk({"--verbose", "--verbose", "-v"})->verbose.load(), 3);
+}
+
+TEST(Flags, HelpAndVersionAreActions) {
+  for (const char* f : {"-h", "--help"}) {
+    Parsed p = Parse({f});
+    EXPECT_OK(p.status);
+    EXPECT_EQ(p.action, FlagsAction::kPrintHelp) << f;
+  }
+  for (const char* f : {"-V", "--version"}) {
+    Parsed p = Parse({f});
+    EXPECT_OK(p.status);
+    EXPECT_EQ(p.action, FlagsAction::kPrintVersion) << f;
+  }
+}
+
+TEST(Flags, UsageNamesEveryContractFlag) {
+  const std::string usage = UsageText();
+  for (const char* f : {"-p", "--port", "-U", "-s", "-a", "-A", "-l", "--listen", "-d", "-u", "-m",
+                        "-M", "-c", "-v", "-h", "-V", "-P", "-f", "-n", "-t", "-R", "-C", "-b", "-B",
+                        "-I", "--max-item-size", "-F", "-o", "--extended"}) {
+    EXPECT_THAT(usage, HasSubstr(f));
+  }
+}
+
+TEST(Flags, CombinedShortFlags) {
+  std::unique_ptr<Settings> s = ParseOk({"-dMCFA", "-p", "1", "-vv"});
+  EXPECT_TRUE(s->daemonize);
+  EXPECT_FALSE(s->evict_to_free);
+  EXPECT_FALSE(s->use_cas);
+  EXPECT_FALSE(s->flush_enabled);
+  EXPECT_TRUE(s->enable_shutdown);
+  EXPECT_EQ(s->port, 1);
+  EXPECT_EQ(s->verbose.load(), 2);
+}
+
+TEST(Flags, BindingProtocolValues) {
+  EXPECT_EQ(ParseOk({"-B", "auto"})->binding_protocol, BindingProtocol::kAuto);
+  EXPECT_EQ(ParseOk({"-B", "ascii"})->binding_protocol, BindingProtocol::kAscii);
+  EXPECT_EQ(ParseOk({"-B", "binary"})->binding_protocol, BindingProtocol::kBinary);
+  Parsed p = Parse({"-B", "foo"});
+  EXPECT_FALSE(p.status.ok());
+  EXPECT_THAT(std::string(p.status.message()), HasSubstr("Invalid value for binding protocol: foo"));
+}
+
+TEST(Flags, MemoryLimitIsMegabytes) {
+  EXPECT_EQ(ParseOk({"-m", "128"})->max_bytes.load(), size_t{128} << 20);
+  EXPECT_EQ(ParseOk({"-m", "4096"})->max_bytes.load(), size_t{4096} << 20);
+  // -m 1 leaves no room for the default 1 MB item limit (memcached agrees).
+  ExpectRejected({"-m", "1"});
+  EXPECT_EQ(ParseOk({"-m", "1", "-I", "512k"})->max_bytes.load(), size_t{1} << 20);
+}
+
+// ---------------------------------------------------------------------------
+// -l
+// ---------------------------------------------------------------------------
+
+TEST(Flags, ListenRepeatedAndCommaLists) {
+  EXPECT_THAT(ParseOk({"-l", "127.0.0.1", "-l", "::1"})->listen, ElementsAre("127.0.0.1", "::1"));
+  EXPECT_THAT(ParseOk({"-l", "127.0.0.1,::1"})->listen, ElementsAre("127.0.0.1", "::1"));
+  EXPECT_THAT(ParseOk({"-l", "127.0.0.1,,127.0.0.2", "--listen=[::1]:5000"})->listen,
+              ElementsAre("127.0.0.1", "127.0.0.2", "[::1]:5000"));
+  // memcached's server_sockets() also splits on ';'.
+  EXPECT_THAT(ParseOk({"-l", "127.0.0.1;127.0.0.2"})->listen, ElementsAre("127.0.0.1", "127.0.0.2"));
+}
+
+// ---------------------------------------------------------------------------
+// -I and its limits.
+// ---------------------------------------------------------------------------
+
+TEST(Flags, ItemSizeSuffixes) {
+  EXPECT_EQ(ParseOk({"-I", "1k"})->item_size_max, 1024u);
+  EXPECT_EQ(ParseOk({"-I", "1K"})->item_size_max, 1024u);
+  EXPECT_EQ(ParseOk({"-I", "2048"})->item_size_max, 2048u);
+  EXPECT_EQ(ParseOk({"-I", "512k"})->item_size_max, size_t{512} << 10);
+  EXPECT_EQ(ParseOk({"-I", "4M"})->item_size_max, size_t{4} << 20);
+  EXPECT_EQ(ParseOk({"-m", "2048", "-I", "1024m"})->item_size_max, size_t{1} << 30);
+  // -I bigger than a page keeps the chunk limit at half a page (memcached).
+  EXPECT_EQ(ParseOk({"-I", "4m"})->slab_chunk_max, size_t{512} << 10);
+  // -I below 512 KB: memcached refuses; tandem shrinks slab_chunk_max.
+  std::unique_ptr<Settings> small = ParseOk({"-I", "1k"});
+  EXPECT_EQ(small->slab_chunk_max, 1024u);
+}
+
+TEST(Flags, ItemSizeLimits) {
+  Parsed p = Parse({"-I", "1023"});
+  EXPECT_EQ(p.status.message(), "Item max size cannot be less than 1024 bytes.");
+  p = Parse({"-m", "4096", "-I", "1025m"});
+  EXPECT_FALSE(p.status.ok());
+  // More than half of -m (default 64 MB): 33m refused, 32m accepted.
+  p = Parse({"-I", "33m"});
+  EXPECT_EQ(p.status.message(), "Cannot set item size limit higher than 1/2 of memory max.");
+  EXPECT_EQ(ParseOk({"-I", "32m"})->item_size_max, size_t{32} << 20);
+  EXPECT_EQ(ParseOk({"-m", "8", "-I", "4m"})->item_size_max, size_t{4} << 20);
+  ExpectRejected({"-m", "8", "-I", "5m"});
+  // Order does not matter: the check runs after all flags.
+  ExpectRejected({"-I", "5m", "-m", "8"});
+  for (const char* bad : {"", "k", "abc", "-1", "1x", "1.5m", "0", "0k", "99999999999999999999"}) {
+    ExpectRejected({"-I", bad});
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Bad values.
+// ---------------------------------------------------------------------------
+
+TEST(Flags, BadValuesAreErrors) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"-p", "abc"},  {"-p", "-1"},   {"-p", "65536"}, {"-p", "12abc"}, {"-p", ""},
+      {"-U", "x"},    {"-U", "-5"},   {"-a", "999"},   {"-a", "abc"},   {"-a", "1000"},
+      {"-m", "abc"},  {"-m", "-64"},  {"-m", "0"},     {"-c", "0"},     {"-c", "-1"},
+      {"-c", "many"}, {"-t", "0"},    {"-t", "-2"},    {"-t", "x"},     {"-t", "100000"},
+      {"-R", "0"},    {"-R", "x"},    {"-b", "0"},     {"-b", "x"},     {"-n", "0"},
+      {"-n", "-48"},  {"-n", "x"},    {"-f", "1.0"},   {"-f", "0.5"},   {"-f", "x"},
+      {"-f", "-2"},   {"-B", "text"}, {"-D", "ab"},
+  };
+  for (const auto& args : bad) ExpectRejected(args);
+}
+
+TEST(Flags, UnknownFlagsAndMissingValues) {
+  Parsed p = Parse({"-Z"});
+  EXPECT_FALSE(p.status.ok());
+  EXPECT_THAT(std::string(p.status.message()), HasSubstr("-Z"));
+  p = Parse({"--no-such-flag"});
+  EXPECT_FALSE(p.status.ok());
+  EXPECT_THAT(std::string(p.status.message()), HasSubstr("--no-such-flag"));
+  p = Parse({"-p"});
+  EXPECT_FALSE(p.status.ok());
+  EXPECT_THAT(std::string(p.status.message()), HasSubstr("-p"));
+  ExpectRejected({"--port"});
+  ExpectRejected({"-o"});
+  ExpectRejected({"stray"});
+  // Replication is not built yet: -x/-X are unknown, as the README says.
+  ExpectRejected({"-X", "11212"});
+}
+
+TEST(Flags, UnsupportedFeaturesAreRefused) {
+  ExpectRejected({"-U", "11211"});
+  ExpectRejected({"-S"});
+  ExpectRejected({"-Y", "/tmp/auth"});
+}
+
+TEST(Flags, ParsingTwiceStartsFresh) {
+  // getopt state is reset on every call (tests and main parse repeatedly).
+  ExpectRejected({"-Z"});
+  EXPECT_EQ(ParseOk({"-p", "7"})->port, 7);
+  EXPECT_EQ(ParseOk({"-t", "2"})->num_threads, 2);
+}
+
+// ---------------------------------------------------------------------------
+// -o
+// ---------------------------------------------------------------------------
+
+absl::Status Ext(const std::string& option, Settings* s) { return ApplyExtendedOption(option, s); }
+
+TEST(ExtendedOptions, Hashpower) {
+  Settings s;
+  EXPECT_OK(Ext("hashpower=20", &s));
+  EXPECT_EQ(s.hashpower_init, 20);
+  EXPECT_OK(Ext("hashpower=12", &s));
+  EXPECT_OK(Ext("hashpower=32", &s));
+  for (const char* bad : {"hashpower=11", "hashpower=33", "hashpower=abc", "hashpower=", "hashpower",
+                          "hashpower=-1"}) {
+    EXPECT_FALSE(Ext(bad, &s).ok()) << bad;
+  }
+}
+
+TEST(ExtendedOptions, IdleTimeout) {
+  Settings s;
+  EXPECT_OK(Ext("idle_timeout=30", &s));
+  EXPECT_EQ(s.idle_timeout, 30);
+  EXPECT_OK(Ext("idle_timeout=0", &s));
+  EXPECT_EQ(s.idle_timeout, 0);
+  // memcached takes -1 (and then never times out); tandem refuses negatives.
+  for (const char* bad : {"idle_timeout", "idle_timeout=", "idle_timeout=x", "idle_timeout=-1"}) {
+    EXPECT_FALSE(Ext(bad, &s).ok()) << bad;
+  }
+}
+
+TEST(ExtendedOptions, SlabChunkMaxIsBytesLikeMemcached) {
+  // memcached 1.6.18 stores the number as bytes: `-o slab_chunk_max=16384`
+  // shows `STAT slab_chunk_max 16384`.
+  EXPECT_EQ(ParseOk({"-o", "slab_chunk_max=16384"})->slab_chunk_max, 16384u);
+  EXPECT_EQ(ParseOk({"-o", "slab_chunk_max=1024"})->slab_chunk_max, 1024u);
+  EXPECT_EQ(ParseOk({"-o", "slab_chunk_max=524288"})->slab_chunk_max, size_t{512} << 10);
+  EXPECT_EQ(ParseOk({"-o", "slab_chunk_max=1048576"})->slab_chunk_max, size_t{1} << 20);
+  // With -I, memcached's three rules.
+  EXPECT_EQ(ParseOk({"-I", "1k", "-o", "slab_chunk_max=1024"})->slab_chunk_max, 1024u);
+  EXPECT_EQ(ParseOk({"-I", "2m", "-o", "slab_chunk_max=16384"})->slab_chunk_max, 16384u);
+  Parsed p = Parse({"-I", "4k", "-o", "slab_chunk_max=8192"});
+  EXPECT_EQ(p.status.message(), "slab_chunk_max (bytes: 8192) cannot be larger than -I (item_size_max 4096)");
+  p = Parse({"-I", "3k", "-o", "slab_chunk_max=2048"});
+  EXPECT_EQ(p.status.message(), "-I (item_size_max: 3072) must be evenly divisible by slab_chunk_max (bytes: 2048)");
+  p = Parse({"-I", "3k", "-o", "slab_chunk_max=3072"});
+  EXPECT_EQ(p.status.message(), "slab_chunk_max (bytes: 3072) must divide evenly into 1048576 (slab_page_size)");
+  for (const char* bad : {"slab_chunk_max", "slab_chunk_max=", "slab_chunk_max=x", "slab_chunk_max=-1",
+                          "slab_chunk_max=0", "slab_chunk_max=2097152"}) {
+    Settings s;
+    EXPECT_FALSE(Ext(bad, &s).ok()) << bad;
+  }
+}
+
+TEST(ExtendedOptions, CrawlerAndMaintainer) {
+  std::unique_ptr<Settings> s = ParseOk({"-o", "no_lru_crawler"});
+  EXPECT_FALSE(s->lru_crawler);
+  EXPECT_TRUE(ParseOk({"-o", "no_lru_crawler,lru_crawler"})->lru_crawler);
+  s = ParseOk({"-o", "no_lru_maintainer"});
+  EXPECT_FALSE(s->lru_maintainer);
+  EXPECT_FALSE(s->lru_segmented);  // memcached: no maintainer, no segmented LRU
+  EXPECT_TRUE(ParseOk({"-o", "no_lru_maintainer,lru_maintainer"})->lru_maintainer);
+}
+
+TEST(ExtendedOptions, NoModernIsMemcached14Defaults) {
+  // memcached 1.6.18 `-o no_modern` vs default `stats settings`.
+  std::unique_ptr<Settings> s = ParseOk({"-o", "no_modern"});
+  EXPECT_FALSE(s->lru_segmented);
+  EXPECT_FALSE(s->lru_maintainer);
+  EXPECT_FALSE(s->lru_crawler);
+  EXPECT_FALSE(s->maxconns_fast);
+  EXPECT_FALSE(s->slab_reassign);
+  EXPECT_EQ(s->slab_automove, 0);
+  EXPECT_EQ(s->hash_algorithm, "jenkins");
+  EXPECT_EQ(s->slab_chunk_max, size_t{1} << 20);
+  // An explicit slab_chunk_max survives no_modern.
+  EXPECT_EQ(ParseOk({"-o", "slab_chunk_max=1024,no_modern"})->slab_chunk_max, 1024u);
+  // -I over a page brings the chunk limit back to half a page.
+  EXPECT_EQ(ParseOk({"-o", "no_modern", "-I", "2m"})->slab_chunk_max, size_t{512} << 10);
+  // Later options win.
+  EXPECT_TRUE(ParseOk({"-o", "no_modern,lru_crawler,maxconns_fast"})->lru_crawler);
+}
+
+TEST(ExtendedOptions, ModernChangesNothing) {
+  std::unique_ptr<Settings> s = ParseOk({"-o", "modern"});
+  std::unique_ptr<Settings> d = ParseOk({});
+  EXPECT_EQ(s->lru_segmented, d->lru_segmented);
+  EXPECT_EQ(s->lru_maintainer, d->lru_maintainer);
+  EXPECT_EQ(s->lru_crawler, d->lru_crawler);
+  EXPECT_EQ(s->slab_chunk_max, d->slab_chunk_max);
+  EXPECT_EQ(s->hash_algorithm, d->hash_algorithm);
+}
+
+TEST(ExtendedOptions, MaxconnsFast) {
+  EXPECT_FALSE(ParseOk({"-o", "no_maxconns_fast"})->maxconns_fast);
+  EXPECT_TRUE(ParseOk({"-o", "no_maxconns_fast,maxconns_fast"})->maxconns_fast);
+}
+
+TEST(ExtendedOptions, HashAlgorithm) {
+  for (const char* alg : {"jenkins", "murmur3", "xxh3"}) {
+    Settings s;
+    EXPECT_OK(Ext(std::string("hash_algorithm=") + alg, &s));
+    EXPECT_EQ(s.hash_algorithm, alg);
+  }
+  Settings s;
+  EXPECT_FALSE(Ext("hash_algorithm=md5", &s).ok());
+  EXPECT_FALSE(Ext("hash_algorithm", &s).ok());
+}
+
+TEST(ExtendedOptions, SlabOptions) {
+  std::unique_ptr<Settings> s = ParseOk({"-o", "no_slab_reassign,no_slab_automove"});
+  EXPECT_FALSE(s->slab_reassign);
+  EXPECT_EQ(s->slab_automove, 0);
+  s = ParseOk({"-o", "slab_reassign,slab_automove=2"});
+  EXPECT_TRUE(s->slab_reassign);
+  EXPECT_EQ(s->slab_automove, 2);
+  EXPECT_EQ(ParseOk({"-o", "no_slab_automove,slab_automove"})->slab_automove, 1);
+  ExpectRejected({"-o", "slab_automove=3"});
+  EXPECT_EQ(ParseOk({"-o", "no_chunked_items"})->slab_chunk_max, size_t{1} << 20);
+}
+
+TEST(ExtendedOptions, LruTunables) {
+  std::unique_ptr<Settings> s =
+      ParseOk({"-o", "hot_lru_pct=10,warm_lru_pct=30,hot_max_factor=0.5,warm_max_factor=3,"
+                     "lru_crawler_sleep=200,lru_crawler_tocrawl=50,tail_repair_time=7,temporary_ttl=5"});
+  EXPECT_EQ(s->hot_lru_pct, 10);
+  EXPECT_EQ(s->warm_lru_pct, 30);
+  EXPECT_DOUBLE_EQ(s->hot_max_factor, 0.5);
+  EXPECT_DOUBLE_EQ(s->warm_max_factor, 3.0);
+  EXPECT_EQ(s->lru_crawler_sleep, 200);
+  EXPECT_EQ(s->lru_crawler_tocrawl, 50);
+  EXPECT_EQ(s->tail_repair_time, 7);
+  EXPECT_TRUE(s->temp_lru);
+  EXPECT_EQ(s->temporary_ttl, 5);
+  // memcached's cross-option rules.
+  Parsed p = Parse({"-o", "hot_lru_pct=70,warm_lru_pct=20"});
+  EXPECT_EQ(p.status.message(), "hot_lru_pct + warm_lru_pct cannot be more than 80% combined");
+  p = Parse({"-o", "no_lru_maintainer,temporary_ttl=5"});
+  EXPECT_EQ(p.status.message(), "temporary_ttl requires lru_maintainer to be enabled");
+  ExpectRejected({"-o", "lru_crawler_sleep=2000000"});
+  ExpectRejected({"-o", "hot_max_factor=abc"});
+  ExpectRejected({"-o", "hot_lru_pct=0"});
+}
+
+TEST(ExtendedOptions, BufferSizesAreKilobytes) {
+  std::unique_ptr<Settings> s =
+      ParseOk({"-o", "watcher_logbuf_size=128,worker_logbuf_size=32,read_buf_mem_limit=10,track_sizes,no_hashexpand"});
+  EXPECT_EQ(s->watcher_logbuf_size, size_t{128} << 10);
+  EXPECT_EQ(s->worker_logbuf_size, size_t{32} << 10);
+  EXPECT_EQ(s->read_buf_mem_limit, size_t{10} << 20);  // megabytes, as in memcached
+  EXPECT_TRUE(s->track_sizes);
+  EXPECT_FALSE(s->hash_expand);
+}
+
+TEST(ExtendedOptions, InertOptionsAreRecorded) {
+  std::unique_ptr<Settings> s =
+      ParseOk({"-o", "ext_path=/tmp/none:64m,ssl_chain_cert=/x.pem", "-o", "slab_sizes=100-200,inline_ascii_resp"});
+  EXPECT_THAT(s->inert_options,
+              ElementsAre(Pair("ext_path", "/tmp/none:64m"), Pair("ssl_chain_cert", "/x.pem"),
+                          Pair("slab_sizes", "100-200"), Pair("inline_ascii_resp", "")));
+  for (const char* opt : {"sock_cookie_id=1", "slab_automove_freeratio=0.5", "slab_automove_ratio=0.5",
+                          "slab_automove_window=10", "no_inline_ascii_resp", "ext_threads=2"}) {
+    Settings one;
+    EXPECT_OK(Ext(opt, &one)) << opt;
+    EXPECT_EQ(one.inert_options.size(), 1u) << opt;
+  }
+}
+
+TEST(ExtendedOptions, UnknownOptionIsAnError) {
+  Parsed p = Parse({"-o", "foo"});
+  EXPECT_EQ(p.status.message(), "Illegal suboption \"foo\"");
+  p = Parse({"-o", "idle_timeout=5,bogus=1"});
+  EXPECT_EQ(p.status.message(), "Illegal suboption \"bogus=1\"");
+  // Names memcached 1.6.18 itself refuses.
+  for (const char* opt : {"lru_segmented", "napi_ids=1", "memory_file=/tmp/x", "HASHPOWER=20", " idle_timeout=1"}) {
+    Settings s;
+    EXPECT_FALSE(Ext(opt, &s).ok()) << opt;
+  }
+}
+
+TEST(ExtendedOptions, SeveralOptionsInOneFlag) {
+  std::unique_ptr<Settings> s = ParseOk({"-o", "hashpower=16,idle_timeout=3,,no_lru_crawler", "--extended=modern"});
+  EXPECT_EQ(s->hashpower_init, 16);
+  EXPECT_EQ(s->idle_timeout, 3);
+  EXPECT_FALSE(s->lru_crawler);
+}
+
+}  // namespace
+}  // namespace tandem::server
