@@ -149,6 +149,9 @@ class Engine::Impl {
   void ResetStats();
   bool CacheDump(int class_id, unsigned limit,
                  absl::FunctionRef<void(std::string_view, size_t, int64_t)> fn);
+  void SizesStats(StatList* out);
+  void EnableSizes(StatList* out);
+  void DisableSizes(StatList* out);
   void SlabsStats(StatList* out);
   void ItemsStats(StatList* out);
   void SetObserver(MutationObserver* o) { observer_ = o; }
@@ -243,6 +246,15 @@ class Engine::Impl {
   std::atomic<uint64_t> bytes_{0};
   std::atomic<uint64_t> lrutail_reflocked_{0};
   std::atomic<uint64_t> crawler_items_checked_{0};
+
+  // `stats sizes` histogram (memcached item_stats_sizes_*): only touched
+  // when enabled, so the flag is checked before the lock.
+  void SizesAdd(const Item* it, int delta);
+  std::atomic<bool> sizes_on_{false};
+  absl::Mutex sizes_mu_;
+  std::unique_ptr<uint32_t[]> sizes_hist_ ABSL_GUARDED_BY(sizes_mu_);
+  size_t sizes_buckets_ ABSL_GUARDED_BY(sizes_mu_) = 0;
+  uint64_t sizes_cas_min_ ABSL_GUARDED_BY(sizes_mu_) = 0;
 
   absl::Mutex crawl_mu_;
   size_t crawl_segment_ ABSL_GUARDED_BY(crawl_mu_) = 0;
@@ -364,6 +376,7 @@ bool Engine::Impl::EvictOne(int id) {
       curr_items_.fetch_sub(1, std::memory_order_relaxed);
       bytes_.fetch_sub(total, std::memory_order_relaxed);
       search->clear(Item::kLinked);
+      if (sizes_on_.load(std::memory_order_relaxed)) SizesAdd(search, -1);
       FreeItem(search);
       seg.mu().Unlock();
       return true;
@@ -492,6 +505,7 @@ void Engine::Impl::LinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash) 
   curr_items_.fetch_add(1, std::memory_order_relaxed);
   total_items_.fetch_add(1, std::memory_order_relaxed);
   bytes_.fetch_add(total, std::memory_order_relaxed);
+  if (sizes_on_.load(std::memory_order_relaxed)) SizesAdd(it, +1);
 }
 
 void Engine::Impl::UnlinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash) {
@@ -506,6 +520,7 @@ void Engine::Impl::UnlinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash
   }
   curr_items_.fetch_sub(1, std::memory_order_relaxed);
   bytes_.fetch_sub(total, std::memory_order_relaxed);
+  if (sizes_on_.load(std::memory_order_relaxed)) SizesAdd(it, -1);
   FreeItem(it);
 }
 
@@ -1008,6 +1023,50 @@ void Engine::Impl::GeneralStats(StatList* out) {
   add("direct_reclaims", sum.direct_reclaims);
 }
 
+void Engine::Impl::SizesAdd(const Item* it, int delta) {
+  absl::MutexLock lock(&sizes_mu_);
+  if (sizes_hist_ == nullptr || layout_.cas(it) < sizes_cas_min_) return;
+  const size_t ntotal = MemcachedTotal(it->nkey, it->nbytes, it->flags, opts_.use_cas);
+  const size_t bucket = (ntotal + 31) / 32;
+  if (bucket < sizes_buckets_) sizes_hist_[bucket] += static_cast<uint32_t>(delta);
+}
+
+void Engine::Impl::SizesStats(StatList* out) {
+  absl::MutexLock lock(&sizes_mu_);
+  if (sizes_hist_ == nullptr) {
+    out->emplace_back("sizes_status", "disabled");
+    return;
+  }
+  for (size_t i = 0; i < sizes_buckets_; ++i) {
+    if (sizes_hist_[i] != 0) out->emplace_back(absl::StrCat(i * 32), absl::StrCat(sizes_hist_[i]));
+  }
+}
+
+void Engine::Impl::EnableSizes(StatList* out) {
+  absl::MutexLock lock(&sizes_mu_);
+  if (!opts_.use_cas) {
+    out->emplace_back("sizes_status", "error");
+    out->emplace_back("sizes_error", "cas_support_disabled");
+    return;
+  }
+  if (sizes_hist_ == nullptr) {
+    sizes_buckets_ = opts_.item_size_max / 32 + 1;
+    sizes_hist_ = std::make_unique<uint32_t[]>(sizes_buckets_);
+    // Items with a smaller CAS were stored before: never counted.
+    sizes_cas_min_ = NextCas();
+    sizes_on_.store(true, std::memory_order_relaxed);
+  }
+  out->emplace_back("sizes_status", "enabled");
+}
+
+void Engine::Impl::DisableSizes(StatList* out) {
+  absl::MutexLock lock(&sizes_mu_);
+  sizes_on_.store(false, std::memory_order_relaxed);
+  sizes_hist_.reset();
+  sizes_buckets_ = 0;
+  out->emplace_back("sizes_status", "disabled");
+}
+
 void Engine::Impl::ResetStats() {
   for (size_t sh = 0; sh < kOpShards; ++sh) {
     for (auto& cls : shards_[sh].v) {
@@ -1147,7 +1206,9 @@ bool Engine::CacheDump(int class_id, unsigned limit,
 }
 void Engine::SlabsStats(StatList* out) const { impl_->SlabsStats(out); }
 void Engine::ItemsStats(StatList* out) const { impl_->ItemsStats(out); }
-void Engine::SizesStats(StatList* out) const { out->emplace_back("sizes_status", "disabled"); }
+void Engine::SizesStats(StatList* out) const { impl_->SizesStats(out); }
+void Engine::EnableSizes(StatList* out) { impl_->EnableSizes(out); }
+void Engine::DisableSizes(StatList* out) { impl_->DisableSizes(out); }
 void Engine::SetObserver(MutationObserver* observer) { impl_->SetObserver(observer); }
 bool Engine::ApplyReplicated(const Mutation& m) { return impl_->ApplyReplicated(m); }
 bool Engine::SnapshotStep(uint64_t* cursor, size_t budget,

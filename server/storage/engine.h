@@ -140,6 +140,12 @@ class Engine {
   void SlabsStats(StatList* out) const;    // stats slabs
   void ItemsStats(StatList* out) const;    // stats items
   void SizesStats(StatList* out) const;    // stats sizes
+  // `stats sizes_enable` / `stats sizes_disable` (and -o track_sizes at
+  // start): memcached's histogram of item sizes in 32-byte buckets. Items
+  // stored before enabling are not counted (memcached's cas_min rule; with
+  // -C enabling fails as in memcached). Each appends the reply's STAT pairs.
+  void EnableSizes(StatList* out);
+  void DisableSizes(StatList* out);
 
   // Number of slab classes; valid class ids are 1..SizeClassCount().
   int SizeClassCount() const;

@@ -368,6 +368,37 @@ TEST_F(EngineTest, CacheDumpWalksCold) {
   EXPECT_FALSE(dump(0, 0));
 }
 
+TEST_F(EngineTest, SizesHistogram) {
+  StatList l;
+  engine_->SizesStats(&l);
+  EXPECT_THAT(l, Contains(Pair("sizes_status", "disabled")));
+  Set("before", "x");  // stored before enabling: never counted
+  l.clear();
+  engine_->EnableSizes(&l);
+  EXPECT_THAT(l, Contains(Pair("sizes_status", "enabled")));
+  Set("a", "1");                     // 61 bytes -> bucket 64
+  Set("b", std::string(100, 'v'));   // 160 -> 160
+  Set("c", std::string(101, 'v'));   // 161 -> 192
+  engine_->Delete("before");
+  l.clear();
+  engine_->SizesStats(&l);
+  EXPECT_EQ(l, StatList({{"64", "1"}, {"160", "1"}, {"192", "1"}}));
+  engine_->Delete("c");
+  l.clear();
+  engine_->SizesStats(&l);
+  EXPECT_EQ(l, StatList({{"64", "1"}, {"160", "1"}}));
+  l.clear();
+  engine_->DisableSizes(&l);
+  EXPECT_THAT(l, Contains(Pair("sizes_status", "disabled")));
+
+  EngineOptions o;
+  o.use_cas = false;
+  Make(o);
+  l.clear();
+  engine_->EnableSizes(&l);
+  EXPECT_EQ(l, StatList({{"sizes_status", "error"}, {"sizes_error", "cas_support_disabled"}}));
+}
+
 TEST_F(EngineTest, ResetStatsKeepsGauges) {
   Set("a", "1");
   GetValue("a");
