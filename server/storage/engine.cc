@@ -27,6 +27,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "server/storage/expiry.h"
@@ -164,7 +165,8 @@ class Engine::Impl {
 
   // ---- allocation -------------------------------------------------------
   void* AllocChunk(int id);
-  bool EvictOne(int id);
+  // *busy is set when a candidate was skipped because its segment was locked.
+  bool EvictOne(int id, bool* busy);
   Item* AllocItem(std::string_view key, size_t nbytes, uint32_t flags, RelTime exptime);
   void FreeItem(Item* it);
   // Copies src into the item's value starting at byte `offset`.
@@ -302,9 +304,19 @@ class Engine::Impl::Ref final : public ItemView {
 
 void* Engine::Impl::AllocChunk(int id) {
   // memcached do_item_alloc_pull: try, evict from COLD, else push HOT->COLD.
+  // Victims whose segment is busy are skipped (TryLock); when that was the
+  // only reason nothing was freed, retry a bounded number of times rather
+  // than report out-of-memory under contention.
+  int busy_retries = 0;
   for (int i = 0; i < 10; ++i) {
     if (void* p = slabs_.Alloc(id)) return p;
-    if (EvictOne(id)) continue;
+    bool busy = false;
+    if (EvictOne(id, &busy)) continue;
+    if (busy && busy_retries++ < 64) {
+      --i;
+      std::this_thread::yield();
+      continue;
+    }
     Lru::Class& lc = lru_.cls(id);
     absl::MutexLock lock(&lc.mu());
     if (!lc.ForceToColdLocked() && lc.count(LruId::kCold) == 0) break;
@@ -317,7 +329,7 @@ void* Engine::Impl::AllocChunk(int id) {
 // One pass over the COLD tail of class `id` (memcached lru_pull_tail with
 // LRU_PULL_EVICT): reclaim an expired item, give ACTIVE items a second
 // chance in WARM, else evict. Returns true if a chunk was freed.
-bool Engine::Impl::EvictOne(int id) {
+bool Engine::Impl::EvictOne(int id, bool* busy) {
   Lru::Class& lc = lru_.cls(id);
   const RelTime now = clock_->Now();
   absl::MutexLock lock(&lc.mu());
@@ -333,6 +345,7 @@ bool Engine::Impl::EvictOne(int id) {
       const uint32_t hash = HashTable::Hash(layout_.key_view(search));
       HashTable::Segment& seg = table_.SegmentFor(hash);
       if (!seg.mu().TryLock()) {
+        *busy = true;
         lrutail_reflocked_.fetch_add(1, std::memory_order_relaxed);
         search = prev;
         continue;

@@ -27,6 +27,7 @@ TEST(EngineStressTest, MixedOperationsFromManyThreads) {
   std::atomic<bool> stop{false};
   std::atomic<int> corrupt{0};
   std::atomic<uint64_t> ops{0};
+  std::atomic<int> small_oom{0};
   auto worker = [&](int seed) {
     std::mt19937_64 rng(seed);
     std::string out;
@@ -46,7 +47,9 @@ TEST(EngineStressTest, MixedOperationsFromManyThreads) {
       } else if (op < 75) {
         size_t len = rng() % 300;
         if (rng() % 500 == 0) len = 600 * 1024 + rng() % (900 * 1024);  // chunked
-        engine.Store(StoreMode::kSet, key, 0, static_cast<int64_t>(rng() % 3), tag + std::string(len, 'x'));
+        const StoreOutcome o2 = engine.Store(StoreMode::kSet, key, 0, static_cast<int64_t>(rng() % 3),
+                                             tag + std::string(len, 'x')).outcome;
+        if (o2 == StoreOutcome::kOutOfMemory && len < 1000) ++small_oom;
       } else if (op < 80) {
         engine.Store(StoreMode::kAppend, key, 0, 0, "xx");
       } else if (op < 83) {
@@ -91,6 +94,8 @@ TEST(EngineStressTest, MixedOperationsFromManyThreads) {
   stop = true;
   for (auto& t : threads) t.join();
   EXPECT_EQ(corrupt.load(), 0);
+  // Contention on victims' locks must not turn into out-of-memory.
+  EXPECT_EQ(small_oom.load(), 0);
   EXPECT_GT(ops.load(), 1000u);
 
   StatList s;
