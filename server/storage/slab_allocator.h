@@ -7,14 +7,19 @@
 // its first page even past the limit, so every item size stays storable.
 // Pages are never returned; a page is carved lazily (chunks are handed out
 // from its unused end before being threaded on the free list) so untouched
-// memory is never faulted in. One mutex guards everything; it is the
-// innermost lock of the engine (segment -> LRU -> slab).
+// memory is never faulted in.
+//
+// Locking: each class has its own mutex (stores of different sizes do not
+// contend); the bytes malloced so far are an atomic reserved with a CAS
+// before a page is allocated, so the limit holds without a global lock.
+// These are the innermost locks of the engine (segment -> LRU -> slab).
 #ifndef TANDEM_SERVER_STORAGE_SLAB_ALLOCATOR_H_
 #define TANDEM_SERVER_STORAGE_SLAB_ALLOCATOR_H_
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -46,13 +51,13 @@ class SlabAllocator {
 
   // Chunks in the class's pages, read without the lock (LRU shares).
   size_t Capacity(int id) const {
-    return capacity_[static_cast<size_t>(id)].load(std::memory_order_relaxed);
+    return classes_state_[static_cast<size_t>(id)].capacity.load(std::memory_order_relaxed);
   }
 
-  void SetLimit(size_t bytes);
-  size_t limit() const;
-  size_t total_malloced() const;
-  size_t malloc_fails() const;
+  void SetLimit(size_t bytes) { limit_.store(bytes, std::memory_order_relaxed); }
+  size_t limit() const { return limit_.load(std::memory_order_relaxed); }
+  size_t total_malloced() const { return malloced_.load(std::memory_order_relaxed); }
+  size_t malloc_fails() const { return malloc_fails_.load(std::memory_order_relaxed); }
   ClassStats Stats(int id) const;
   const SizeClasses& classes() const { return classes_; }
 
@@ -60,25 +65,26 @@ class SlabAllocator {
   struct FreeNode {
     FreeNode* next;
   };
-  struct Class {
-    FreeNode* free_list = nullptr;
-    size_t free_count = 0;
-    char* end_ptr = nullptr;  // uncarved part of the newest page
-    size_t end_left = 0;      // chunks left there
-    size_t pages = 0;
-    size_t used = 0;
+  struct alignas(64) Class {
+    mutable absl::Mutex mu;
+    FreeNode* free_list ABSL_GUARDED_BY(mu) = nullptr;
+    size_t free_count ABSL_GUARDED_BY(mu) = 0;
+    char* end_ptr ABSL_GUARDED_BY(mu) = nullptr;  // uncarved part of the newest page
+    size_t end_left ABSL_GUARDED_BY(mu) = 0;      // chunks left there
+    size_t pages ABSL_GUARDED_BY(mu) = 0;
+    size_t used ABSL_GUARDED_BY(mu) = 0;
+    std::atomic<size_t> capacity{0};
   };
 
-  bool NewPageLocked(int id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool NewPageLocked(int id, Class& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
 
   const SizeClasses& classes_;
-  mutable absl::Mutex mu_;
-  size_t limit_ ABSL_GUARDED_BY(mu_);
-  size_t malloced_ ABSL_GUARDED_BY(mu_) = 0;
-  size_t malloc_fails_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<Class> classes_state_ ABSL_GUARDED_BY(mu_);
-  std::vector<void*> pages_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::atomic<size_t>> capacity_;
+  std::atomic<size_t> limit_;
+  std::atomic<size_t> malloced_{0};
+  std::atomic<size_t> malloc_fails_{0};
+  std::unique_ptr<Class[]> classes_state_;
+  absl::Mutex pages_mu_;  // only for the list of pages to free at the end
+  std::vector<void*> pages_ ABSL_GUARDED_BY(pages_mu_);
 };
 
 }  // namespace tandem::server::storage

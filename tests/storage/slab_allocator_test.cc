@@ -3,7 +3,9 @@
 // per-class counters behind `stats slabs`.
 #include "server/storage/slab_allocator.h"
 
+#include <atomic>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -65,6 +67,24 @@ TEST_F(SlabAllocatorTest, LimitStopsNewPagesButFirstPageIsGranted) {
   // Raising the limit lets the class grow again.
   a.SetLimit(4u << 20);
   EXPECT_NE(a.Alloc(39), nullptr);
+}
+
+TEST_F(SlabAllocatorTest, ConcurrentClassesRespectTheLimit) {
+  SlabAllocator a(classes_, 8u << 20);
+  // Give every class its guaranteed first page, then race for the rest.
+  for (int id = 1; id <= 4; ++id) ASSERT_NE(a.Alloc(id), nullptr);
+  std::vector<std::thread> threads;
+  std::atomic<size_t> got{0};
+  for (int id = 1; id <= 4; ++id) {
+    threads.emplace_back([&, id] {
+      while (a.Alloc(id) != nullptr) ++got;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(a.total_malloced(), 8u << 20);
+  size_t chunks = 0;
+  for (int id = 1; id <= 4; ++id) chunks += a.Stats(id).used_chunks;
+  EXPECT_EQ(chunks, got.load() + 4);
 }
 
 }  // namespace
