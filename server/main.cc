@@ -108,6 +108,9 @@ int main(int argc, char** argv) {
   }
 
   std::signal(SIGPIPE, SIG_IGN);
+  // memcached installs a SIGHUP handler that does nothing, so a hangup (a
+  // closed terminal, a `kill -HUP` from a reload hook) never stops it.
+  std::signal(SIGHUP, SIG_IGN);
   evthread_use_pthreads();
   // Debian builds Abseil with deadlock detection on, which records every
   // lock acquisition in a global graph: a measurable cost on the get path.

@@ -56,7 +56,8 @@ void Server::Run() {
     event_add(crawl, &tenth);
     events_.push_back(crawl);
   }
-  for (int sig : {SIGTERM, SIGINT}) {
+  // SIGUSR1 is memcached 1.6's graceful stop; it exits 0 like SIGTERM.
+  for (int sig : {SIGTERM, SIGINT, SIGUSR1}) {
     event* ev = evsignal_new(base_, sig, &Server::OnSignal, this);
     event_add(ev, nullptr);
     events_.push_back(ev);
@@ -78,7 +79,11 @@ void Server::OnCrawl(evutil_socket_t, short, void* arg) {
 
 void Server::OnSignal(evutil_socket_t sig, short, void* arg) {
   auto* self = static_cast<Server*>(arg);
-  Log(self->settings_, 1, "Signal handled: %s.", strsignal(static_cast<int>(sig)));
+  if (sig == SIGUSR1) {
+    Log(self->settings_, 0, "Gracefully stopping");
+  } else {
+    Log(self->settings_, 1, "Signal handled: %s.", strsignal(static_cast<int>(sig)));
+  }
   event_base_loopbreak(self->base_);
 }
 

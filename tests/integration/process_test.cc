@@ -518,6 +518,38 @@ TEST_F(ProcessTest, SigtermAndSigintExitZeroPromptlyWithClientsConnected) {
   }
 }
 
+TEST_F(ProcessTest, SighupIsIgnoredAndSigusr1StopsGracefully) {
+  for (const std::string& bin : ReferenceAndTarget()) {
+    SCOPED_TRACE(bin);
+    std::unique_ptr<ServerProcess> server = Start({}, bin);
+    ASSERT_NE(server, nullptr);
+    // memcached's SIGHUP handler does nothing: the server keeps serving.
+    ASSERT_EQ(kill(server->pid(), SIGHUP), 0);
+    absl::SleepFor(absl::Milliseconds(200));
+    EXPECT_TRUE(server->IsRunning());
+    EXPECT_THAT(Ask(*server, "version\r\n"), StartsWith("VERSION "));
+    // SIGUSR1 is memcached 1.6's graceful stop: exit 0.
+    auto exit = server->SignalAndWait(SIGUSR1, absl::Seconds(3));
+    ASSERT_TRUE(exit.ok()) << "still running 3 s after SIGUSR1";
+    EXPECT_TRUE(exit->exited && exit->code == 0) << exit->ToString();
+  }
+}
+
+TEST_F(ProcessTest, PortInUseExitsWithOsError) {
+  // A server holds the port; a second one on the same port must fail with
+  // memcached's EX_OSERR (71) and one line on stderr.
+  std::unique_ptr<ServerProcess> holder = Start({});
+  ASSERT_NE(holder, nullptr);
+  for (const std::string& bin : ReferenceAndTarget()) {
+    SCOPED_TRACE(bin);
+    RunResult r = RunToExit(CommandLine(bin, {"-p", std::to_string(holder->port()), "-l", "127.0.0.1", "-U", "0"}));
+    EXPECT_TRUE(r.exited);
+    EXPECT_EQ(r.code, 71);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("Address already in use"));
+  }
+}
+
 TEST_F(ProcessTest, ShutdownCommandNeedsDashA) {
   for (const std::string& bin : ReferenceAndTarget()) {
     SCOPED_TRACE(bin);
