@@ -33,6 +33,7 @@ TEST(CorpusTest, ParsesCasesFlagsAndDirectives) {
       "%flags -I 1k\n"
       "=== second\n"
       "@fresh\n"
+      "@keepstats a,b\n"
       "set k 0 0 1\\r\\n\n"
       "@sleep 1.5\n"
       "x\\r\\n\n"
@@ -50,6 +51,7 @@ TEST(CorpusTest, ParsesCasesFlagsAndDirectives) {
   const CorpusCase& second = (*cases)[1];
   EXPECT_EQ(second.flags, "-I 1k");
   EXPECT_TRUE(second.fresh);
+  EXPECT_EQ(second.keep_stat_values, (std::vector<std::string>{"a", "b"}));
   ASSERT_EQ(second.steps.size(), 2u);
   EXPECT_EQ(second.steps[0].send, "set k 0 0 1\r\n");
   EXPECT_EQ(second.steps[0].sleep, absl::Milliseconds(1500));
@@ -83,6 +85,13 @@ TEST(ScrubTest, MasksVersionAndStatValuesAndSortsStatRuns) {
             "VERSION <version>\r\n"
             "STAT 1:chunk_size <v>\r\nSTAT pid <v>\r\nSTAT uptime <v>\r\nEND\r\n"
             "STAT <fd>:addr <v>\r\nSTAT <fd>:state <v>\r\nEND\r\n");
+}
+
+TEST(ScrubTest, KeepsValuesOfListedStats) {
+  ScrubOptions options;
+  options.keep_stat_values = {"curr_items", "1:chunk_size"};
+  EXPECT_EQ(Scrub("STAT pid 9\r\nSTAT curr_items 3\r\nSTAT 1:chunk_size 96\r\nEND\r\n", options),
+            "STAT 1:chunk_size 96\r\nSTAT curr_items 3\r\nSTAT pid <v>\r\nEND\r\n");
 }
 
 TEST(ScrubTest, KeepsUnterminatedTailAndMarkers) {

@@ -147,6 +147,10 @@ absl::StatusOr<std::vector<CorpusCase>> ParseCorpus(std::string_view text, std::
         double secs = 0;
         if (!absl::SimpleAtod(words[1], &secs) || secs <= 0 || secs > 30) return error("bad @timeout");
         c.timeout = absl::Seconds(secs);
+      } else if (words[0] == "keepstats" && words.size() == 2) {
+        for (absl::string_view name : absl::StrSplit(words[1], ',', absl::SkipEmpty())) {
+          c.keep_stat_values.emplace_back(name);
+        }
       } else if (words[0] == "nosentinel" && words.size() == 1) {
         c.sentinel = false;
       } else if (words[0] == "bytewise" && words.size() == 1) {

@@ -14,6 +14,8 @@
 //                              the request bytes do not end in "\n")
 //   @fresh                     run on a newly started server pair
 //   @timeout 5                 reply timeout in seconds (default 5)
+//   @keepstats a,b,c           compare the values of these STAT names too
+//                              (normally only names are compared)
 //   anything else              request bytes. The line break in the file is
 //                              NOT sent: write \r\n. Escapes: \r \n \t \0
 //                              \\ \xHH; {{TEXT*N}} repeats TEXT N times.
@@ -44,6 +46,7 @@ struct CorpusCase {
   bool bytewise = false;
   bool fresh = false;
   absl::Duration timeout = absl::Seconds(5);
+  std::vector<std::string> keep_stat_values;
 
   std::string AllBytes() const;
 };

@@ -37,7 +37,13 @@ std::string ScrubStatLine(std::string_view line, const ScrubOptions& options) {
   } else {
     out += name;
   }
-  if (sp != std::string_view::npos) out += rest.size() > sp + 1 ? " <v>" : " ";
+  if (sp != std::string_view::npos) {
+    if (options.keep_stat_values.count(name) > 0) {
+      out += rest.substr(sp);
+    } else {
+      out += rest.size() > sp + 1 ? " <v>" : " ";
+    }
+  }
   return out;
 }
 

@@ -8,10 +8,12 @@
 //   shape are compared), and a leading connection fd in names ("27:addr",
 //   from `stats conns`) becomes "<fd>:addr". Each run of consecutive STAT
 //   lines is sorted and de-duplicated, so the set of names is compared.
+//   Names listed in ScrubOptions::keep_stat_values keep their values.
 // Everything else (including malformed lines) is kept as is.
 #ifndef TANDEM_TESTS_SUPPORT_SCRUB_H_
 #define TANDEM_TESTS_SUPPORT_SCRUB_H_
 
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -22,6 +24,9 @@ struct ScrubOptions {
   bool mask_version = true;
   bool mask_stat_values = true;
   bool sort_stats = true;
+  // STAT names whose values are compared anyway (deterministic counters and
+  // settings that a drop-in replacement must reproduce).
+  std::set<std::string, std::less<>> keep_stat_values;
 };
 
 std::string Scrub(std::string_view reply, const ScrubOptions& options = {});
