@@ -35,6 +35,19 @@ TEST(SizeClassesTest, FactorTwoMinSpace100MatchesMemcached) {
   EXPECT_EQ(c.per_page(4), 862u);
 }
 
+TEST(SizeClassesTest, SmallChunkMaxMatchesMemcached) {
+  // memcached -vv -I 1k -o slab_chunk_max=1024
+  SizeClasses c(48, 1.25, 1024, 1024 * 1024);
+  const std::vector<size_t> want = {96, 120, 152, 192, 240, 304, 384, 480, 600, 752, 1024};
+  EXPECT_EQ(Table(c), want);
+  EXPECT_EQ(c.per_page(11), 1024u);
+  // memcached -vv -o slab_chunk_max=16384: 23 classes ending ..., 11104, 16384
+  SizeClasses d(48, 1.25, 16384, 1024 * 1024);
+  EXPECT_EQ(d.count(), 23);
+  EXPECT_EQ(d.chunk_size(22), 11104u);
+  EXPECT_EQ(d.chunk_size(23), 16384u);
+}
+
 TEST(SizeClassesTest, ClassForPicksSmallestFit) {
   SizeClasses c(48, 1.25, 512 * 1024, 1024 * 1024);
   EXPECT_EQ(c.ClassFor(1), 1);
