@@ -7,6 +7,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,7 +45,8 @@ struct Fixture {
 Fixture& Shared() {
   // Debian builds Abseil with deadlock detection on; a server would turn
   // it off at start-up, so measure without it.
-  static bool once = (absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore), true);
+  static bool once = (std::getenv("KEEP_DEADLOCK_DETECTION") == nullptr &&
+                          (absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore), true));
   (void)once;
   static Fixture* f = new Fixture;
   return *f;
