@@ -23,8 +23,12 @@ namespace {
 
 using tandem::server::Settings;
 
+// memcached's exit codes: 1 for a bad flag, and sysexits.h values for the
+// rest, which init scripts and supervisors may tell apart.
 constexpr int kExitUsage = 1;
-constexpr int kExitOsError = 71;  // memcached's EX_OSERR for bind failures
+constexpr int kExitExUsage = 64;  // EX_USAGE: root without -u
+constexpr int kExitNoUser = 67;   // EX_NOUSER: -u names no such user
+constexpr int kExitOsError = 71;  // EX_OSERR: bind failures, setuid failures
 
 tandem::server::storage::EngineOptions EngineOptionsFrom(const Settings& s,
                                                          const tandem::server::storage::Clock* clock) {
@@ -53,13 +57,27 @@ bool Daemonize() {
   return null_in != nullptr && null_out != nullptr && null_err != nullptr;
 }
 
-// memcached refuses to run as root unless told which user to become.
-bool DropPrivileges(const std::string& user) {
-  if (getuid() != 0 && geteuid() != 0) return true;
+bool RunningAsRoot() { return getuid() == 0 || geteuid() == 0; }
+
+// memcached refuses to run as root unless told which user to become, and
+// checks that user before it daemonizes, so the error reaches the terminal.
+// Returns 0 or the exit code.
+int CheckUser(const std::string& user) {
+  if (!RunningAsRoot()) return 0;
   if (user.empty()) {
     absl::FPrintF(stderr, "can't run as root without the -u switch\n");
-    return false;
+    return kExitExUsage;
   }
+  if (getpwnam(user.c_str()) == nullptr) {
+    absl::FPrintF(stderr, "can't find the user %s to switch to\n", user);
+    return kExitNoUser;
+  }
+  return 0;
+}
+
+// Becomes `user` (already checked by CheckUser) once the sockets are bound.
+bool DropPrivileges(const std::string& user) {
+  if (!RunningAsRoot()) return true;
   passwd* pw = getpwnam(user.c_str());
   if (pw == nullptr) {
     absl::FPrintF(stderr, "can't find the user %s to switch to\n", user);
@@ -91,10 +109,7 @@ int main(int argc, char** argv) {
                  tandem::server::kMemcachedCompatVersion);
     return 0;
   }
-  if ((getuid() == 0 || geteuid() == 0) && settings.user.empty()) {
-    absl::FPrintF(stderr, "can't run as root without the -u switch\n");
-    return kExitUsage;
-  }
+  if (int code = CheckUser(settings.user); code != 0) return code;
   if (settings.enable_coredumps) {
     rlimit rl{RLIM_INFINITY, RLIM_INFINITY};
     setrlimit(RLIMIT_CORE, &rl);
@@ -125,7 +140,7 @@ int main(int argc, char** argv) {
     absl::FPrintF(stderr, "tandemd: %s\n", s.message());
     return kExitOsError;
   }
-  if (!DropPrivileges(settings.user)) return kExitUsage;
+  if (!DropPrivileges(settings.user)) return kExitOsError;
   if (settings.daemonize && !settings.pid_file.empty()) {
     std::ofstream(settings.pid_file) << getpid() << "\n";
   }

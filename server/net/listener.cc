@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "protocol/error_strings.h"
 #include "protocol/text_encoder.h"
@@ -40,25 +41,37 @@ std::string FormatAddress(const sockaddr* sa) {
   return "unix";
 }
 
+// A port after "host:"; memcached refuses anything but a number (exit 71).
+absl::Status ParsePort(const std::string& entry, const std::string& text, int* port) {
+  int v = 0;
+  if (!absl::SimpleAtoi(text, &v) || v < 0 || v > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Invalid port number: \"", text, "\" in -l ", entry));
+  }
+  *port = v;
+  return absl::OkStatus();
+}
+
 // Splits "-l" entries: "host", "host:port", "[v6]", "[v6]:port", or a bare
 // IPv6 address (more than one ':' and no brackets).
-void SplitHostPort(const std::string& entry, int default_port, std::string* host, int* port) {
+absl::Status SplitHostPort(const std::string& entry, int default_port, std::string* host, int* port) {
   *port = default_port;
   if (!entry.empty() && entry.front() == '[') {
     size_t close = entry.find(']');
-    *host = entry.substr(1, close == std::string::npos ? std::string::npos : close - 1);
-    if (close != std::string::npos && close + 1 < entry.size() && entry[close + 1] == ':') {
-      *port = std::atoi(entry.c_str() + close + 2);
+    if (close == std::string::npos || (close + 1 < entry.size() && entry[close + 1] != ':')) {
+      return absl::InvalidArgumentError(absl::StrCat("Invalid address in -l ", entry));
     }
-    return;
+    *host = entry.substr(1, close - 1);
+    if (close + 1 < entry.size()) return ParsePort(entry, entry.substr(close + 2), port);
+    return absl::OkStatus();
   }
   size_t colon = entry.find(':');
   if (colon != std::string::npos && entry.find(':', colon + 1) == std::string::npos) {
     *host = entry.substr(0, colon);
-    *port = std::atoi(entry.c_str() + colon + 1);
-    return;
+    return ParsePort(entry, entry.substr(colon + 1), port);
   }
   *host = entry;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -75,11 +88,17 @@ Listener::~Listener() {
 absl::Status Listener::Open() {
   resume_timer_ = evtimer_new(base_, &Listener::OnResumeCheck, this);
   if (!settings_.unix_socket.empty()) return OpenUnix(settings_.unix_socket, settings_.unix_mask);
+  // As in memcached, -p 0 turns TCP off (even for "-l host:port" entries);
+  // it does not ask for an ephemeral port.
+  if (settings_.port == 0) {
+    Log(settings_, 1, "TCP disabled (-p 0)");
+    return absl::OkStatus();
+  }
   if (settings_.listen.empty()) return OpenTcp("", settings_.port);
   for (const std::string& entry : settings_.listen) {
     std::string host;
     int port;
-    SplitHostPort(entry, settings_.port, &host, &port);
+    if (absl::Status s = SplitHostPort(entry, settings_.port, &host, &port); !s.ok()) return s;
     if (absl::Status s = OpenTcp(host, port); !s.ok()) return s;
   }
   return absl::OkStatus();

@@ -361,12 +361,27 @@ TEST_F(ProcessTest, UnknownExtendedOptionExitsOne) {
   }
 }
 
-TEST_F(ProcessTest, RootWithoutUserIsRefused) {
+TEST_F(ProcessTest, RootNeedsAnExistingUser) {
   if (geteuid() != 0) GTEST_SKIP() << "only meaningful as root";
-  RunResult r = RunToExit({TandemdPath(), "-p", "0", "-l", "127.0.0.1"});
-  EXPECT_TRUE(r.exited);
-  EXPECT_EQ(r.code, 1);
-  EXPECT_THAT(r.err, HasSubstr("can't run as root without the -u switch"));
+  std::vector<std::string> bins = {TandemdPath()};
+  if (HaveMemcached()) bins.push_back(MemcachedPath());
+  for (const std::string& bin : bins) {
+    SCOPED_TRACE(bin);
+    // memcached's sysexits codes: EX_USAGE without -u, EX_NOUSER for a
+    // user that does not exist (checked before -d detaches, so it shows).
+    RunResult r = RunToExit({bin, "-p", "0", "-l", "127.0.0.1"});
+    EXPECT_TRUE(r.exited);
+    EXPECT_EQ(r.code, 64);
+    EXPECT_EQ(r.err, "can't run as root without the -u switch\n");
+    for (bool daemon : {false, true}) {
+      std::vector<std::string> argv = {bin, "-p", "0", "-l", "127.0.0.1", "-u", "no-such-user-tandem"};
+      if (daemon && bin == TandemdPath()) argv.push_back("-d");
+      r = RunToExit(argv);
+      EXPECT_TRUE(r.exited);
+      EXPECT_EQ(r.code, 67) << (daemon ? "with -d" : "");
+      EXPECT_EQ(r.err, "can't find the user no-such-user-tandem to switch to\n");
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -420,6 +435,75 @@ TEST_F(ProcessTest, ListensOnEveryDashLAddress) {
   ASSERT_TRUE(c6.has_value());
   ASSERT_TRUE(c6->Send("get four\r\n"));
   EXPECT_EQ(c6->ReadUntil("END\r\n"), "VALUE four 0 1\r\n4\r\nEND\r\n");
+}
+
+TEST_F(ProcessTest, ListenAddressWithPort) {
+  ASSERT_OK_AND_ASSIGN(int port, PickFreePort());
+  ASSERT_OK_AND_ASSIGN(int unused_port, PickFreePort());
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  // "-l host:port" overrides -p for that address.
+  pid_t pid = Spawn(CommandLine(TandemdPath(), {"-p", std::to_string(unused_port), "-l",
+                                                absl::StrCat("127.0.0.1:", port), "-U", "0"}),
+                    dir.File("out"), dir.File("err"));
+  ASSERT_GT(pid, 0);
+  std::optional<Client> c;
+  std::optional<int> early_exit;
+  WaitFor([&] { return (c = Client::Tcp4Loopback(port)).has_value() || (early_exit = WaitChild(pid, absl::ZeroDuration())); },
+          absl::Seconds(5));
+  EXPECT_TRUE(c.has_value()) << ReadFile(dir.File("err"));
+  if (c) {
+    EXPECT_TRUE(c->Send("version\r\n"));
+    EXPECT_THAT(c->ReadUntil("\r\n"), StartsWith("VERSION "));
+  }
+  EXPECT_FALSE(Client::Tcp4Loopback(unused_port).has_value());
+  if (!early_exit) StopChild(pid);
+}
+
+TEST_F(ProcessTest, BadListenPortExitsWithOsError) {
+  // memcached: "Invalid port number", exit 71; tandemd used to read it with
+  // atoi and listen on a random port.
+  ASSERT_OK_AND_ASSIGN(int port, PickFreePort());
+  std::vector<std::string> bins = {TandemdPath()};
+  if (HaveMemcached()) bins.push_back(MemcachedPath());
+  for (const std::string& bin : bins) {
+    for (const char* entry : {"127.0.0.1:abc", "127.0.0.1:"}) {
+      SCOPED_TRACE(absl::StrCat(bin, " -l ", entry));
+      RunResult r = RunToExit(CommandLine(bin, {"-p", std::to_string(port), "-l", entry, "-U", "0"}));
+      EXPECT_TRUE(r.exited);
+      EXPECT_EQ(r.code, 71);
+      EXPECT_THAT(r.err, HasSubstr("Invalid port number"));
+    }
+  }
+  for (const char* entry : {"127.0.0.1:70000", "[::1", "[::1]x"}) {
+    SCOPED_TRACE(entry);
+    RunResult r = RunToExit(CommandLine(TandemdPath(), {"-p", std::to_string(port), "-l", entry, "-U", "0"}));
+    EXPECT_TRUE(r.exited);
+    EXPECT_EQ(r.code, 71);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+TEST_F(ProcessTest, PortZeroTurnsTcpOff) {
+  // memcached: -p 0 opens no TCP socket at all, even for "-l host:port";
+  // with -s the unix socket still serves.
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  ASSERT_OK_AND_ASSIGN(int port, PickFreePort());
+  const std::string path = dir.File("p0.sock");
+  std::vector<std::string> bins = {TandemdPath()};
+  if (HaveMemcached()) bins.push_back(MemcachedPath());
+  for (const std::string& bin : bins) {
+    SCOPED_TRACE(bin);
+    pid_t pid = Spawn(CommandLine(bin, {"-p", "0", "-l", absl::StrCat("127.0.0.1:", port), "-U", "0"}),
+                      dir.File("out"), dir.File("err"));
+    ASSERT_GT(pid, 0);
+    absl::SleepFor(absl::Milliseconds(300));
+    std::optional<int> early_exit = WaitChild(pid, absl::ZeroDuration());
+    EXPECT_FALSE(early_exit.has_value()) << ReadFile(dir.File("err"));
+    EXPECT_FALSE(Client::Tcp4Loopback(port).has_value());
+    if (!early_exit) StopChild(pid);
+  }
 }
 
 TEST_F(ProcessTest, CommaSeparatedListenList) {
@@ -495,6 +579,17 @@ TEST_F(ProcessTest, DaemonizesAndWritesThePidFile) {
   EXPECT_TRUE(gone) << "daemon did not exit on SIGTERM";
   EXPECT_TRUE(WaitFor([&] { return !std::filesystem::exists(pid_file); }, absl::Seconds(2)))
       << "pid file left behind";
+}
+
+TEST_F(ProcessTest, PidFileOnlyWithDaemon) {
+  // memcached: "save PID in <file>, only used with -d option".
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string pid_file = dir.File("foreground.pid");
+  std::unique_ptr<ServerProcess> server = Start({"-P", pid_file});
+  ASSERT_NE(server, nullptr);
+  EXPECT_THAT(Ask(*server, "version\r\n"), StartsWith("VERSION "));
+  EXPECT_FALSE(std::filesystem::exists(pid_file));
 }
 
 TEST_F(ProcessTest, SigtermAndSigintExitZeroPromptlyWithClientsConnected) {
