@@ -854,7 +854,7 @@ size_t Engine::Impl::CrawlStep(size_t budget) {
         const bool ok = seg.ForEachInBucketLocked(crawl_bucket_, [&](Item* it) {
           ++checked;
           if (!Dead(it, now)) return;
-          if (ndead < dead.size()) {
+          if (ndead < dead.size() && reclaimed + ndead < budget) {
             dead[ndead++] = it;
           } else {
             overflow = true;
