@@ -280,7 +280,21 @@ void Dispatcher::Stats(const Command& cmd, std::string* out) {
     stats_.AppendConns(clock_.Now(), out);
   } else if (sub == "reset") {
     stats_.Reset();
+    engine_.ResetStats();
+    prefix_stats_.Clear();
     p::AppendLine(out, p::kReset);
+    return;
+  } else if (sub == "sizes_enable" || sub == "sizes_disable") {
+    // memcached answers these with the STAT lines alone, no END.
+    if (sub == "sizes_enable") {
+      engine_.EnableSizes(&list);
+    } else {
+      engine_.DisableSizes(&list);
+    }
+    for (const auto& [name, value] : list) p::AppendStat(out, name, value);
+    return;
+  } else if (sub == "cachedump") {
+    CacheDump(rest, out);
     return;
   } else if (sub == "detail") {
     absl::string_view stripped = absl::StripAsciiWhitespace(absl::string_view(rest.data(), rest.size()));
@@ -302,6 +316,47 @@ void Dispatcher::Stats(const Command& cmd, std::string* out) {
     return;
   }
   for (const auto& [name, value] : list) p::AppendStat(out, name, value);
+  p::AppendLine(out, p::kEnd);
+}
+
+// `stats cachedump <class> <limit>`: "ITEM key [N b; T s]" per item of the
+// class's COLD list, T being the unix expiry (process start for "never", as
+// memcached prints it).
+void Dispatcher::CacheDump(std::string_view args, std::string* out) {
+  if (!settings_.dump_enabled) {
+    p::AppendLine(out, p::kClientErrorCachedumpNotAllowed);
+    return;
+  }
+  std::vector<absl::string_view> words =
+      absl::StrSplit(absl::string_view(args.data(), args.size()), ' ', absl::SkipEmpty());
+  if (words.size() < 2) {
+    p::AppendLine(out, p::kClientErrorBadCommandLine);
+    return;
+  }
+  uint32_t id = 0;
+  uint32_t limit = 0;
+  if (!absl::SimpleAtoi(words[0], &id) || !absl::SimpleAtoi(words[1], &limit)) {
+    p::AppendLine(out, p::kClientErrorBadFormat);
+    return;
+  }
+  constexpr uint32_t kMaxSlabClasses = 64;  // memcached's MAX_NUMBER_OF_SLAB_CLASSES
+  if (id >= kMaxSlabClasses) {
+    p::AppendLine(out, p::kClientErrorIllegalSlabId);
+    return;
+  }
+  if (id >= 1 && static_cast<int>(id) <= engine_.SizeClassCount()) {
+    const int64_t started = clock_.ProcessStarted();
+    engine_.CacheDump(static_cast<int>(id), limit,
+                      [out, started](std::string_view key, size_t value_size, int64_t expires_at) {
+                        out->append("ITEM ");
+                        out->append(key);
+                        out->append(" [");
+                        p::AppendInt(out, value_size);
+                        out->append(" b; ");
+                        p::AppendInt(out, expires_at == 0 ? started : expires_at);
+                        out->append(" s]\r\n");
+                      });
+  }
   p::AppendLine(out, p::kEnd);
 }
 

@@ -40,6 +40,7 @@ class Dispatcher {
   void Verbosity(const protocol::Command& cmd, std::string* out);
   void CacheMemlimit(const protocol::Command& cmd, std::string* out);
   void Stats(const protocol::Command& cmd, std::string* out);
+  void CacheDump(std::string_view args, std::string* out);
   void Slabs(const protocol::Command& cmd, std::string* out);
   void LruCrawler(const protocol::Command& cmd, std::string* out);
 
