@@ -46,11 +46,16 @@ tandem::server::storage::EngineOptions EngineOptionsFrom(const Settings& s,
   return o;
 }
 
-bool Daemonize() {
+// memcached's daemonize(nochdir = -r, noclose = -v): the daemon moves to "/"
+// (so it pins no directory) unless core dumps were asked for, and keeps
+// stdout/stderr when verbose so -d -vv still logs where stderr points.
+bool Daemonize(bool keep_cwd, bool keep_output) {
   pid_t pid = fork();
   if (pid < 0) return false;
   if (pid > 0) _exit(0);
   if (setsid() < 0) return false;
+  if (!keep_cwd && chdir("/") != 0) return false;
+  if (keep_output) return true;
   FILE* null_in = std::freopen("/dev/null", "r", stdin);
   FILE* null_out = std::freopen("/dev/null", "w", stdout);
   FILE* null_err = std::freopen("/dev/null", "w", stderr);
@@ -114,7 +119,7 @@ int main(int argc, char** argv) {
     rlimit rl{RLIM_INFINITY, RLIM_INFINITY};
     setrlimit(RLIMIT_CORE, &rl);
   }
-  if (settings.daemonize && !Daemonize()) {
+  if (settings.daemonize && !Daemonize(settings.enable_coredumps, settings.verbose.load() > 0)) {
     absl::FPrintF(stderr, "failed to daemonize\n");
     return kExitOsError;
   }

@@ -581,6 +581,42 @@ TEST_F(ProcessTest, DaemonizesAndWritesThePidFile) {
       << "pid file left behind";
 }
 
+TEST_F(ProcessTest, DaemonMovesToRootAndKeepsStderrWhenVerbose) {
+  // memcached's daemonize(nochdir = -r, noclose = -v).
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  ASSERT_OK_AND_ASSIGN(int port, PickFreePort());
+  const std::string pid_file = dir.File("verbose.pid");  // absolute: the daemon leaves the cwd
+  pid_t parent = Spawn(CommandLine(TandemdPath(), {"-d", "-vv", "-P", pid_file, "-p", std::to_string(port),
+                                                   "-l", "127.0.0.1", "-U", "0"}),
+                       dir.File("out"), dir.File("err"));
+  ASSERT_GT(parent, 0);
+  std::optional<int> status = WaitChild(parent, absl::Seconds(5));
+  if (!status) StopChild(parent);
+  ASSERT_TRUE(status.has_value());
+  int64_t daemon_pid = 0;
+  WaitFor([&] { return absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFile(pid_file)), &daemon_pid); },
+          absl::Seconds(5));
+  ASSERT_GT(daemon_pid, 1);
+  ASSERT_THAT(ReadFile(absl::StrCat("/proc/", daemon_pid, "/cmdline")), HasSubstr(pid_file));
+  const pid_t pid = static_cast<pid_t>(daemon_pid);
+  std::error_code ec;
+  EXPECT_EQ(std::filesystem::read_symlink(absl::StrCat("/proc/", pid, "/cwd"), ec).string(), "/");
+  auto sock = RawSocket::Connect(port);
+  EXPECT_TRUE(sock.ok());
+  if (sock.ok()) {
+    EXPECT_OK(sock->Send("get daemon_marker\r\n"));
+    EXPECT_TRUE(sock->ReadUntil("END\r\n").ok());
+  }
+  EXPECT_TRUE(WaitFor([&] { return ReadFile(dir.File("err")).find("get daemon_marker") != std::string::npos; },
+                      absl::Seconds(3)))
+      << ReadFile(dir.File("err"));
+  kill(pid, SIGTERM);
+  bool gone = WaitFor([&] { return ProcessGone(pid); }, absl::Seconds(5));
+  if (!gone) kill(pid, SIGKILL);
+  EXPECT_TRUE(gone);
+}
+
 TEST_F(ProcessTest, PidFileOnlyWithDaemon) {
   // memcached: "save PID in <file>, only used with -d option".
   TempDir dir;
