@@ -1185,16 +1185,11 @@ void Engine::Impl::ItemsStats(StatList* out) {
 // Engine: the public face forwards to Impl.
 // ===========================================================================
 
-Engine::Engine(const EngineOptions& options) : impl_(std::make_unique<Impl>(options)) {
-#ifdef NDEBUG
-  // Debian's Abseil is built with deadlock detection on: every Mutex::Lock
-  // then takes one process-wide spinlock and updates a lock graph, which
-  // costs 25-50% of a get or set and serializes all threads. Our lock order
-  // is fixed (file comment) and checked by Debug builds' tests, so release
-  // builds turn the detector off. (Process-wide, hence only here, once.)
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-#endif
-}
+// Note: Debian's Abseil is built with mutex deadlock detection on, which
+// costs 25-50% of a get or set (a process-wide spinlock per Lock). The
+// process turns it off in server/main.cc; the engine leaves global state
+// alone.
+Engine::Engine(const EngineOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 Engine::~Engine() = default;
 
 bool Engine::Get(std::string_view key, absl::FunctionRef<void(const ItemView&)> fn) {
