@@ -103,13 +103,43 @@ KetamaContinuum KetamaContinuum::Build(std::span<const KetamaServer> servers, Ke
     continuum.values_.push_back(static_cast<uint32_t>(k >> 32));
     continuum.ids_.push_back(servers[static_cast<uint32_t>(k)].id);
   }
+  continuum.BuildIndex();
   return continuum;
 }
 
+void KetamaContinuum::BuildIndex() {
+  // 2^bits buckets for size() points, bits in [1, 20] (at most 4 MiB).
+  int bits = 1;
+  while (bits < 20 && (size_t{1} << bits) < values_.size()) ++bits;
+  index_shift_ = 32 - bits;
+  const size_t buckets = size_t{1} << bits;
+  index_.assign(buckets + 1, 0);
+  size_t p = 0;
+  for (size_t b = 0; b < buckets; ++b) {
+    const uint64_t start = static_cast<uint64_t>(b) << index_shift_;
+    while (p < values_.size() && values_[p] < start) ++p;
+    index_[b] = static_cast<uint32_t>(p);
+  }
+  index_[buckets] = static_cast<uint32_t>(values_.size());
+}
+
 uint32_t KetamaContinuum::Find(uint32_t hash) const {
-  auto it = std::lower_bound(values_.begin(), values_.end(), hash);
-  if (it == values_.end()) it = values_.begin();
-  return ids_[static_cast<size_t>(it - values_.begin())];
+  // Every point in [index_[b], index_[b+1]) lies in hash's bucket and the
+  // point at index_[b+1] (if any) is beyond it, so the lower bound is in
+  // [lo, hi]: scan when short, binary-search when a bucket is crowded.
+  const size_t b = hash >> index_shift_;
+  size_t lo = index_[b];
+  const size_t hi = index_[b + 1];
+  if (hi - lo > 8) {
+    lo = static_cast<size_t>(
+        std::lower_bound(values_.begin() + static_cast<std::ptrdiff_t>(lo),
+                         values_.begin() + static_cast<std::ptrdiff_t>(hi), hash) -
+        values_.begin());
+  } else {
+    while (lo < hi && values_[lo] < hash) ++lo;
+  }
+  if (lo == values_.size()) lo = 0;  // past the last point: wrap around
+  return ids_[lo];
 }
 
 }  // namespace tandem::client

@@ -4,6 +4,7 @@
 #include "client/md5.h"
 
 #include <cstring>
+#include <utility>
 
 namespace tandem::client {
 namespace {
@@ -25,6 +26,33 @@ constexpr int kShift[64] = {7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 
 
 inline uint32_t RotateLeft(uint32_t x, int c) { return (x << c) | (x >> (32 - c)); }
 
+inline uint32_t F(uint32_t x, uint32_t y, uint32_t z) { return z ^ (x & (y ^ z)); }
+inline uint32_t G(uint32_t x, uint32_t y, uint32_t z) { return y ^ (z & (x ^ y)); }
+inline uint32_t H(uint32_t x, uint32_t y, uint32_t z) { return x ^ y ^ z; }
+inline uint32_t I(uint32_t x, uint32_t y, uint32_t z) { return y ^ (x | ~z); }
+
+// One step of the RFC: a = b + ((a + fn(b,c,d) + m[g] + K[i]) <<< s).
+template <uint32_t (*Fn)(uint32_t, uint32_t, uint32_t), int i, int g>
+inline void Step(uint32_t& a, uint32_t b, uint32_t c, uint32_t d, const uint32_t* m) {
+  a = b + RotateLeft(a + Fn(b, c, d) + m[g] + kK[i], kShift[i]);
+}
+
+// Sixteen steps of one round, fully unrolled at compile time; the message
+// word index for step i is (mul * i + add) mod 16.
+template <uint32_t (*Fn)(uint32_t, uint32_t, uint32_t), int base, int mul, int add, int... k>
+inline void Round(uint32_t& a, uint32_t& b, uint32_t& c, uint32_t& d, const uint32_t* m,
+                  std::integer_sequence<int, k...>) {
+  (
+      [&] {
+        constexpr int i = base + 4 * k;
+        Step<Fn, i, (mul * i + add) & 15>(a, b, c, d, m);
+        Step<Fn, i + 1, (mul * (i + 1) + add) & 15>(d, a, b, c, m);
+        Step<Fn, i + 2, (mul * (i + 2) + add) & 15>(c, d, a, b, m);
+        Step<Fn, i + 3, (mul * (i + 3) + add) & 15>(b, c, d, a, m);
+      }(),
+      ...);
+}
+
 void ProcessBlock(const uint8_t* block, uint32_t state[4]) {
   uint32_t m[16];
   for (int i = 0; i < 16; ++i) {
@@ -33,28 +61,11 @@ void ProcessBlock(const uint8_t* block, uint32_t state[4]) {
            (static_cast<uint32_t>(block[4 * i + 3]) << 24);
   }
   uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
-  for (int i = 0; i < 64; ++i) {
-    uint32_t f;
-    int g;
-    if (i < 16) {
-      f = (b & c) | (~b & d);
-      g = i;
-    } else if (i < 32) {
-      f = (d & b) | (~d & c);
-      g = (5 * i + 1) & 15;
-    } else if (i < 48) {
-      f = b ^ c ^ d;
-      g = (3 * i + 5) & 15;
-    } else {
-      f = c ^ (b | ~d);
-      g = (7 * i) & 15;
-    }
-    const uint32_t next_d = c;
-    c = b;
-    b = b + RotateLeft(a + f + kK[i] + m[g], kShift[i]);
-    a = d;
-    d = next_d;
-  }
+  constexpr auto kFour = std::make_integer_sequence<int, 4>{};
+  Round<F, 0, 1, 0>(a, b, c, d, m, kFour);
+  Round<G, 16, 5, 1>(a, b, c, d, m, kFour);
+  Round<H, 32, 3, 5>(a, b, c, d, m, kFour);
+  Round<I, 48, 7, 0>(a, b, c, d, m, kFour);
   state[0] += a;
   state[1] += b;
   state[2] += c;

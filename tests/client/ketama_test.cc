@@ -4,6 +4,7 @@
 // every ketama client are checked through Ring in ring_test.cc.
 #include "client/ketama.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -144,6 +145,39 @@ TEST(KetamaTest, UnweightedHasOnePointPerName) {
     found |= c.value(i) == Md5Word(Md5("127.0.0.1:11212-99"), 0) && c.server(i) == 1;
   }
   EXPECT_TRUE(found);
+}
+
+// Find (bucket index + scan) must equal the plain definition: lower bound
+// over the sorted points, wrapping to the first.
+TEST(KetamaTest, FindEqualsLowerBoundWithWrap) {
+  for (size_t n : {1, 2, 3, 17, 100, 700}) {
+    std::vector<KetamaServer> servers;
+    for (uint32_t i = 0; i < n; ++i) servers.push_back({"s" + std::to_string(i), 1 + i % 3, i});
+    const KetamaContinuum c = KetamaContinuum::Build(servers, KetamaFlavor::kLibmemcached);
+    std::vector<uint32_t> values;
+    for (size_t i = 0; i < c.size(); ++i) values.push_back(c.value(i));
+    ASSERT_TRUE(std::is_sorted(values.begin(), values.end()));
+    auto reference = [&](uint32_t h) {
+      size_t i = static_cast<size_t>(std::lower_bound(values.begin(), values.end(), h) -
+                                     values.begin());
+      return c.server(i == values.size() ? 0 : i);
+    };
+    uint32_t h = 12345;
+    for (int k = 0; k < 20000; ++k) {
+      h = h * 1664525u + 1013904223u;
+      ASSERT_EQ(c.Find(h), reference(h)) << "n=" << n << " hash " << h;
+    }
+    for (size_t i = 0; i < values.size(); ++i) {
+      for (uint32_t d : {0u, 1u}) {
+        const uint32_t probe = values[i] - d;
+        ASSERT_EQ(c.Find(probe), reference(probe)) << "n=" << n << " probe " << probe;
+      }
+      ASSERT_EQ(c.Find(values[i] + 1), reference(values[i] + 1));
+    }
+    for (uint32_t edge : {0u, 1u, 0x7fffffffu, 0x80000000u, 0xfffffffeu, 0xffffffffu}) {
+      ASSERT_EQ(c.Find(edge), reference(edge)) << edge;
+    }
+  }
 }
 
 TEST(KetamaTest, EmptyAndZeroPointServers) {
