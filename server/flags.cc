@@ -170,7 +170,7 @@ const std::vector<FlagSpec>& FlagTable() {
        }},
       {'h', "help", false, "print this help and exit", nullptr},
       {'V', "version", false, "print version and exit", nullptr},
-      {'P', "pidfile", true, "save PID in <file>, only used with -d option",
+      {'P', "pidfile", true, "save PID in <file> (removed at exit)",
        [](const char* a, Settings* s) {
          s->pid_file = a;
          return absl::OkStatus();

@@ -146,12 +146,14 @@ int main(int argc, char** argv) {
     return kExitOsError;
   }
   if (!DropPrivileges(settings.user)) return kExitOsError;
-  if (settings.daemonize && !settings.pid_file.empty()) {
+  // memcached 1.6 writes -P's file with or without -d (its help text says
+  // "only used with -d"); it removes it at exit only with -d, tandem always.
+  if (!settings.pid_file.empty()) {
     std::ofstream(settings.pid_file) << getpid() << "\n";
   }
 
   server.Run();
 
-  if (settings.daemonize && !settings.pid_file.empty()) unlink(settings.pid_file.c_str());
+  if (!settings.pid_file.empty()) unlink(settings.pid_file.c_str());
   return 0;
 }

@@ -617,15 +617,21 @@ TEST_F(ProcessTest, DaemonMovesToRootAndKeepsStderrWhenVerbose) {
   EXPECT_TRUE(gone);
 }
 
-TEST_F(ProcessTest, PidFileOnlyWithDaemon) {
-  // memcached: "save PID in <file>, only used with -d option".
+TEST_F(ProcessTest, PidFileAlsoWithoutDaemon) {
+  // memcached 1.6.18 writes -P's file without -d too (despite its help
+  // text); it leaves the file behind at exit, tandemd removes it.
   TempDir dir;
   ASSERT_TRUE(dir.ok());
   const std::string pid_file = dir.File("foreground.pid");
   std::unique_ptr<ServerProcess> server = Start({"-P", pid_file});
   ASSERT_NE(server, nullptr);
   EXPECT_THAT(Ask(*server, "version\r\n"), StartsWith("VERSION "));
-  EXPECT_FALSE(std::filesystem::exists(pid_file));
+  EXPECT_EQ(ReadFile(pid_file), absl::StrCat(server->pid(), "\n"));
+  ExitStatus exit = server->Stop();
+  EXPECT_TRUE(exit.exited && exit.code == 0) << exit.ToString();
+  if (server->binary() == TandemdPath()) {
+    EXPECT_FALSE(std::filesystem::exists(pid_file));
+  }
 }
 
 TEST_F(ProcessTest, SigtermAndSigintExitZeroPromptlyWithClientsConnected) {
