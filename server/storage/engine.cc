@@ -2,8 +2,10 @@
 // segmented hash table, the per-class LRUs and the expiry rules.
 //
 // Lock order (never violated; the reverse direction only ever TryLocks):
-//   segment mutex (hash_table.h, "item lock")  ->  class LRU mutex (lru.h)
-//   ->  slab mutex (slab_allocator.h)
+//   crawl cursor  ->  segment mutex (hash_table.h, "item lock")
+//   ->  class LRU mutex (lru.h)  ->  slab class mutex (slab_allocator.h)
+// plus two leaf locks taken last and alone: the sizes histogram and the
+// slab allocator's page list. Stats take one lock at a time.
 // A get takes only its segment mutex: it finds the item, sets FETCHED /
 // ACTIVE bits with relaxed atomics and copies the value out inside the
 // caller's callback. Nothing is reference counted: an item's memory is
