@@ -274,7 +274,7 @@ constexpr absl::string_view kInertOptions[] = {
     "ext_drop_under", "ext_max_frag", "ext_max_sleep", "slab_automove_freeratio",
     "ssl_chain_cert", "ssl_key", "ssl_keyformat", "ssl_verify_mode", "ssl_ciphers", "ssl_ca_cert",
     "ssl_wbuf_size", "ssl_session_cache", "ssl_kernel_tls", "ssl_min_version", "sock_cookie_id",
-    "slab_sizes", "slab_automove_window", "slab_automove_ratio", "no_inline_ascii_resp",
+    "slab_sizes", "no_inline_ascii_resp",
     "inline_ascii_resp", "proxy_config",
 };
 
@@ -372,7 +372,12 @@ absl::Status ApplyExtendedOption(const std::string& option, Settings* s) {
   }
   if (name == "tail_repair_time") {
     if (auto st = need(); !st.ok()) return st;
-    return ParseIntInto(label, value, 0, INT_MAX, &s->tail_repair_time);
+    // memcached refuses anything under 10 s, even an explicit 0.
+    if (auto st = ParseIntInto(label, value, 0, INT_MAX, &s->tail_repair_time); !st.ok()) return st;
+    if (s->tail_repair_time < 10) {
+      return absl::InvalidArgumentError("Cannot set tail_repair_time to less than 10 seconds");
+    }
+    return absl::OkStatus();
   }
   if (name == "hot_lru_pct") {
     if (auto st = need(); !st.ok()) return st;
@@ -384,11 +389,17 @@ absl::Status ApplyExtendedOption(const std::string& option, Settings* s) {
   }
   if (name == "hot_max_factor") {
     if (auto st = need(); !st.ok()) return st;
-    return ParseDouble(label, value, &s->hot_max_factor);
+    if (!absl::SimpleAtod(value, &s->hot_max_factor) || !(s->hot_max_factor > 0)) {
+      return absl::InvalidArgumentError("hot_max_factor must be > 0");
+    }
+    return absl::OkStatus();
   }
   if (name == "warm_max_factor") {
     if (auto st = need(); !st.ok()) return st;
-    return ParseDouble(label, value, &s->warm_max_factor);
+    if (!absl::SimpleAtod(value, &s->warm_max_factor) || !(s->warm_max_factor > 0)) {
+      return absl::InvalidArgumentError("warm_max_factor must be > 0");
+    }
+    return absl::OkStatus();
   }
   if (name == "temporary_ttl") {
     if (auto st = need(); !st.ok()) return st;
@@ -411,6 +422,24 @@ absl::Status ApplyExtendedOption(const std::string& option, Settings* s) {
   if (name == "no_slab_reassign") return flag(&s->slab_reassign, false);
   if (name == "no_slab_automove") {
     s->slab_automove = 0;
+    return absl::OkStatus();
+  }
+  if (name == "slab_automove_ratio") {
+    if (auto st = need(); !st.ok()) return st;
+    double v = 0;
+    if (!absl::SimpleAtod(value, &v) || !(v > 0 && v < 1)) {
+      return absl::InvalidArgumentError("slab_automove_ratio must be > 0 and < 1");
+    }
+    s->slab_automove_ratio = v;
+    return absl::OkStatus();
+  }
+  if (name == "slab_automove_window") {
+    if (auto st = need(); !st.ok()) return st;
+    int64_t v = 0;
+    if (!absl::SimpleAtoi(value, &v) || v <= 2 || v > INT_MAX) {
+      return absl::InvalidArgumentError("slab_automove_window must be > 2");
+    }
+    s->slab_automove_window = static_cast<int>(v);
     return absl::OkStatus();
   }
   if (name == "slab_automove") {

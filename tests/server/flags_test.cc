@@ -470,19 +470,31 @@ TEST(ExtendedOptions, SlabOptions) {
   EXPECT_EQ(ParseOk({"-o", "no_slab_automove,slab_automove"})->slab_automove, 1);
   ExpectRejected({"-o", "slab_automove=3"});
   EXPECT_EQ(ParseOk({"-o", "no_chunked_items"})->slab_chunk_max, size_t{1} << 20);
+  s = ParseOk({"-o", "slab_automove_ratio=0.5,slab_automove_window=10"});
+  EXPECT_DOUBLE_EQ(s->slab_automove_ratio, 0.5);
+  EXPECT_EQ(s->slab_automove_window, 10);
+  EXPECT_TRUE(s->inert_options.empty());
+  for (const char* bad : {"slab_automove_ratio=0", "slab_automove_ratio=1", "slab_automove_ratio=x"}) {
+    Parsed p = Parse({"-o", bad});
+    EXPECT_EQ(p.status.message(), "slab_automove_ratio must be > 0 and < 1") << bad;
+  }
+  for (const char* bad : {"slab_automove_window=2", "slab_automove_window=x", "slab_automove_window=-3"}) {
+    Parsed p = Parse({"-o", bad});
+    EXPECT_EQ(p.status.message(), "slab_automove_window must be > 2") << bad;
+  }
 }
 
 TEST(ExtendedOptions, LruTunables) {
   std::unique_ptr<Settings> s =
       ParseOk({"-o", "hot_lru_pct=10,warm_lru_pct=30,hot_max_factor=0.5,warm_max_factor=3,"
-                     "lru_crawler_sleep=200,lru_crawler_tocrawl=50,tail_repair_time=7,temporary_ttl=5"});
+                     "lru_crawler_sleep=200,lru_crawler_tocrawl=50,tail_repair_time=30,temporary_ttl=5"});
   EXPECT_EQ(s->hot_lru_pct, 10);
   EXPECT_EQ(s->warm_lru_pct, 30);
   EXPECT_DOUBLE_EQ(s->hot_max_factor, 0.5);
   EXPECT_DOUBLE_EQ(s->warm_max_factor, 3.0);
   EXPECT_EQ(s->lru_crawler_sleep, 200);
   EXPECT_EQ(s->lru_crawler_tocrawl, 50);
-  EXPECT_EQ(s->tail_repair_time, 7);
+  EXPECT_EQ(s->tail_repair_time, 30);
   EXPECT_TRUE(s->temp_lru);
   EXPECT_EQ(s->temporary_ttl, 5);
   // memcached's cross-option rules.
@@ -492,6 +504,16 @@ TEST(ExtendedOptions, LruTunables) {
   EXPECT_EQ(p.status.message(), "temporary_ttl requires lru_maintainer to be enabled");
   ExpectRejected({"-o", "lru_crawler_sleep=2000000"});
   ExpectRejected({"-o", "hot_max_factor=abc"});
+  // memcached's wording for the factors and the repair time.
+  p = Parse({"-o", "hot_max_factor=0"});
+  EXPECT_EQ(p.status.message(), "hot_max_factor must be > 0");
+  p = Parse({"-o", "warm_max_factor=-1"});
+  EXPECT_EQ(p.status.message(), "warm_max_factor must be > 0");
+  for (const char* t : {"tail_repair_time=0", "tail_repair_time=9"}) {
+    p = Parse({"-o", t});
+    EXPECT_EQ(p.status.message(), "Cannot set tail_repair_time to less than 10 seconds") << t;
+  }
+  EXPECT_EQ(ParseOk({"-o", "tail_repair_time=10"})->tail_repair_time, 10);
   ExpectRejected({"-o", "hot_lru_pct=0"});
 }
 
@@ -511,8 +533,8 @@ TEST(ExtendedOptions, InertOptionsAreRecorded) {
   EXPECT_THAT(s->inert_options,
               ElementsAre(Pair("ext_path", "/tmp/none:64m"), Pair("ssl_chain_cert", "/x.pem"),
                           Pair("slab_sizes", "100-200"), Pair("inline_ascii_resp", "")));
-  for (const char* opt : {"sock_cookie_id=1", "slab_automove_freeratio=0.5", "slab_automove_ratio=0.5",
-                          "slab_automove_window=10", "no_inline_ascii_resp", "ext_threads=2"}) {
+  for (const char* opt : {"sock_cookie_id=1", "slab_automove_freeratio=0.5", "no_inline_ascii_resp",
+                          "ext_threads=2"}) {
     Settings one;
     EXPECT_OK(Ext(opt, &one)) << opt;
     EXPECT_EQ(one.inert_options.size(), 1u) << opt;
