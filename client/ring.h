@@ -15,6 +15,13 @@
 //                     one-at-a-time, as libmemcached's default).
 //   kModula           bucket-list modula, default hash CRC 15-bit.
 //
+// Other clients are reached by overriding the key hash or point names:
+// twemproxy's default pool is kKetama + kFnv1a_64; libmemcached's
+// CONSISTENT_KETAMA_SPY is kKetama + PointNames::kSpy; libmemcached's
+// "hybrid" (KETAMA with a weight > 1 silently switches to the weighted MD5
+// ring but keeps one-at-a-time keys) is kKetama + kOneAtATime. In
+// kKetamaUnweighted weights are ignored rather than triggering that hybrid.
+//
 // Ejecting a shard rebuilds the distribution over the live shards only, as
 // libmemcached's auto-eject (REMOVE_FAILED_SERVERS) and twemproxy's
 // auto_eject_hosts do: the number of live shards and their total weight
