@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -898,6 +899,42 @@ TEST_F(ProcessTest, LargeItemSizeStoresOneAndAHalfMegabytes) {
   ASSERT_NE(small, nullptr);
   EXPECT_EQ(Ask(*small, absl::StrCat("set big 0 0 ", value.size(), "\r\n", value, "\r\n")),
             "SERVER_ERROR object too large for cache\r\n");
+}
+
+// `stats settings` is how operators see what the flags did: every line must
+// match memcached's for the same command line (except the port).
+TEST_F(ProcessTest, StatsSettingsMatchMemcached) {
+  if (!HaveMemcached() || ServerUnderTestPath() == MemcachedPath()) GTEST_SKIP() << "needs /usr/bin/memcached";
+  const std::vector<std::vector<std::string>> command_lines = {
+      {},
+      {"-o", "no_modern"},
+      {"-C", "-F", "-M", "-A", "-R", "5", "-t", "2", "-c", "100", "-b", "50", "-B", "ascii", "-D", "/", "-n",
+       "64", "-f", "1.5", "-I", "2m", "-m", "128", "-vv"},
+      {"-o", "idle_timeout=5,hashpower=20,slab_chunk_max=16384,lru_crawler_sleep=50,hot_lru_pct=10,"
+             "warm_lru_pct=30,temporary_ttl=10,no_maxconns_fast,hash_algorithm=jenkins,"
+             "watcher_logbuf_size=128,track_sizes,slab_automove=2,tail_repair_time=30,"
+             "lru_crawler_tocrawl=9,hot_max_factor=0.3,warm_max_factor=1.5,read_buf_mem_limit=4"},
+      {"-o", "no_lru_crawler,no_lru_maintainer"},
+      {"-o", "no_slab_reassign,no_slab_automove,no_chunked_items"},
+      {"-I", "1k", "-o", "slab_chunk_max=1024"},
+  };
+  auto settings_of = [&](const std::string& bin, const std::vector<std::string>& args) {
+    std::unique_ptr<ServerProcess> server = Start(args, bin);
+    std::vector<std::string> lines;
+    if (server == nullptr) return lines;
+    for (absl::string_view line : absl::StrSplit(Ask(*server, "stats settings\r\n", "END\r\n"), "\r\n")) {
+      if (!absl::StartsWith(line, "STAT tcpport ")) lines.emplace_back(line);
+    }
+    server->Kill();
+    return lines;
+  };
+  for (const auto& args : command_lines) {
+    SCOPED_TRACE(absl::StrJoin(args, " "));
+    std::vector<std::string> want = settings_of(MemcachedPath(), args);
+    std::vector<std::string> got = settings_of(ServerUnderTestPath(), args);
+    ASSERT_GT(want.size(), 10u);
+    EXPECT_EQ(absl::StrJoin(got, "\n"), absl::StrJoin(want, "\n"));
+  }
 }
 
 TEST_F(ProcessTest, CacheMemlimitChangesMaxbytes) {
