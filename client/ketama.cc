@@ -21,6 +21,27 @@ constexpr uint32_t kLibmemcachedPointsPerServerKetama = 160;  // MEMCACHED_POINT
 constexpr uint32_t kLibmemcachedPointsPerServer = 100;        // MEMCACHED_POINTS_PER_SERVER
 constexpr uint32_t kPointsPerHash = 4;
 
+// Sorts (value << 32 | position) keys by value, keeping equal values in
+// their current order: an LSD radix sort (3 passes of 11/11/10 bits) over
+// the high 32 bits. The keys are generated in position order, so
+// stability gives libmemcached's (value, position) order. At 10,000 shards
+// (1.6 million points) this is several times faster than std::sort, which
+// matters because every eject and re-add rebuilds the ring.
+void SortByValueStable(std::vector<uint64_t>& keys) {
+  std::vector<uint64_t> buffer(keys.size());
+  constexpr int kShifts[3] = {32, 43, 54};
+  constexpr int kBits[3] = {11, 11, 10};
+  for (int pass = 0; pass < 3; ++pass) {
+    const int shift = kShifts[pass];
+    const uint64_t mask = (uint64_t{1} << kBits[pass]) - 1;
+    std::vector<size_t> offsets((size_t{1} << kBits[pass]) + 1, 0);
+    for (uint64_t k : keys) ++offsets[((k >> shift) & mask) + 1];
+    for (size_t i = 1; i < offsets.size(); ++i) offsets[i] += offsets[i - 1];
+    for (uint64_t k : keys) buffer[offsets[(k >> shift) & mask]++] = k;
+    keys.swap(buffer);
+  }
+}
+
 }  // namespace
 
 std::string LibmemcachedPointName(const NodeAddress& node) {
@@ -94,7 +115,7 @@ KetamaContinuum KetamaContinuum::Build(std::span<const KetamaServer> servers, Ke
       for (int j = 0; j < static_cast<int>(kPointsPerHash); ++j) add(Md5Word(digest, j));
     }
   }
-  std::sort(keyed.begin(), keyed.end());
+  SortByValueStable(keyed);
 
   KetamaContinuum continuum;
   continuum.values_.reserve(keyed.size());
