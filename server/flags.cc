@@ -119,9 +119,14 @@ const std::vector<FlagSpec>& FlagTable() {
       {'l', "listen", true, "interface to listen on (default: INADDR_ANY); repeatable, comma-separated",
        [](const char* a, Settings* s) {
          // memcached's server_sockets() splits the list on both ';' and ','.
+         size_t before = s->listen.size();
          for (absl::string_view part : absl::StrSplit(a, absl::ByAnyChar(",;"), absl::SkipEmpty())) {
            s->listen.emplace_back(part);
          }
+         // An empty list would leave `listen` empty, which means every
+         // interface: refuse it rather than widen what the operator asked for
+         // (memcached listens nowhere then).
+         if (s->listen.size() == before) return Invalid("-l", a);
          return absl::OkStatus();
        }},
       {'d', "daemon", false, "run as a daemon",

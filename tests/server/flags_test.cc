@@ -267,6 +267,11 @@ TEST(Flags, ListenRepeatedAndCommaLists) {
               ElementsAre("127.0.0.1", "127.0.0.2", "[::1]:5000"));
   // memcached's server_sockets() also splits on ';'.
   EXPECT_THAT(ParseOk({"-l", "127.0.0.1;127.0.0.2"})->listen, ElementsAre("127.0.0.1", "127.0.0.2"));
+  // An empty -l (say, from an unset shell variable) must not turn into
+  // "every interface".
+  ExpectRejected({"-l", ""});
+  ExpectRejected({"-l", ","});
+  ExpectRejected({"-l", "127.0.0.1", "-l", ";"});
 }
 
 // ---------------------------------------------------------------------------
