@@ -24,6 +24,16 @@ Server::Server(Settings& settings, storage::Engine& engine, storage::SystemClock
       prefix_stats_(settings.prefix_delimiter),
       dispatcher_(settings, engine, stats_, prefix_stats_, clock) {
   base_ = event_base_new();
+  // Signal handlers go in before any socket is bound: a client (or a test)
+  // that sees the port open may signal at once, and a SIGTERM that arrived
+  // before Run() used to kill the process by the default action instead of
+  // stopping it cleanly. Signals caught early are handled when Run() starts.
+  // SIGUSR1 is memcached 1.6's graceful stop; it exits 0 like SIGTERM.
+  for (int sig : {SIGTERM, SIGINT, SIGUSR1}) {
+    event* ev = evsignal_new(base_, sig, &Server::OnSignal, this);
+    event_add(ev, nullptr);
+    events_.push_back(ev);
+  }
   net::ServerContext context{&settings_, &dispatcher_, &stats_, &clock_, &RequestStopThunk, this};
   std::vector<net::WorkerThread*> raw;
   for (int i = 0; i < settings_.num_threads; ++i) {
@@ -55,12 +65,6 @@ void Server::Run() {
     event* crawl = event_new(base_, -1, EV_PERSIST, &Server::OnCrawl, this);
     event_add(crawl, &tenth);
     events_.push_back(crawl);
-  }
-  // SIGUSR1 is memcached 1.6's graceful stop; it exits 0 like SIGTERM.
-  for (int sig : {SIGTERM, SIGINT, SIGUSR1}) {
-    event* ev = evsignal_new(base_, sig, &Server::OnSignal, this);
-    event_add(ev, nullptr);
-    events_.push_back(ev);
   }
   for (auto& w : workers_) w->Start();
   event_base_dispatch(base_);
