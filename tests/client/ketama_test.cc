@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/md5.h"
 #include "gtest/gtest.h"
@@ -81,8 +81,8 @@ TEST(KetamaTest, LibmemcachedPointsPerServer) {
     for (size_t i = 0; i < n; ++i) {
       const uint32_t w = static_cast<uint32_t>(ToU64(weight_text[i]));
       total += w;
-      servers.push_back({"10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1),
-                         w, static_cast<uint32_t>(i)});
+      servers.push_back({absl::StrCat("10.0.", i / 250, ".", i % 250 + 1), w,
+                         static_cast<uint32_t>(i)});
     }
     // The formula, and the continuum actually built from it.
     const KetamaContinuum c = KetamaContinuum::Build(servers, KetamaFlavor::kLibmemcached);
@@ -152,7 +152,7 @@ TEST(KetamaTest, UnweightedHasOnePointPerName) {
 TEST(KetamaTest, FindEqualsLowerBoundWithWrap) {
   for (size_t n : {1, 2, 3, 17, 100, 700}) {
     std::vector<KetamaServer> servers;
-    for (uint32_t i = 0; i < n; ++i) servers.push_back({"s" + std::to_string(i), 1 + i % 3, i});
+    for (uint32_t i = 0; i < n; ++i) servers.push_back({absl::StrCat("s", i), 1 + i % 3, i});
     const KetamaContinuum c = KetamaContinuum::Build(servers, KetamaFlavor::kLibmemcached);
     std::vector<uint32_t> values;
     for (size_t i = 0; i < c.size(); ++i) values.push_back(c.value(i));
@@ -185,7 +185,7 @@ TEST(KetamaTest, EmptyAndZeroPointServers) {
   // Weight 1 among 1,12,67,99,21 gets no points, so never a key.
   std::vector<KetamaServer> servers;
   const uint32_t w[] = {1, 12, 67, 99, 21};
-  for (uint32_t i = 0; i < 5; ++i) servers.push_back({"s" + std::to_string(i), w[i], i});
+  for (uint32_t i = 0; i < 5; ++i) servers.push_back({absl::StrCat("s", i), w[i], i});
   const KetamaContinuum c = KetamaContinuum::Build(servers, KetamaFlavor::kLibmemcached);
   for (size_t i = 0; i < c.size(); ++i) EXPECT_NE(c.server(i), 0u);
 }
