@@ -131,18 +131,23 @@ void Dispatcher::Retrieve(const Command& cmd, ThreadStats& ts, std::string* out)
   const bool with_cas = cmd.op == Op::kGets || cmd.op == Op::kGats;
   const bool detail = settings_.detail_enabled.load(std::memory_order_relaxed);
   ValueWriter writer(out, with_cas);
-  for (std::string_view key : cmd.keys) {
-    bool hit;
-    if (touch) {
-      ts.cmd_touch.Inc();
-      hit = engine_.GetAndTouch(key, cmd.exptime, writer);
-      (hit ? ts.touch_hits : ts.touch_misses).Inc();
-    } else {
-      ts.cmd_get.Inc();
-      hit = engine_.Get(key, writer);
-      (hit ? ts.get_hits : ts.get_misses).Inc();
+  uint64_t hits = 0;
+  engine_.GetMany(cmd.keys, touch, cmd.exptime, [&](size_t i, const storage::ItemView* item) {
+    if (item != nullptr) {
+      writer(*item);
+      ++hits;
     }
-    if (detail) prefix_stats_.RecordGet(key, hit);
+    if (detail) prefix_stats_.RecordGet(cmd.keys[i], item != nullptr);
+  });
+  const uint64_t misses = cmd.keys.size() - hits;
+  if (touch) {
+    ts.cmd_touch.Add(cmd.keys.size());
+    ts.touch_hits.Add(hits);
+    ts.touch_misses.Add(misses);
+  } else {
+    ts.cmd_get.Add(cmd.keys.size());
+    ts.get_hits.Add(hits);
+    ts.get_misses.Add(misses);
   }
   p::AppendLine(out, p::kEnd);
 }

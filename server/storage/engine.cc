@@ -138,6 +138,8 @@ class Engine::Impl {
 
   // Items need no destruction: the slab allocator frees whole pages.
 
+  void GetMany(const std::vector<std::string_view>& keys, bool touch, int64_t exptime,
+               absl::FunctionRef<void(size_t, const ItemView*)> fn);
   bool Get(std::string_view key, bool touch, int64_t exptime,
            absl::FunctionRef<void(const ItemView&)> fn);
   StoreResult Store(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
@@ -641,6 +643,37 @@ bool Engine::Impl::Get(std::string_view key, bool touch, int64_t exptime,
   }
   fn(Ref(this, it, clock_->Now(), fetched_before, last_access));
   return true;
+}
+
+// Multi-get: in groups of kPrefetchBatch keys, first prefetch each key's
+// bucket slot, then each chain's head item, then do the real lookups. The
+// independent misses of a group are in flight together instead of one after
+// another; the two extra lock round trips per key cost far less.
+void Engine::Impl::GetMany(const std::vector<std::string_view>& keys, bool touch, int64_t exptime,
+                           absl::FunctionRef<void(size_t, const ItemView*)> fn) {
+  constexpr size_t kPrefetchBatch = 16;
+  uint32_t hashes[kPrefetchBatch];
+  for (size_t base = 0; base < keys.size(); base += kPrefetchBatch) {
+    const size_t n = std::min(kPrefetchBatch, keys.size() - base);
+    if (n > 1) {
+      for (size_t i = 0; i < n; ++i) {
+        hashes[i] = HashTable::Hash(keys[base + i]);
+        HashTable::Segment& seg = table_.SegmentFor(hashes[i]);
+        absl::MutexLock lock(&seg.mu());
+        seg.PrefetchBucketLocked(hashes[i]);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        HashTable::Segment& seg = table_.SegmentFor(hashes[i]);
+        absl::MutexLock lock(&seg.mu());
+        seg.PrefetchChainLocked(hashes[i]);
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const size_t index = base + i;
+      bool hit = Get(keys[index], touch, exptime, [&](const ItemView& item) { fn(index, &item); });
+      if (!hit) fn(index, nullptr);
+    }
+  }
 }
 
 void Engine::Impl::DeleteExisting(std::string_view key, uint32_t hash) {
@@ -1193,6 +1226,11 @@ void Engine::Impl::ItemsStats(StatList* out) {
 // alone.
 Engine::Engine(const EngineOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 Engine::~Engine() = default;
+
+void Engine::GetMany(const std::vector<std::string_view>& keys, bool touch, int64_t exptime,
+                     absl::FunctionRef<void(size_t, const ItemView*)> fn) {
+  impl_->GetMany(keys, touch, exptime, fn);
+}
 
 bool Engine::Get(std::string_view key, absl::FunctionRef<void(const ItemView&)> fn) {
   return impl_->Get(key, false, 0, fn);

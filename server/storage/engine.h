@@ -116,6 +116,12 @@ class Engine {
   // Calls fn under the item's lock and returns true on a hit. A hit marks the
   // item as fetched and active for the LRU.
   bool Get(std::string_view key, absl::FunctionRef<void(const ItemView&)> fn);
+  // Looks up every key in order, calling fn(i, item) for a hit on keys[i]
+  // and fn(i, nullptr) for a miss. Same semantics as Get (or GetAndTouch
+  // when touch is set), but the cache misses of several keys overlap.
+  void GetMany(const std::vector<std::string_view>& keys, bool touch, int64_t exptime,
+               absl::FunctionRef<void(size_t, const ItemView*)> fn);
+
   // Get and set a new exptime (gat/gats).
   bool GetAndTouch(std::string_view key, int64_t exptime,
                    absl::FunctionRef<void(const ItemView&)> fn);

@@ -1,6 +1,9 @@
 // SlabAllocator: see slab_allocator.h.
 #include "server/storage/slab_allocator.h"
 
+#include <sys/mman.h>
+
+#include <cstdint>
 #include <cstdlib>
 
 namespace tandem::server::storage {
@@ -12,7 +15,54 @@ SlabAllocator::SlabAllocator(const SizeClasses& classes, size_t memory_limit)
 
 SlabAllocator::~SlabAllocator() {
   absl::MutexLock lock(&pages_mu_);
-  for (void* p : pages_) std::free(p);
+  for (auto [addr, len] : mappings_) munmap(addr, len);
+}
+
+namespace {
+
+constexpr size_t kHugePage = 2u << 20;
+
+// mmap `len` bytes aligned to `align` (a power of two) by over-mapping and
+// trimming the ends.
+void* MapAligned(size_t len, size_t align) {
+  const size_t span = len + align;
+  void* raw = mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const uintptr_t start = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t aligned = (start + align - 1) & ~(uintptr_t{align} - 1);
+  if (aligned > start) munmap(raw, aligned - start);
+  const uintptr_t end = start + span;
+  if (end > aligned + len) munmap(reinterpret_cast<void*>(aligned + len), end - (aligned + len));
+  return reinterpret_cast<void*>(aligned);
+}
+
+}  // namespace
+
+// Slab pages are carved from 2 MB regions advised as transparent huge pages.
+// A get touches a bucket and two or three lines of a random item; with 4 KB
+// pages each of those is also a TLB miss, and on a large cache the page walks
+// cost as much as the cache misses. Memory is still mapped lazily by the
+// kernel and counted per slab page against -m, so RSS exceeds the pages in
+// use by at most the unused half of the newest region.
+void* SlabAllocator::CarvePage(size_t len) {
+  absl::MutexLock lock(&pages_mu_);
+  if (len > kHugePage || kHugePage % len != 0) {
+    void* page = MapAligned(len, 4096);
+    if (page != nullptr) mappings_.emplace_back(page, len);
+    return page;
+  }
+  if (region_left_ < len) {
+    void* region = MapAligned(kHugePage, kHugePage);
+    if (region == nullptr) return nullptr;
+    madvise(region, kHugePage, MADV_HUGEPAGE);
+    mappings_.emplace_back(region, kHugePage);
+    region_next_ = static_cast<char*>(region);
+    region_left_ = kHugePage;
+  }
+  void* page = region_next_;
+  region_next_ += len;
+  region_left_ -= len;
+  return page;
 }
 
 bool SlabAllocator::NewPageLocked(int id, Class& c) {
@@ -25,15 +75,11 @@ bool SlabAllocator::NewPageLocked(int id, Class& c) {
   } while (!malloced_.compare_exchange_weak(cur, cur + len, std::memory_order_relaxed));
   // Page-aligned: chunks whose size is a multiple of 64 start on a cache
   // line, so a header plus a short key spans as few lines as possible.
-  void* page = len % 4096 == 0 ? std::aligned_alloc(4096, len) : std::malloc(len);
+  void* page = CarvePage(len);
   if (page == nullptr) {
     malloced_.fetch_sub(len, std::memory_order_relaxed);
     malloc_fails_.fetch_add(1, std::memory_order_relaxed);
     return false;
-  }
-  {
-    absl::MutexLock lock(&pages_mu_);
-    pages_.push_back(page);
   }
   ++c.pages;
   c.end_ptr = static_cast<char*>(page);

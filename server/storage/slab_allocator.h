@@ -83,8 +83,13 @@ class SlabAllocator {
   std::atomic<size_t> malloced_{0};
   std::atomic<size_t> malloc_fails_{0};
   std::unique_ptr<Class[]> classes_state_;
-  absl::Mutex pages_mu_;  // only for the list of pages to free at the end
-  std::vector<void*> pages_ ABSL_GUARDED_BY(pages_mu_);
+  // Carves a page from the current 2 MB huge-page region (see .cc).
+  void* CarvePage(size_t len);
+
+  absl::Mutex pages_mu_;  // the regions and where the next page starts
+  std::vector<std::pair<void*, size_t>> mappings_ ABSL_GUARDED_BY(pages_mu_);
+  char* region_next_ ABSL_GUARDED_BY(pages_mu_) = nullptr;
+  size_t region_left_ ABSL_GUARDED_BY(pages_mu_) = 0;
 };
 
 }  // namespace tandem::server::storage

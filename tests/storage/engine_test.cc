@@ -219,6 +219,42 @@ TEST_F(EngineTest, TouchAndGetAndTouch) {
   EXPECT_EQ(GetValue("k"), "<miss>");
 }
 
+TEST_F(EngineTest, GetManyReportsEveryKeyInOrder) {
+  // More keys than one prefetch batch, hits and misses interleaved, and a
+  // key asked for twice.
+  std::vector<std::string> owned;
+  for (int i = 0; i < 40; ++i) {
+    owned.push_back("k" + std::to_string(i));
+    if (i % 3 != 0) { ASSERT_EQ(Set(owned.back(), "v" + std::to_string(i)), StoreOutcome::kStored); }
+  }
+  owned.push_back("k1");
+  std::vector<std::string_view> keys(owned.begin(), owned.end());
+  std::vector<std::string> seen;
+  engine_->GetMany(keys, /*touch=*/false, 0, [&](size_t i, const ItemView* item) {
+    std::string v = "<miss>";
+    if (item != nullptr) {
+      v.clear();
+      item->AppendValueTo(&v);
+    }
+    seen.push_back(owned[i] + "=" + v);
+  });
+  ASSERT_EQ(seen.size(), keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    int n = std::stoi(owned[i].substr(1));
+    EXPECT_EQ(seen[i], owned[i] + "=" + (n % 3 == 0 ? "<miss>" : "v" + std::to_string(n)));
+  }
+}
+
+TEST_F(EngineTest, GetManyTouchSetsNewExptime) {
+  ASSERT_EQ(Set("a", "1", 0, 0), StoreOutcome::kStored);
+  std::vector<std::string_view> keys = {"a", "b"};
+  int hits = 0;
+  engine_->GetMany(keys, /*touch=*/true, 10, [&](size_t, const ItemView* item) { hits += item != nullptr; });
+  EXPECT_EQ(hits, 1);
+  clock_.Advance(11);
+  EXPECT_EQ(GetValue("a"), "<miss>");
+}
+
 TEST_F(EngineTest, TooLargeUsesMemcachedArithmetic) {
   // memcached: 48 header + 8 cas + key + 1 + value + 2 (+4 with flags) <= -I.
   const size_t max_value = (1u << 20) - 56 - 4 - 2;  // 1048514, as memcached
