@@ -22,7 +22,8 @@ Server::Server(Settings& settings, storage::Engine& engine, storage::SystemClock
       clock_(clock),
       stats_(settings, settings.num_threads),
       prefix_stats_(settings.prefix_delimiter),
-      dispatcher_(settings, engine, stats_, prefix_stats_, clock) {
+      dispatcher_(settings, engine, stats_, prefix_stats_, clock),
+      handlers_(settings, dispatcher_) {
   base_ = event_base_new();
   // Signal handlers go in before any socket is bound: a client (or a test)
   // that sees the port open may signal at once, and a SIGTERM that arrived
@@ -34,7 +35,7 @@ Server::Server(Settings& settings, storage::Engine& engine, storage::SystemClock
     event_add(ev, nullptr);
     events_.push_back(ev);
   }
-  net::ServerContext context{&settings_, &dispatcher_, &stats_, &clock_, &RequestStopThunk, this};
+  net::ServerContext context{&settings_, &handlers_, &stats_, &clock_, &RequestStopThunk, this};
   std::vector<net::WorkerThread*> raw;
   for (int i = 0; i < settings_.num_threads; ++i) {
     workers_.push_back(std::make_unique<net::WorkerThread>(i, context));

@@ -17,6 +17,7 @@
 #include "server/prefix_stats.h"
 #include "server/settings.h"
 #include "server/stats.h"
+#include "server/text_handler.h"
 #include "server/storage/clock.h"
 #include "server/storage/engine.h"
 
@@ -48,6 +49,7 @@ class Server {
   ServerStats stats_;
   PrefixStats prefix_stats_;
   Dispatcher dispatcher_;
+  DefaultHandlerFactory handlers_;
   event_base* base_ = nullptr;
   std::vector<std::unique_ptr<net::WorkerThread>> workers_;
   std::unique_ptr<net::Listener> listener_;

@@ -188,8 +188,8 @@ void ServerStats::AppendSettings(std::string* out) const {
   AppendStat(out, "hashpower_init", absl::StrCat(s.hashpower_init));
   AppendStat(out, "slab_reassign", YesNo(s.slab_reassign));
   AppendStat(out, "slab_automove", absl::StrCat(s.slab_automove));
-  AppendStat(out, "slab_automove_ratio", Fixed2(0.80));
-  AppendStat(out, "slab_automove_window", "30");
+  AppendStat(out, "slab_automove_ratio", Fixed2(s.slab_automove_ratio));
+  AppendStat(out, "slab_automove_window", absl::StrCat(s.slab_automove_window));
   AppendStat(out, "slab_chunk_max", absl::StrCat(s.slab_chunk_max));
   AppendStat(out, "lru_crawler", YesNo(s.lru_crawler));
   AppendStat(out, "lru_crawler_sleep", absl::StrCat(s.lru_crawler_sleep));

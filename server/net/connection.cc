@@ -13,7 +13,6 @@
 #include <utility>
 
 #include "protocol/text_encoder.h"
-#include "server/dispatcher.h"
 #include "server/log.h"
 #include "server/net/worker_thread.h"
 
@@ -169,7 +168,6 @@ bool Connection::ReadSocket() {
 bool Connection::ProcessInput() {
   const ServerContext& ctx = worker_.context();
   const int max_requests = ctx.settings->reqs_per_event;
-  const bool log_commands = LogEnabled(*ctx.settings, 2);
   int handled = 0;
   while (!close_after_flush_) {
     if (swallow_ > 0) {
@@ -188,31 +186,18 @@ bool Connection::ProcessInput() {
       break;
     }
     std::string_view input(buf_.get() + start_, end_ - start_);
-    protocol::ParseResult r =
-        protocol::ParseTextCommand(input, worker_.parser_options(), &command_);
-    if (r.status == protocol::ParseStatus::kNeedMore) break;
+    if (handler_ == nullptr) {
+      handler_ = ctx.handlers->ForFirstByte(static_cast<uint8_t>(input[0]), fd_);
+    }
+    HandleResult r = handler_->HandleOne(input, worker_.stats(), output_.Tail());
+    if (r.need_more) break;
     ++handled;
-    if (log_commands) {
-      std::string_view line = input.substr(0, std::min(input.find('\n'), r.consumed));
-      while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
-      Log(*ctx.settings, 2, "<%d %s", fd_, std::string(line));
-    }
     info_.last_cmd_time.store(ctx.clock->Now(), std::memory_order_relaxed);
-    if (r.status == protocol::ParseStatus::kError) {
-      if (!r.error_line.empty() && !command_.noreply) {
-        protocol::AppendLine(output_.Tail(), r.error_line);
-      }
-      start_ += r.consumed;
-      swallow_ = r.swallow;
-      if (r.close_connection) close_after_flush_ = true;
-      continue;
-    }
-    DispatchAction action = ctx.dispatcher->Execute(command_, worker_.stats(), output_.Tail());
     start_ += r.consumed;
     swallow_ = r.swallow;
-    if (action == DispatchAction::kClose) {
+    if (r.action == DispatchAction::kClose) {
       close_after_flush_ = true;
-    } else if (action == DispatchAction::kShutdown) {
+    } else if (r.action == DispatchAction::kShutdown) {
       close_after_flush_ = true;
       ctx.request_stop(ctx.request_stop_arg);
     }

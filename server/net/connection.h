@@ -17,14 +17,9 @@
 #include <memory>
 #include <string>
 
-#include "protocol/command.h"
-#include "protocol/text_parser.h"
 #include "server/net/output_queue.h"
+#include "server/request_handler.h"
 #include "server/stats.h"
-
-namespace tandem::server {
-class Dispatcher;
-}
 
 namespace tandem::server::net {
 
@@ -68,7 +63,7 @@ class Connection {
   size_t end_ = 0;
   size_t swallow_ = 0;  // bytes of a refused data block still to discard
 
-  protocol::Command command_;
+  std::unique_ptr<RequestHandler> handler_;  // chosen from the first byte
   OutputQueue output_;
   bool close_after_flush_ = false;
   bool yielded_ = false;

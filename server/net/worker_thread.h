@@ -13,13 +13,12 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "protocol/text_parser.h"
 #include "server/settings.h"
 #include "server/stats.h"
 #include "server/storage/clock.h"
 
 namespace tandem::server {
-class Dispatcher;
+class HandlerFactory;
 }
 
 namespace tandem::server::net {
@@ -29,7 +28,7 @@ class Connection;
 // What a connection needs from the rest of the server.
 struct ServerContext {
   Settings* settings;
-  Dispatcher* dispatcher;
+  HandlerFactory* handlers;
   ServerStats* stats;
   const storage::Clock* clock;
   // Asks the server to stop (the `shutdown` command); thread-safe.
@@ -55,7 +54,6 @@ class WorkerThread {
   event_base* base() { return base_; }
   const ServerContext& context() const { return context_; }
   ThreadStats& stats() { return stats_; }
-  const protocol::TextParserOptions& parser_options() const { return parser_options_; }
   void Forget(Connection* conn) { connections_.erase(conn); }
 
  private:
@@ -70,7 +68,6 @@ class WorkerThread {
   const int index_;
   const ServerContext context_;
   ThreadStats& stats_;
-  protocol::TextParserOptions parser_options_;
   event_base* base_ = nullptr;
   event* notify_ = nullptr;
   std::thread thread_;

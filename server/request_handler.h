@@ -1,0 +1,45 @@
+// RequestHandler: turns the bytes at the front of a connection's input into
+// one request's reply. There is one implementation per wire protocol (text,
+// which also routes meta lines; binary), created per connection from its
+// first byte; the connection itself knows nothing about protocols.
+#ifndef TANDEM_SERVER_REQUEST_HANDLER_H_
+#define TANDEM_SERVER_REQUEST_HANDLER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "server/dispatcher.h"
+#include "server/stats.h"
+
+namespace tandem::server {
+
+struct HandleResult {
+  bool need_more = false;  // the request is incomplete: read more, call again
+  size_t consumed = 0;     // bytes of input this request used
+  size_t swallow = 0;      // further bytes, not yet read, to discard
+  // kClose: send what is queued, then close (quit, or input memcached
+  // answers by hanging up); kShutdown: the same, and stop the server.
+  DispatchAction action = DispatchAction::kContinue;
+};
+
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // Handles the request at the start of `input` (never empty), appending
+  // its reply to *out.
+  virtual HandleResult HandleOne(std::string_view input, ThreadStats& stats, std::string* out) = 0;
+};
+
+// Creates the handler for a new connection from the first byte it sent.
+class HandlerFactory {
+ public:
+  virtual ~HandlerFactory() = default;
+  virtual std::unique_ptr<RequestHandler> ForFirstByte(uint8_t first_byte, int fd) = 0;
+};
+
+}  // namespace tandem::server
+
+#endif  // TANDEM_SERVER_REQUEST_HANDLER_H_

@@ -1,0 +1,45 @@
+// TextHandler: memcached's classic text protocol on one connection. Parses a
+// request with protocol/text_parser, answers parse errors itself and hands
+// well-formed commands to the Dispatcher. The Command is reused from request
+// to request so its key vector keeps its capacity.
+#ifndef TANDEM_SERVER_TEXT_HANDLER_H_
+#define TANDEM_SERVER_TEXT_HANDLER_H_
+
+#include "protocol/command.h"
+#include "protocol/text_parser.h"
+#include "server/request_handler.h"
+#include "server/settings.h"
+
+namespace tandem::server {
+
+class TextHandler final : public RequestHandler {
+ public:
+  TextHandler(const Settings& settings, Dispatcher& dispatcher, int fd);
+  HandleResult HandleOne(std::string_view input, ThreadStats& stats, std::string* out) override;
+
+ private:
+  void LogRequest(std::string_view input, size_t consumed) const;
+
+  const Settings& settings_;
+  Dispatcher& dispatcher_;
+  const int fd_;  // for -vv log lines only
+  protocol::TextParserOptions parser_options_;
+  protocol::Command command_;
+};
+
+// The factory tandemd uses: every connection speaks text until the binary
+// protocol is implemented.
+class DefaultHandlerFactory final : public HandlerFactory {
+ public:
+  DefaultHandlerFactory(const Settings& settings, Dispatcher& dispatcher)
+      : settings_(settings), dispatcher_(dispatcher) {}
+  std::unique_ptr<RequestHandler> ForFirstByte(uint8_t first_byte, int fd) override;
+
+ private:
+  const Settings& settings_;
+  Dispatcher& dispatcher_;
+};
+
+}  // namespace tandem::server
+
+#endif  // TANDEM_SERVER_TEXT_HANDLER_H_
