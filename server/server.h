@@ -17,7 +17,7 @@
 #include "server/prefix_stats.h"
 #include "server/settings.h"
 #include "server/stats.h"
-#include "server/text_handler.h"
+#include "server/handler_factory.h"
 #include "server/storage/clock.h"
 #include "server/storage/engine.h"
 

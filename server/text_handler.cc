@@ -39,8 +39,4 @@ void TextHandler::LogRequest(std::string_view input, size_t consumed) const {
   Log(settings_, 2, "<%d %s", fd_, std::string(line));
 }
 
-std::unique_ptr<RequestHandler> DefaultHandlerFactory::ForFirstByte(uint8_t, int fd) {
-  return std::make_unique<TextHandler>(settings_, dispatcher_, fd);
-}
-
 }  // namespace tandem::server

@@ -27,19 +27,6 @@ class TextHandler final : public RequestHandler {
   protocol::Command command_;
 };
 
-// The factory tandemd uses: every connection speaks text until the binary
-// protocol is implemented.
-class DefaultHandlerFactory final : public HandlerFactory {
- public:
-  DefaultHandlerFactory(const Settings& settings, Dispatcher& dispatcher)
-      : settings_(settings), dispatcher_(dispatcher) {}
-  std::unique_ptr<RequestHandler> ForFirstByte(uint8_t first_byte, int fd) override;
-
- private:
-  const Settings& settings_;
-  Dispatcher& dispatcher_;
-};
-
 }  // namespace tandem::server
 
 #endif  // TANDEM_SERVER_TEXT_HANDLER_H_
