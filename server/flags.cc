@@ -245,6 +245,53 @@ const std::vector<FlagSpec>& FlagTable() {
          s->dump_enabled = false;
          return absl::OkStatus();
        }},
+      // Replication (repcached's -x/-X; memcached's -X is --disable-dumping).
+      {'X', "repl-port", true, "replication: port to listen on for the peer (default: 11212)",
+       [](const char* a, Settings* s) { return ParseIntInto("-X", a, 1, 65535, &s->repl_port); }},
+      {'x', "peer", true, "replication: the peer, HOST[:PORT] (port defaults to -X)",
+       [](const char* a, Settings* s) {
+         absl::string_view v(a);
+         if (v.empty() || v.front() == ':') return Invalid("-x", a);
+         if (size_t colon = v.rfind(':'); colon != absl::string_view::npos && v.back() != ']') {
+           int port = 0;
+           if (absl::Status st = ParseIntInto("-x", v.substr(colon + 1), 1, 65535, &port); !st.ok()) {
+             return st;
+           }
+         }
+         s->repl_peer = a;
+         return absl::OkStatus();
+       }},
+      {kLongOnlyBase + 1, "repl-secret", true, "replication: file holding the shared secret",
+       [](const char* a, Settings* s) {
+         if (*a == '\0') return Invalid("--repl-secret", a);
+         s->repl_secret_file = a;
+         return absl::OkStatus();
+       }},
+      {kLongOnlyBase + 2, "repl-sync", false, "replication: acknowledge writes once the peer applied them",
+       [](const char*, Settings* s) {
+         s->repl_sync = true;
+         return absl::OkStatus();
+       }},
+      {kLongOnlyBase + 3, "repl-sync-timeout", true, "replication: --repl-sync wait bound, ms (default: 100)",
+       [](const char* a, Settings* s) {
+         return ParseIntInto("--repl-sync-timeout", a, 1, 600000, &s->repl_sync_timeout_ms);
+       }},
+      {kLongOnlyBase + 4, "repl-backlog", true, "replication: backlog size in MB (default: 64)",
+       [](const char* a, Settings* s) {
+         int64_t mb = 0;
+         if (absl::Status st = ParseInt("--repl-backlog", a, 1, 65536, &mb); !st.ok()) return st;
+         s->repl_backlog_bytes = static_cast<size_t>(mb) << 20;
+         return absl::OkStatus();
+       }},
+      {kLongOnlyBase + 5, "repl-heartbeat-ms", true, "replication: heartbeat interval, ms (default: 200)",
+       [](const char* a, Settings* s) {
+         return ParseIntInto("--repl-heartbeat-ms", a, 10, 600000, &s->repl_heartbeat_ms);
+       }},
+      {kLongOnlyBase + 6, "repl-timeout-ms", true,
+       "replication: silence before the link drops and a slave promotes, ms (default: 1000)",
+       [](const char* a, Settings* s) {
+         return ParseIntInto("--repl-timeout-ms", a, 20, 3600000, &s->repl_timeout_ms);
+       }},
       {'W', "disable-watch", false, "disable watch commands (live logging)",
        [](const char*, Settings* s) {
          s->watch_enabled = false;
@@ -568,6 +615,10 @@ absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* 
   }
   if (settings->temp_lru && !settings->lru_maintainer) {
     return absl::InvalidArgumentError("temporary_ttl requires lru_maintainer to be enabled");
+  }
+  if (!settings->repl_peer.empty() && settings->repl_port == 0) settings->repl_port = 11212;
+  if (settings->replication_enabled() && settings->repl_timeout_ms <= settings->repl_heartbeat_ms) {
+    return absl::InvalidArgumentError("--repl-timeout-ms must be larger than --repl-heartbeat-ms");
   }
   if (settings->udp_port != 0) {
     return absl::UnimplementedError("UDP (-U) is not supported yet; use -U 0");

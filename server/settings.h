@@ -82,6 +82,19 @@ struct Settings {
   bool track_sizes = false;
   bool hash_expand = true;
 
+  // Replication (repcached's -x/-X plus tandem's --repl-*; see README
+  // "Running a pair"). Replication is on when repl_port or repl_peer is set.
+  int repl_port = 0;                // -X / --repl-port; 11212 when only -x is given
+  std::string repl_peer;            // -x / --peer HOST[:PORT] (port defaults to repl_port)
+  std::string repl_secret_file;     // --repl-secret=FILE; empty = no secret
+  bool repl_sync = false;           // --repl-sync
+  int repl_sync_timeout_ms = 100;   // --repl-sync-timeout
+  size_t repl_backlog_bytes = 64u << 20;  // --repl-backlog (MB on the command line)
+  int repl_heartbeat_ms = 200;      // --repl-heartbeat-ms
+  int repl_timeout_ms = 1000;       // --repl-timeout-ms: silence before the link is dropped
+                                    // and a slave promotes itself
+  bool replication_enabled() const { return repl_port != 0 || !repl_peer.empty(); }
+
   // -o options memcached knows that tandem accepts without effect, as given;
   // listed in `stats settings` so operators can see they were not lost.
   std::vector<std::pair<std::string, std::string>> inert_options;

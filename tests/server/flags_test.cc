@@ -340,8 +340,7 @@ TEST(Flags, UnknownFlagsAndMissingValues) {
   ExpectRejected({"--port"});
   ExpectRejected({"-o"});
   ExpectRejected({"stray"});
-  // Replication is not built yet: -x/-X are unknown, as the README says.
-  ExpectRejected({"-X", "11212"});
+  ExpectRejected({"-X", "abc"});
 }
 
 TEST(Flags, UnsupportedFeaturesAreRefused) {
@@ -563,6 +562,62 @@ TEST(ExtendedOptions, SeveralOptionsInOneFlag) {
   EXPECT_EQ(s->hashpower_init, 16);
   EXPECT_EQ(s->idle_timeout, 3);
   EXPECT_FALSE(s->lru_crawler);
+}
+
+// ---------------------------------------------------------------------------
+// Replication flags (repcached's -x/-X and tandem's --repl-*).
+// ---------------------------------------------------------------------------
+
+TEST(ReplicationFlags, OffByDefault) {
+  std::unique_ptr<Settings> s = ParseOk({});
+  EXPECT_FALSE(s->replication_enabled());
+  EXPECT_EQ(s->repl_port, 0);
+  EXPECT_EQ(s->repl_heartbeat_ms, 200);
+  EXPECT_EQ(s->repl_timeout_ms, 1000);
+  EXPECT_EQ(s->repl_backlog_bytes, size_t{64} << 20);
+  EXPECT_FALSE(s->repl_sync);
+}
+
+TEST(ReplicationFlags, RepcachedStyle) {
+  std::unique_ptr<Settings> master = ParseOk({"-X", "11300"});
+  EXPECT_TRUE(master->replication_enabled());
+  EXPECT_EQ(master->repl_port, 11300);
+  EXPECT_TRUE(master->repl_peer.empty());
+  std::unique_ptr<Settings> slave = ParseOk({"-x", "10.0.0.1", "-X", "11300"});
+  EXPECT_EQ(slave->repl_peer, "10.0.0.1");
+  EXPECT_EQ(slave->repl_port, 11300);
+  // -x alone: the default replication port.
+  std::unique_ptr<Settings> only_peer = ParseOk({"-x", "10.0.0.1"});
+  EXPECT_EQ(only_peer->repl_port, 11212);
+}
+
+TEST(ReplicationFlags, LongFormsAndSymmetricStart) {
+  std::unique_ptr<Settings> s = ParseOk({"--peer=127.0.0.1:11400", "--repl-port=11401", "--repl-secret=/tmp/s",
+                                         "--repl-sync", "--repl-sync-timeout=250", "--repl-backlog=8",
+                                         "--repl-heartbeat-ms=50", "--repl-timeout-ms=400"});
+  EXPECT_EQ(s->repl_peer, "127.0.0.1:11400");
+  EXPECT_EQ(s->repl_port, 11401);
+  EXPECT_EQ(s->repl_secret_file, "/tmp/s");
+  EXPECT_TRUE(s->repl_sync);
+  EXPECT_EQ(s->repl_sync_timeout_ms, 250);
+  EXPECT_EQ(s->repl_backlog_bytes, size_t{8} << 20);
+  EXPECT_EQ(s->repl_heartbeat_ms, 50);
+  EXPECT_EQ(s->repl_timeout_ms, 400);
+}
+
+TEST(ReplicationFlags, BadValuesAreRejected) {
+  ExpectRejected({"-X", "0"});
+  ExpectRejected({"-X", "70000"});
+  ExpectRejected({"-x", ""});
+  ExpectRejected({"-x", "host:notaport"});
+  ExpectRejected({"-x", "host:0"});
+  ExpectRejected({"--repl-backlog=0"});
+  ExpectRejected({"--repl-heartbeat-ms=x"});
+  ExpectRejected({"--repl-secret="});
+  // A timeout no longer than the heartbeat would drop every healthy link.
+  ExpectRejected({"-X", "11212", "--repl-heartbeat-ms=500", "--repl-timeout-ms=500"});
+  // memcached's -X lives on as --disable-dumping.
+  EXPECT_FALSE(ParseOk({"--disable-dumping"})->dump_enabled);
 }
 
 }  // namespace
