@@ -103,6 +103,66 @@ class ItemView {
   ~ItemView() = default;
 };
 
+// ---- Meta protocol support (added) ---------------------------------------
+// An item opened by a meta command with its lock held: readable like an
+// ItemView, plus the raw memcached times and the few changes mg/ma make
+// flag by flag, in the order the client sent the flags (memcached applies
+// `T`, `N` and prints `t` as it walks them, so the order shows in replies).
+class MetaItem : public ItemView {
+ public:
+  // memcached's rel_time_t values: exptime (0 = never), now, last access.
+  virtual uint32_t rel_exptime() const = 0;
+  virtual uint32_t rel_now() const = 0;
+  virtual uint32_t rel_last_access() const = 0;
+  // Sets the exptime from a client exptime (relative/absolute/negative).
+  virtual void SetExptime(int64_t exptime) = 0;
+  // mg R: the item expires (exptime != 0) before the client exptime.
+  virtual bool ExpiresBefore(int64_t exptime) const = 0;
+  virtual bool stale() const = 0;       // marked by md I / ms I
+  virtual bool token_sent() const = 0;  // a W was handed out already
+  virtual void MarkTokenSent() = 0;
+  // memcached's slab class id and ITEM_ntotal (me cls= size=).
+  virtual int class_id() const = 0;
+  virtual size_t total_size() const = 0;
+
+ protected:
+  ~MetaItem() = default;
+};
+
+struct MetaGetOptions {
+  bool bump = true;          // false with mg u: no LRU bump, no fetched mark
+  bool touch = false;        // mg T: counted as a touch, not a get
+  bool vivify = false;       // mg N: create an empty item on a miss
+  bool count = true;         // false for me: no hit/miss counters
+};
+
+enum class MetaDeleteOutcome : uint8_t { kDeleted, kInvalidated, kNotFound, kExists };
+
+struct MetaDeleteOptions {
+  bool has_cas = false;   // C: only if the CAS matches
+  uint64_t cas = 0;
+  bool invalidate = false;  // I: mark stale with a new CAS instead of deleting
+  bool has_exptime = false;  // T (with I only)
+  int64_t exptime = 0;
+};
+
+enum class MetaArithOutcome : uint8_t {
+  kOk, kCreated, kNotFound, kExists, kNonNumeric, kOutOfMemory, kNotStored,
+};
+
+struct MetaArithOptions {
+  bool incr = true;
+  uint64_t delta = 1;
+  uint64_t cas = 0;  // C: nonzero must match (memcached ignores C0)
+  bool vivify = false;  // N: create with `initial` on a miss
+  uint64_t initial = 0;
+};
+
+struct MetaArithResult {
+  MetaArithOutcome outcome;
+  uint64_t value = 0;  // the new value (kOk) or the initial one (kCreated)
+};
+
 // name/value pairs for the `stats` family; server/stats formats them.
 using StatList = std::vector<std::pair<std::string, std::string>>;
 
@@ -169,6 +229,26 @@ class Engine {
   bool CacheDump(int class_id, unsigned limit,
                  absl::FunctionRef<void(std::string_view key, size_t value_size,
                                         int64_t expires_at)> fn);
+
+  // ---- Meta protocol (added) --------------------------------------------
+  // mg: looks the key up (creating an empty item with exptime 0 on a miss
+  // when o.vivify); fn gets the item under its lock and whether it was just
+  // created; the LRU bump (unless !o.bump) comes after fn, so fn sees the
+  // fetched mark and last access from before this request. False on a miss.
+  bool MetaGet(std::string_view key, const MetaGetOptions& o,
+               absl::FunctionRef<void(MetaItem&, bool created)> fn);
+  // md: delete, or with I mark stale (new CAS, token cleared, optional TTL).
+  MetaDeleteOutcome MetaDelete(std::string_view key, const MetaDeleteOptions& o);
+  // ms: Store, plus memcached's meta rules: with invalidate, a kCas whose
+  // cas_in is below the item's CAS still stores, marked stale, keeping the
+  // old exptime and token; a failed allocation drops the old item whatever
+  // the mode.
+  StoreResult MetaStore(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
+                        std::string_view value, uint64_t cas_in, bool invalidate);
+  // ma: incr/decr with CAS compare and autovivify; on kOk/kCreated fn runs
+  // under the item's lock with the resulting item (for c, t, T, N).
+  MetaArithResult MetaArith(std::string_view key, const MetaArithOptions& o,
+                            absl::FunctionRef<void(MetaItem&)> fn);
 
   // Replication hooks in here; may be null. Set before serving.
   void SetObserver(MutationObserver* observer);

@@ -11,6 +11,7 @@
 //       36  flags              client flags
 //       40  nkey, clsid        key length, slab class of this chunk
 //       42  iflags             kLinked/kFetched/kActive/kChunked + LRU id
+//                              + kStale/kTokenSent (meta protocol)
 //                              (one atomic byte: readers set bits lock-free)
 //       43  version            replication HLC (version.h), unaligned
 //       51  cas                only when CAS is enabled (memcached -C drops it)
@@ -57,6 +58,10 @@ struct Item {
   static constexpr uint8_t kFetched = 2;  // read at least once
   static constexpr uint8_t kActive = 4;   // read twice: second chance in the LRU
   static constexpr uint8_t kChunked = 8;  // value is a Chunk chain
+  // Meta protocol (memcached ITEM_STALE / ITEM_TOKEN_SENT): marked stale by
+  // `md I` or `ms I`; a client was already handed the recache token (W).
+  static constexpr uint8_t kStale = 64;
+  static constexpr uint8_t kTokenSent = 128;
   static constexpr int kLruShift = 4;
   static constexpr uint8_t kLruMask = 3 << kLruShift;
 
