@@ -1,0 +1,360 @@
+// Client (see client.h): validation, request bytes, routing over the ring,
+// ejection and re-admission of dead shards, and reply -> result mapping.
+//
+// The ring is guarded by a reader/writer mutex: every request takes it
+// shared for one ShardFor lookup; Eject/Restore take it exclusively and
+// rebuild the continuum (rare: once per shard death or return). The count
+// of ejected shards is an atomic so the common path (nothing ejected) never
+// looks at eject times.
+#include "client/client.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "client/multi_get.h"
+#include "client/pair.h"
+#include "protocol/request_encoder.h"
+#include "protocol/text_encoder.h"
+
+namespace tandem::client {
+
+using protocol::Reply;
+using protocol::ReplyKind;
+
+struct Client::Shard {
+  Shard(const ShardConfig& config, const PairOptions& options) : pair(config, options) {}
+  Pair pair;
+  std::atomic<bool> ejected{false};
+  std::atomic<int64_t> retry_at_ns{0};  // when an ejected shard may be probed
+};
+
+namespace {
+
+PairOptions MakePairOptions(const ClientOptions& options) {
+  PairOptions pair;
+  pair.connection.connect_timeout = options.connect_timeout;
+  pair.connection.send_timeout = options.send_timeout;
+  pair.connection.receive_timeout = options.receive_timeout;
+  pair.pool_size = options.pool_size;
+  pair.retry_timeout = options.retry_timeout;
+  return pair;
+}
+
+// The status for a reply that is an error line (or an unexpected kind).
+absl::Status ReplyError(const Reply& reply, std::string_view request) {
+  std::string what(request.substr(0, request.find(' ')));
+  switch (reply.kind) {
+    case ReplyKind::kClientError:
+      return absl::InvalidArgumentError(absl::StrCat(what, ": CLIENT_ERROR ", reply.text));
+    case ReplyKind::kServerError:
+      return absl::InternalError(absl::StrCat(what, ": SERVER_ERROR ", reply.text));
+    case ReplyKind::kError:
+      return absl::UnimplementedError(absl::StrCat(what, ": ERROR (command unknown to the server)"));
+    default:
+      return absl::InternalError(
+          absl::StrCat(what, ": unexpected reply ", protocol::ReplyKindName(reply.kind)));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(std::string_view servers, ClientOptions options) {
+  RingOptions ring_options;
+  ring_options.distribution = options.distribution;
+  ring_options.hash_tag = options.hash_tag;
+  absl::StatusOr<Ring> ring = Ring::Create(servers, ring_options);
+  if (!ring.ok()) return ring.status();
+  if (options.pool_size == 0) return absl::InvalidArgumentError("pool_size must be at least 1");
+  return std::unique_ptr<Client>(new Client(std::move(*ring), options));
+}
+
+Client::Client(Ring ring, ClientOptions options) : options_(options), ring_(std::move(ring)) {
+  const PairOptions pair_options = MakePairOptions(options_);
+  for (const ShardConfig& config : ring_.shards()) {
+    shards_.push_back(std::make_unique<Shard>(config, pair_options));
+  }
+}
+
+Client::~Client() = default;
+
+size_t Client::shard_count() const { return shards_.size(); }
+
+const ShardConfig& Client::shard(size_t i) const {
+  absl::ReaderMutexLock lock(&ring_mu_);
+  return ring_.shards()[i];
+}
+
+bool Client::IsEjected(size_t shard) const { return shards_[shard]->ejected.load(); }
+
+size_t Client::ShardFor(std::string_view key) const {
+  absl::ReaderMutexLock lock(&ring_mu_);
+  return ring_.ShardFor(key);
+}
+
+// ---------------------------------------------------------------------------
+// Ejection and re-admission
+// ---------------------------------------------------------------------------
+
+void Client::Eject(size_t shard) {
+  Shard& s = *shards_[shard];
+  s.retry_at_ns.store(absl::ToUnixNanos(absl::Now() + options_.retry_timeout));
+  absl::MutexLock lock(&ring_mu_);
+  if (s.ejected.load()) return;
+  if (ring_.Eject(shard).ok()) {
+    s.ejected.store(true);
+    ejected_count_.fetch_add(1);
+  }
+}
+
+void Client::MaybeRestore() {
+  if (ejected_count_.load(std::memory_order_relaxed) == 0) return;
+  if (!probe_mu_.TryLock()) return;  // another thread is probing
+  const int64_t now = absl::ToUnixNanos(absl::Now());
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    Shard& s = *shards_[i];
+    if (!s.ejected.load() || s.retry_at_ns.load() > now) continue;
+    if (!s.pair.Probe()) {
+      s.retry_at_ns.store(absl::ToUnixNanos(absl::Now() + options_.retry_timeout));
+      continue;
+    }
+    absl::MutexLock lock(&ring_mu_);
+    if (ring_.Restore(i).ok()) {
+      s.ejected.store(false);
+      ejected_count_.fetch_sub(1);
+    }
+  }
+  probe_mu_.Unlock();
+}
+
+// ---------------------------------------------------------------------------
+// Routing
+// ---------------------------------------------------------------------------
+
+absl::StatusOr<Reply> Client::Route(std::string_view key, std::string_view request) {
+  MaybeRestore();
+  absl::Status last = absl::UnavailableError("no shard is live");
+  // Each failed attempt ejects one shard; a few attempts cover a cluster
+  // losing several pairs at once without looping over all of a big ring.
+  for (size_t attempt = 0; attempt < 3 && attempt < shards_.size(); ++attempt) {
+    size_t shard = ShardFor(key);
+    if (shard == kNoShard) return absl::UnavailableError("every shard is ejected (all nodes down)");
+    absl::StatusOr<Reply> reply = shards_[shard]->pair.Call(request);
+    if (reply.ok() || !IsTransportError(reply.status())) return reply;
+    last = reply.status();
+    Eject(shard);
+  }
+  return last;
+}
+
+// ---------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------
+
+absl::StatusOr<std::optional<Item>> Client::GetOne(std::string_view key, bool with_cas) {
+  absl::Status valid = protocol::ValidateKey(key);
+  if (!valid.ok()) return valid;
+  std::string request;
+  request.append(with_cas ? "gets " : "get ").append(key).append("\r\n");
+  absl::StatusOr<Reply> reply = Route(key, request);
+  if (!reply.ok()) return reply.status();
+  if (reply->kind != ReplyKind::kValues) return ReplyError(*reply, request);
+  for (protocol::ReplyValue& value : reply->values) {
+    if (value.key != key) continue;
+    Item item;
+    item.value = std::move(value.data);
+    item.flags = value.flags;
+    item.cas = value.cas.value_or(0);
+    return std::optional<Item>(std::move(item));
+  }
+  return std::optional<Item>();
+}
+
+absl::StatusOr<std::optional<Item>> Client::Get(std::string_view key) { return GetOne(key, false); }
+absl::StatusOr<std::optional<Item>> Client::Gets(std::string_view key) { return GetOne(key, true); }
+
+absl::StatusOr<std::unordered_map<std::string, Item>> Client::GetMulti(const std::vector<std::string>& keys) {
+  return MultiGet(keys, false);
+}
+absl::StatusOr<std::unordered_map<std::string, Item>> Client::GetsMulti(const std::vector<std::string>& keys) {
+  return MultiGet(keys, true);
+}
+
+absl::StatusOr<std::unordered_map<std::string, Item>> Client::MultiGet(const std::vector<std::string>& keys,
+                                                                        bool with_cas) {
+  for (const std::string& key : keys) {
+    absl::Status valid = protocol::ValidateKey(key);
+    if (!valid.ok()) return valid;
+  }
+  MaybeRestore();
+  std::unordered_map<std::string, Item> result;
+  std::vector<std::string_view> pending(keys.begin(), keys.end());
+  absl::Status last = absl::UnavailableError("no shard is live");
+  for (size_t attempt = 0; attempt < 3 && !pending.empty(); ++attempt) {
+    // Split the keys by shard.
+    std::vector<MultiGetGroup> groups;
+    std::vector<size_t> group_of(shards_.size(), static_cast<size_t>(-1));
+    {
+      absl::ReaderMutexLock lock(&ring_mu_);
+      for (std::string_view key : pending) {
+        size_t shard = ring_.ShardFor(key);
+        if (shard == kNoShard) return absl::UnavailableError("every shard is ejected (all nodes down)");
+        if (group_of[shard] == static_cast<size_t>(-1)) {
+          group_of[shard] = groups.size();
+          groups.emplace_back();
+          groups.back().pair = &shards_[shard]->pair;
+          groups.back().shard = shard;
+        }
+        groups[group_of[shard]].keys.push_back(key);
+      }
+    }
+    RunMultiGet(groups, with_cas);
+    pending.clear();
+    for (MultiGetGroup& group : groups) {
+      if (!group.status.ok()) {
+        if (!IsTransportError(group.status)) return group.status;
+        // A dead shard: eject it and fetch its keys from their new shards.
+        last = group.status;
+        Eject(group.shard);
+        pending.insert(pending.end(), group.keys.begin(), group.keys.end());
+        continue;
+      }
+      for (protocol::ReplyValue& value : group.values) {
+        Item item;
+        item.value = std::move(value.data);
+        item.flags = value.flags;
+        item.cas = value.cas.value_or(0);
+        result.insert_or_assign(std::move(value.key), std::move(item));
+      }
+    }
+  }
+  if (!pending.empty()) return last;
+  return result;
+}
+
+absl::StatusOr<StoreResult> Client::Store(std::string_view verb, std::string_view key, std::string_view value,
+                                          StoreOptions options, std::optional<uint64_t> cas) {
+  absl::Status valid = protocol::ValidateKey(key);
+  if (!valid.ok()) return valid;
+  std::string request;
+  request.reserve(key.size() + value.size() + 64);
+  request.append(verb).append(" ").append(key).append(" ");
+  protocol::AppendInt(&request, options.flags);
+  request.push_back(' ');
+  protocol::AppendInt(&request, options.exptime);
+  request.push_back(' ');
+  protocol::AppendInt(&request, value.size());
+  if (cas.has_value()) {
+    request.push_back(' ');
+    protocol::AppendInt(&request, *cas);
+  }
+  request.append("\r\n").append(value).append("\r\n");
+  absl::StatusOr<Reply> reply = Route(key, request);
+  if (!reply.ok()) return reply.status();
+  switch (reply->kind) {
+    case ReplyKind::kStored: return StoreResult::kStored;
+    case ReplyKind::kNotStored: return StoreResult::kNotStored;
+    case ReplyKind::kExists: return StoreResult::kExists;
+    case ReplyKind::kNotFound: return StoreResult::kNotFound;
+    default: return ReplyError(*reply, request);
+  }
+}
+
+absl::Status Client::Set(std::string_view key, std::string_view value, StoreOptions options) {
+  absl::StatusOr<StoreResult> result = Store("set", key, value, options, std::nullopt);
+  if (!result.ok()) return result.status();
+  if (*result != StoreResult::kStored) return absl::InternalError("set: not stored");
+  return absl::OkStatus();
+}
+absl::StatusOr<StoreResult> Client::Add(std::string_view key, std::string_view value, StoreOptions options) {
+  return Store("add", key, value, options, std::nullopt);
+}
+absl::StatusOr<StoreResult> Client::Replace(std::string_view key, std::string_view value, StoreOptions options) {
+  return Store("replace", key, value, options, std::nullopt);
+}
+absl::StatusOr<StoreResult> Client::Append(std::string_view key, std::string_view value) {
+  return Store("append", key, value, {}, std::nullopt);
+}
+absl::StatusOr<StoreResult> Client::Prepend(std::string_view key, std::string_view value) {
+  return Store("prepend", key, value, {}, std::nullopt);
+}
+absl::StatusOr<StoreResult> Client::Cas(std::string_view key, std::string_view value, uint64_t cas,
+                                        StoreOptions options) {
+  return Store("cas", key, value, options, cas);
+}
+
+absl::StatusOr<std::optional<uint64_t>> Client::Arithmetic(std::string_view verb, std::string_view key,
+                                                           uint64_t delta) {
+  absl::Status valid = protocol::ValidateKey(key);
+  if (!valid.ok()) return valid;
+  std::string request;
+  request.append(verb).append(" ").append(key).append(" ");
+  protocol::AppendInt(&request, delta);
+  request.append("\r\n");
+  absl::StatusOr<Reply> reply = Route(key, request);
+  if (!reply.ok()) return reply.status();
+  if (reply->kind == ReplyKind::kNumber) return std::optional<uint64_t>(reply->number);
+  if (reply->kind == ReplyKind::kNotFound) return std::optional<uint64_t>();
+  return ReplyError(*reply, request);
+}
+
+absl::StatusOr<std::optional<uint64_t>> Client::Incr(std::string_view key, uint64_t delta) {
+  return Arithmetic("incr", key, delta);
+}
+absl::StatusOr<std::optional<uint64_t>> Client::Decr(std::string_view key, uint64_t delta) {
+  return Arithmetic("decr", key, delta);
+}
+
+absl::StatusOr<bool> Client::Delete(std::string_view key) {
+  absl::Status valid = protocol::ValidateKey(key);
+  if (!valid.ok()) return valid;
+  std::string request;
+  request.append("delete ").append(key).append("\r\n");
+  absl::StatusOr<Reply> reply = Route(key, request);
+  if (!reply.ok()) return reply.status();
+  if (reply->kind == ReplyKind::kDeleted) return true;
+  if (reply->kind == ReplyKind::kNotFound) return false;
+  return ReplyError(*reply, request);
+}
+
+absl::StatusOr<bool> Client::Touch(std::string_view key, int64_t exptime) {
+  absl::Status valid = protocol::ValidateKey(key);
+  if (!valid.ok()) return valid;
+  std::string request;
+  request.append("touch ").append(key).append(" ");
+  protocol::AppendInt(&request, exptime);
+  request.append("\r\n");
+  absl::StatusOr<Reply> reply = Route(key, request);
+  if (!reply.ok()) return reply.status();
+  if (reply->kind == ReplyKind::kTouched) return true;
+  if (reply->kind == ReplyKind::kNotFound) return false;
+  return ReplyError(*reply, request);
+}
+
+absl::Status Client::FlushAll(int64_t delay_seconds) {
+  std::string request = "flush_all";
+  if (delay_seconds != 0) {
+    request.push_back(' ');
+    protocol::AppendInt(&request, delay_seconds);
+  }
+  request.append("\r\n");
+  absl::Status first;
+  const PairOptions pair_options = MakePairOptions(options_);
+  for (const std::unique_ptr<Shard>& shard : shards_) {
+    // Every node, not just the one a request would pick: both halves of a
+    // pair must forget their items.
+    for (size_t n = 0; n < shard->pair.node_count(); ++n) {
+      absl::StatusOr<std::unique_ptr<Connection>> connection =
+          Connection::Connect(shard->pair.node(n), pair_options.connection);
+      absl::Status status = connection.status();
+      if (connection.ok()) {
+        absl::StatusOr<Reply> reply = (*connection)->Call(request);
+        status = reply.status();
+        if (reply.ok() && reply->kind != ReplyKind::kOk) status = ReplyError(*reply, request);
+      }
+      if (!status.ok() && first.ok()) first = status;
+    }
+  }
+  return first;
+}
+
+}  // namespace tandem::client

@@ -1,0 +1,171 @@
+// tandem::client::Client — the public API of the tandem client library.
+//
+// One Client spreads keys over a ring of shards; each shard is one node or a
+// replica pair `A/B`. It speaks memcached's text protocol, so the shards may
+// be tandemd pairs or plain memcached servers.
+//
+//   auto client = tandem::client::Client::Create(
+//       "10.0.0.1:11211/10.0.0.2:11211,10.0.0.3:11211/10.0.0.4:11211:2");
+//   if (!client.ok()) return client.status();
+//   absl::Status stored = (*client)->Set("user:42", "Ada");
+//   absl::StatusOr<std::optional<Item>> item = (*client)->Get("user:42");
+//   if (item.ok() && item->has_value()) Use((*item)->value);
+//
+// Results. Every call returns absl::Status or absl::StatusOr. A non-OK
+// status means the request could not be carried out: InvalidArgument for a
+// bad key (empty, over 250 bytes, space or control byte) or a CLIENT_ERROR
+// reply, Unavailable / DeadlineExceeded when no node could be reached in
+// time, Internal for SERVER_ERROR (e.g. value too large) or a garbled
+// reply. The normal outcomes of memcached are values, not errors: a miss is
+// an empty std::optional, Add on an existing key is StoreResult::kNotStored,
+// Delete of a missing key is `false`.
+//
+// Routing and failure. A key's shard comes from the ring (ketama by
+// default, libmemcached-compatible; see ring.h). A request goes to the
+// pair's first node; on a connection error or timeout it is sent to the
+// second node, so no error is visible while one node of a pair is up. A
+// shard whose nodes are all down is ejected from the ring for
+// retry_timeout, and its keys go to the other shards meanwhile (the request
+// that found it down is retried there); after retry_timeout the next
+// request probes it (`version`) and puts it back when it answers. Failover
+// retries are at-least-once: an incr whose reply was lost may be applied on
+// both nodes.
+//
+// Threads. A Client is thread-safe: share one among all threads (it owns a
+// connection pool per node; each call borrows its own connection).
+#ifndef TANDEM_CLIENT_CLIENT_H_
+#define TANDEM_CLIENT_CLIENT_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "client/ring.h"
+#include "protocol/reply.h"
+
+namespace tandem::client {
+
+class Pair;
+
+struct ClientOptions {
+  // How keys map to shards (ring.h): kKetama, kKetamaLibketama,
+  // kKetamaUnweighted or kModula.
+  Distribution distribution = Distribution::kKetama;
+  // When set, only the text inside `{...}` decides a key's shard.
+  std::optional<HashTag> hash_tag;
+  absl::Duration connect_timeout = absl::Seconds(1);
+  absl::Duration send_timeout = absl::Seconds(1);
+  absl::Duration receive_timeout = absl::Seconds(1);  // silence while awaiting a reply
+  // How long a failed node is skipped, and a dead shard stays ejected.
+  absl::Duration retry_timeout = absl::Seconds(2);
+  // Idle connections kept per node (more are opened under load as needed).
+  size_t pool_size = 8;
+};
+
+// A value read from the cache.
+struct Item {
+  std::string value;
+  uint32_t flags = 0;
+  uint64_t cas = 0;  // filled by Gets/GetsMulti only (0 otherwise)
+};
+
+// The outcome of a storage command.
+enum class StoreResult {
+  kStored,     // STORED
+  kNotStored,  // NOT_STORED: add found the key, replace/append/prepend did not
+  kExists,     // EXISTS: cas lost the race (the item changed since Gets)
+  kNotFound,   // NOT_FOUND: cas on a missing key
+};
+
+struct StoreOptions {
+  uint32_t flags = 0;
+  int64_t exptime = 0;  // memcached's rule: seconds, or a unix time past 30 days; 0 = never
+};
+
+class Client {
+ public:
+  // `servers`: "HOST:PORT[/HOST:PORT][:WEIGHT],..." (config.h). Contacts no
+  // server: nodes are connected on first use.
+  static absl::StatusOr<std::unique_ptr<Client>> Create(std::string_view servers,
+                                                        ClientOptions options = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Reads. A miss is std::nullopt (GetMulti: the key is absent from the map).
+  absl::StatusOr<std::optional<Item>> Get(std::string_view key);
+  absl::StatusOr<std::optional<Item>> Gets(std::string_view key);  // with cas
+  absl::StatusOr<std::unordered_map<std::string, Item>> GetMulti(const std::vector<std::string>& keys);
+  absl::StatusOr<std::unordered_map<std::string, Item>> GetsMulti(const std::vector<std::string>& keys);
+
+  // Writes. Set always stores (OK); the others report their outcome.
+  absl::Status Set(std::string_view key, std::string_view value, StoreOptions options = {});
+  absl::StatusOr<StoreResult> Add(std::string_view key, std::string_view value, StoreOptions options = {});
+  absl::StatusOr<StoreResult> Replace(std::string_view key, std::string_view value, StoreOptions options = {});
+  absl::StatusOr<StoreResult> Append(std::string_view key, std::string_view value);
+  absl::StatusOr<StoreResult> Prepend(std::string_view key, std::string_view value);
+  absl::StatusOr<StoreResult> Cas(std::string_view key, std::string_view value, uint64_t cas,
+                                  StoreOptions options = {});
+
+  // The new value, or std::nullopt when the key does not exist. Decr stops
+  // at 0; Incr wraps at 2^64; a non-numeric value is InvalidArgument.
+  absl::StatusOr<std::optional<uint64_t>> Incr(std::string_view key, uint64_t delta);
+  absl::StatusOr<std::optional<uint64_t>> Decr(std::string_view key, uint64_t delta);
+
+  // True when the key existed (and is now deleted / has the new exptime).
+  absl::StatusOr<bool> Delete(std::string_view key);
+  absl::StatusOr<bool> Touch(std::string_view key, int64_t exptime);
+
+  // flush_all [delay] on every node of every shard, ejected or not; the
+  // first error if any node failed (the others are still flushed).
+  absl::Status FlushAll(int64_t delay_seconds = 0);
+
+  // Introspection, for tools and tests.
+  size_t shard_count() const;
+  // The shard a key maps to now (kNoShard when every shard is ejected).
+  size_t ShardFor(std::string_view key) const;
+  bool IsEjected(size_t shard) const;
+  const ShardConfig& shard(size_t i) const;
+
+ private:
+  struct Shard;
+  Client(Ring ring, ClientOptions options);
+
+  // Sends a request that produces one reply to the key's shard; ejects a
+  // dead shard and retries on the key's new shard.
+  absl::StatusOr<protocol::Reply> Route(std::string_view key, std::string_view request);
+  absl::StatusOr<std::unordered_map<std::string, Item>> MultiGet(const std::vector<std::string>& keys,
+                                                                  bool with_cas);
+  absl::StatusOr<std::optional<Item>> GetOne(std::string_view key, bool with_cas);
+  absl::StatusOr<StoreResult> Store(std::string_view verb, std::string_view key, std::string_view value,
+                                    StoreOptions options, std::optional<uint64_t> cas);
+  absl::StatusOr<std::optional<uint64_t>> Arithmetic(std::string_view verb, std::string_view key,
+                                                     uint64_t delta);
+  // Takes `shard` out of the ring for retry_timeout.
+  void Eject(size_t shard);
+  // Probes the ejected shards whose retry time has passed (one thread at a
+  // time) and restores those that answer.
+  void MaybeRestore();
+
+  const ClientOptions options_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  mutable absl::Mutex ring_mu_;
+  Ring ring_ ABSL_GUARDED_BY(ring_mu_);
+  std::atomic<size_t> ejected_count_{0};
+  absl::Mutex probe_mu_;  // held (try-lock) by the thread probing
+};
+
+}  // namespace tandem::client
+
+#endif  // TANDEM_CLIENT_CLIENT_H_

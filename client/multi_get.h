@@ -1,0 +1,47 @@
+// Multi-get: the keys of one GetMulti call, already split by shard, fetched
+// from every shard at once.
+//
+// For each shard the keys are packed into `get k1 k2 ...` requests of at
+// most kKeysPerRequest keys (pipelined on one connection), and every
+// shard's requests are written before any reply is read, so the shards work
+// in parallel and the call costs about one round trip to the slowest one.
+// A shard whose connection fails at any point is redone with Pair::Execute,
+// which fails over to the other node of its pair; a shard that still fails
+// reports its status and the caller (Client) decides what to do (eject the
+// shard, re-route its keys).
+#ifndef TANDEM_CLIENT_MULTI_GET_H_
+#define TANDEM_CLIENT_MULTI_GET_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "client/pair.h"
+#include "protocol/reply.h"
+
+namespace tandem::client {
+
+inline constexpr size_t kKeysPerRequest = 100;
+
+struct MultiGetGroup {
+  Pair* pair = nullptr;
+  size_t shard = 0;
+  std::vector<std::string_view> keys;  // views into the caller's keys
+  // Filled by RunMultiGet:
+  absl::Status status;
+  std::vector<protocol::ReplyValue> values;  // the hits, in reply order
+};
+
+// Fetches every group's keys with `get` (or `gets` when with_cas). Keys
+// must already be valid (protocol::ValidateKey).
+void RunMultiGet(std::vector<MultiGetGroup>& groups, bool with_cas);
+
+// The `get`/`gets` requests for `keys`, kKeysPerRequest keys per line;
+// returns how many requests (hence replies) it appended.
+size_t AppendGetRequests(const std::vector<std::string_view>& keys, bool with_cas, std::string* out);
+
+}  // namespace tandem::client
+
+#endif  // TANDEM_CLIENT_MULTI_GET_H_

@@ -1,0 +1,108 @@
+// Pair: one shard of the ring, served by one node or by a replica pair.
+//
+// Requests go to the preferred node (the first one configured). When a
+// request fails on a node with a transport error (connect refused, reset,
+// EOF, timeout) the node is marked down for `retry_timeout` and the request
+// is sent again to the other node, so while one node of a pair is up the
+// caller sees no error. A node marked down is skipped until its time has
+// passed; then the next request tries it again (and it becomes preferred
+// again once it answers). When no node could serve, Execute returns
+// Unavailable: the client then ejects the whole shard from the ring (see
+// client.h) and uses Probe() to find out when it is back.
+//
+// A request whose reply was lost may have been applied by the failed node,
+// and is then applied again by the other: failover is at-least-once, which
+// matters only for incr/decr/append/prepend.
+//
+// Thread-safe: each request checks out its own connection; the down marks
+// are atomics.
+#ifndef TANDEM_CLIENT_PAIR_H_
+#define TANDEM_CLIENT_PAIR_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "client/config.h"
+#include "client/connection.h"
+#include "client/connection_pool.h"
+#include "protocol/reply.h"
+
+namespace tandem::client {
+
+struct PairOptions {
+  ConnectionOptions connection;
+  size_t pool_size = 8;                          // idle connections kept per node
+  absl::Duration retry_timeout = absl::Seconds(2);  // how long a failed node is skipped
+};
+
+class Pair {
+ public:
+  Pair(const ShardConfig& shard, const PairOptions& options);
+
+  // A connection checked out from one node's pool; given back to that pool
+  // when the lease ends (dropped if it broke).
+  class Lease {
+   public:
+    Lease() = default;
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&& other);
+    ~Lease();
+    Connection& connection() { return *connection_; }
+    size_t node() const { return node_; }
+
+   private:
+    friend class Pair;
+    Lease(Pair* pair, size_t node, std::unique_ptr<Connection> connection)
+        : pair_(pair), node_(node), connection_(std::move(connection)) {}
+    void Release();
+    Pair* pair_ = nullptr;
+    size_t node_ = 0;
+    std::unique_ptr<Connection> connection_;
+  };
+
+  // A connection to the first node that is not marked down and accepts,
+  // starting with the preferred one (`skip_node` excluded). Unavailable when
+  // none does.
+  absl::StatusOr<Lease> Acquire(size_t skip_node = kNoNode);
+
+  // Writes `requests` (which produce `reply_count` replies) to the first
+  // usable node and reads the replies; on a transport error marks that node
+  // down and does it all again on the other node.
+  absl::StatusOr<std::vector<protocol::Reply>> Execute(std::string_view requests, size_t reply_count);
+  // One request, one reply.
+  absl::StatusOr<protocol::Reply> Call(std::string_view request);
+
+  // Marks a node down for retry_timeout and drops its idle connections.
+  void ReportFailure(size_t node);
+  // Asks every node for its version, ignoring the down marks; a node that
+  // answers is marked up. True when at least one node answered.
+  bool Probe();
+
+  size_t node_count() const { return nodes_.size(); }
+  const NodeAddress& node(size_t i) const { return nodes_[i]->pool.node(); }
+  // True while node i is skipped.
+  bool IsNodeDown(size_t i) const;
+
+  static constexpr size_t kNoNode = static_cast<size_t>(-1);
+
+ private:
+  struct Node {
+    Node(const NodeAddress& address, const PairOptions& options)
+        : pool(address, options.connection, options.pool_size) {}
+    ConnectionPool pool;
+    std::atomic<int64_t> down_until_ns{0};  // absl::ToUnixNanos; 0 = up
+  };
+
+  const PairOptions options_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+};
+
+}  // namespace tandem::client
+
+#endif  // TANDEM_CLIENT_PAIR_H_
