@@ -168,7 +168,7 @@ class Engine::Impl {
                absl::FunctionRef<void(MetaItem&, bool)> fn);
   MetaDeleteOutcome MetaDelete(std::string_view key, const MetaDeleteOptions& o);
   MetaArithResult MetaArith(std::string_view key, const MetaArithOptions& o,
-                            absl::FunctionRef<void(MetaItem&)> fn);
+                            absl::FunctionRef<void(MetaItem&, bool created)> fn);
   // Store's body; `meta` and `invalidate` carry ms's differences.
   StoreResult StoreImpl(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
                         std::string_view value, uint64_t cas_in, bool meta, bool invalidate);
@@ -227,6 +227,17 @@ class Engine::Impl {
   }
   uint64_t NextVersion() { return hlc_.Now(WallMs()); }
   uint64_t NextCas() { return opts_.use_cas ? cas_.fetch_add(1, std::memory_order_relaxed) + 1 : 0; }
+  // A replicated item keeps its origin's CAS (so `gets` on one node and `cas`
+  // on the other works); the local counter moves past it so later local CAS
+  // values stay above every value this node has handed out.
+  uint64_t AdoptCas(uint64_t cas) {
+    if (!opts_.use_cas) return 0;
+    if (cas == 0) return NextCas();
+    uint64_t cur = cas_.load(std::memory_order_relaxed);
+    while (cur < cas && !cas_.compare_exchange_weak(cur, cas, std::memory_order_relaxed)) {
+    }
+    return cas;
+  }
   bool TooLarge(size_t nkey, size_t nbytes, uint32_t flags) const {
     return MemcachedTotal(nkey, nbytes, flags, opts_.use_cas) > opts_.item_size_max;
   }
@@ -1000,7 +1011,7 @@ MetaDeleteOutcome Engine::Impl::MetaDelete(std::string_view key, const MetaDelet
 }
 
 MetaArithResult Engine::Impl::MetaArith(std::string_view key, const MetaArithOptions& o,
-                                        absl::FunctionRef<void(MetaItem&)> fn) {
+                                        absl::FunctionRef<void(MetaItem&, bool created)> fn) {
   const uint32_t hash = HashTable::Hash(key);
   HashTable::Segment& seg = table_.SegmentFor(hash);
   absl::MutexLock lock(&seg.mu());
@@ -1014,9 +1025,9 @@ MetaArithResult Engine::Impl::MetaArith(std::string_view key, const MetaArithOpt
     char buf[24];
     const size_t len =
         static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, o.initial).ptr - buf);
-    if (key.size() > 255) return {MetaArithOutcome::kOutOfMemory};
+    if (key.size() > 255) return {MetaArithOutcome::kNotStored};
     result = AllocItem(key, len, 0, 0);
-    if (result == nullptr) return {MetaArithOutcome::kOutOfMemory};
+    if (result == nullptr) return {MetaArithOutcome::kNotStored};
     WriteValue(result, 0, std::string_view(buf, len));
     layout_.set_cas(result, NextCas());
     layout_.set_version(result, NextVersion());
@@ -1038,7 +1049,7 @@ MetaArithResult Engine::Impl::MetaArith(std::string_view key, const MetaArithOpt
   const RelTime old_exptime = result->exptime;
   MetaRef ref(this, result, clock_->Now(), result->has(Item::kFetched),
               result->time.load(std::memory_order_relaxed));
-  fn(ref);
+  fn(ref, r.outcome == MetaArithOutcome::kCreated);
   if (result->exptime != old_exptime || r.outcome == MetaArithOutcome::kCreated) {
     layout_.set_version(result, NextVersion());
     NotifyStoreLocked(seg, result);
@@ -1169,7 +1180,7 @@ bool Engine::Impl::ApplyReplicated(const Mutation& m) {
       absl::MutexLock lock(&seg.mu());
       Item* old = FindLiveLocked(seg, hash, m.key);
       if (old == nullptr || layout_.version(old) < m.version) {
-        layout_.set_cas(it, NextCas());
+        layout_.set_cas(it, AdoptCas(m.cas));
         layout_.set_version(it, m.version);
         if (old != nullptr) {
           ReplaceLocked(seg, old, it, hash);
@@ -1480,7 +1491,7 @@ StoreResult Engine::MetaStore(StoreMode mode, std::string_view key, uint32_t fla
   return impl_->StoreImpl(mode, key, flags, exptime, value, cas_in, true, invalidate);
 }
 MetaArithResult Engine::MetaArith(std::string_view key, const MetaArithOptions& o,
-                                  absl::FunctionRef<void(MetaItem&)> fn) {
+                                  absl::FunctionRef<void(MetaItem&, bool created)> fn) {
   return impl_->MetaArith(key, o, fn);
 }
 bool Engine::SnapshotStep(uint64_t* cursor, size_t budget,
