@@ -620,9 +620,6 @@ absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* 
   if (settings->replication_enabled() && settings->repl_timeout_ms <= settings->repl_heartbeat_ms) {
     return absl::InvalidArgumentError("--repl-timeout-ms must be larger than --repl-heartbeat-ms");
   }
-  if (settings->udp_port != 0) {
-    return absl::UnimplementedError("UDP (-U) is not supported yet; use -U 0");
-  }
   if (settings->sasl) {
     return absl::UnimplementedError("SASL (-S) is not supported");
   }

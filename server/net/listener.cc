@@ -82,6 +82,8 @@ Listener::Listener(event_base* base, const Settings& settings, ServerStats& stat
 
 Listener::~Listener() {
   Close();
+  // UDP sockets are shared by the workers' events, which are gone by now.
+  for (int fd : udp_fds_) ::close(fd);
   if (resume_timer_ != nullptr) event_free(resume_timer_);
 }
 
@@ -94,12 +96,65 @@ absl::Status Listener::Open() {
     Log(settings_, 1, "TCP disabled (-p 0)");
     return absl::OkStatus();
   }
-  if (settings_.listen.empty()) return OpenTcp("", settings_.port);
+  std::vector<std::string> hosts;
+  if (settings_.listen.empty()) {
+    if (absl::Status s = OpenTcp("", settings_.port); !s.ok()) return s;
+    hosts.emplace_back();
+  }
   for (const std::string& entry : settings_.listen) {
     std::string host;
     int port;
     if (absl::Status s = SplitHostPort(entry, settings_.port, &host, &port); !s.ok()) return s;
     if (absl::Status s = OpenTcp(host, port); !s.ok()) return s;
+    hosts.push_back(host);
+  }
+  // -U: UDP on the same addresses (memcached turns it off with -s).
+  if (settings_.udp_port != 0) {
+    for (const std::string& host : hosts) {
+      if (absl::Status s = OpenUdp(host, settings_.udp_port); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Listener::OpenUdp(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_flags = AI_PASSIVE;
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* result = nullptr;
+  std::string service = std::to_string(port);
+  int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &result);
+  if (rc != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("getaddrinfo(", host, "): ", gai_strerror(rc)));
+  }
+  int bound = 0;
+  std::string last_error;
+  for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (ai->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+      last_error = std::strerror(errno);
+      ::close(fd);
+      continue;
+    }
+    udp_fds_.push_back(fd);
+    for (WorkerThread* w : workers_) {
+      if (!w->AddUdpSocket(fd)) {
+        freeaddrinfo(result);
+        return absl::InternalError("cannot register the UDP socket");
+      }
+    }
+    Log(settings_, 1, "listening on udp %s", FormatAddress(ai->ai_addr));
+    ++bound;
+  }
+  freeaddrinfo(result);
+  if (bound == 0) {
+    return absl::UnavailableError(absl::StrCat("failed to listen on UDP port ", port, " of ",
+                                               host.empty() ? "*" : host, ": ", last_error));
   }
   return absl::OkStatus();
 }

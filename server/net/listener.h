@@ -4,6 +4,8 @@
 // robin. Enforces -c: past the limit a new client gets memcached's
 // "ERROR Too many open connections" and is closed (-o maxconns_fast, the
 // default), or accepting pauses until a connection ends (no_maxconns_fast).
+// With -U it also binds UDP on the same addresses and gives the socket to
+// every worker (see udp_endpoint.h).
 #ifndef TANDEM_SERVER_NET_LISTENER_H_
 #define TANDEM_SERVER_NET_LISTENER_H_
 
@@ -42,6 +44,7 @@ class Listener {
 
   absl::Status OpenTcp(const std::string& host, int port);
   absl::Status OpenUnix(const std::string& path, int mask);
+  absl::Status OpenUdp(const std::string& host, int port);
   absl::Status AddSocket(int fd, std::string name);
   static void OnAccept(evutil_socket_t fd, short what, void* arg);
   void Accept(Socket& socket);
@@ -54,6 +57,7 @@ class Listener {
   std::vector<WorkerThread*> workers_;
   size_t next_worker_ = 0;
   std::vector<std::unique_ptr<Socket>> sockets_;
+  std::vector<int> udp_fds_;
   event* resume_timer_ = nullptr;
   bool paused_ = false;
 };

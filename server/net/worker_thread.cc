@@ -7,6 +7,7 @@
 
 #include "server/log.h"
 #include "server/net/connection.h"
+#include "server/net/udp_endpoint.h"
 
 namespace tandem::server::net {
 
@@ -19,6 +20,7 @@ WorkerThread::WorkerThread(int index, const ServerContext& context)
 
 WorkerThread::~WorkerThread() {
   Stop();
+  udp_.clear();
   if (notify_ != nullptr) event_free(notify_);
   if (base_ != nullptr) event_base_free(base_);
   absl::MutexLock lock(&mu_);
@@ -35,6 +37,11 @@ void WorkerThread::Stop() {
   thread_.join();
   // The loop has ended: closing connections here cannot race with it.
   while (!connections_.empty()) delete *connections_.begin();
+}
+
+bool WorkerThread::AddUdpSocket(int fd) {
+  udp_.push_back(std::make_unique<UdpEndpoint>(*this, fd));
+  return udp_.back()->Start();
 }
 
 void WorkerThread::Assign(int fd, std::string addr, std::string listen_addr) {

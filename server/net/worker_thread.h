@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include <string>
+#include <memory>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -24,6 +25,7 @@ class HandlerFactory;
 namespace tandem::server::net {
 
 class Connection;
+class UdpEndpoint;
 
 // What a connection needs from the rest of the server.
 struct ServerContext {
@@ -49,6 +51,8 @@ class WorkerThread {
 
   // Called from the listener thread: this worker takes over `fd`.
   void Assign(int fd, std::string addr, std::string listen_addr);
+  // Before Start(): serve datagrams from this (shared) UDP socket too.
+  bool AddUdpSocket(int fd);
 
   // For connections (on this thread only).
   event_base* base() { return base_; }
@@ -75,6 +79,7 @@ class WorkerThread {
   absl::Mutex mu_;
   std::vector<Pending> pending_ ABSL_GUARDED_BY(mu_);
   std::unordered_set<Connection*> connections_;  // loop thread only
+  std::vector<std::unique_ptr<UdpEndpoint>> udp_;
 };
 
 }  // namespace tandem::server::net
