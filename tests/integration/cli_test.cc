@@ -1,0 +1,328 @@
+// tandem-cli against a real tandemd: one-shot commands and `locate` through
+// plain pipes (exact stdout bytes and exit codes), a piped session, `top`
+// bounded by --iterations, and the interactive mode through a real
+// pseudo-terminal (line editing keys, history, replies shown byte for byte).
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "client/ring.h"
+#include "gtest/gtest.h"
+#include "tests/support/raw_socket.h"
+#include "tests/support/server_process.h"
+#include "tests/support/status_helpers.h"
+
+namespace tandem::testing {
+namespace {
+
+std::string CliPath() { return std::string(TANDEM_BIN_DIR) + "/tandem-cli"; }
+
+struct CliResult {
+  int exit_code = -1;  // -1: did not exit in time (killed)
+  std::string out;
+  std::string err;
+};
+
+// Runs tandem-cli with `args`, `input` on its stdin; every wait bounded.
+CliResult RunCli(const std::vector<std::string>& args, const std::string& input = "",
+                 absl::Duration timeout = absl::Seconds(10)) {
+  int in[2], out[2], err[2];
+  CliResult result;
+  if (::pipe(in) != 0 || ::pipe(out) != 0 || ::pipe(err) != 0) return result;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) ::close(fd);
+    std::vector<char*> argv;
+    std::string path = CliPath();
+    argv.push_back(path.data());
+    std::vector<std::string> copy = args;
+    for (std::string& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(path.c_str(), argv.data());
+    ::_exit(127);
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (!input.empty()) (void)!::write(in[1], input.data(), input.size());
+  ::close(in[1]);
+  const absl::Time deadline = absl::Now() + timeout;
+  bool out_open = true, err_open = true;
+  while ((out_open || err_open) && absl::Now() < deadline) {
+    pollfd pfds[2] = {{out_open ? out[0] : -1, POLLIN, 0}, {err_open ? err[0] : -1, POLLIN, 0}};
+    int n = ::poll(pfds, 2, 100);
+    if (n <= 0) continue;
+    char buffer[4096];
+    for (int i = 0; i < 2; ++i) {
+      if (pfds[i].revents == 0) continue;
+      ssize_t got = ::read(i == 0 ? out[0] : err[0], buffer, sizeof(buffer));
+      if (got <= 0) {
+        (i == 0 ? out_open : err_open) = false;
+      } else {
+        (i == 0 ? result.out : result.err).append(buffer, static_cast<size_t>(got));
+      }
+    }
+  }
+  ::close(out[0]);
+  ::close(err[0]);
+  int status = 0;
+  while (absl::Now() < deadline && ::waitpid(pid, &status, WNOHANG) == 0) ::usleep(5000);
+  if (::waitpid(pid, &status, WNOHANG) == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    return result;
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions options;
+    options.binary = TandemdPath();
+    options.args = {"-t", "1"};
+    auto server = ServerProcess::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    address_ = absl::StrCat("127.0.0.1:", server_->port());
+  }
+
+  std::unique_ptr<ServerProcess> server_;
+  std::string address_;
+};
+
+TEST_F(CliTest, OneShotCommandsPrintTheReplyBytes) {
+  CliResult r = RunCli({address_, "set", "greeting", "7", "0", "5", "hello"});
+  EXPECT_EQ(r.out, "STORED\r\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // The data block from stdin, byte for byte (CR LF inside included).
+  r = RunCli({address_, "set", "bin", "0", "0", "4"}, "a\r\nb");
+  EXPECT_EQ(r.out, "STORED\r\n");
+  r = RunCli({address_, "get", "greeting", "bin", "missing"});
+  EXPECT_EQ(r.out, "VALUE greeting 7 5\r\nhello\r\nVALUE bin 0 4\r\na\r\nb\r\nEND\r\n");
+  EXPECT_EQ(r.exit_code, 0);
+  r = RunCli({address_, "delete", "missing"});
+  EXPECT_EQ(r.out, "NOT_FOUND\r\n");
+  EXPECT_EQ(r.exit_code, 0);  // a normal answer, not an error
+  r = RunCli({address_, "set", "n", "0", "0", "1", "noreply", "1"});
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.exit_code, 0);
+  r = RunCli({address_, "incr", "n", "41"});
+  EXPECT_EQ(r.out, "42\r\n");
+  r = RunCli({address_, "version"});
+  EXPECT_EQ(r.out, "VERSION 1.6.18\r\n");
+  r = RunCli({address_, "stats"});
+  EXPECT_TRUE(r.out.starts_with("STAT pid ")) << r.out;
+  EXPECT_TRUE(r.out.ends_with("\r\nEND\r\n"));
+  EXPECT_EQ(r.exit_code, 0);
+
+  // Error replies: shown as sent, exit code 1.
+  r = RunCli({address_, "incr", "greeting", "1"});
+  EXPECT_EQ(r.out, "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
+  EXPECT_EQ(r.exit_code, 1);
+  r = RunCli({address_, "bogus"});
+  EXPECT_EQ(r.out, "ERROR\r\n");
+  EXPECT_EQ(r.exit_code, 1);
+  r = RunCli({address_, "set", "k", "0", "0", "2", "abc"});
+  EXPECT_EQ(r.out, "CLIENT_ERROR bad data chunk\r\n");
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_F(CliTest, ConnectionAndUsageErrors) {
+  ASSERT_OK_AND_ASSIGN(int free_port, PickFreePort());
+  CliResult r = RunCli({absl::StrCat("127.0.0.1:", free_port), "version"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("Connection refused"), std::string::npos) << r.err;
+  EXPECT_EQ(RunCli({}).exit_code, 2);
+  EXPECT_EQ(RunCli({"no-port", "version"}).exit_code, 2);
+  EXPECT_EQ(RunCli({"--bogus", address_}).exit_code, 2);
+  EXPECT_EQ(RunCli({"--servers", "a:1", "--distribution", "rendezvous", "locate", "k"}).exit_code, 2);
+  EXPECT_EQ(RunCli({"--help"}).exit_code, 0);
+}
+
+TEST_F(CliTest, LocateComputesWithoutContactingAnyone) {
+  // Unroutable documentation addresses: any attempt to connect would hang
+  // or fail; locate must answer at once.
+  const std::string servers = "192.0.2.1:11211/192.0.2.2:11211,192.0.2.3:11211/192.0.2.4:11211:2,cache-c:21211";
+  std::vector<std::string> keys;
+  std::vector<std::string> args = {"--servers", servers, "locate"};
+  for (int i = 0; i < 40; ++i) {
+    keys.push_back(absl::StrCat("user:", i));
+    args.push_back(keys.back());
+  }
+  for (std::string distribution : {"ketama", "ketama-libketama", "modula"}) {
+    SCOPED_TRACE(distribution);
+    std::vector<std::string> with = args;
+    with.insert(with.begin(), {"--distribution", distribution});
+    absl::Time start = absl::Now();
+    CliResult r = RunCli(with);
+    EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    client::RingOptions options;
+    options.distribution = distribution == "ketama"            ? client::Distribution::kKetama
+                           : distribution == "ketama-libketama" ? client::Distribution::kKetamaLibketama
+                                                                : client::Distribution::kModula;
+    ASSERT_OK_AND_ASSIGN(client::Ring ring, client::Ring::Create(servers, options));
+    std::string expected;
+    for (const std::string& key : keys) {
+      absl::StrAppend(&expected, key, " ", ring.shards()[ring.ShardFor(key)].name_node().ToString(), "\n");
+    }
+    EXPECT_EQ(r.out, expected);
+  }
+  // Only first nodes are named; all three shards appear.
+  CliResult r = RunCli(args);
+  EXPECT_EQ(r.out.find("192.0.2.2"), std::string::npos);
+  EXPECT_NE(r.out.find(" 192.0.2.1:11211\n"), std::string::npos);
+  EXPECT_NE(r.out.find(" 192.0.2.3:11211\n"), std::string::npos);
+  EXPECT_NE(r.out.find(" cache-c:21211\n"), std::string::npos);
+  // Hash tags: both keys land together.
+  r = RunCli({"--servers", servers, "--hash-tag", "{}", "locate", "{u1}:a", "{u1}:b", "u1"});
+  std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].substr(lines[0].find(' ')), lines[1].substr(lines[1].find(' ')));
+  EXPECT_EQ(lines[0].substr(lines[0].find(' ')), lines[2].substr(lines[2].find(' ')));
+}
+
+TEST_F(CliTest, PipedSessionForwardsLinesAsCrlf) {
+  CliResult r = RunCli({address_}, "set a 0 0 1\nx\nget a\ndelete a\n");
+  EXPECT_EQ(r.out, "STORED\r\nVALUE a 0 1\r\nx\r\nEND\r\nDELETED\r\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(CliTest, TopShowsBoundedSamples) {
+  ASSERT_OK_AND_ASSIGN(RawSocket socket, RawSocket::Connect(server_->port()));
+  ASSERT_OK(socket.Send("set a 0 0 1\r\nx\r\nget a\r\nget b\r\n"));
+  ASSERT_OK(socket.ReadUntil("END\r\nEND\r\n").status());
+  absl::Time start = absl::Now();
+  CliResult r = RunCli({address_, "top", "--iterations", "3", "--interval-ms", "100"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  std::vector<std::string> blocks = absl::StrSplit(r.out, "\n\n");
+  ASSERT_EQ(blocks.size(), 3u) << r.out;
+  EXPECT_TRUE(blocks[0].starts_with(absl::StrCat("tandem top  ", address_, "  version 1.6.18"))) << blocks[0];
+  EXPECT_NE(blocks[0].find("hit ratio    - (last interval)  50.0% (since start)"), std::string::npos) << blocks[0];
+  EXPECT_NE(blocks[2].find("ops/s        get 0  set 0"), std::string::npos) << blocks[2];
+  EXPECT_NE(blocks[2].find("items 1"), std::string::npos) << blocks[2];
+}
+
+// ---------------------------------------------------------------------------
+// Interactive mode through a pseudo-terminal
+// ---------------------------------------------------------------------------
+
+class Pty {
+ public:
+  bool Start(const std::vector<std::string>& args) {
+    pid_ = ::forkpty(&master_, nullptr, nullptr, nullptr);
+    if (pid_ < 0) return false;
+    if (pid_ == 0) {
+      std::vector<std::string> copy = args;
+      std::string path = CliPath();
+      std::vector<char*> argv = {path.data()};
+      for (std::string& a : copy) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(path.c_str(), argv.data());
+      ::_exit(127);
+    }
+    return true;
+  }
+  ~Pty() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (master_ >= 0) ::close(master_);
+  }
+  void Type(std::string_view keys) { (void)!::write(master_, keys.data(), keys.size()); }
+  // Reads until the output since the last call contains `text`.
+  bool WaitFor(std::string_view text, absl::Duration timeout = absl::Seconds(5)) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      if (output_.find(text, mark_) != std::string::npos) {
+        mark_ = output_.find(text, mark_) + text.size();
+        return true;
+      }
+      pollfd pfd{master_, POLLIN, 0};
+      if (::poll(&pfd, 1, 50) <= 0) continue;
+      char buffer[4096];
+      ssize_t n = ::read(master_, buffer, sizeof(buffer));
+      if (n <= 0) break;  // EIO once the child has exited
+      output_.append(buffer, static_cast<size_t>(n));
+    }
+    return output_.find(text, mark_) != std::string::npos;
+  }
+  int WaitExit(absl::Duration timeout = absl::Seconds(5)) {
+    const absl::Time deadline = absl::Now() + timeout;
+    int status = 0;
+    while (absl::Now() < deadline) {
+      char buffer[4096];
+      pollfd pfd{master_, POLLIN, 0};
+      if (::poll(&pfd, 1, 10) > 0 && ::read(master_, buffer, sizeof(buffer)) > 0) continue;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        reaped_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+    }
+    return -2;
+  }
+  const std::string& output() const { return output_; }
+
+ private:
+  int master_ = -1;
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  std::string output_;
+  size_t mark_ = 0;
+};
+
+TEST_F(CliTest, InteractiveSessionThroughAPseudoTerminal) {
+  Pty pty;
+  ASSERT_TRUE(pty.Start({address_}));
+  const std::string prompt = absl::StrCat(address_, "> ");
+  ASSERT_TRUE(pty.WaitFor(prompt)) << EscapeBytes(pty.output());
+
+  // A storage command over two lines, as in telnet; the reply arrives as
+  // the server sent it (raw output mode: no "\r\r\n").
+  pty.Type("set k 0 0 2\r");
+  pty.Type("hi\r");
+  ASSERT_TRUE(pty.WaitFor("\r\x1b[KSTORED\r\n")) << EscapeBytes(pty.output());
+
+  // Line editing: "gt k", three times Left, insert "e" -> "get k".
+  pty.Type("gt k\x1b[D\x1b[D\x1b[De\r");
+  ASSERT_TRUE(pty.WaitFor("VALUE k 0 2\r\nhi\r\nEND\r\n")) << EscapeBytes(pty.output());
+  // Backspace and Ctrl-U.
+  pty.Type("delete zzz\x7f\x7f\x7fk\r");
+  ASSERT_TRUE(pty.WaitFor("DELETED\r\n")) << EscapeBytes(pty.output());
+  pty.Type("garbage\x15version\r");
+  ASSERT_TRUE(pty.WaitFor("VERSION 1.6.18\r\n")) << EscapeBytes(pty.output());
+  // History: Up twice recalls "delete k" (now NOT_FOUND).
+  pty.Type("\x1b[A\x1b[A\r");
+  ASSERT_TRUE(pty.WaitFor("NOT_FOUND\r\n")) << EscapeBytes(pty.output());
+  // Errors are shown as sent, and the session goes on.
+  pty.Type("bogus\r");
+  ASSERT_TRUE(pty.WaitFor("ERROR\r\n")) << EscapeBytes(pty.output());
+  // Ctrl-C drops a line; Ctrl-D on an empty line ends the session.
+  pty.Type("flush_all\x03");
+  ASSERT_TRUE(pty.WaitFor("^C")) << EscapeBytes(pty.output());
+  pty.Type("\x04");
+  EXPECT_EQ(pty.WaitExit(), 0) << EscapeBytes(pty.output());
+  // flush_all was never sent.
+  ASSERT_OK_AND_ASSIGN(RawSocket socket, RawSocket::Connect(server_->port()));
+  ASSERT_OK(socket.Send("get k\r\nstats\r\n"));
+  ASSERT_OK_AND_ASSIGN(std::string stats, socket.ReadUntil("STAT cmd_flush 0\r\n"));
+}
+
+}  // namespace
+}  // namespace tandem::testing

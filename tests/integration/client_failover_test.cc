@@ -1,0 +1,172 @@
+// Client failover against real tandemd processes: the preferred node of a
+// pair killed while threads are busy (no error reaches the application), a
+// frozen node (timeouts fail over too), and a pair with both nodes down
+// ejected from the ring and re-added once its nodes are back.
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "client/client.h"
+#include "gtest/gtest.h"
+#include "tests/integration/client_cluster.h"
+#include "tests/support/status_helpers.h"
+
+namespace tandem::testing {
+namespace {
+
+using client::Client;
+using client::ClientOptions;
+using client::Item;
+
+// A key that the client maps to `shard`.
+std::string KeyOnShard(Client& client, size_t shard, std::string_view prefix) {
+  for (int i = 0; i < 10000; ++i) {
+    std::string key = absl::StrCat(std::string(prefix), i);
+    if (client.ShardFor(key) == shard) return key;
+  }
+  ADD_FAILURE() << "no key found for shard " << shard;
+  return "";
+}
+
+TEST(ClientFailoverTest, PreferredNodeKilledMidRunIsInvisible) {
+  ASSERT_OK_AND_ASSIGN(ClientCluster cluster, ClientCluster::Start({2, 2}));
+  ClientOptions options;
+  options.retry_timeout = absl::Seconds(30);  // the dead node stays skipped for the whole test
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Client> client, Client::Create(cluster.Config(), options));
+
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 300;
+  std::atomic<int> done_ops{0};
+  std::atomic<int> errors{0};
+  std::string first_error;
+  absl::Mutex error_mu;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < kRounds; ++r) {
+        std::string key = absl::StrCat("k", t, ":", r % 25);
+        absl::Status set = client->Set(key, "v");
+        absl::Status get = client->Get(key).status();
+        absl::Status multi = client->GetMulti({key, absl::StrCat("k", t, ":", (r + 7) % 25)}).status();
+        for (const absl::Status& s : {set, get, multi}) {
+          if (s.ok()) continue;
+          ++errors;
+          absl::MutexLock lock(&error_mu);
+          if (first_error.empty()) first_error = s.ToString();
+        }
+        ++done_ops;
+      }
+    });
+  }
+  // Kill shard 0's preferred node a quarter of the way through (bounded wait).
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (done_ops.load() < kThreads * kRounds / 4 && absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  cluster.Kill(0, 0);
+  const int ops_at_kill = done_ops.load();
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_LT(ops_at_kill, kThreads * kRounds) << "the kill came after the run";
+  EXPECT_EQ(errors.load(), 0) << first_error;
+  EXPECT_FALSE(client->IsEjected(0));
+
+  // Writes for shard 0 now land on its second node.
+  std::string key = KeyOnShard(*client, 0, "after-kill:");
+  ASSERT_OK(client->Set(key, "survivor"));
+  EXPECT_EQ(cluster.Ask(0, 1, absl::StrCat("get ", key, "\r\n"), "END\r\n"),
+            absl::StrCat("VALUE ", key, " 0 8\r\nsurvivor\r\nEND\r\n"));
+  EXPECT_EQ(client->Get(key).value()->value, "survivor");
+}
+
+TEST(ClientFailoverTest, FrozenPreferredNodeTimesOutAndFailsOver) {
+  ASSERT_OK_AND_ASSIGN(ClientCluster cluster, ClientCluster::Start({2}));
+  ClientOptions options;
+  options.receive_timeout = absl::Milliseconds(200);
+  options.retry_timeout = absl::Seconds(30);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Client> client, Client::Create(cluster.Config(), options));
+  ASSERT_OK(client->Set("warm", "up"));  // a pooled connection to node 0
+
+  cluster.Freeze(0, 0);
+  absl::Time start = absl::Now();
+  absl::Status set = client->Set("k", "v");
+  absl::Duration first = absl::Now() - start;
+  EXPECT_OK(set);
+  // One receive timeout, then the second node answers.
+  EXPECT_GE(first, absl::Milliseconds(150));
+  EXPECT_LT(first, absl::Seconds(2));
+  // The frozen node is now skipped: no more timeouts.
+  start = absl::Now();
+  for (int i = 0; i < 20; ++i) EXPECT_OK(client->Set(absl::StrCat("k", i), "v"));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(150));
+  EXPECT_EQ(cluster.Ask(0, 1, "get k\r\n", "END\r\n"), "VALUE k 0 1\r\nv\r\nEND\r\n");
+  cluster.Thaw(0, 0);
+}
+
+TEST(ClientFailoverTest, PairWithBothNodesDownIsEjectedThenReAdded) {
+  ASSERT_OK_AND_ASSIGN(ClientCluster cluster, ClientCluster::Start({2, 2, 2}));
+  ClientOptions options;
+  options.retry_timeout = absl::Milliseconds(300);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Client> client, Client::Create(cluster.Config(), options));
+
+  const std::string key = KeyOnShard(*client, 1, "user:");
+  std::vector<std::string> keys;
+  for (int i = 0; i < 60; ++i) keys.push_back(absl::StrCat("many:", i));
+  for (const std::string& k : keys) ASSERT_OK(client->Set(k, "v"));
+  ASSERT_OK(client->Set(key, "before"));
+
+  cluster.Kill(1, 0);
+  cluster.Kill(1, 1);
+  // The request that finds the pair dead ejects it and goes to the key's
+  // new shard: the application sees no error.
+  ASSERT_OK(client->Set(key, "during"));
+  EXPECT_TRUE(client->IsEjected(1));
+  EXPECT_NE(client->ShardFor(key), 1u);
+  EXPECT_EQ(client->Get(key).value()->value, "during");
+  ASSERT_OK_AND_ASSIGN(auto found, client->GetMulti(keys));
+  for (const std::string& k : keys) {
+    // Keys of the dead pair are misses now; everything else is still there.
+    if (client->ShardFor(k) != 1u && found.count(k) == 0) {
+      // Moved keys are misses (they lived on the dead pair).
+    }
+  }
+  EXPECT_GT(found.size(), 0u);
+  EXPECT_LT(found.size(), keys.size());
+
+  ASSERT_OK(cluster.Restart(1, 0));
+  ASSERT_OK(cluster.Restart(1, 1));
+  // After retry_timeout a request probes the pair and restores it.
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  int requests = 0;
+  while (client->IsEjected(1) && absl::Now() < deadline) {
+    ASSERT_OK(client->Get("any").status());
+    ++requests;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_FALSE(client->IsEjected(1)) << "still ejected after " << requests << " requests";
+  EXPECT_EQ(client->ShardFor(key), 1u);
+  ASSERT_OK(client->Set(key, "after"));
+  EXPECT_EQ(cluster.Ask(1, 0, absl::StrCat("get ", key, "\r\n"), "END\r\n"),
+            absl::StrCat("VALUE ", key, " 0 5\r\nafter\r\nEND\r\n"));
+}
+
+TEST(ClientFailoverTest, EveryNodeDownIsUnavailableNotAHang) {
+  ASSERT_OK_AND_ASSIGN(ClientCluster cluster, ClientCluster::Start({1, 1}));
+  ClientOptions options;
+  options.retry_timeout = absl::Seconds(30);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Client> client, Client::Create(cluster.Config(), options));
+  ASSERT_OK(client->Set("k", "v"));
+  cluster.Kill(0, 0);
+  cluster.Kill(1, 0);
+  absl::Time start = absl::Now();
+  absl::Status status = client->Set("k", "v");
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
+  EXPECT_TRUE(absl::IsUnavailable(client->GetMulti({"a", "b", "c"}).status()));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+}
+
+}  // namespace
+}  // namespace tandem::testing
