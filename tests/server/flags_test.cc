@@ -343,8 +343,12 @@ TEST(Flags, UnknownFlagsAndMissingValues) {
   ExpectRejected({"-X", "abc"});
 }
 
+TEST(Flags, UdpPortIsAccepted) {
+  EXPECT_EQ(ParseOk({"-U", "11211"})->udp_port, 11211);
+  EXPECT_EQ(ParseOk({"--udp-port=0"})->udp_port, 0);
+}
+
 TEST(Flags, UnsupportedFeaturesAreRefused) {
-  ExpectRejected({"-U", "11211"});
   ExpectRejected({"-S"});
   ExpectRejected({"-Y", "/tmp/auth"});
 }
