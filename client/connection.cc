@@ -23,7 +23,7 @@ namespace tandem::client {
 
 namespace {
 
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kReadChunk = 32 * 1024;
 
 int PollMillis(absl::Duration timeout) {
   if (timeout <= absl::ZeroDuration()) return 0;
@@ -132,17 +132,21 @@ absl::Status Connection::Enqueue(const protocol::Command& command) {
 }
 
 absl::Status Connection::ReadOnce() {
-  const size_t old_size = input_.size();
-  input_.resize(old_size + kReadChunk);
+  // Drop the parsed prefix before growing the buffer (amortised: only when
+  // it is at least half of what is held).
+  if (input_pos_ > 0 && input_pos_ * 2 >= input_.size()) {
+    input_.erase(0, input_pos_);
+    input_pos_ = 0;
+  }
+  char chunk[kReadChunk];
   ssize_t n;
   do {
-    n = ::recv(fd_, input_.data() + old_size, kReadChunk, 0);
+    n = ::recv(fd_, chunk, sizeof(chunk), 0);
   } while (n < 0 && errno == EINTR);
   if (n > 0) {
-    input_.resize(old_size + static_cast<size_t>(n));
+    input_.append(chunk, static_cast<size_t>(n));
     return absl::OkStatus();
   }
-  input_.resize(old_size);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return absl::OkStatus();
   if (n == 0) return absl::UnavailableError("connection closed by the server");
   return absl::UnavailableError(Errno("recv", errno));
@@ -193,8 +197,12 @@ absl::StatusOr<protocol::Reply> Connection::ReadReply() {
   absl::Time deadline = absl::Now() + options_.receive_timeout;
   while (true) {
     protocol::Reply reply;
-    protocol::ReplyParseResult result = parser_.Parse(input_, &reply);
-    input_.erase(0, result.consumed);
+    protocol::ReplyParseResult result = parser_.Parse(std::string_view(input_).substr(input_pos_), &reply);
+    input_pos_ += result.consumed;
+    if (input_pos_ == input_.size()) {
+      input_.clear();
+      input_pos_ = 0;
+    }
     if (result.status == protocol::ReplyParseStatus::kDone) {
       --in_flight_;
       return reply;
@@ -204,10 +212,10 @@ absl::StatusOr<protocol::Reply> Connection::ReadReply() {
     }
     absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) return Break(absl::DeadlineExceededError("receive timed out"));
-    const size_t before = input_.size();
+    const size_t before = input_.size() - input_pos_;
     absl::StatusOr<short> revents = WaitAndRead(0, left);
     if (!revents.ok()) return Break(revents.status());
-    if (input_.size() != before) deadline = absl::Now() + options_.receive_timeout;
+    if (input_.size() - input_pos_ != before) deadline = absl::Now() + options_.receive_timeout;
   }
 }
 
@@ -217,7 +225,7 @@ absl::StatusOr<protocol::Reply> Connection::Call(std::string_view request) {
 }
 
 bool Connection::LooksReusable() {
-  if (!healthy() || in_flight_ != 0 || !input_.empty() || !output_.empty()) return false;
+  if (!healthy() || in_flight_ != 0 || input_pos_ != input_.size() || !output_.empty()) return false;
   pollfd pfd{fd_, POLLIN, 0};
   int n = ::poll(&pfd, 1, 0);
   // Readable while idle means EOF, a reset or bytes nobody asked for.

@@ -89,7 +89,8 @@ class Connection {
   bool broken_ = false;
   std::string output_;   // queued, not yet written
   size_t output_sent_ = 0;
-  std::string input_;    // received, not yet parsed
+  std::string input_;    // received; bytes before input_pos_ are parsed
+  size_t input_pos_ = 0;
   size_t in_flight_ = 0;
   protocol::ReplyParser parser_;
 };

@@ -6,6 +6,8 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace tandem::client {
 
 size_t AppendGetRequests(const std::vector<std::string_view>& keys, bool with_cas, std::string* out) {
@@ -27,8 +29,8 @@ namespace {
 absl::Status CollectValues(std::vector<protocol::Reply>& replies, std::vector<protocol::ReplyValue>* values) {
   for (protocol::Reply& reply : replies) {
     if (reply.kind != protocol::ReplyKind::kValues) {
-      return absl::InternalError(std::string("unexpected reply to get: ") + protocol::ReplyKindName(reply.kind) +
-                                 " " + reply.text);
+      return absl::InternalError(
+          absl::StrCat("unexpected reply to get: ", protocol::ReplyKindName(reply.kind), " ", reply.text));
     }
     for (protocol::ReplyValue& value : reply.values) values->push_back(std::move(value));
   }
