@@ -1,14 +1,22 @@
 // DefaultHandlerFactory; see handler_factory.h.
 #include "server/handler_factory.h"
 
+#include "protocol/sniff.h"
+#include "server/binary_handler.h"
 #include "server/text_handler.h"
 
 namespace tandem::server {
 
-// Only the text protocol exists so far: binary requests (first byte 0x80)
-// are parsed as text and answered with ERROR, as by a memcached started with
-// -B ascii.
-std::unique_ptr<RequestHandler> DefaultHandlerFactory::ForFirstByte(uint8_t, int fd) {
+std::unique_ptr<RequestHandler> DefaultHandlerFactory::ForFirstByte(uint8_t first_byte, int fd) {
+  bool binary = false;
+  switch (settings_.binding_protocol) {
+    case BindingProtocol::kAscii: binary = false; break;
+    case BindingProtocol::kBinary: binary = true; break;
+    case BindingProtocol::kAuto:
+      binary = protocol::SniffProtocol(first_byte) == protocol::Wire::kBinary;
+      break;
+  }
+  if (binary) return std::make_unique<BinaryHandler>(settings_, dispatcher_, engine_, prefix_stats_, fd);
   return std::make_unique<TextHandler>(settings_, dispatcher_, fd);
 }
 

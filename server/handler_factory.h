@@ -1,26 +1,36 @@
 // DefaultHandlerFactory: picks each new connection's protocol handler from
 // its first byte, as memcached's "auto-negotiate" does, within what -B
 // allows. Everything a handler needs from the server is passed in here.
+//
+// memcached 1.6.18 with -B binary parses every connection as binary, so
+// text bytes are a bad magic once 24 have arrived and the connection is
+// closed; with -B ascii binary bytes are parsed as a text line (ERROR once
+// a newline arrives). -B auto (the default) decides on 0x80.
 #ifndef TANDEM_SERVER_HANDLER_FACTORY_H_
 #define TANDEM_SERVER_HANDLER_FACTORY_H_
 
 #include <memory>
 
 #include "server/dispatcher.h"
+#include "server/prefix_stats.h"
 #include "server/request_handler.h"
 #include "server/settings.h"
+#include "server/storage/engine.h"
 
 namespace tandem::server {
 
 class DefaultHandlerFactory final : public HandlerFactory {
  public:
-  DefaultHandlerFactory(const Settings& settings, Dispatcher& dispatcher)
-      : settings_(settings), dispatcher_(dispatcher) {}
+  DefaultHandlerFactory(const Settings& settings, Dispatcher& dispatcher, storage::Engine& engine,
+                        PrefixStats& prefix_stats)
+      : settings_(settings), dispatcher_(dispatcher), engine_(engine), prefix_stats_(prefix_stats) {}
   std::unique_ptr<RequestHandler> ForFirstByte(uint8_t first_byte, int fd) override;
 
  private:
   const Settings& settings_;
   Dispatcher& dispatcher_;
+  storage::Engine& engine_;
+  PrefixStats& prefix_stats_;
 };
 
 }  // namespace tandem::server

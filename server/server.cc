@@ -23,7 +23,7 @@ Server::Server(Settings& settings, storage::Engine& engine, storage::SystemClock
       stats_(settings, settings.num_threads),
       prefix_stats_(settings.prefix_delimiter),
       dispatcher_(settings, engine, stats_, prefix_stats_, clock),
-      handlers_(settings, dispatcher_) {
+      handlers_(settings, dispatcher_, engine, prefix_stats_) {
   base_ = event_base_new();
   // Signal handlers go in before any socket is bound: a client (or a test)
   // that sees the port open may signal at once, and a SIGTERM that arrived

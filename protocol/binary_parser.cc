@@ -1,0 +1,157 @@
+// Binary request parser; see binary_parser.h.
+#include "protocol/binary_parser.h"
+
+#include <array>
+
+namespace tandem::protocol::binary {
+namespace {
+
+struct TableRow {
+  Opcode opcode;
+  Shape shape;
+  Opcode base;
+  bool quiet;
+};
+
+// Every opcode memcached 1.6.18 dispatches, with its shape rule and loud
+// form. Verbosity (0x1b) is absent on purpose: memcached answers it
+// "Unknown command".
+constexpr TableRow kRows[] = {
+    {Opcode::kGet, Shape::kKey, Opcode::kGet, false},
+    {Opcode::kGetQ, Shape::kKey, Opcode::kGet, true},
+    {Opcode::kGetK, Shape::kKey, Opcode::kGetK, false},
+    {Opcode::kGetKQ, Shape::kKey, Opcode::kGetK, true},
+    {Opcode::kSet, Shape::kStore, Opcode::kSet, false},
+    {Opcode::kSetQ, Shape::kStore, Opcode::kSet, true},
+    {Opcode::kAdd, Shape::kStore, Opcode::kAdd, false},
+    {Opcode::kAddQ, Shape::kStore, Opcode::kAdd, true},
+    {Opcode::kReplace, Shape::kStore, Opcode::kReplace, false},
+    {Opcode::kReplaceQ, Shape::kStore, Opcode::kReplace, true},
+    {Opcode::kAppend, Shape::kConcat, Opcode::kAppend, false},
+    {Opcode::kAppendQ, Shape::kConcat, Opcode::kAppend, true},
+    {Opcode::kPrepend, Shape::kConcat, Opcode::kPrepend, false},
+    {Opcode::kPrependQ, Shape::kConcat, Opcode::kPrepend, true},
+    {Opcode::kDelete, Shape::kKey, Opcode::kDelete, false},
+    {Opcode::kDeleteQ, Shape::kKey, Opcode::kDelete, true},
+    {Opcode::kIncrement, Shape::kArith, Opcode::kIncrement, false},
+    {Opcode::kIncrementQ, Shape::kArith, Opcode::kIncrement, true},
+    {Opcode::kDecrement, Shape::kArith, Opcode::kDecrement, false},
+    {Opcode::kDecrementQ, Shape::kArith, Opcode::kDecrement, true},
+    {Opcode::kQuit, Shape::kEmpty, Opcode::kQuit, false},
+    {Opcode::kQuitQ, Shape::kEmpty, Opcode::kQuit, true},
+    {Opcode::kFlush, Shape::kFlush, Opcode::kFlush, false},
+    {Opcode::kFlushQ, Shape::kFlush, Opcode::kFlush, true},
+    {Opcode::kNoop, Shape::kEmpty, Opcode::kNoop, false},
+    {Opcode::kVersion, Shape::kEmpty, Opcode::kVersion, false},
+    {Opcode::kStat, Shape::kStat, Opcode::kStat, false},
+    {Opcode::kTouch, Shape::kTouch, Opcode::kTouch, false},
+    {Opcode::kGat, Shape::kTouch, Opcode::kGat, false},
+    {Opcode::kGatQ, Shape::kTouch, Opcode::kGat, true},
+    {Opcode::kGatK, Shape::kTouch, Opcode::kGatK, false},
+    {Opcode::kGatKQ, Shape::kTouch, Opcode::kGatK, true},
+    {Opcode::kSaslListMechs, Shape::kEmpty, Opcode::kSaslListMechs, false},
+    {Opcode::kSaslAuth, Shape::kSasl, Opcode::kSaslAuth, false},
+    {Opcode::kSaslStep, Shape::kSasl, Opcode::kSaslStep, false},
+};
+
+constexpr std::array<OpcodeInfo, 256> BuildTable() {
+  std::array<OpcodeInfo, 256> t{};
+  for (const TableRow& r : kRows) t[static_cast<uint8_t>(r.opcode)] = OpcodeInfo{r.shape, r.base, r.quiet};
+  return t;
+}
+
+constexpr std::array<OpcodeInfo, 256> kTable = BuildTable();
+
+uint16_t Be16(const char* p) {
+  auto b = [p](int i) { return static_cast<uint16_t>(static_cast<uint8_t>(p[i])); };
+  return static_cast<uint16_t>((b(0) << 8) | b(1));
+}
+uint32_t Be32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+uint64_t Be64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+// memcached's per-opcode check in dispatch_bin_command.
+bool ShapeHolds(Shape shape, const Request& r) {
+  const uint32_t ext = r.extlen;
+  const uint32_t key = r.keylen;
+  const uint32_t body = r.bodylen;
+  switch (shape) {
+    case Shape::kUnknown: return false;
+    case Shape::kEmpty: return ext == 0 && key == 0 && body == 0;
+    case Shape::kFlush: return key == 0 && body == ext && (ext == 0 || ext == 4);
+    case Shape::kStore: return ext == 8 && key != 0 && body >= key + 8;
+    case Shape::kConcat: return key > 0 && ext == 0;
+    case Shape::kKey: return key > 0 && ext == 0 && body == key;
+    case Shape::kArith: return key > 0 && ext == 20 && body == key + ext;
+    case Shape::kStat: return ext == 0;
+    case Shape::kTouch: return ext == 4 && key != 0;
+    case Shape::kSasl: return ext == 0 && key != 0;
+  }
+  return false;
+}
+
+}  // namespace
+
+const OpcodeInfo& OpcodeInfoFor(uint8_t opcode) { return kTable[opcode]; }
+
+uint32_t Request::ExtrasU32(size_t offset) const {
+  return offset + 4 <= extras.size() ? Be32(extras.data() + offset) : 0;
+}
+uint64_t Request::ExtrasU64(size_t offset) const {
+  return offset + 8 <= extras.size() ? Be64(extras.data() + offset) : 0;
+}
+
+ParseResult ParseRequest(std::string_view input, const ParserOptions& options, Request* req) {
+  ParseResult result;
+  // memcached looks at the magic only once it has a whole header, so even
+  // a short text line waits for 24 bytes before the connection is closed.
+  if (input.size() < kHeaderSize) return result;
+  if (static_cast<uint8_t>(input[0]) != kRequestMagic) {
+    result.status = ParseStatus::kBadMagic;
+    return result;
+  }
+  const char* h = input.data();
+  req->opcode = static_cast<uint8_t>(h[1]);
+  req->keylen = Be16(h + 2);
+  req->extlen = static_cast<uint8_t>(h[4]);
+  req->datatype = static_cast<uint8_t>(h[5]);
+  req->vbucket = Be16(h + 6);
+  req->bodylen = Be32(h + 8);
+  req->opaque = Be32(h + 12);
+  req->cas = Be64(h + 16);
+  const size_t head = kHeaderSize + req->extlen + req->keylen;
+  if (input.size() < head) return result;
+  req->extras = input.substr(kHeaderSize, req->extlen);
+  req->key = input.substr(kHeaderSize + req->extlen, req->keylen);
+  req->value = {};
+  const bool fits = size_t{req->keylen} + req->extlen <= req->bodylen;
+  const Shape shape = kTable[req->opcode].shape;
+  req->well_formed = fits && ShapeHolds(shape, *req);
+  result.status = ParseStatus::kOk;
+  result.consumed = head;
+  if (req->well_formed && (shape == Shape::kStore || shape == Shape::kConcat)) {
+    const size_t vlen = req->bodylen - req->extlen - req->keylen;
+    if (vlen > options.max_value) {
+      result.status = ParseStatus::kValueTooLarge;
+      result.swallow = vlen;
+      return result;
+    }
+    if (input.size() - head < vlen) {
+      result.status = ParseStatus::kNeedMore;
+      result.consumed = 0;
+      return result;
+    }
+    req->value = input.substr(head, vlen);
+    result.consumed = head + vlen;
+  }
+  return result;
+}
+
+}  // namespace tandem::protocol::binary
