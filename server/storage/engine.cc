@@ -168,7 +168,7 @@ class Engine::Impl {
                absl::FunctionRef<void(MetaItem&, bool)> fn);
   MetaDeleteOutcome MetaDelete(std::string_view key, const MetaDeleteOptions& o);
   MetaArithResult MetaArith(std::string_view key, const MetaArithOptions& o,
-                            absl::FunctionRef<void(MetaItem&)> fn);
+                            absl::FunctionRef<void(MetaItem&, bool created)> fn);
   // Store's body; `meta` and `invalidate` carry ms's differences.
   StoreResult StoreImpl(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
                         std::string_view value, uint64_t cas_in, bool meta, bool invalidate);
@@ -1011,7 +1011,7 @@ MetaDeleteOutcome Engine::Impl::MetaDelete(std::string_view key, const MetaDelet
 }
 
 MetaArithResult Engine::Impl::MetaArith(std::string_view key, const MetaArithOptions& o,
-                                        absl::FunctionRef<void(MetaItem&)> fn) {
+                                        absl::FunctionRef<void(MetaItem&, bool created)> fn) {
   const uint32_t hash = HashTable::Hash(key);
   HashTable::Segment& seg = table_.SegmentFor(hash);
   absl::MutexLock lock(&seg.mu());
@@ -1025,9 +1025,9 @@ MetaArithResult Engine::Impl::MetaArith(std::string_view key, const MetaArithOpt
     char buf[24];
     const size_t len =
         static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, o.initial).ptr - buf);
-    if (key.size() > 255) return {MetaArithOutcome::kOutOfMemory};
+    if (key.size() > 255) return {MetaArithOutcome::kNotStored};
     result = AllocItem(key, len, 0, 0);
-    if (result == nullptr) return {MetaArithOutcome::kOutOfMemory};
+    if (result == nullptr) return {MetaArithOutcome::kNotStored};
     WriteValue(result, 0, std::string_view(buf, len));
     layout_.set_cas(result, NextCas());
     layout_.set_version(result, NextVersion());
@@ -1049,7 +1049,7 @@ MetaArithResult Engine::Impl::MetaArith(std::string_view key, const MetaArithOpt
   const RelTime old_exptime = result->exptime;
   MetaRef ref(this, result, clock_->Now(), result->has(Item::kFetched),
               result->time.load(std::memory_order_relaxed));
-  fn(ref);
+  fn(ref, r.outcome == MetaArithOutcome::kCreated);
   if (result->exptime != old_exptime || r.outcome == MetaArithOutcome::kCreated) {
     layout_.set_version(result, NextVersion());
     NotifyStoreLocked(seg, result);
@@ -1491,8 +1491,12 @@ StoreResult Engine::MetaStore(StoreMode mode, std::string_view key, uint32_t fla
   return impl_->StoreImpl(mode, key, flags, exptime, value, cas_in, true, invalidate);
 }
 MetaArithResult Engine::MetaArith(std::string_view key, const MetaArithOptions& o,
-                                  absl::FunctionRef<void(MetaItem&)> fn) {
+                                  absl::FunctionRef<void(MetaItem&, bool created)> fn) {
   return impl_->MetaArith(key, o, fn);
+}
+MetaArithResult Engine::MetaArith(std::string_view key, const MetaArithOptions& o,
+                                  absl::FunctionRef<void(MetaItem&)> fn) {
+  return impl_->MetaArith(key, o, [&fn](MetaItem& item, bool) { fn(item); });
 }
 bool Engine::SnapshotStep(uint64_t* cursor, size_t budget,
                           absl::FunctionRef<void(const ItemView&)> fn) {

@@ -246,9 +246,14 @@ class Engine {
   StoreResult MetaStore(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
                         std::string_view value, uint64_t cas_in, bool invalidate);
   // ma: incr/decr with CAS compare and autovivify; on kOk/kCreated fn runs
-  // under the item's lock with the resulting item (for c, t, T, N).
+  // under the item's lock with the resulting item (for c, t, T, N) and
+  // whether it was just created. kNotStored: the autovivified item could
+  // not be allocated.
   MetaArithResult MetaArith(std::string_view key, const MetaArithOptions& o,
                             absl::FunctionRef<void(MetaItem&)> fn);
+  // The same, telling fn whether the item was just autovivified (ma N).
+  MetaArithResult MetaArith(std::string_view key, const MetaArithOptions& o,
+                            absl::FunctionRef<void(MetaItem&, bool created)> fn);
 
   // Replication hooks in here; may be null. Set before serving.
   void SetObserver(MutationObserver* observer);
