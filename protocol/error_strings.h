@@ -139,6 +139,9 @@ inline constexpr std::string_view kServerErrorOutputLineTooLong =
     "SERVER_ERROR output line too long";
 inline constexpr std::string_view kServerErrorRefcountOverflow =
     "SERVER_ERROR refcount overflow during fetch";
+// ma N: the autovivified item could not be allocated (capital O, as sent).
+inline constexpr std::string_view kServerErrorOutOfMemoryNewItem =
+    "SERVER_ERROR Out of memory allocating new item";
 
 // ---------------------------------------------------------------------------
 // Administrative replies with their own first word.

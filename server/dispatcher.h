@@ -30,6 +30,10 @@ class Dispatcher {
 
   DispatchAction Execute(const protocol::Command& cmd, ThreadStats& ts, std::string* out);
 
+  // The engine, for handlers that run their own grammar's commands against
+  // it (the meta handler).
+  storage::Engine& engine() const { return engine_; }
+
  private:
   void Retrieve(const protocol::Command& cmd, ThreadStats& ts, std::string* out);
   void Store(const protocol::Command& cmd, ThreadStats& ts, std::string* out);

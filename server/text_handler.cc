@@ -2,18 +2,29 @@
 #include "server/text_handler.h"
 
 #include <algorithm>
+#include <optional>
 
+#include "protocol/meta_parser.h"
+#include "protocol/tokenizer.h"
 #include "protocol/text_encoder.h"
 #include "server/log.h"
 
 namespace tandem::server {
 
 TextHandler::TextHandler(const Settings& settings, Dispatcher& dispatcher, int fd)
-    : settings_(settings), dispatcher_(dispatcher), fd_(fd) {
+    : settings_(settings), dispatcher_(dispatcher), fd_(fd), meta_(settings, dispatcher.engine()) {
   parser_options_.item_size_max = settings.item_size_max;
 }
 
 HandleResult TextHandler::HandleOne(std::string_view input, ThreadStats& stats, std::string* out) {
+  // A line still without its newline goes to the text parser, which waits
+  // or (past 2048 bytes) closes, the same for both grammars.
+  if (const std::optional<protocol::Line> line = protocol::FindLine(input);
+      line && protocol::IsMetaLine(line->text)) {
+    HandleResult result = meta_.HandleOne(input, stats, out);
+    if (!result.need_more && LogEnabled(settings_, 2)) LogRequest(input, result.consumed);
+    return result;
+  }
   protocol::ParseResult r = protocol::ParseTextCommand(input, parser_options_, &command_);
   HandleResult result;
   if (r.status == protocol::ParseStatus::kNeedMore) {

@@ -1,12 +1,15 @@
 // TextHandler: memcached's classic text protocol on one connection. Parses a
 // request with protocol/text_parser, answers parse errors itself and hands
 // well-formed commands to the Dispatcher. The Command is reused from request
-// to request so its key vector keeps its capacity.
+// to request so its key vector keeps its capacity. Meta commands share the
+// port: a complete line whose first token is two bytes starting with 'm'
+// (memcached's own routing rule) goes to the MetaHandler instead.
 #ifndef TANDEM_SERVER_TEXT_HANDLER_H_
 #define TANDEM_SERVER_TEXT_HANDLER_H_
 
 #include "protocol/command.h"
 #include "protocol/text_parser.h"
+#include "server/meta_handler.h"
 #include "server/request_handler.h"
 #include "server/settings.h"
 
@@ -25,6 +28,7 @@ class TextHandler final : public RequestHandler {
   const int fd_;  // for -vv log lines only
   protocol::TextParserOptions parser_options_;
   protocol::Command command_;
+  MetaHandler meta_;
 };
 
 }  // namespace tandem::server

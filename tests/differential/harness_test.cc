@@ -76,6 +76,15 @@ TEST(ScrubTest, MasksCasButKeepsDataVerbatim) {
             "VALUE plain 0 1\r\nz\r\nEND\r\n");
 }
 
+TEST(ScrubTest, MasksMetaCasFlagsAndKeepsMetaDataVerbatim) {
+  std::string reply =
+      "HD c17 kfoo\r\nVA 5 f0 c3 Ocx\r\nHD c9\r\nEN\r\nNS c0\r\n"
+      "ME foo exp=-1 la=0 cas=42 fetch=no cls=1 size=64\r\nMN\r\nHD cat\r\n";
+  EXPECT_EQ(Scrub(reply),
+            "HD c<cas> kfoo\r\nVA 5 f0 c<cas> Ocx\r\nHD c9\r\nEN\r\nNS c<cas>\r\n"
+            "ME foo exp=-1 la=0 cas=<cas> fetch=no cls=1 size=64\r\nMN\r\nHD cat\r\n");
+}
+
 TEST(ScrubTest, MasksVersionAndStatValuesAndSortsStatRuns) {
   std::string reply =
       "VERSION 1.6.18\r\n"

@@ -60,6 +60,34 @@ std::vector<std::string_view> SplitSpaces(std::string_view line) {
   return tokens;
 }
 
+// Meta protocol replies: "HD ...", "VA <size> ...", "EN", "NF", "NS",
+// "EX" carry return flags; "ME <key> ... cas=<n> ..." is me's dump.
+bool IsMetaReplyLine(std::string_view line) {
+  static constexpr std::string_view kCodes[] = {"HD", "VA", "EN", "NF", "NS", "EX", "ME"};
+  for (std::string_view code : kCodes) {
+    if (line == code || (line.starts_with(code) && line.size() > 2 && line[2] == ' ')) return true;
+  }
+  return false;
+}
+
+// Masks the CAS in a meta reply line: a "c<digits>" return flag becomes
+// "c<cas>", me's "cas=<digits>" becomes "cas=<cas>".
+void AppendScrubbedMetaLine(std::string_view line, const ScrubOptions& options, std::string* out) {
+  std::vector<std::string_view> tokens = SplitSpaces(line);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (i > 0) *out += ' ';
+    std::string_view t = tokens[i];
+    if (options.mask_cas && i > 0 && t.size() > 1 && t[0] == 'c' && AllDigits(t.substr(1))) {
+      *out += "c<cas>";
+    } else if (options.mask_cas && tokens[0] == "ME" && t.starts_with("cas=") && AllDigits(t.substr(4))) {
+      *out += "cas=<cas>";
+    } else {
+      *out += t;
+    }
+  }
+  *out += "\r\n";
+}
+
 }  // namespace
 
 std::string Scrub(std::string_view reply, const ScrubOptions& options) {
@@ -104,6 +132,18 @@ std::string Scrub(std::string_view reply, const ScrubOptions& options) {
       out += "\r\n";
       if (tokens.size() >= 4 && AllDigits(tokens[3]) && tokens[3].size() < 12) {
         size_t n = std::strtoull(std::string(tokens[3]).c_str(), nullptr, 10) + 2;
+        size_t take = std::min(n, reply.size() - pos);
+        out.append(reply.substr(pos, take));
+        pos += take;
+      }
+      continue;
+    }
+    if (IsMetaReplyLine(line)) {
+      AppendScrubbedMetaLine(line, options, &out);
+      // "VA <size> ...": a data block of <size> + 2 bytes follows.
+      std::vector<std::string_view> tokens = SplitSpaces(line);
+      if (tokens[0] == "VA" && tokens.size() >= 2 && AllDigits(tokens[1]) && tokens[1].size() < 12) {
+        size_t n = std::strtoull(std::string(tokens[1]).c_str(), nullptr, 10) + 2;
         size_t take = std::min(n, reply.size() - pos);
         out.append(reply.substr(pos, take));
         pos += take;
