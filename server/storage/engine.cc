@@ -360,7 +360,8 @@ class Engine::Impl::MetaRef final : public MetaItem {
   bool stale() const override { return it_->has(Item::kStale); }
   bool token_sent() const override { return it_->has(Item::kTokenSent); }
   void MarkTokenSent() override { it_->set(Item::kTokenSent); }
-  int class_id() const override { return it_->clsid; }
+  // memcached reports a chunked item in the largest class.
+  int class_id() const override { return impl_->LruClass(it_); }
   size_t total_size() const override {
     return MemcachedTotal(it_->nkey, it_->nbytes, it_->flags, impl_->opts_.use_cas);
   }
