@@ -449,8 +449,9 @@ BinaryHandler::Outcome BinaryHandler::Version(const Request& req, const OpcodeIn
 }
 
 // memcached's process_bin_stat: no key = general stats; "reset", "settings"
-// and "detail ..." match as prefixes; "items", "slabs", "sizes" (and the
-// other get_stats groups) exactly; anything else is "Not found". Each stat
+// and "detail ..." match as prefixes; "items", "slabs", "sizes",
+// "sizes_enable" and "sizes_disable" (its get_stats groups) exactly;
+// anything else, "conns" included, is "Not found". Each stat
 // is one packet (key = name, value = value), then an empty packet ends it.
 BinaryHandler::Outcome BinaryHandler::Stat(const Request& req, const OpcodeInfo&, ThreadStats& ts,
                                            std::string* out) {
@@ -459,6 +460,7 @@ BinaryHandler::Outcome BinaryHandler::Stat(const Request& req, const OpcodeInfo&
   cmd.op = protocol::Op::kStats;
   bool lines = true;  // repackage STAT lines (else: only the terminator)
   bool detail_dump = false;
+  bool terminator = true;
   if (key.empty()) {
     cmd.args = {};
   } else if (StartsWith(key, "reset")) {
@@ -483,6 +485,10 @@ BinaryHandler::Outcome BinaryHandler::Stat(const Request& req, const OpcodeInfo&
     }
   } else if (key == "items" || key == "slabs" || key == "sizes") {
     cmd.args = key;
+  } else if (key == "sizes_enable" || key == "sizes_disable") {
+    // As in text, memcached sends these STAT packets with no terminator.
+    cmd.args = key;
+    terminator = false;
   } else {
     Error(req, Status::kKeyNotFound, out);
     return {};
@@ -506,7 +512,7 @@ BinaryHandler::Outcome BinaryHandler::Stat(const Request& req, const OpcodeInfo&
       b::AppendResponse(out, req.opcode, Status::kSuccess, req.opaque, 0, {}, name, value);
     }
   }
-  b::AppendResponse(out, req.opcode, Status::kSuccess, req.opaque, 0, {}, {}, {});
+  if (terminator) b::AppendResponse(out, req.opcode, Status::kSuccess, req.opaque, 0, {}, {}, {});
   return {};
 }
 

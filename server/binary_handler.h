@@ -10,6 +10,15 @@
 // `stat` reuses the Dispatcher's text stats and repackages each
 // "STAT name value" line as a key/value packet, so both protocols report
 // the same fields.
+//
+// Not copied from memcached, on purpose:
+// - When a bad magic byte (or a desynchronised stream) closes the
+//   connection, memcached drops the replies it had queued since its last
+//   flush point (a NOOP, an error, the end of a read); tandem sends every
+//   reply it produced before closing.
+// - -vv logs one line per request rather than memcached's hex dump.
+// - SASL: tandemd refuses -S, so the SASL opcodes always get memcached's
+//   answer for a server without -S ("Unknown command").
 #ifndef TANDEM_SERVER_BINARY_HANDLER_H_
 #define TANDEM_SERVER_BINARY_HANDLER_H_
 
