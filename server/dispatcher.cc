@@ -283,6 +283,8 @@ void Dispatcher::Stats(const Command& cmd, std::string* out) {
     // No external storage is configured: memcached answers an empty list.
   } else if (sub == "conns") {
     stats_.AppendConns(clock_.Now(), out);
+  } else if (sub == "replication") {
+    if (replication_ != nullptr) replication_->AppendStats(out);
   } else if (sub == "reset") {
     stats_.Reset();
     engine_.ResetStats();

@@ -8,6 +8,7 @@
 
 #include "protocol/command.h"
 #include "server/prefix_stats.h"
+#include "server/replication_hooks.h"
 #include "server/settings.h"
 #include "server/stats.h"
 #include "server/storage/engine.h"
@@ -29,6 +30,9 @@ class Dispatcher {
         clock_(clock) {}
 
   DispatchAction Execute(const protocol::Command& cmd, ThreadStats& ts, std::string* out);
+
+  // `stats replication` asks these; null: the report is empty. Set before serving.
+  void SetReplicationHooks(ReplicationHooks* hooks) { replication_ = hooks; }
 
   // The engine, for handlers that run their own grammar's commands against
   // it (the meta handler).
@@ -53,6 +57,7 @@ class Dispatcher {
   ServerStats& stats_;
   PrefixStats& prefix_stats_;
   const storage::Clock& clock_;
+  ReplicationHooks* replication_ = nullptr;
 };
 
 }  // namespace tandem::server

@@ -13,6 +13,8 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "replication/replication.h"
 #include "server/flags.h"
 #include "server/server.h"
 #include "server/settings.h"
@@ -140,8 +142,20 @@ int main(int argc, char** argv) {
 
   tandem::server::storage::SystemClock clock;
   tandem::server::storage::Engine engine(EngineOptionsFrom(settings, &clock));
+  // Replication (-x/-X): its own thread and event loop (replication/peer_link.h).
+  absl::StatusOr<std::unique_ptr<tandem::replication::Replication>> replication =
+      tandem::replication::Replication::Create(settings, engine);
+  if (!replication.ok()) {
+    absl::FPrintF(stderr, "tandemd: %s\n", replication.status().message());
+    return kExitUsage;
+  }
   tandem::server::Server server(settings, engine, clock);
+  server.SetReplicationHooks(replication->get());
   if (absl::Status s = server.Listen(); !s.ok()) {
+    absl::FPrintF(stderr, "tandemd: %s\n", s.message());
+    return kExitOsError;
+  }
+  if (absl::Status s = (*replication)->Listen(); !s.ok()) {
     absl::FPrintF(stderr, "tandemd: %s\n", s.message());
     return kExitOsError;
   }
@@ -152,7 +166,10 @@ int main(int argc, char** argv) {
     std::ofstream(settings.pid_file) << getpid() << "\n";
   }
 
+  (*replication)->Start();
   server.Run();
+  // SIGTERM: hand what the peer has not acknowledged yet over before exiting.
+  (*replication)->Stop(absl::Seconds(2));
 
   if (!settings.pid_file.empty()) unlink(settings.pid_file.c_str());
   return 0;

@@ -36,6 +36,8 @@ class Server {
   void Run();
   // Thread-safe.
   void RequestStop();
+  // `stats replication` (see replication_hooks.h); call before Run().
+  void SetReplicationHooks(ReplicationHooks* hooks) { dispatcher_.SetReplicationHooks(hooks); }
 
  private:
   static void OnTick(evutil_socket_t, short, void* arg);

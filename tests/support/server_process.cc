@@ -125,10 +125,12 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerOption
 
   absl::Status last = absl::UnknownError("not started");
   for (int attempt = 0; attempt < std::max(1, server->options_.max_port_attempts); ++attempt) {
-    auto port = PickFreePort();
+    const std::vector<int>& fixed = server->options_.fixed_ports;
+    absl::StatusOr<int> port = fixed.empty() ? PickFreePort() : absl::StatusOr<int>(fixed[0]);
     if (!port.ok()) return port.status();
     std::vector<int> extra;
-    for (int i = 0; i < server->options_.extra_port_count; ++i) {
+    if (!fixed.empty()) extra.assign(fixed.begin() + 1, fixed.end());
+    for (int i = 0; fixed.empty() && i < server->options_.extra_port_count; ++i) {
       auto p = PickFreePort();
       if (!p.ok()) return p.status();
       extra.push_back(*p);
@@ -145,7 +147,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerOption
     bool port_problem = output.find("in use") != std::string::npos ||
                         output.find("bind") != std::string::npos ||
                         output.find("listen") != std::string::npos;
-    if (absl::IsFailedPrecondition(last) || !port_problem) break;
+    if (absl::IsFailedPrecondition(last) || !port_problem || !fixed.empty()) break;
   }
   return absl::UnavailableError(absl::StrCat("could not start `", server->CommandLine(), "`: ",
                                              last.message(), "\n--- server output ---\n",

@@ -43,6 +43,10 @@ struct ServerOptions {
   // text "{port}" is replaced by the main port and "{port1}".."{portN}" by
   // the extra ones; they are also available through extra_ports().
   int extra_port_count = 0;
+  // Restarting a server on the ports it had: when set, [0] is the main port
+  // and the rest are the extra ports (extra_port_count is ignored), and no
+  // other port is tried.
+  std::vector<int> fixed_ports;
   absl::Duration startup_timeout = absl::Seconds(5);
   int max_port_attempts = 8;
 };

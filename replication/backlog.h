@@ -1,0 +1,49 @@
+// Backlog: the last N bytes of this node's replication stream, addressed by
+// stream offset (redis's repl_backlog).
+//
+// The stream is an unbounded sequence of encoded frames; offset 0 is its
+// first byte. The backlog keeps the window [start, end) in a fixed ring of
+// `capacity` bytes; appending past capacity advances start and overwrites
+// the oldest bytes. A peer that reconnects asking for offset O gets a
+// partial resync when start <= O <= end, and a full copy otherwise. The
+// ring is allocated once and never grows, so a slow or absent peer costs at
+// most --repl-backlog bytes. Not thread-safe: mutation_log serialises it.
+#ifndef TANDEM_REPLICATION_BACKLOG_H_
+#define TANDEM_REPLICATION_BACKLOG_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace tandem::replication {
+
+class Backlog {
+ public:
+  explicit Backlog(size_t capacity);
+  Backlog(const Backlog&) = delete;
+  Backlog& operator=(const Backlog&) = delete;
+
+  void Append(std::string_view bytes);
+
+  uint64_t start() const { return end_ - size_; }
+  uint64_t end() const { return end_; }
+  size_t capacity() const { return capacity_; }
+  // Whether the stream can be resent from `offset` (offset == end is "up to date").
+  bool Contains(uint64_t offset) const { return offset >= start() && offset <= end_; }
+
+  // Appends up to `max` bytes of the stream starting at `offset` to *out;
+  // returns how many. Requires Contains(offset).
+  size_t CopyFrom(uint64_t offset, size_t max, std::string* out) const;
+
+ private:
+  const size_t capacity_;
+  std::unique_ptr<char[]> ring_;  // byte at stream offset o lives at ring_[o % capacity_]
+  uint64_t end_ = 0;
+  size_t size_ = 0;
+};
+
+}  // namespace tandem::replication
+
+#endif  // TANDEM_REPLICATION_BACKLOG_H_

@@ -1,0 +1,33 @@
+// MutationLog: see mutation_log.h.
+#include "replication/mutation_log.h"
+
+#include "replication/record_codec.h"
+
+namespace tandem::replication {
+
+void MutationLog::OnMutation(const server::storage::Mutation& m) {
+  thread_local std::string frame;
+  frame.clear();
+  EncodeMutation(FrameType::kRecord, m, &frame);
+  {
+    absl::MutexLock lock(&mu_);
+    backlog_.Append(frame);
+    end_.store(backlog_.end(), std::memory_order_release);
+  }
+  if (frame.capacity() > (1u << 20)) std::string().swap(frame);  // a huge value: give the memory back
+  if (wake_ && !wake_pending_.exchange(true, std::memory_order_acq_rel)) wake_();
+}
+
+bool MutationLog::Contains(uint64_t offset) const {
+  absl::MutexLock lock(&mu_);
+  return backlog_.Contains(offset);
+}
+
+bool MutationLog::Read(uint64_t offset, size_t max, std::string* out) const {
+  absl::MutexLock lock(&mu_);
+  if (!backlog_.Contains(offset)) return false;
+  backlog_.CopyFrom(offset, max, out);
+  return true;
+}
+
+}  // namespace tandem::replication

@@ -1,0 +1,52 @@
+// MutationLog: the engine's MutationObserver on a replicating node. Each
+// applied local mutation is encoded into one stream record and appended to
+// the backlog, and the peer link is woken to send it (the alsoPropagate ->
+// backlog path of redis, in one step).
+//
+// It runs on the worker threads with the item's lock held, so it must be
+// cheap: the encoding happens outside any lock into a thread-local buffer,
+// then one short mutex section copies it into the ring; the wake-up is
+// coalesced with an atomic flag so a burst of writes costs one event_active.
+// The link thread reads the stream back through Read().
+#ifndef TANDEM_REPLICATION_MUTATION_LOG_H_
+#define TANDEM_REPLICATION_MUTATION_LOG_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "replication/backlog.h"
+#include "server/storage/mutation_observer.h"
+
+namespace tandem::replication {
+
+class MutationLog : public server::storage::MutationObserver {
+ public:
+  explicit MutationLog(size_t backlog_bytes) : backlog_(backlog_bytes) {}
+
+  // Called (from any thread) after each append when no wake-up is pending.
+  void SetWake(std::function<void()> wake) { wake_ = std::move(wake); }
+  // The link thread calls this before it drains, so the next append wakes it again.
+  void ClearWake() { wake_pending_.store(false, std::memory_order_release); }
+
+  void OnMutation(const server::storage::Mutation& m) override;
+
+  uint64_t end() const { return end_.load(std::memory_order_acquire); }
+  bool Contains(uint64_t offset) const;
+  // Appends up to max bytes of the stream from `offset` to *out. False when
+  // the backlog no longer holds `offset` (the peer needs a full copy).
+  bool Read(uint64_t offset, size_t max, std::string* out) const;
+
+ private:
+  mutable absl::Mutex mu_;
+  Backlog backlog_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> end_{0};
+  std::atomic<bool> wake_pending_{false};
+  std::function<void()> wake_;
+};
+
+}  // namespace tandem::replication
+
+#endif  // TANDEM_REPLICATION_MUTATION_LOG_H_

@@ -1,0 +1,123 @@
+// PeerLink: the replication link's own thread and event loop: the listener
+// on the replication port, the dialer, and the connections to the peer.
+//
+// One TCP connection carries both directions: each node streams its own
+// mutations to the other and applies the other's. A node given -x dials its
+// peer whenever it has no live link, with backoff (50 ms doubling to 1 s),
+// forever: unlike repcached, a broken link is always redialled. A node with
+// -X accepts. When both dial at once (symmetric start) two connections may
+// authenticate; both nodes keep the one dialed by the lower node id, and a
+// node with a live link stops dialing, so the pair settles on one link.
+//
+// Per connection: HELLO and AUTH (handshake.h), then each side sends a
+// SYNC_START and feeds the other either from the backlog (partial) or with a
+// snapshot followed by the backlog from the offset noted when the snapshot
+// began (full). Sending is pumped whenever the socket drains below its low
+// watermark or a worker appends to the backlog, and stops at a high
+// watermark, so a slow peer costs at most the backlog plus a few MB. When
+// the peer falls out of the backlog the link is dropped and the reconnect
+// gets a full copy (logged and counted in backlog_overruns). The receiver
+// acks applied offsets after each batch read; heartbeats go both ways every
+// --repl-heartbeat-ms, and a link silent for --repl-timeout-ms is dropped;
+// a slave whose link stays down that long promotes itself (role.h).
+#ifndef TANDEM_REPLICATION_PEER_LINK_H_
+#define TANDEM_REPLICATION_PEER_LINK_H_
+
+#include <event2/event.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "replication/applier.h"
+#include "replication/mutation_log.h"
+#include "replication/repl_stats.h"
+#include "replication/role.h"
+#include "replication/snapshot_sender.h"
+#include "server/storage/engine.h"
+
+namespace tandem::replication {
+
+struct PeerLinkConfig {
+  std::vector<std::string> listen_hosts;  // empty: all interfaces (memcached without -l)
+  int listen_port = 0;                    // 0: do not listen
+  std::string peer_host;                  // empty: do not dial
+  int peer_port = 0;
+  std::string secret;
+  int heartbeat_ms = 200;
+  int timeout_ms = 1000;
+};
+
+class PeerLink {
+ public:
+  PeerLink(PeerLinkConfig config, uint64_t node_id, server::storage::Engine& engine, MutationLog& log,
+           RoleState& role, ReplStats& stats);
+  ~PeerLink();
+  PeerLink(const PeerLink&) = delete;
+  PeerLink& operator=(const PeerLink&) = delete;
+
+  // Binds the replication port (call before dropping privileges).
+  absl::Status Listen();
+  // Starts the link thread.
+  void Start();
+  // Waits up to `drain` for the peer to acknowledge everything written so
+  // far (when a link is up), then stops the thread. Idempotent.
+  void Stop(absl::Duration drain);
+
+ private:
+  struct Conn;
+  static void OnAccept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len, void* arg);
+  static void OnRead(bufferevent* bev, void* arg);
+  static void OnWrite(bufferevent* bev, void* arg);
+  static void OnEvent(bufferevent* bev, short what, void* arg);
+  static void OnTick(evutil_socket_t, short, void* arg);
+  static void OnWake(evutil_socket_t, short, void* arg);
+  static void OnStop(evutil_socket_t, short, void* arg);
+
+  Conn* AddConn(bufferevent* bev, bool dialed, std::string name);
+  void Dial(int64_t now);
+  void ReadFrames(Conn* c);
+  absl::Status HandleFrame(Conn* c, FrameType type, std::string_view payload, size_t frame_size);
+  absl::Status Authenticated(Conn* c);
+  void Pump(Conn* c);
+  void SendHeartbeat(Conn* c, int64_t now);
+  void MaybeAck(Conn* c);
+  void Close(Conn* c, const std::string& why);
+  void Destroy(Conn* c);
+  void Tick();
+
+  const PeerLinkConfig config_;
+  const uint64_t node_id_;
+  server::storage::Engine& engine_;
+  MutationLog& log_;
+  RoleState& role_;
+  ReplStats& stats_;
+  Applier applier_;
+  SnapshotSender snapshot_;
+
+  event_base* base_ = nullptr;
+  std::vector<evconnlistener*> listeners_;
+  event* tick_ = nullptr;
+  event* wake_ = nullptr;
+  event* stop_ = nullptr;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+
+  // Link-thread state.
+  std::vector<std::unique_ptr<Conn>> conns_;
+  Conn* active_ = nullptr;
+  int64_t next_dial_ms_ = 0;
+  int64_t dial_backoff_ms_ = 50;
+  int64_t last_heard_ms_ = 0;  // last frame from the peer (or start)
+};
+
+}  // namespace tandem::replication
+
+#endif  // TANDEM_REPLICATION_PEER_LINK_H_

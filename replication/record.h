@@ -1,0 +1,74 @@
+// Record: what travels on a replication link, as values.
+//
+// A link carries frames. Most are records of the replication stream: one
+// applied mutation each (storage::Mutation, state-based: the full resulting
+// value), addressed by the byte offset of its frame in the sender's stream,
+// so "apply from offset N" is all a partial resync needs to say. The other
+// frames run the link itself: the handshake (hello, auth), the start of a
+// sync (partial from an offset, or a full copy), snapshot items, acks and
+// heartbeats. record_codec turns frames into bytes and back.
+#ifndef TANDEM_REPLICATION_RECORD_H_
+#define TANDEM_REPLICATION_RECORD_H_
+
+#include <array>
+#include <cstdint>
+
+#include "server/storage/mutation.h"
+
+namespace tandem::replication {
+
+enum class FrameType : uint8_t {
+  kHello = 1,         // first frame each way: magic, node id, challenge nonce
+  kAuth = 2,          // proof of the secret + the node's replication state
+  kSyncStart = 3,     // sender -> receiver: partial from an offset, or full copy
+  kRecord = 4,        // one stream record (a mutation)
+  kSnapshotItem = 5,  // one item of a full copy
+  kSnapshotEnd = 6,   // the full copy is complete; the stream continues
+  kAck = 7,           // receiver -> sender: applied up to this stream offset
+  kHeartbeat = 8,     // both ways, every --repl-heartbeat-ms
+};
+
+enum class Role : uint8_t { kNone = 0, kMaster = 1, kSlave = 2 };
+
+constexpr uint32_t kHelloMagic = 0x4d444e54;  // "TNDM" little-endian
+constexpr uint16_t kProtocolVersion = 1;
+constexpr size_t kNonceSize = 16;
+constexpr size_t kMacSize = 32;
+
+struct Hello {
+  uint64_t node_id = 0;
+  std::array<uint8_t, kNonceSize> nonce{};
+};
+
+// A node's replication state, sent with its proof of the secret.
+struct Auth {
+  std::array<uint8_t, kMacSize> mac{};
+  uint64_t epoch = 0;
+  Role role = Role::kNone;
+  uint64_t applied_stream = 0;  // node id of the peer stream this node has applied (0: none)
+  uint64_t applied_offset = 0;  // ...up to this offset
+  uint64_t stream_end = 0;      // this node's own stream length
+};
+
+struct SyncStart {
+  bool full = false;
+  uint64_t offset = 0;  // partial: first offset sent; full: where the stream resumes after the copy
+};
+
+struct Heartbeat {
+  uint64_t epoch = 0;
+  Role role = Role::kNone;
+  uint64_t stream_end = 0;
+  uint64_t applied_offset = 0;
+};
+
+// A stream record or a snapshot item. The views point into the decoded
+// bytes; `offset` is filled by the receiver from its position in the stream.
+struct Record {
+  uint64_t offset = 0;
+  server::storage::Mutation mutation{};
+};
+
+}  // namespace tandem::replication
+
+#endif  // TANDEM_REPLICATION_RECORD_H_

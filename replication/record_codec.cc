@@ -1,0 +1,243 @@
+// RecordCodec: see record_codec.h for the frame layout. Payloads are fixed
+// little-endian fields in the order of the structs in record.h; a mutation
+// is kind:u8 flags:u32 expires_at:i64 cas:u64 version:u64 flush_delay:i64
+// key_len:u16 key value_len:u32 value.
+#include "replication/record_codec.h"
+
+#include <array>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace tandem::replication {
+namespace {
+
+using server::storage::Mutation;
+
+constexpr std::array<uint32_t, 256> MakeCrcTable() {
+  std::array<uint32_t, 256> t{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+constexpr std::array<uint32_t, 256> kCrcTable = MakeCrcTable();
+
+template <typename T>
+void Put(std::string* out, T v) {
+  char b[sizeof(T)];
+  uint64_t u = static_cast<uint64_t>(v);
+  for (size_t i = 0; i < sizeof(T); ++i) b[i] = static_cast<char>((u >> (8 * i)) & 0xff);
+  out->append(b, sizeof(T));
+}
+
+// Reserves the header, returns its position; Finish fills it in.
+size_t Begin(FrameType type, std::string* out) {
+  size_t at = out->size();
+  out->append(kFrameHeaderSize, '\0');
+  out->push_back(static_cast<char>(type));
+  return at;
+}
+
+void Finish(size_t at, std::string* out) {
+  std::string_view body(out->data() + at + kFrameHeaderSize, out->size() - at - kFrameHeaderSize);
+  uint32_t len = static_cast<uint32_t>(body.size());
+  uint32_t crc = Crc32c(body);
+  for (int i = 0; i < 4; ++i) {
+    (*out)[at + i] = static_cast<char>((len >> (8 * i)) & 0xff);
+    (*out)[at + 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  }
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  template <typename T>
+  bool Get(T* v) {
+    if (in_.size() < sizeof(T)) return false;
+    uint64_t u = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) u |= uint64_t{static_cast<uint8_t>(in_[i])} << (8 * i);
+    *v = static_cast<T>(u);
+    in_.remove_prefix(sizeof(T));
+    return true;
+  }
+  bool Bytes(size_t n, std::string_view* out) {
+    if (in_.size() < n) return false;
+    *out = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return true;
+  }
+  bool done() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
+
+absl::Status Malformed(const char* what) {
+  return absl::DataLossError(absl::StrCat("malformed replication frame: ", what));
+}
+
+}  // namespace
+
+uint32_t Crc32c(std::string_view data, uint32_t crc) {
+  crc = ~crc;
+  for (char ch : data) crc = kCrcTable[(crc ^ static_cast<uint8_t>(ch)) & 0xff] ^ (crc >> 8);
+  return ~crc;
+}
+
+void EncodeHello(const Hello& hello, std::string* out) {
+  size_t at = Begin(FrameType::kHello, out);
+  Put<uint32_t>(out, kHelloMagic);
+  Put<uint16_t>(out, kProtocolVersion);
+  Put<uint64_t>(out, hello.node_id);
+  out->append(reinterpret_cast<const char*>(hello.nonce.data()), hello.nonce.size());
+  Finish(at, out);
+}
+
+void EncodeAuth(const Auth& auth, std::string* out) {
+  size_t at = Begin(FrameType::kAuth, out);
+  out->append(reinterpret_cast<const char*>(auth.mac.data()), auth.mac.size());
+  Put<uint64_t>(out, auth.epoch);
+  Put<uint8_t>(out, static_cast<uint8_t>(auth.role));
+  Put<uint64_t>(out, auth.applied_stream);
+  Put<uint64_t>(out, auth.applied_offset);
+  Put<uint64_t>(out, auth.stream_end);
+  Finish(at, out);
+}
+
+void EncodeSyncStart(const SyncStart& start, std::string* out) {
+  size_t at = Begin(FrameType::kSyncStart, out);
+  Put<uint8_t>(out, start.full ? 1 : 0);
+  Put<uint64_t>(out, start.offset);
+  Finish(at, out);
+}
+
+size_t MutationFrameSize(const Mutation& m) {
+  return kFrameHeaderSize + 1 + 1 + 4 + 8 + 8 + 8 + 8 + 2 + m.key.size() + 4 + m.value.size();
+}
+
+void EncodeMutation(FrameType type, const Mutation& m, std::string* out) {
+  out->reserve(out->size() + MutationFrameSize(m));
+  size_t at = Begin(type, out);
+  Put<uint8_t>(out, static_cast<uint8_t>(m.kind));
+  Put<uint32_t>(out, m.flags);
+  Put<int64_t>(out, m.expires_at);
+  Put<uint64_t>(out, m.cas);
+  Put<uint64_t>(out, m.version);
+  Put<int64_t>(out, m.flush_delay);
+  Put<uint16_t>(out, static_cast<uint16_t>(m.key.size()));
+  out->append(m.key);
+  Put<uint32_t>(out, static_cast<uint32_t>(m.value.size()));
+  out->append(m.value);
+  Finish(at, out);
+}
+
+void EncodeSnapshotEnd(std::string* out) { Finish(Begin(FrameType::kSnapshotEnd, out), out); }
+
+void EncodeAck(uint64_t offset, std::string* out) {
+  size_t at = Begin(FrameType::kAck, out);
+  Put<uint64_t>(out, offset);
+  Finish(at, out);
+}
+
+void EncodeHeartbeat(const Heartbeat& hb, std::string* out) {
+  size_t at = Begin(FrameType::kHeartbeat, out);
+  Put<uint64_t>(out, hb.epoch);
+  Put<uint8_t>(out, static_cast<uint8_t>(hb.role));
+  Put<uint64_t>(out, hb.stream_end);
+  Put<uint64_t>(out, hb.applied_offset);
+  Finish(at, out);
+}
+
+absl::Status DecodeFrame(std::string_view in, size_t max_body, Frame* frame, size_t* consumed) {
+  *consumed = 0;
+  if (in.size() < kFrameHeaderSize) return absl::OkStatus();
+  Reader r(in);
+  uint32_t len = 0, crc = 0;
+  r.Get(&len);
+  r.Get(&crc);
+  if (len == 0) return Malformed("empty body");
+  if (len > max_body) return Malformed("frame too long");
+  if (in.size() < kFrameHeaderSize + len) return absl::OkStatus();
+  std::string_view body = in.substr(kFrameHeaderSize, len);
+  if (Crc32c(body) != crc) return Malformed("checksum mismatch");
+  uint8_t type = static_cast<uint8_t>(body[0]);
+  if (type < static_cast<uint8_t>(FrameType::kHello) || type > static_cast<uint8_t>(FrameType::kHeartbeat)) {
+    return Malformed("unknown frame type");
+  }
+  frame->type = static_cast<FrameType>(type);
+  frame->payload = body.substr(1);
+  *consumed = kFrameHeaderSize + len;
+  return absl::OkStatus();
+}
+
+absl::Status ParseHello(std::string_view payload, Hello* out) {
+  Reader r(payload);
+  uint32_t magic = 0;
+  uint16_t version = 0;
+  std::string_view nonce;
+  if (!r.Get(&magic) || magic != kHelloMagic) return Malformed("bad hello magic");
+  if (!r.Get(&version) || version != kProtocolVersion) return Malformed("unsupported protocol version");
+  if (!r.Get(&out->node_id) || !r.Bytes(kNonceSize, &nonce) || !r.done()) return Malformed("hello");
+  std::memcpy(out->nonce.data(), nonce.data(), kNonceSize);
+  return absl::OkStatus();
+}
+
+absl::Status ParseAuth(std::string_view payload, Auth* out) {
+  Reader r(payload);
+  std::string_view mac;
+  uint8_t role = 0;
+  if (!r.Bytes(kMacSize, &mac) || !r.Get(&out->epoch) || !r.Get(&role) || role > 2 ||
+      !r.Get(&out->applied_stream) || !r.Get(&out->applied_offset) || !r.Get(&out->stream_end) ||
+      !r.done()) {
+    return Malformed("auth");
+  }
+  std::memcpy(out->mac.data(), mac.data(), kMacSize);
+  out->role = static_cast<Role>(role);
+  return absl::OkStatus();
+}
+
+absl::Status ParseSyncStart(std::string_view payload, SyncStart* out) {
+  Reader r(payload);
+  uint8_t full = 0;
+  if (!r.Get(&full) || full > 1 || !r.Get(&out->offset) || !r.done()) return Malformed("sync start");
+  out->full = full == 1;
+  return absl::OkStatus();
+}
+
+absl::Status ParseMutation(std::string_view payload, Mutation* out) {
+  Reader r(payload);
+  uint8_t kind = 0;
+  uint16_t key_len = 0;
+  uint32_t value_len = 0;
+  if (!r.Get(&kind) || kind > static_cast<uint8_t>(Mutation::Kind::kFlushAll)) return Malformed("mutation kind");
+  out->kind = static_cast<Mutation::Kind>(kind);
+  if (!r.Get(&out->flags) || !r.Get(&out->expires_at) || !r.Get(&out->cas) || !r.Get(&out->version) ||
+      !r.Get(&out->flush_delay) || !r.Get(&key_len) || key_len > 255 || !r.Bytes(key_len, &out->key) ||
+      !r.Get(&value_len) || !r.Bytes(value_len, &out->value) || !r.done()) {
+    return Malformed("mutation");
+  }
+  if (out->kind != Mutation::Kind::kFlushAll && out->key.empty()) return Malformed("mutation without key");
+  return absl::OkStatus();
+}
+
+absl::Status ParseAck(std::string_view payload, uint64_t* offset) {
+  Reader r(payload);
+  if (!r.Get(offset) || !r.done()) return Malformed("ack");
+  return absl::OkStatus();
+}
+
+absl::Status ParseHeartbeat(std::string_view payload, Heartbeat* out) {
+  Reader r(payload);
+  uint8_t role = 0;
+  if (!r.Get(&out->epoch) || !r.Get(&role) || role > 2 || !r.Get(&out->stream_end) ||
+      !r.Get(&out->applied_offset) || !r.done()) {
+    return Malformed("heartbeat");
+  }
+  out->role = static_cast<Role>(role);
+  return absl::OkStatus();
+}
+
+}  // namespace tandem::replication

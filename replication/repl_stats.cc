@@ -1,0 +1,49 @@
+// ReplStats: the `stats replication` report, one table row per field.
+// last_heartbeat_ms is how long ago (ms) the peer was last heard from, -1
+// when never; lag_bytes is how much of this node's stream the peer has not
+// acknowledged yet.
+#include "replication/repl_stats.h"
+
+
+#include "absl/strings/str_cat.h"
+#include "replication/role.h"
+
+namespace tandem::replication {
+
+namespace {
+const char* LinkName(LinkState s) {
+  switch (s) {
+    case LinkState::kUp: return "up";
+    case LinkState::kSyncing: return "syncing";
+    case LinkState::kDown: break;
+  }
+  return "down";
+}
+}  // namespace
+
+void AppendReplStats(const ReplStats& s, const ReplReport& r, std::string* out) {
+  const uint64_t acked = s.peer_acked_offset.load();
+  const int64_t hb = s.last_heartbeat_ms.load();
+  std::string peer = s.peer();
+  const std::pair<const char*, std::string> rows[] = {
+      {"role", RoleName(r.role)},
+      {"peer", peer.empty() ? "-" : peer},
+      {"link", LinkName(s.link.load())},
+      {"epoch", absl::StrCat(r.epoch)},
+      {"repl_offset", absl::StrCat(r.repl_offset)},
+      {"peer_acked_offset", absl::StrCat(acked)},
+      {"lag_bytes", absl::StrCat(r.repl_offset > acked ? r.repl_offset - acked : 0)},
+      {"full_syncs", absl::StrCat(s.full_syncs.load())},
+      {"partial_syncs", absl::StrCat(s.partial_syncs.load())},
+      {"promotions", absl::StrCat(r.promotions)},
+      {"conflicts_resolved", absl::StrCat(s.conflicts_resolved.load())},
+      {"last_heartbeat_ms", absl::StrCat(hb < 0 ? -1 : (r.now_ms > hb ? r.now_ms - hb : 0))},
+      {"applied_records", absl::StrCat(s.applied.load())},
+      {"auth_failures", absl::StrCat(s.auth_failures.load())},
+      {"protocol_errors", absl::StrCat(s.protocol_errors.load())},
+      {"backlog_overruns", absl::StrCat(s.backlog_overruns.load())},
+  };
+  for (const auto& [name, value] : rows) absl::StrAppend(out, "STAT ", name, " ", value, "\r\n");
+}
+
+}  // namespace tandem::replication

@@ -1,0 +1,98 @@
+// Replication: see replication.h. Turns Settings into the link's
+// configuration: -x HOST[:PORT] (the port defaults to -X), -l's addresses
+// for the replication listener, the secret from --repl-secret's file.
+#include "replication/replication.h"
+
+#include <chrono>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+#include <algorithm>
+#include "replication/handshake.h"
+
+namespace tandem::replication {
+
+Replication::Replication(server::storage::Engine& engine, size_t backlog_bytes)
+    : engine_(engine), node_id_(RandomNodeId()), log_(backlog_bytes) {}
+
+Replication::~Replication() {
+  if (link_ != nullptr) Stop(absl::ZeroDuration());
+  engine_.SetObserver(nullptr);
+}
+
+absl::StatusOr<std::unique_ptr<Replication>> Replication::Create(const server::Settings& s,
+                                                                 server::storage::Engine& engine) {
+  std::unique_ptr<Replication> r(new Replication(engine, s.replication_enabled() ? s.repl_backlog_bytes : 1));
+  if (!s.replication_enabled()) return r;
+  PeerLinkConfig c;
+  c.listen_port = s.repl_port;
+  for (const std::string& l : s.listen) {
+    for (absl::string_view host : absl::StrSplit(l, ',', absl::SkipEmpty())) {
+      // -l may carry memcached's "addr:port"; the replication listener uses -X's port.
+      std::string h(host);
+      if (absl::ConsumePrefix(&host, "[")) {
+        h = std::string(host.substr(0, host.find(']')));
+      } else if (std::count(h.begin(), h.end(), ':') == 1) {
+        h = h.substr(0, h.find(':'));
+      }
+      c.listen_hosts.push_back(h);
+    }
+  }
+  if (!s.repl_peer.empty()) {
+    absl::string_view peer = s.repl_peer;
+    c.peer_port = s.repl_port;
+    if (absl::ConsumePrefix(&peer, "[")) {
+      size_t close = peer.find(']');
+      if (close == absl::string_view::npos) return absl::InvalidArgumentError("bad -x address");
+      absl::string_view rest = peer.substr(close + 1);
+      peer = peer.substr(0, close);
+      if (absl::ConsumePrefix(&rest, ":") && !absl::SimpleAtoi(rest, &c.peer_port)) {
+        return absl::InvalidArgumentError("bad -x port");
+      }
+    } else if (size_t colon = peer.rfind(':'); colon != absl::string_view::npos &&
+                                                peer.find(':') == colon) {
+      if (!absl::SimpleAtoi(peer.substr(colon + 1), &c.peer_port)) return absl::InvalidArgumentError("bad -x port");
+      peer = peer.substr(0, colon);
+    }
+    c.peer_host = std::string(peer);
+  }
+  if (!s.repl_secret_file.empty()) {
+    absl::StatusOr<std::string> secret = ReadSecretFile(s.repl_secret_file);
+    if (!secret.ok()) return secret.status();
+    c.secret = *secret;
+  }
+  c.heartbeat_ms = s.repl_heartbeat_ms;
+  c.timeout_ms = s.repl_timeout_ms;
+  r->role_.Start(c.peer_host.empty() ? Role::kMaster : Role::kSlave);
+  r->link_ = std::make_unique<PeerLink>(std::move(c), r->node_id_, engine, r->log_, r->role_, r->stats_);
+  return r;
+}
+
+absl::Status Replication::Listen() { return link_ == nullptr ? absl::OkStatus() : link_->Listen(); }
+
+void Replication::Start() {
+  if (link_ == nullptr) return;
+  engine_.SetObserver(&log_);
+  link_->Start();
+}
+
+void Replication::Stop(absl::Duration drain) {
+  if (link_ != nullptr) link_->Stop(drain);
+}
+
+void Replication::AppendStats(std::string* out) {
+  ReplReport r;
+  r.role = role_.role();
+  r.epoch = role_.epoch();
+  r.repl_offset = log_.end();
+  r.promotions = role_.promotions();
+  r.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  AppendReplStats(stats_, r, out);
+}
+
+}  // namespace tandem::replication

@@ -1,0 +1,55 @@
+// Replication: one node's replication, assembled from its parts for
+// main.cc: the mutation log (the engine's observer), the role, the stats and
+// the peer link with its thread. Created for every tandemd so `stats
+// replication` always answers (role none when -x/-X are not given); only
+// started when replication is enabled.
+#ifndef TANDEM_REPLICATION_REPLICATION_H_
+#define TANDEM_REPLICATION_REPLICATION_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "replication/mutation_log.h"
+#include "replication/peer_link.h"
+#include "replication/repl_stats.h"
+#include "replication/role.h"
+#include "server/replication_hooks.h"
+#include "server/settings.h"
+#include "server/storage/engine.h"
+
+namespace tandem::replication {
+
+class Replication : public server::ReplicationHooks {
+ public:
+  // Reads the secret file and checks the peer address; errors are start-up errors.
+  static absl::StatusOr<std::unique_ptr<Replication>> Create(const server::Settings& settings,
+                                                             server::storage::Engine& engine);
+  ~Replication() override;
+
+  bool enabled() const { return link_ != nullptr; }
+  // Binds the replication port (before privileges are dropped).
+  absl::Status Listen();
+  // Installs the engine observer and starts the link thread.
+  void Start();
+  // Drains to the peer (bounded by `drain`) and stops.
+  void Stop(absl::Duration drain);
+
+  void AppendStats(std::string* out) override;
+  uint64_t node_id() const { return node_id_; }
+
+ private:
+  Replication(server::storage::Engine& engine, size_t backlog_bytes);
+
+  server::storage::Engine& engine_;
+  uint64_t node_id_;
+  MutationLog log_;
+  RoleState role_;
+  ReplStats stats_;
+  std::unique_ptr<PeerLink> link_;
+};
+
+}  // namespace tandem::replication
+
+#endif  // TANDEM_REPLICATION_REPLICATION_H_

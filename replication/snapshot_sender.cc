@@ -1,0 +1,36 @@
+// SnapshotSender: see snapshot_sender.h.
+#include "replication/snapshot_sender.h"
+
+#include "replication/record_codec.h"
+
+namespace tandem::replication {
+
+void SnapshotSender::Step(size_t budget, std::string* out) {
+  if (!active_) return;
+  std::string value;
+  bool more = engine_.SnapshotStep(&cursor_, budget, [&](const server::storage::ItemView& item) {
+    server::storage::Mutation m{};
+    m.kind = server::storage::Mutation::Kind::kStore;
+    m.key = item.key();
+    m.flags = item.flags();
+    m.expires_at = item.expires_at();
+    m.cas = item.cas();
+    m.version = item.version();
+    std::string_view contiguous;
+    if (item.contiguous_value(&contiguous)) {
+      m.value = contiguous;
+    } else {
+      value.clear();
+      item.AppendValueTo(&value);
+      m.value = value;
+    }
+    EncodeMutation(FrameType::kSnapshotItem, m, out);
+    ++items_;
+  });
+  if (!more) {
+    EncodeSnapshotEnd(out);
+    active_ = false;
+  }
+}
+
+}  // namespace tandem::replication

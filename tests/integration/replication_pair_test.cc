@@ -1,0 +1,345 @@
+// Replication between real tandemd processes on loopback: a pair started
+// repcached-style (-X on the master, -x on the slave) or symmetrically,
+// and what happens to it: every text mutation streams across byte for byte
+// (same value, flags and CAS), writes on either node reach the other, a
+// late joiner gets a full copy, the slave takes over when the master is
+// killed and the old master rejoins as slave, a peer without the secret is
+// refused, and garbage on the replication port is shut out.
+//
+// Every wait polls with a generous deadline and returns as soon as the
+// condition holds, so the suite is fast on an idle machine and still passes
+// on a loaded one. Processes are owned by ServerProcess (stopped by PID).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/raw_socket.h"
+#include "tests/support/server_process.h"
+
+namespace tandem::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr absl::Duration kConverge = absl::Seconds(15);
+
+// Fast heartbeats keep the failover test short; the timeout stays at the
+// default so a loaded CI machine does not see spurious silences.
+const std::vector<std::string> kTuning = {"--repl-heartbeat-ms=100", "--repl-timeout-ms=1000"};
+
+bool WaitUntil(const std::function<bool()>& cond, absl::Duration timeout = kConverge) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (cond()) return true;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return cond();
+}
+
+// One request on a fresh connection; returns the reply up to `until`
+// (empty on a connection failure).
+std::string Request(int port, const std::string& req, std::string_view until) {
+  absl::StatusOr<RawSocket> s = RawSocket::Connect(port, absl::Seconds(5));
+  if (!s.ok()) return "";
+  if (!s->Send(req).ok()) return "";
+  absl::StatusOr<std::string> r = s->ReadUntil(until, absl::Seconds(10));
+  return r.ok() ? *r : "";
+}
+
+std::map<std::string, std::string> ReplStats(int port) {
+  std::map<std::string, std::string> out;
+  std::string reply = Request(port, "stats replication\r\n", "END\r\n");
+  for (absl::string_view line : absl::StrSplit(reply, "\r\n", absl::SkipEmpty())) {
+    std::vector<std::string> parts = absl::StrSplit(line, ' ');
+    if (parts.size() == 3 && parts[0] == "STAT") out[parts[1]] = parts[2];
+  }
+  return out;
+}
+
+std::string ReplStat(int port, const std::string& name) { return ReplStats(port)[name]; }
+
+uint64_t GeneralStat(int port, const std::string& name) {
+  std::string reply = Request(port, "stats\r\n", "END\r\n");
+  std::string prefix = absl::StrCat("STAT ", name, " ");
+  size_t at = reply.find(prefix);
+  if (at == std::string::npos) return 0;
+  uint64_t v = 0;
+  size_t end = reply.find("\r\n", at);
+  (void)absl::SimpleAtoi(reply.substr(at + prefix.size(), end - at - prefix.size()), &v);
+  return v;
+}
+
+std::string Gets(int port, const std::string& key) { return Request(port, absl::StrCat("gets ", key, "\r\n"), "END\r\n"); }
+
+struct Pair {
+  std::unique_ptr<ServerProcess> master;
+  std::unique_ptr<ServerProcess> slave;
+  int master_repl() const { return master->extra_ports()[0]; }
+};
+
+std::unique_ptr<ServerProcess> StartNode(std::vector<std::string> args, std::vector<int> fixed_ports = {}) {
+  ServerOptions o;
+  o.binary = TandemdPath();
+  o.args = std::move(args);
+  o.args.insert(o.args.end(), kTuning.begin(), kTuning.end());
+  o.extra_port_count = 1;
+  o.fixed_ports = std::move(fixed_ports);
+  absl::StatusOr<std::unique_ptr<ServerProcess>> p = ServerProcess::Start(o);
+  EXPECT_TRUE(p.ok()) << p.status();
+  return p.ok() ? std::move(*p) : nullptr;
+}
+
+std::unique_ptr<ServerProcess> StartMaster(std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"-X", "{port1}"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return StartNode(args);
+}
+
+std::unique_ptr<ServerProcess> StartSlave(int master_repl_port, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"-x", absl::StrCat("127.0.0.1:", master_repl_port), "-X", "{port1}"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return StartNode(args);
+}
+
+bool LinkUp(ServerProcess& p) { return ReplStat(p.port(), "link") == "up"; }
+
+Pair StartPair() {
+  Pair pair;
+  pair.master = StartMaster();
+  if (pair.master == nullptr) return pair;
+  pair.slave = StartSlave(pair.master_repl());
+  if (pair.slave == nullptr) return pair;
+  EXPECT_TRUE(WaitUntil([&] { return LinkUp(*pair.master) && LinkUp(*pair.slave); }))
+      << pair.master->CapturedOutput() << pair.slave->CapturedOutput();
+  return pair;
+}
+
+// Waits until `gets key` answers the same on both nodes; returns that answer.
+std::string Converged(int a, int b, const std::string& key) {
+  std::string ra, rb;
+  WaitUntil([&] {
+    ra = Gets(a, key);
+    rb = Gets(b, key);
+    return !ra.empty() && ra == rb;
+  });
+  EXPECT_EQ(ra, rb) << "key " << key;
+  return ra;
+}
+
+// ---------------------------------------------------------------------------
+
+TEST(ReplicationPair, StatsReplicationHasEveryContractField) {
+  Pair pair = StartPair();
+  ASSERT_NE(pair.slave, nullptr);
+  std::map<std::string, std::string> m = ReplStats(pair.master->port());
+  for (const char* f : {"role", "peer", "link", "epoch", "repl_offset", "peer_acked_offset", "lag_bytes",
+                        "full_syncs", "partial_syncs", "promotions", "conflicts_resolved", "last_heartbeat_ms"}) {
+    EXPECT_TRUE(m.count(f)) << f;
+  }
+  EXPECT_EQ(m["role"], "master");
+  EXPECT_EQ(ReplStat(pair.slave->port(), "role"), "slave");
+  // A node without -x/-X reports role none.
+  std::unique_ptr<ServerProcess> plain = StartNode({});
+  ASSERT_NE(plain, nullptr);
+  EXPECT_EQ(ReplStat(plain->port(), "role"), "none");
+  EXPECT_EQ(ReplStat(plain->port(), "link"), "down");
+}
+
+TEST(ReplicationPair, SetOnMasterAppearsOnSlaveByteForByte) {
+  Pair pair = StartPair();
+  ASSERT_NE(pair.slave, nullptr);
+  const int m = pair.master->port(), s = pair.slave->port();
+  std::string value = "bin\x01\x02\xff value";
+  ASSERT_EQ(Request(m, absl::StrCat("set k1 4294967295 1000 ", value.size(), "\r\n", value, "\r\n"), "\r\n"),
+            "STORED\r\n");
+  std::string on_master = Gets(m, "k1");
+  EXPECT_THAT(on_master, HasSubstr("VALUE k1 4294967295 "));
+  EXPECT_EQ(Converged(m, s, "k1"), on_master);  // same flags, value and CAS
+  // And the other way round: a write on the slave reaches the master.
+  ASSERT_EQ(Request(s, "set k2 7 0 5\r\nhello\r\n", "\r\n"), "STORED\r\n");
+  std::string on_slave = Gets(s, "k2");
+  EXPECT_EQ(Converged(m, s, "k2"), on_slave);
+  // gets on one node, cas on the other.
+  uint64_t cas = 0;
+  std::vector<std::string> parts = absl::StrSplit(on_master.substr(0, on_master.find("\r\n")), ' ');
+  ASSERT_EQ(parts.size(), 5u);
+  ASSERT_TRUE(absl::SimpleAtoi(parts[4], &cas));
+  EXPECT_EQ(Request(s, absl::StrCat("cas k1 0 0 3 ", cas, "\r\nnew\r\n"), "\r\n"), "STORED\r\n");
+  EXPECT_THAT(Converged(m, s, "k1"), HasSubstr("\r\nnew\r\n"));
+}
+
+TEST(ReplicationPair, EveryTextMutationReplicates) {
+  Pair pair = StartPair();
+  ASSERT_NE(pair.slave, nullptr);
+  const int m = pair.master->port(), s = pair.slave->port();
+  auto run = [&](const std::string& req) { return Request(m, req, "\r\n"); };
+  EXPECT_EQ(run("set a 1 0 1\r\nA\r\n"), "STORED\r\n");
+  EXPECT_EQ(run("add b 2 0 1\r\nB\r\n"), "STORED\r\n");
+  EXPECT_EQ(run("set c 3 0 1\r\nC\r\n"), "STORED\r\n");
+  EXPECT_EQ(run("replace c 33 0 2\r\nCC\r\n"), "STORED\r\n");
+  EXPECT_EQ(run("append a 0 0 2\r\n-x\r\n"), "STORED\r\n");
+  EXPECT_EQ(run("prepend a 0 0 2\r\ny-\r\n"), "STORED\r\n");
+  EXPECT_EQ(run("set n 0 0 2\r\n10\r\n"), "STORED\r\n");
+  EXPECT_EQ(run("incr n 5\r\n"), "15\r\n");
+  EXPECT_EQ(run("decr n 3\r\n"), "12\r\n");
+  EXPECT_EQ(run("set d 0 0 1\r\nD\r\n"), "STORED\r\n");
+  EXPECT_EQ(run("set t 9 0 1\r\nT\r\n"), "STORED\r\n");
+  EXPECT_EQ(run("touch t 1000\r\n"), "TOUCHED\r\n");
+  EXPECT_THAT(Request(m, "gat 2000 t\r\n", "END\r\n"), HasSubstr("VALUE t 9 1"));
+  std::string g = Gets(m, "b");
+  std::string cas = g.substr(0, g.find("\r\n"));
+  cas = cas.substr(cas.rfind(' ') + 1);
+  EXPECT_EQ(run(absl::StrCat("cas b 22 0 2 ", cas, "\r\nBB\r\n")), "STORED\r\n");
+  for (const char* key : {"a", "b", "c", "n", "d", "t"}) Converged(m, s, key);
+  EXPECT_THAT(Gets(s, "a"), HasSubstr("VALUE a 1 5 "));
+  EXPECT_THAT(Gets(s, "a"), HasSubstr("\r\ny-A-x\r\n"));
+  EXPECT_THAT(Gets(s, "b"), HasSubstr("VALUE b 22 2 "));
+  EXPECT_THAT(Gets(s, "c"), HasSubstr("VALUE c 33 2 "));
+  EXPECT_THAT(Gets(s, "n"), HasSubstr("\r\n12\r\n"));
+  EXPECT_EQ(run("delete d\r\n"), "DELETED\r\n");
+  EXPECT_TRUE(WaitUntil([&] { return Gets(s, "d") == "END\r\n"; }));
+  // Touch with a past time expires the item on both.
+  EXPECT_EQ(run("touch t -1\r\n"), "TOUCHED\r\n");
+  EXPECT_TRUE(WaitUntil([&] { return Gets(s, "t") == "END\r\n"; }));
+  EXPECT_EQ(run("flush_all\r\n"), "OK\r\n");
+  EXPECT_TRUE(WaitUntil([&] { return Gets(s, "a") == "END\r\n" && Gets(s, "c") == "END\r\n"; }));
+  // The stream is acknowledged: nothing left in flight.
+  EXPECT_TRUE(WaitUntil([&] { return ReplStat(m, "lag_bytes") == "0"; }));
+}
+
+TEST(ReplicationPair, LateSlaveGetsAFullCopy) {
+  std::unique_ptr<ServerProcess> master = StartMaster();
+  ASSERT_NE(master, nullptr);
+  const int kItems = 10000;
+  std::string batch;
+  for (int i = 0; i < kItems; ++i) {
+    std::string v = absl::StrCat("value-", i, "-", std::string(i % 50, 'z'));
+    absl::StrAppend(&batch, "set key:", i, " ", i, " 0 ", v.size(), " noreply\r\n", v, "\r\n");
+  }
+  absl::StrAppend(&batch, "mn\r\nversion\r\n");
+  ASSERT_THAT(Request(master->port(), batch, "VERSION"), HasSubstr("VERSION"));
+  ASSERT_EQ(GeneralStat(master->port(), "curr_items"), static_cast<uint64_t>(kItems));
+  absl::Time start = absl::Now();
+  std::unique_ptr<ServerProcess> slave = StartSlave(master->extra_ports()[0]);
+  ASSERT_NE(slave, nullptr);
+  EXPECT_TRUE(WaitUntil([&] { return GeneralStat(slave->port(), "curr_items") == kItems; }))
+      << GeneralStat(slave->port(), "curr_items");
+  std::fprintf(stderr, "full copy of %d items: %.0f ms\n", kItems, absl::ToDoubleMilliseconds(absl::Now() - start));
+  for (int i : {0, 1, 4999, 9999}) {
+    std::string key = absl::StrCat("key:", i);
+    EXPECT_EQ(Gets(slave->port(), key), Gets(master->port(), key)) << key;
+  }
+  EXPECT_TRUE(WaitUntil([&] { return ReplStat(slave->port(), "link") == "up"; }));
+  EXPECT_EQ(ReplStat(slave->port(), "full_syncs"), "1");
+}
+
+TEST(ReplicationPair, SlavePromotesWhenMasterDiesAndOldMasterRejoins) {
+  Pair pair = StartPair();
+  ASSERT_NE(pair.slave, nullptr);
+  const int m = pair.master->port(), s = pair.slave->port();
+  const std::vector<int> master_ports = {m, pair.master_repl()};
+  ASSERT_EQ(Request(m, "set before 0 0 3\r\nold\r\n", "\r\n"), "STORED\r\n");
+  Converged(m, s, "before");
+
+  absl::Time killed = absl::Now();
+  pair.master->Kill();
+  ASSERT_TRUE(WaitUntil([&] { return ReplStat(s, "role") == "master"; }, absl::Seconds(10)))
+      << pair.slave->CapturedOutput();
+  std::fprintf(stderr, "promotion %.0f ms after kill -9\n", absl::ToDoubleMilliseconds(absl::Now() - killed));
+  EXPECT_EQ(ReplStat(s, "epoch"), "1");
+  EXPECT_EQ(ReplStat(s, "promotions"), "1");
+  // The survivor keeps serving reads and writes.
+  EXPECT_THAT(Gets(s, "before"), HasSubstr("\r\nold\r\n"));
+  ASSERT_EQ(Request(s, "set after 0 0 3\r\nnew\r\n", "\r\n"), "STORED\r\n");
+
+  // The old master, restarted with its original command line, joins as slave.
+  std::unique_ptr<ServerProcess> back = StartNode({"-X", "{port1}"}, master_ports);
+  ASSERT_NE(back, nullptr);
+  EXPECT_TRUE(WaitUntil([&] { return ReplStat(m, "role") == "slave" && ReplStat(m, "link") == "up"; }))
+      << back->CapturedOutput() << pair.slave->CapturedOutput();
+  EXPECT_EQ(ReplStat(m, "epoch"), "1");
+  EXPECT_EQ(Converged(m, s, "before"), Gets(s, "before"));
+  EXPECT_EQ(Converged(m, s, "after"), Gets(s, "after"));
+  // And it streams again, both ways.
+  ASSERT_EQ(Request(m, "set again 0 0 1\r\nz\r\n", "\r\n"), "STORED\r\n");
+  Converged(m, s, "again");
+}
+
+TEST(ReplicationPair, SymmetricStartAgreesOnRoles) {
+  absl::StatusOr<int> pa = PickFreePort(), ra = PickFreePort(), pb = PickFreePort(), rb = PickFreePort();
+  ASSERT_TRUE(pa.ok() && ra.ok() && pb.ok() && rb.ok());
+  std::unique_ptr<ServerProcess> a =
+      StartNode({"-x", absl::StrCat("127.0.0.1:", *rb), "-X", "{port1}"}, {*pa, *ra});
+  std::unique_ptr<ServerProcess> b =
+      StartNode({"-x", absl::StrCat("127.0.0.1:", *ra), "-X", "{port1}"}, {*pb, *rb});
+  ASSERT_TRUE(a != nullptr && b != nullptr);
+  ASSERT_TRUE(WaitUntil([&] { return LinkUp(*a) && LinkUp(*b); })) << a->CapturedOutput() << b->CapturedOutput();
+  std::string roles = absl::StrCat(ReplStat(*pa, "role"), "/", ReplStat(*pb, "role"));
+  EXPECT_TRUE(roles == "master/slave" || roles == "slave/master") << roles;
+  ASSERT_EQ(Request(*pa, "set from_a 0 0 1\r\na\r\n", "\r\n"), "STORED\r\n");
+  ASSERT_EQ(Request(*pb, "set from_b 0 0 1\r\nb\r\n", "\r\n"), "STORED\r\n");
+  Converged(*pa, *pb, "from_a");
+  Converged(*pa, *pb, "from_b");
+}
+
+TEST(ReplicationPair, WrongSecretIsRefusedAndGetsNoData) {
+  std::string dir = absl::StrCat(::testing::TempDir(), "/repl-secret-", getpid());
+  std::filesystem::create_directories(dir);
+  std::string good = dir + "/good", bad = dir + "/bad";
+  std::ofstream(good) << "correct horse battery staple\n";
+  std::ofstream(bad) << "wrong secret\n";
+  std::unique_ptr<ServerProcess> master = StartMaster({absl::StrCat("--repl-secret=", good)});
+  ASSERT_NE(master, nullptr);
+  ASSERT_EQ(Request(master->port(), "set secret 0 0 4\r\ndata\r\n", "\r\n"), "STORED\r\n");
+  std::unique_ptr<ServerProcess> slave = StartSlave(master->extra_ports()[0], {absl::StrCat("--repl-secret=", bad)});
+  ASSERT_NE(slave, nullptr);
+  EXPECT_TRUE(WaitUntil([&] {
+    return master->CapturedOutput().find("failed authentication") != std::string::npos &&
+           slave->CapturedOutput().find("failed authentication") != std::string::npos;
+  })) << master->CapturedOutput() << slave->CapturedOutput();
+  EXPECT_NE(ReplStat(master->port(), "auth_failures"), "0");
+  EXPECT_EQ(Gets(slave->port(), "secret"), "END\r\n");
+  EXPECT_EQ(ReplStat(master->port(), "link"), "down");
+  // The right secret works.
+  std::unique_ptr<ServerProcess> good_slave =
+      StartSlave(master->extra_ports()[0], {absl::StrCat("--repl-secret=", good)});
+  ASSERT_NE(good_slave, nullptr);
+  slave->Kill();
+  EXPECT_TRUE(WaitUntil([&] { return Gets(good_slave->port(), "secret").find("data") != std::string::npos; }));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ReplicationPair, GarbageOnTheReplicationPortIsClosed) {
+  std::unique_ptr<ServerProcess> master = StartMaster();
+  ASSERT_NE(master, nullptr);
+  const int repl = master->extra_ports()[0];
+  for (std::string junk : {std::string("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"), std::string("stats\r\n"),
+                           std::string(4096, '\xff'), std::string("\x10\x00\x00\x00garbagegarbage", 18)}) {
+    absl::StatusOr<RawSocket> s = RawSocket::Connect(repl);
+    ASSERT_TRUE(s.ok());
+    (void)s->Send(junk);
+    // Short junk waits for more bytes until the handshake timeout (2 s).
+    EXPECT_TRUE(s->IsClosedByPeer(absl::Seconds(10))) << EscapeBytes(junk);
+  }
+  EXPECT_TRUE(master->IsRunning());
+  EXPECT_EQ(Request(master->port(), "set ok 0 0 1\r\n1\r\n", "\r\n"), "STORED\r\n");
+  EXPECT_EQ(ReplStat(master->port(), "link"), "down");
+}
+
+}  // namespace
+}  // namespace tandem::testing
