@@ -160,6 +160,25 @@ TEST(ClientFailoverTest, PairWithBothNodesDownIsEjectedThenReAdded) {
             absl::StrCat("VALUE ", key, " 0 5\r\nafter\r\nEND\r\n"));
 }
 
+TEST(ClientFailoverTest, PreferredNodeIsUsedAgainAfterItReturns) {
+  ASSERT_OK_AND_ASSIGN(ClientCluster cluster, ClientCluster::Start({2}));
+  ClientOptions options;
+  options.retry_timeout = absl::Milliseconds(200);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Client> client, Client::Create(cluster.Config(), options));
+  ASSERT_OK(client->Set("k", "first"));
+  cluster.Kill(0, 0);
+  ASSERT_OK(client->Set("k", "second"));
+  EXPECT_EQ(cluster.Ask(0, 1, "get k\r\n", "END\r\n"), "VALUE k 0 6\r\nsecond\r\nEND\r\n");
+  ASSERT_OK(cluster.Restart(0, 0));
+  // Within retry_timeout the second node keeps the traffic; after it, the
+  // next request tries the first node again and finds it up.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_OK(client->Set("k", "third"));
+  EXPECT_EQ(cluster.Ask(0, 0, "get k\r\n", "END\r\n"), "VALUE k 0 5\r\nthird\r\nEND\r\n");
+  EXPECT_EQ(client->Get("k").value()->value, "third");
+  EXPECT_FALSE(client->IsEjected(0));
+}
+
 TEST(ClientFailoverTest, EveryNodeDownIsUnavailableNotAHang) {
   ASSERT_OK_AND_ASSIGN(ClientCluster cluster, ClientCluster::Start({1, 1}));
   ClientOptions options;
