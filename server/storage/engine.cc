@@ -171,7 +171,8 @@ class Engine::Impl {
                             absl::FunctionRef<void(MetaItem&, bool created)> fn);
   // Store's body; `meta` and `invalidate` carry ms's differences.
   StoreResult StoreImpl(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
-                        std::string_view value, uint64_t cas_in, bool meta, bool invalidate);
+                        std::string_view value, uint64_t cas_in, bool meta, bool invalidate,
+                        bool key_binary = false);
 
  private:
   class Ref;
@@ -223,7 +224,7 @@ class Engine::Impl {
 
   // The LRU (and stats) class: chunked items count in the largest class.
   int LruClass(const Item* it) const {
-    return it->has(Item::kChunked) ? classes_.count() : it->clsid;
+    return it->has(Item::kChunked) ? classes_.count() : it->class_id();
   }
   uint64_t NextVersion() { return hlc_.Now(WallMs()); }
   uint64_t NextCas() { return opts_.use_cas ? cas_.fetch_add(1, std::memory_order_relaxed) + 1 : 0; }
@@ -362,6 +363,7 @@ class Engine::Impl::MetaRef final : public MetaItem {
   void MarkTokenSent() override { it_->set(Item::kTokenSent); }
   // memcached reports a chunked item in the largest class.
   int class_id() const override { return impl_->LruClass(it_); }
+  bool key_binary() const override { return (it_->clsid & Item::kKeyBinary) != 0; }
   size_t total_size() const override {
     return MemcachedTotal(it_->nkey, it_->nbytes, it_->flags, impl_->opts_.use_cas);
   }
@@ -539,7 +541,7 @@ void Engine::Impl::FreeItem(Item* it) {
       c = next;
     }
   }
-  const int id = it->clsid;
+  const int id = it->class_id();
   it->~Item();
   slabs_.Free(id, it);
 }
@@ -764,7 +766,7 @@ StoreResult Engine::Impl::Store(StoreMode mode, std::string_view key, uint32_t f
 
 StoreResult Engine::Impl::StoreImpl(StoreMode mode, std::string_view key, uint32_t flags,
                                     int64_t exptime, std::string_view value, uint64_t cas_in,
-                                    bool meta, bool invalidate) {
+                                    bool meta, bool invalidate, bool key_binary) {
   const uint32_t hash = HashTable::Hash(key);
   if (key.size() > 255 || TooLarge(key.size(), value.size(), flags)) {
     // memcached drops the old value on a failed set so it cannot go stale
@@ -808,6 +810,7 @@ StoreResult Engine::Impl::StoreImpl(StoreMode mode, std::string_view key, uint32
     if (mode == StoreMode::kSet || meta) DeleteExisting(key, hash);
     return {StoreOutcome::kOutOfMemory};
   }
+  if (key_binary) it->clsid |= Item::kKeyBinary;
   WriteValue(it, 0, value);
 
   StoreResult result{StoreOutcome::kNotStored};
@@ -1490,6 +1493,11 @@ StoreResult Engine::MetaStore(StoreMode mode, std::string_view key, uint32_t fla
                               int64_t exptime, std::string_view value, uint64_t cas_in,
                               bool invalidate) {
   return impl_->StoreImpl(mode, key, flags, exptime, value, cas_in, true, invalidate);
+}
+StoreResult Engine::MetaStore(StoreMode mode, std::string_view key, uint32_t flags,
+                              int64_t exptime, std::string_view value, uint64_t cas_in,
+                              bool invalidate, bool key_binary) {
+  return impl_->StoreImpl(mode, key, flags, exptime, value, cas_in, true, invalidate, key_binary);
 }
 MetaArithResult Engine::MetaArith(std::string_view key, const MetaArithOptions& o,
                                   absl::FunctionRef<void(MetaItem&, bool created)> fn) {

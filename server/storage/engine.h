@@ -124,6 +124,9 @@ class MetaItem : public ItemView {
   // memcached's slab class id and ITEM_ntotal (me cls= size=).
   virtual int class_id() const = 0;
   virtual size_t total_size() const = 0;
+  // Stored by `ms ... b` (memcached ITEM_KEY_BINARY): k and me send the
+  // key base64-encoded, whatever the request said.
+  virtual bool key_binary() const { return false; }
 
  protected:
   ~MetaItem() = default;
@@ -245,6 +248,10 @@ class Engine {
   // the mode.
   StoreResult MetaStore(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
                         std::string_view value, uint64_t cas_in, bool invalidate);
+  // The same for `ms ... b`: the stored item remembers its key was binary.
+  StoreResult MetaStore(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
+                        std::string_view value, uint64_t cas_in, bool invalidate,
+                        bool key_binary);
   // ma: incr/decr with CAS compare and autovivify; on kOk/kCreated fn runs
   // under the item's lock with the resulting item (for c, t, T, N) and
   // whether it was just created. kNotStored: the autovivified item could

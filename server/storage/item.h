@@ -62,6 +62,11 @@ struct Item {
   // `md I` or `ms I`; a client was already handed the recache token (W).
   static constexpr uint8_t kStale = 64;
   static constexpr uint8_t kTokenSent = 128;
+  // The top bit of clsid marks a key stored base64-decoded by `ms ... b`
+  // (memcached ITEM_KEY_BINARY); class ids stay below 64. Read the class
+  // with class_id().
+  static constexpr uint8_t kClassMask = 0x7f;
+  static constexpr uint8_t kKeyBinary = 0x80;
   static constexpr int kLruShift = 4;
   static constexpr uint8_t kLruMask = 3 << kLruShift;
 
@@ -82,6 +87,7 @@ struct Item {
   // Not declared: version at kFixed, cas after it, then the key. (The
   // struct's own sizeof is padded to 48; the layout below ignores that.)
 
+  int class_id() const { return clsid & kClassMask; }
   bool has(uint8_t bit) const { return (iflags.load(std::memory_order_relaxed) & bit) != 0; }
   void set(uint8_t bit) { iflags.fetch_or(bit, std::memory_order_relaxed); }
   void clear(uint8_t bit) { iflags.fetch_and(static_cast<uint8_t>(~bit), std::memory_order_relaxed); }
