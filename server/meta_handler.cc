@@ -126,7 +126,8 @@ void MetaHandler::Get(ThreadStats& ts, std::string* out) {
             p::AppendMetaOpaque(line, f.token);
           }
           break;
-        case 'k': p::AppendMetaKey(line, cmd_.key, cmd_.base64); break;
+        // The stored key, encoded as it was stored (memcached's mg).
+        case 'k': p::AppendMetaKey(line, item.key(), item.key_binary()); break;
         default: break;
       }
     }
@@ -191,7 +192,7 @@ void MetaHandler::Set(ThreadStats& ts, std::string* out) {
   }
   const bool invalidate = cmd_.invalidate && mode == storage::StoreMode::kCas;
   const storage::StoreResult r = engine_.MetaStore(mode, cmd_.key, cmd_.client_flags, cmd_.ttl,
-                                                   cmd_.value, cmd_.cas, invalidate);
+                                                   cmd_.value, cmd_.cas, invalidate, cmd_.base64);
   std::string_view code;
   switch (r.outcome) {
     case storage::StoreOutcome::kStored:
@@ -376,7 +377,7 @@ void MetaHandler::Debug(ThreadStats& ts, std::string* out) {
     info.fetched = item.fetched_before();
     info.class_id = static_cast<unsigned>(item.class_id());
     info.size = item.total_size();
-    p::AppendMetaDebug(out, cmd_.key, cmd_.base64, info);
+    p::AppendMetaDebug(out, item.key(), item.key_binary(), info);
   });
   if (!hit) p::AppendLine(out, p::kMetaMiss);
 }
