@@ -231,6 +231,17 @@ class Engine::Impl {
   // A replicated item keeps its origin's CAS (so `gets` on one node and `cas`
   // on the other works); the local counter moves past it so later local CAS
   // values stay above every value this node has handed out.
+  // Equal versions (both nodes wrote the key in the same HLC tick): both
+  // nodes must keep the same item, so the tie goes to the larger (cas, flags,
+  // value), an order on content that both sides see alike.
+  bool TieWins(const Item* old, const Mutation& m) const {
+    const uint64_t old_cas = layout_.cas(old);
+    if (m.cas != old_cas) return m.cas > old_cas;
+    if (m.flags != old->flags) return m.flags > old->flags;
+    std::string value;
+    AppendValue(old, &value);
+    return m.value > std::string_view(value);
+  }
   uint64_t AdoptCas(uint64_t cas) {
     if (!opts_.use_cas) return 0;
     if (cas == 0) return NextCas();
@@ -1183,7 +1194,8 @@ bool Engine::Impl::ApplyReplicated(const Mutation& m) {
     {
       absl::MutexLock lock(&seg.mu());
       Item* old = FindLiveLocked(seg, hash, m.key);
-      if (old == nullptr || layout_.version(old) < m.version) {
+      if (old == nullptr || layout_.version(old) < m.version ||
+          (layout_.version(old) == m.version && TieWins(old, m))) {
         layout_.set_cas(it, AdoptCas(m.cas));
         layout_.set_version(it, m.version);
         if (old != nullptr) {
