@@ -222,6 +222,29 @@ TEST(ReplicationPair, EveryTextMutationReplicates) {
   EXPECT_TRUE(WaitUntil([&] { return ReplStat(m, "lag_bytes") == "0"; }));
 }
 
+TEST(ReplicationPair, MetaMutationsReplicateWithFlagsTtlAndCas) {
+  Pair pair = StartPair();
+  ASSERT_NE(pair.slave, nullptr);
+  const int m = pair.master->port(), s = pair.slave->port();
+  ASSERT_EQ(Request(m, "ms mk 2 F5 T100\r\nhi\r\n", "\r\n"), "HD\r\n");
+  ASSERT_EQ(Request(m, "ma cnt N0 J7\r\n", "\r\n"), "HD\r\n");
+  ASSERT_EQ(Request(m, "ms gone 1\r\nx\r\n", "\r\n"), "HD\r\n");
+  ASSERT_EQ(Request(m, "md gone\r\n", "\r\n"), "HD\r\n");
+  std::string on_master = Request(m, "mg mk v f c\r\n", "hi\r\n");
+  EXPECT_EQ(on_master, "VA 2 f5 c1\r\nhi\r\n");
+  std::string on_slave;
+  EXPECT_TRUE(WaitUntil([&] {
+    on_slave = Request(s, "mg mk v f c\r\n", "\r\n");
+    return on_slave.rfind("VA", 0) == 0;
+  }));
+  EXPECT_EQ(Request(s, "mg mk v f c\r\n", "hi\r\n"), on_master);
+  // The remaining TTL travels as an absolute time: equal up to the second boundary.
+  std::string ttl = Request(s, "mg mk t\r\n", "\r\n");
+  EXPECT_TRUE(ttl == "HD t100\r\n" || ttl == "HD t99\r\n") << ttl;
+  EXPECT_TRUE(WaitUntil([&] { return Request(s, "mg cnt v\r\n", "\r\n") == "VA 1\r\n"; }));
+  EXPECT_EQ(Request(s, "mg gone v\r\n", "\r\n"), "EN\r\n");
+}
+
 TEST(ReplicationPair, LateSlaveGetsAFullCopy) {
   std::unique_ptr<ServerProcess> master = StartMaster();
   ASSERT_NE(master, nullptr);
@@ -308,9 +331,10 @@ TEST(ReplicationPair, WrongSecretIsRefusedAndGetsNoData) {
   ASSERT_EQ(Request(master->port(), "set secret 0 0 4\r\ndata\r\n", "\r\n"), "STORED\r\n");
   std::unique_ptr<ServerProcess> slave = StartSlave(master->extra_ports()[0], {absl::StrCat("--repl-secret=", bad)});
   ASSERT_NE(slave, nullptr);
+  // The node holding the data refuses and logs it. (Which side checks first
+  // is a race, so the slave may only see the connection close.)
   EXPECT_TRUE(WaitUntil([&] {
-    return master->CapturedOutput().find("failed authentication") != std::string::npos &&
-           slave->CapturedOutput().find("failed authentication") != std::string::npos;
+    return master->CapturedOutput().find("failed authentication") != std::string::npos;
   })) << master->CapturedOutput() << slave->CapturedOutput();
   EXPECT_NE(ReplStat(master->port(), "auth_failures"), "0");
   EXPECT_EQ(Gets(slave->port(), "secret"), "END\r\n");
