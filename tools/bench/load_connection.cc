@@ -63,6 +63,7 @@ LoadConnection::LoadConnection(int fd, int group, int target, const Workload* wo
       workload_(workload),
       max_depth_(max_depth),
       multiget_(workload->spec().multiget),
+      protocol_(workload->spec().protocol),
       ring_(static_cast<size_t>(max_depth)),
       keys_(static_cast<size_t>(max_depth) * workload->spec().multiget),
       out_(8 * 1024),
@@ -81,6 +82,7 @@ LoadConnection::Pending& LoadConnection::Push(bool is_get, int nkeys, uint64_t n
   p.nkeys = nkeys;
   p.next_key = 0;
   p.hits = 0;
+  p.errored = false;
   return p;
 }
 
@@ -185,7 +187,280 @@ void LoadConnection::Complete(uint64_t now_ns, GroupStats* stats) {
   Pop();
 }
 
+void LoadConnection::FinishGet(uint64_t now_ns, GroupStats* stats) {
+  Pending& p = ring_[head_];
+  if (p.errored) {
+    Pop();
+    return;
+  }
+  ++stats->gets;
+  stats->keys_requested += static_cast<uint64_t>(p.nkeys);
+  stats->hits += static_cast<uint64_t>(p.hits);
+  stats->misses += static_cast<uint64_t>(p.nkeys - p.hits);
+  Complete(now_ns, stats);
+}
+
 int LoadConnection::ParseOne(uint64_t now_ns, GroupStats* stats) {
+  switch (protocol_) {
+    case Protocol::kMeta:
+      return ParseMeta(now_ns, stats);
+    case Protocol::kBinary:
+      return ParseBinary(now_ns, stats);
+    case Protocol::kText:
+      break;
+  }
+  return ParseText(now_ns, stats);
+}
+
+int LoadConnection::ParseMeta(uint64_t now_ns, GroupStats* stats) {
+  if (in_.empty()) return 0;
+  const char* data = in_.begin();
+  size_t size = in_.size();
+  if (count_ == 0) {
+    Malformed("bytes with no request in flight", in_.view(), stats);
+    return -1;
+  }
+  const char* nl = static_cast<const char*>(std::memchr(data, '\n', std::min(size, kMaxLine)));
+  if (nl == nullptr) {
+    if (size >= kMaxLine) {
+      Malformed("line too long", in_.view(), stats);
+      return -1;
+    }
+    return 0;
+  }
+  size_t line_bytes = static_cast<size_t>(nl - data) + 1;
+  if (line_bytes < 2 || data[line_bytes - 2] != '\r') {
+    Malformed("line not terminated by \\r\\n", std::string_view(data, line_bytes), stats);
+    return -1;
+  }
+  std::string_view line(data, line_bytes - 2);
+  Pending& p = ring_[head_];
+  ErrorKind kind;
+
+  if (!p.is_get) {
+    if (line == "HD") {
+      ++stats->sets;
+      Complete(now_ns, stats);
+    } else if (line == "NS") {
+      stats->AddError(ErrorKind::kNotStored, "ms answered NS");
+      Pop();
+    } else if (ErrorReply(line, &kind)) {
+      stats->AddError(kind, absl::StrCat("ms answered \"", Excerpt(line), "\""));
+      Pop();
+    } else {
+      Malformed("reply to ms", line, stats);
+      return -1;
+    }
+    in_.Consume(line_bytes);
+    return 1;
+  }
+
+  const bool quiet = p.nkeys > 1;
+  if (line.size() > 3 && std::memcmp(line.data(), "VA ", 3) == 0) {
+    size_t pos = 3;
+    std::string_view bytes_tok = NextToken(line, &pos);
+    uint64_t bytes = 0;
+    if (bytes_tok.empty() || bytes_tok.find_first_not_of("0123456789") != std::string_view::npos ||
+        !absl::SimpleAtoi(absl::string_view(bytes_tok.data(), bytes_tok.size()), &bytes) ||
+        bytes > (uint64_t{1} << 30)) {
+      Malformed("VA line", line, stats);
+      return -1;
+    }
+    std::string_view flags_tok = NextToken(line, &pos);
+    size_t need = line_bytes + bytes + 2;
+    if (size < need) return 0;
+    const char* value = data + line_bytes;
+    if (value[bytes] != '\r' || value[bytes + 1] != '\n') {
+      Malformed("data block not terminated by \\r\\n", std::string_view(data, need), stats);
+      return -1;
+    }
+    std::string_view expected = workload_->value();
+    if (p.hits >= p.nkeys) {
+      stats->AddError(ErrorKind::kUnexpectedKey,
+                      absl::StrCat("more VA blocks than keys asked for: \"", Excerpt(line), "\""));
+    } else if (flags_tok != "f0" || pos < line.size() || bytes != expected.size() ||
+               std::memcmp(value, expected.data(), expected.size()) != 0) {
+      stats->AddError(ErrorKind::kBadValue,
+                      absl::StrCat("hit with wrong flags, length or bytes: \"", Excerpt(line),
+                                   "\""));
+    } else {
+      ++p.hits;
+    }
+    in_.Consume(need);
+    if (!quiet) FinishGet(now_ns, stats);
+    return 1;
+  }
+
+  if (!quiet && line == "EN") {
+    FinishGet(now_ns, stats);
+  } else if (quiet && line == "MN") {
+    FinishGet(now_ns, stats);
+  } else if (ErrorReply(line, &kind)) {
+    stats->AddError(kind, absl::StrCat("mg answered \"", Excerpt(line), "\""));
+    if (quiet) {
+      p.errored = true;  // the MN still follows
+    } else {
+      Pop();
+    }
+  } else {
+    Malformed("reply to mg", line, stats);
+    return -1;
+  }
+  in_.Consume(line_bytes);
+  return 1;
+}
+
+namespace {
+
+uint16_t Be16(const char* p) {
+  return static_cast<uint16_t>((static_cast<uint8_t>(p[0]) << 8) | static_cast<uint8_t>(p[1]));
+}
+uint32_t Be32(const char* p) {
+  return (static_cast<uint32_t>(static_cast<uint8_t>(p[0])) << 24) |
+         (static_cast<uint32_t>(static_cast<uint8_t>(p[1])) << 16) |
+         (static_cast<uint32_t>(static_cast<uint8_t>(p[2])) << 8) |
+         static_cast<uint32_t>(static_cast<uint8_t>(p[3]));
+}
+
+ErrorKind BinaryErrorKind(uint16_t status) {
+  switch (status) {
+    case 0x05:
+      return ErrorKind::kNotStored;
+    case 0x81:
+      return ErrorKind::kError;  // unknown command
+    case 0x03:                   // value too large
+    case 0x04:                   // invalid arguments
+      return ErrorKind::kClientError;
+    default:
+      return ErrorKind::kServerError;
+  }
+}
+
+}  // namespace
+
+int LoadConnection::ParseBinary(uint64_t now_ns, GroupStats* stats) {
+  if (in_.empty()) return 0;
+  const char* data = in_.begin();
+  size_t size = in_.size();
+  if (count_ == 0) {
+    Malformed("bytes with no request in flight", in_.view(), stats);
+    return -1;
+  }
+  if (size < bin::kHeader) return 0;
+  if (static_cast<uint8_t>(data[0]) != bin::kResMagic) {
+    Malformed("binary response magic", std::string_view(data, bin::kHeader), stats);
+    return -1;
+  }
+  const uint8_t opcode = static_cast<uint8_t>(data[1]);
+  const uint16_t keylen = Be16(data + 2);
+  const uint8_t extlen = static_cast<uint8_t>(data[4]);
+  const uint16_t status = Be16(data + 6);
+  const uint32_t bodylen = Be32(data + 8);
+  if (bodylen > (uint32_t{1} << 30) || size_t{keylen} + extlen > bodylen) {
+    Malformed("binary response lengths", std::string_view(data, bin::kHeader), stats);
+    return -1;
+  }
+  const size_t need = bin::kHeader + bodylen;
+  if (size < need) return 0;
+  const char* body = data + bin::kHeader;
+  std::string_view key(body + extlen, keylen);
+  std::string_view value(body + extlen + keylen, bodylen - extlen - keylen);
+  Pending& p = ring_[head_];
+  auto status_error = [&](const char* what) {
+    stats->AddError(BinaryErrorKind(status),
+                    absl::StrCat(what, " answered status 0x", absl::Hex(status), ": \"",
+                                 Excerpt(value), "\""));
+  };
+  // Checks a hit's extras (flags 0), length and bytes; counts it.
+  auto check_hit = [&](int k) {
+    std::string_view expected = workload_->value();
+    if (extlen != 4 || Be32(body) != 0 || value != expected) {
+      stats->AddError(ErrorKind::kBadValue,
+                      absl::StrCat("hit with wrong flags, length or bytes for \"", Excerpt(key),
+                                   "\""));
+    } else {
+      ++p.hits;
+    }
+    p.next_key = k + 1;
+  };
+
+  if (!p.is_get) {
+    if (opcode != bin::kOpSet) {
+      Malformed("reply to SET has another opcode", std::string_view(data, need), stats);
+      return -1;
+    }
+    if (status == 0) {
+      if (bodylen != 0) {
+        Malformed("SET success with a body", std::string_view(data, need), stats);
+        return -1;
+      }
+      ++stats->sets;
+      Complete(now_ns, stats);
+    } else {
+      status_error("SET");
+      Pop();
+    }
+    in_.Consume(need);
+    return 1;
+  }
+
+  const uint64_t* keys = KeysOf(head_);
+  if (p.nkeys == 1) {
+    if (opcode != bin::kOpGetK) {
+      Malformed("reply to GETK has another opcode", std::string_view(data, need), stats);
+      return -1;
+    }
+    if (status == 0 || status == 1) {
+      if (!workload_->KeyMatches(keys[0], key)) {
+        stats->AddError(ErrorKind::kUnexpectedKey,
+                        absl::StrCat("GETK reply for another key: \"", Excerpt(key), "\""));
+        p.errored = true;
+      } else if (status == 0) {
+        check_hit(0);
+      } else if (extlen != 0) {
+        Malformed("GETK miss with extras", std::string_view(data, need), stats);
+        return -1;
+      }
+      FinishGet(now_ns, stats);
+    } else {
+      status_error("GETK");
+      Pop();
+    }
+    in_.Consume(need);
+    return 1;
+  }
+
+  if (opcode == bin::kOpNoop) {
+    if (status != 0 || bodylen != 0) {
+      Malformed("NOOP reply", std::string_view(data, need), stats);
+      return -1;
+    }
+    FinishGet(now_ns, stats);
+  } else if (opcode == bin::kOpGetKQ) {
+    if (status == 0) {
+      int k = p.next_key;
+      while (k < p.nkeys && !workload_->KeyMatches(keys[k], key)) ++k;
+      if (k == p.nkeys) {
+        stats->AddError(ErrorKind::kUnexpectedKey,
+                        absl::StrCat("GETKQ hit for a key not asked for (or out of order): \"",
+                                     Excerpt(key), "\""));
+      } else {
+        check_hit(k);
+      }
+    } else {
+      // Misses are silent with GETKQ; anything else is an error.
+      status_error("GETKQ");
+      p.errored = true;
+    }
+  } else {
+    Malformed("reply to GETKQ/NOOP has another opcode", std::string_view(data, need), stats);
+    return -1;
+  }
+  in_.Consume(need);
+  return 1;
+}
+
+int LoadConnection::ParseText(uint64_t now_ns, GroupStats* stats) {
   if (in_.empty()) return 0;
   const char* data = in_.begin();
   size_t size = in_.size();
@@ -281,11 +556,7 @@ int LoadConnection::ParseOne(uint64_t now_ns, GroupStats* stats) {
   }
 
   if (line == "END") {
-    ++stats->gets;
-    stats->keys_requested += static_cast<uint64_t>(p.nkeys);
-    stats->hits += static_cast<uint64_t>(p.hits);
-    stats->misses += static_cast<uint64_t>(p.nkeys - p.hits);
-    Complete(now_ns, stats);
+    FinishGet(now_ns, stats);
   } else if (ErrorReply(line, &kind)) {
     stats->AddError(kind, absl::StrCat("get answered \"", Excerpt(line), "\""));
     Pop();

@@ -72,6 +72,7 @@ class LoadConnection {
     int nkeys;
     int next_key;  // gets: first key position a VALUE may still match
     int hits;
+    bool errored;  // multi-key meta/binary get: an element failed, retire by Pop
   };
 
   Pending& Push(bool is_get, int nkeys, uint64_t now_ns);
@@ -83,6 +84,11 @@ class LoadConnection {
   // Parses one reply element at the front of in_; returns 1 if consumed
   // something, 0 if more bytes are needed, -1 if the connection failed.
   int ParseOne(uint64_t now_ns, GroupStats* stats);
+  int ParseText(uint64_t now_ns, GroupStats* stats);
+  int ParseMeta(uint64_t now_ns, GroupStats* stats);
+  int ParseBinary(uint64_t now_ns, GroupStats* stats);
+  // Counts a finished get (hits/misses) and retires it.
+  void FinishGet(uint64_t now_ns, GroupStats* stats);
   void Malformed(std::string_view why, std::string_view bytes, GroupStats* stats);
 
   int fd_;
@@ -91,6 +97,7 @@ class LoadConnection {
   const Workload* workload_;
   int max_depth_;
   int multiget_;
+  Protocol protocol_;
   std::vector<Pending> ring_;
   std::vector<uint64_t> keys_;
   int head_ = 0;

@@ -29,7 +29,7 @@ constexpr double kMaxSeconds = 300;  // hard cap for any timed part of a run
 constexpr const char* kUsage = R"(usage: tandem-bench --server=HOST:PORT [options]
        tandem-bench --compare=HOST:PORT,HOST:PORT [options]
 
-Closed-loop load for memcached's text protocol. Every reply is validated;
+Closed-loop load for memcached's text, meta or binary protocol. Every reply is validated;
 misses are counted, malformed or error replies are reported as errors.
 
 targets
@@ -48,6 +48,8 @@ workload
   --key-size=B           bytes per key, "key:" + zero-padded index [16]
   --value-size=B         bytes per value [100]
   --multiget=M           keys per get request [1]
+  --protocol=P           text, meta (mg/ms; multiget: M x "mg k v f q" + mn)
+                         or binary (GETK/SET; multiget: M x GETKQ + NOOP) [text]
   --preload              set every key once on every server first
   --preload-only         preload, report, and exit
   --preload-timeout=S    give up preloading after S seconds [60]
@@ -86,6 +88,7 @@ struct ParsedFlags {
   BenchConfig config;
   std::string servers;  // accumulated --server values, comma-joined
   std::string compare;
+  std::string protocol = "text";
   bool json = false;
   bool rounds_given = false;
   bool help = false;
@@ -113,6 +116,7 @@ std::vector<FlagRow> FlagTable(ParsedFlags* f) {
       {"key-size", &w.key_size},
       {"value-size", &w.value_size},
       {"multiget", &w.multiget},
+      {"protocol", &f->protocol},
       {"preload", &c.preload},
       {"preload-only", &c.preload_only},
       {"preload-timeout", &c.preload_timeout_s},
@@ -189,6 +193,16 @@ int Main(int argc, char** argv) {
     std::vector<Endpoint> list;
     if (!ParseEndpointList(servers, &list, &error)) return Usage(error);
     config.groups = {list};
+  }
+
+  if (flags.protocol == "text") {
+    config.workload.protocol = Protocol::kText;
+  } else if (flags.protocol == "meta") {
+    config.workload.protocol = Protocol::kMeta;
+  } else if (flags.protocol == "binary") {
+    config.workload.protocol = Protocol::kBinary;
+  } else {
+    return Usage(absl::StrCat("--protocol must be text, meta or binary, not '", flags.protocol, "'"));
   }
 
   // Bounds: everything timed is capped so no invocation can run away.

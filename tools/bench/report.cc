@@ -198,10 +198,11 @@ std::string FormatHuman(const BenchConfig& config, const BenchResult& result, co
   std::string out;
   absl::StrAppendFormat(&out,
                         "tandem-bench: %d connections%s, pipeline %d, %d thread%s; gets %.0f%%, "
-                        "multiget %d, %d keys x %d B, values %d B\n",
+                        "multiget %d, %d keys x %d B, values %d B, %s protocol\n",
                         config.connections, config.compare ? " per server" : "", config.pipeline,
                         config.threads, config.threads == 1 ? "" : "s", w.get_ratio * 100,
-                        w.multiget, static_cast<int>(w.keys), w.key_size, w.value_size);
+                        w.multiget, static_cast<int>(w.keys), w.key_size, w.value_size,
+                        ProtocolName(w.protocol));
   if (config.preload || config.preload_only) {
     absl::StrAppendFormat(&out, "preload: %d keys per server in %.2f s%s\n",
                           static_cast<int>(w.keys), result.preload_seconds,
@@ -261,12 +262,13 @@ std::string FormatJson(const BenchConfig& config, const BenchResult& result, con
                         "  \"config\": {\"connections\": %d, \"pipeline\": %d, \"threads\": %d, "
                         "\"get_ratio\": %s, \"keys\": %d, \"key_size\": %d, \"value_size\": %d, "
                         "\"multiget\": %d, \"duration_s\": %s, \"slot_ms\": %d, \"rounds\": %d, "
-                        "\"warmup_rounds\": %d, \"preload\": %s},\n",
+                        "\"warmup_rounds\": %d, \"preload\": %s, \"protocol\": \"%s\"},\n",
                         config.connections, config.pipeline, config.threads,
                         JsonNumber(w.get_ratio), static_cast<int64_t>(w.keys), w.key_size,
                         w.value_size, w.multiget, JsonNumber(config.duration_s), config.slot_ms,
                         config.rounds, config.warmup_rounds,
-                        (config.preload || config.preload_only) ? "true" : "false");
+                        (config.preload || config.preload_only) ? "true" : "false",
+                        ProtocolName(w.protocol));
   absl::StrAppendFormat(&out,
                         "  \"preload\": {\"seconds\": %s, \"complete\": %s, \"errors\": %d, "
                         "\"first_error\": %s},\n",

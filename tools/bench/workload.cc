@@ -21,7 +21,34 @@ int DecimalDigits(uint64_t v) {
 
 constexpr std::string_view kKeyPrefix = "key:";
 
+// Writes a 24-byte binary request header.
+char* BinHeader(char* p, uint8_t opcode, uint16_t keylen, uint8_t extlen, uint32_t bodylen) {
+  std::memset(p, 0, bin::kHeader);
+  p[0] = static_cast<char>(bin::kReqMagic);
+  p[1] = static_cast<char>(opcode);
+  p[2] = static_cast<char>(keylen >> 8);
+  p[3] = static_cast<char>(keylen & 0xff);
+  p[4] = static_cast<char>(extlen);
+  p[8] = static_cast<char>(bodylen >> 24);
+  p[9] = static_cast<char>((bodylen >> 16) & 0xff);
+  p[10] = static_cast<char>((bodylen >> 8) & 0xff);
+  p[11] = static_cast<char>(bodylen & 0xff);
+  return p + bin::kHeader;
+}
+
 }  // namespace
+
+const char* ProtocolName(Protocol p) {
+  switch (p) {
+    case Protocol::kText:
+      return "text";
+    case Protocol::kMeta:
+      return "meta";
+    case Protocol::kBinary:
+      return "binary";
+  }
+  return "?";
+}
 
 std::string Workload::Validate(const WorkloadSpec& spec) {
   if (spec.keys < 1) return "--keys must be at least 1";
@@ -47,8 +74,16 @@ Workload::Workload(const WorkloadSpec& spec) : spec_(spec) {
       std::min<size_t>(kKeyPrefix.size(), static_cast<size_t>(spec.key_size - need));
   prefix_ = std::string(kKeyPrefix.substr(0, prefix_len));
   digits_ = spec.key_size - static_cast<int>(prefix_len);
-  set_head_ = "set ";
-  set_tail_ = absl::StrCat(" 0 0 ", spec.value_size, "\r\n");
+  if (spec.protocol == Protocol::kMeta) {
+    set_head_ = "ms ";
+    set_tail_ = absl::StrCat(" ", spec.value_size, " F0\r\n");
+  } else {
+    set_head_ = "set ";
+    set_tail_ = absl::StrCat(" 0 0 ", spec.value_size, "\r\n");
+  }
+  bin_set_.resize(bin::kHeader + 8);
+  BinHeader(bin_set_.data(), bin::kOpSet, static_cast<uint16_t>(spec.key_size), 8,
+            static_cast<uint32_t>(8 + spec.key_size + spec.value_size));
   value_block_.resize(static_cast<size_t>(spec.value_size) + 2);
   for (int i = 0; i < spec.value_size; ++i) {
     value_block_[i] = static_cast<char>('a' + (i * 7 + i / 26) % 26);
@@ -76,6 +111,39 @@ bool Workload::KeyMatches(uint64_t index, std::string_view key) const {
 void Workload::AppendGet(ByteBuffer* out, const uint64_t* indices, int n) const {
   char* start = out->Reserve(MaxGetBytes(n));
   char* p = start;
+  const size_t ks = static_cast<size_t>(spec_.key_size);
+  if (spec_.protocol == Protocol::kMeta) {
+    for (int i = 0; i < n; ++i) {
+      std::memcpy(p, "mg ", 3);
+      p += 3;
+      FormatKey(indices[i], p);
+      p += ks;
+      if (n == 1) {
+        std::memcpy(p, " v f\r\n", 6);
+        p += 6;
+      } else {
+        std::memcpy(p, " v f q\r\n", 8);
+        p += 8;
+      }
+    }
+    if (n > 1) {
+      std::memcpy(p, "mn\r\n", 4);
+      p += 4;
+    }
+    out->Commit(static_cast<size_t>(p - start));
+    return;
+  }
+  if (spec_.protocol == Protocol::kBinary) {
+    for (int i = 0; i < n; ++i) {
+      p = BinHeader(p, n == 1 ? bin::kOpGetK : bin::kOpGetKQ, static_cast<uint16_t>(ks), 0,
+                    static_cast<uint32_t>(ks));
+      FormatKey(indices[i], p);
+      p += ks;
+    }
+    if (n > 1) p = BinHeader(p, bin::kOpNoop, 0, 0, 0);
+    out->Commit(static_cast<size_t>(p - start));
+    return;
+  }
   std::memcpy(p, "get", 3);
   p += 3;
   for (int i = 0; i < n; ++i) {
@@ -91,6 +159,16 @@ void Workload::AppendGet(ByteBuffer* out, const uint64_t* indices, int n) const 
 void Workload::AppendSet(ByteBuffer* out, uint64_t index) const {
   char* start = out->Reserve(SetBytes());
   char* p = start;
+  if (spec_.protocol == Protocol::kBinary) {
+    std::memcpy(p, bin_set_.data(), bin_set_.size());
+    p += bin_set_.size();
+    FormatKey(index, p);
+    p += spec_.key_size;
+    std::memcpy(p, value_block_.data(), static_cast<size_t>(spec_.value_size));
+    p += spec_.value_size;
+    out->Commit(static_cast<size_t>(p - start));
+    return;
+  }
   std::memcpy(p, set_head_.data(), set_head_.size());
   p += set_head_.size();
   FormatKey(index, p);

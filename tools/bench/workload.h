@@ -19,13 +19,19 @@
 
 namespace tandem::bench {
 
+// Wire protocol the requests are written in.
+enum class Protocol : int { kText, kMeta, kBinary };
+
 struct WorkloadSpec {
   uint64_t keys = 100000;  // key space: indices [0, keys)
   int key_size = 16;       // bytes per key, 1..250
   int value_size = 100;    // bytes per value
   double get_ratio = 0.9;  // fraction of requests that are gets
   int multiget = 1;        // keys per get request
+  Protocol protocol = Protocol::kText;
 };
+
+const char* ProtocolName(Protocol p);
 
 // splitmix64: tiny, fast, and good enough for picking keys. One per thread.
 class Rng {
@@ -68,15 +74,20 @@ class Workload {
   bool NextIsGet(Rng& rng) const { return rng.Unit() < spec_.get_ratio; }
   uint64_t NextKey(Rng& rng) const { return rng.Below(spec_.keys); }
 
-  // "get k1 k2 ...\r\n" for n keys.
+  // text: "get k1 k2 ...\r\n" for n keys.
+  // meta: n == 1: "mg k v f\r\n"; n > 1: n x "mg k v f q\r\n" then "mn\r\n".
+  // binary: n == 1: GETK; n > 1: n x GETKQ then NOOP.
   void AppendGet(ByteBuffer* out, const uint64_t* indices, int n) const;
-  // "set k 0 0 <value_size>\r\n<value>\r\n".
+  // text: "set k 0 0 <value_size>\r\n<value>\r\n".
+  // meta: "ms k <value_size> F0\r\n<value>\r\n". binary: SET, flags 0, exptime 0.
   void AppendSet(ByteBuffer* out, uint64_t index) const;
 
   // Upper bounds on request sizes, to reserve output space once per request.
-  size_t MaxGetBytes(int n) const { return 6 + static_cast<size_t>(n) * (spec_.key_size + 1); }
+  size_t MaxGetBytes(int n) const {
+    return 32 + static_cast<size_t>(n) * (spec_.key_size + 32);
+  }
   size_t SetBytes() const {
-    return set_head_.size() + spec_.key_size + set_tail_.size() + value_block_.size();
+    return 32 + set_head_.size() + spec_.key_size + set_tail_.size() + value_block_.size();
   }
 
  private:
@@ -86,7 +97,20 @@ class Workload {
   std::string set_head_;     // "set "
   std::string set_tail_;     // " 0 0 <value_size>\r\n"
   std::string value_block_;  // value followed by "\r\n"
+  std::string bin_set_;      // binary SET header + extras (key and value follow)
 };
+
+// Binary protocol constants.
+namespace bin {
+constexpr uint8_t kReqMagic = 0x80;
+constexpr uint8_t kResMagic = 0x81;
+constexpr uint8_t kOpGet = 0x00;
+constexpr uint8_t kOpSet = 0x01;
+constexpr uint8_t kOpNoop = 0x0a;
+constexpr uint8_t kOpGetK = 0x0c;
+constexpr uint8_t kOpGetKQ = 0x0d;
+constexpr size_t kHeader = 24;
+}  // namespace bin
 
 }  // namespace tandem::bench
 
