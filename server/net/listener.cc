@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "absl/strings/numbers.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "protocol/error_strings.h"
 #include "protocol/text_encoder.h"
@@ -117,11 +118,13 @@ absl::Status Listener::Open() {
   return absl::OkStatus();
 }
 
-absl::Status Listener::OpenUdp(const std::string& host, int port) {
+absl::Status Listener::BindEach(const std::string& host, int port, int socket_type,
+                                absl::FunctionRef<absl::Status(int fd, const sockaddr* addr)> adopt) {
+  const char* kind = socket_type == SOCK_STREAM ? "TCP" : "UDP";
   addrinfo hints{};
   hints.ai_flags = AI_PASSIVE;
   hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_socktype = socket_type;
   addrinfo* result = nullptr;
   std::string service = std::to_string(port);
   int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &result);
@@ -130,74 +133,48 @@ absl::Status Listener::OpenUdp(const std::string& host, int port) {
   }
   int bound = 0;
   std::string last_error;
-  for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
+  absl::Status status;
+  for (addrinfo* ai = result; ai != nullptr && status.ok(); ai = ai->ai_next) {
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) continue;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (socket_type == SOCK_STREAM) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    // Each family binds its own socket, as memcached does.
     if (ai->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+        (socket_type == SOCK_STREAM && listen(fd, settings_.backlog) != 0)) {
       last_error = std::strerror(errno);
       ::close(fd);
       continue;
     }
-    udp_fds_.push_back(fd);
-    for (WorkerThread* w : workers_) {
-      if (!w->AddUdpSocket(fd)) {
-        freeaddrinfo(result);
-        return absl::InternalError("cannot register the UDP socket");
-      }
-    }
-    Log(settings_, 1, "listening on udp %s", FormatAddress(ai->ai_addr));
+    status = adopt(fd, ai->ai_addr);
     ++bound;
   }
   freeaddrinfo(result);
+  if (!status.ok()) return status;
   if (bound == 0) {
-    return absl::UnavailableError(absl::StrCat("failed to listen on UDP port ", port, " of ",
+    return absl::UnavailableError(absl::StrCat("failed to listen on ", kind, " port ", port, " of ",
                                                host.empty() ? "*" : host, ": ", last_error));
   }
   return absl::OkStatus();
 }
 
+absl::Status Listener::OpenUdp(const std::string& host, int port) {
+  return BindEach(host, port, SOCK_DGRAM, [this](int fd, const sockaddr* addr) {
+    udp_fds_.push_back(fd);  // closed by the destructor, after the workers
+    for (WorkerThread* w : workers_) {
+      if (!w->AddUdpSocket(fd)) return absl::InternalError("cannot register the UDP socket");
+    }
+    Log(settings_, 1, "listening on udp %s", FormatAddress(addr));
+    return absl::OkStatus();
+  });
+}
+
 absl::Status Listener::OpenTcp(const std::string& host, int port) {
-  addrinfo hints{};
-  hints.ai_flags = AI_PASSIVE;
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* result = nullptr;
-  std::string service = std::to_string(port);
-  int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &result);
-  if (rc != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("getaddrinfo(", host, "): ", gai_strerror(rc)));
-  }
-  int bound = 0;
-  std::string last_error;
-  for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) continue;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    // Each family binds its own socket, as memcached does.
-    if (ai->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, settings_.backlog) != 0) {
-      last_error = std::strerror(errno);
-      ::close(fd);
-      continue;
-    }
-    if (absl::Status s = AddSocket(fd, FormatAddress(ai->ai_addr)); !s.ok()) {
-      freeaddrinfo(result);
-      return s;
-    }
-    ++bound;
-  }
-  freeaddrinfo(result);
-  if (bound == 0) {
-    return absl::UnavailableError(absl::StrCat("failed to listen on TCP port ", port, " of ",
-                                               host.empty() ? "*" : host, ": ", last_error));
-  }
-  return absl::OkStatus();
+  return BindEach(host, port, SOCK_STREAM, [this](int fd, const sockaddr* addr) {
+    return AddSocket(fd, FormatAddress(addr));
+  });
 }
 
 absl::Status Listener::OpenUnix(const std::string& path, int mask) {

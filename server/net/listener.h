@@ -10,11 +10,13 @@
 #define TANDEM_SERVER_NET_LISTENER_H_
 
 #include <event2/event.h>
+#include <sys/socket.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "server/settings.h"
 #include "server/stats.h"
@@ -45,6 +47,10 @@ class Listener {
   absl::Status OpenTcp(const std::string& host, int port);
   absl::Status OpenUnix(const std::string& path, int mask);
   absl::Status OpenUdp(const std::string& host, int port);
+  // Binds a socket (listening, for TCP) on each address `host` resolves to
+  // and hands it to `adopt`.
+  absl::Status BindEach(const std::string& host, int port, int socket_type,
+                        absl::FunctionRef<absl::Status(int fd, const sockaddr* addr)> adopt);
   absl::Status AddSocket(int fd, std::string name);
   static void OnAccept(evutil_socket_t fd, short what, void* arg);
   void Accept(Socket& socket);
