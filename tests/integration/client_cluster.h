@@ -14,6 +14,10 @@
 #include <signal.h>
 
 #include <memory>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,7 +72,31 @@ class ClientCluster {
     n.process.reset();
   }
   // SIGSTOP / SIGCONT: the node keeps its sockets but answers nothing.
-  void Freeze(size_t shard, size_t node) { ::kill(shards_[shard][node].process->pid(), SIGSTOP); }
+  static bool AllThreadsStopped(pid_t pid) {
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(
+             absl::StrCat("/proc/", pid, "/task"), ec)) {
+      std::ifstream stat(task.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      size_t paren = line.rfind(')');
+      if (paren == std::string::npos || paren + 2 >= line.size()) return false;
+      char state = line[paren + 2];
+      if (state != 'T' && state != 't') return false;
+    }
+    return !ec;
+  }
+
+  // SIGSTOP, then waits (bounded) until the kernel reports the process
+  // stopped: kill() returns before every thread has stopped, and a request
+  // sent in that window is still answered.
+  void Freeze(size_t shard, size_t node) {
+    const pid_t pid = shards_[shard][node].process->pid();
+    ::kill(pid, SIGSTOP);
+    for (int i = 0; i < 400 && !AllThreadsStopped(pid); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
   void Thaw(size_t shard, size_t node) { ::kill(shards_[shard][node].process->pid(), SIGCONT); }
 
   // Starts a killed node again on its old port.
