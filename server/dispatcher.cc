@@ -327,8 +327,8 @@ void Dispatcher::Stats(const Command& cmd, std::string* out) {
 }
 
 // `stats cachedump <class> <limit>`: "ITEM key [N b; T s]" per item of the
-// class's COLD list, T being the unix expiry (process start for "never", as
-// memcached prints it).
+// class's COLD list, T being the unix expiry (0 for never, as memcached 1.6
+// prints it).
 void Dispatcher::CacheDump(std::string_view args, std::string* out) {
   if (!settings_.dump_enabled) {
     p::AppendLine(out, p::kClientErrorCachedumpNotAllowed);
@@ -352,15 +352,14 @@ void Dispatcher::CacheDump(std::string_view args, std::string* out) {
     return;
   }
   if (id >= 1 && static_cast<int>(id) <= engine_.SizeClassCount()) {
-    const int64_t started = clock_.ProcessStarted();
     engine_.CacheDump(static_cast<int>(id), limit,
-                      [out, started](std::string_view key, size_t value_size, int64_t expires_at) {
+                      [out](std::string_view key, size_t value_size, int64_t expires_at) {
                         out->append("ITEM ");
                         out->append(key);
                         out->append(" [");
                         p::AppendInt(out, value_size);
                         out->append(" b; ");
-                        p::AppendInt(out, expires_at == 0 ? started : expires_at);
+                        p::AppendInt(out, expires_at);  // 0: never
                         out->append(" s]\r\n");
                       });
   }

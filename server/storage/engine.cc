@@ -601,7 +601,7 @@ void Engine::Impl::LinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash) 
   {
     Lru::Class& lc = lru_.cls(LruClass(it));
     absl::MutexLock lock(&lc.mu());
-    lc.LinkLocked(it, opts_.segmented_lru, clock_->Now(), slabs_.Capacity(LruClass(it)));
+    lc.LinkLocked(it, opts_.segmented_lru, clock_->Now());
     lc.counters().mem_requested += total;
   }
   curr_items_.fetch_add(1, std::memory_order_relaxed);
@@ -1152,7 +1152,7 @@ size_t Engine::Impl::CrawlStep(size_t budget) {
     for (int id = 1; id <= classes_.count(); ++id) {
       Lru::Class& lc = lru_.cls(id);
       absl::MutexLock lock(&lc.mu());
-      if (lc.total() != 0) lc.JuggleLocked(kMaintainerSteps, now, slabs_.Capacity(id));
+      if (lc.total() != 0) lc.JuggleLocked(kMaintainerSteps, now);
     }
   }
   return reclaimed;

@@ -16,12 +16,12 @@ void Lru::Class::PushHeadLocked(Item* it, LruId id) {
   ++count_[i];
 }
 
-void Lru::Class::LinkLocked(Item* it, bool segmented, RelTime now, size_t capacity) {
+void Lru::Class::LinkLocked(Item* it, bool segmented, RelTime now) {
   PushHeadLocked(it, segmented ? LruId::kHot : LruId::kCold);
   // One step per link keeps HOT and WARM within their shares: each link adds
   // one item and a step can move one out of each. Every step touches tail
   // items (cache misses), so no more than needed.
-  if (segmented) JuggleLocked(1, now, capacity);
+  if (segmented) JuggleLocked(1, now);
 }
 
 void Lru::Class::UnlinkLocked(Item* it) {
@@ -46,10 +46,11 @@ void Lru::Class::MoveLocked(Item* it, LruId to) {
   PushHeadLocked(it, to);
 }
 
-int Lru::Class::JuggleLocked(int steps, RelTime now, size_t capacity) {
-  // Shares are of the class's chunks, but never below the items it holds
-  // (chunked items' headers live in another class's pages).
-  const size_t base = std::max(capacity, total());
+int Lru::Class::JuggleLocked(int steps, RelTime now) {
+  // Shares are of the items the class holds now, as memcached's are of its
+  // item bytes: a lone new item goes straight to COLD, where `stats
+  // cachedump` (which lists COLD) shows it.
+  const size_t base = total();
   const Item* cold_tail = tail(LruId::kCold);
   const RelTime cold_age =
       cold_tail != nullptr ? now - std::min(now, cold_tail->time.load(std::memory_order_relaxed)) : 0;

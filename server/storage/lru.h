@@ -3,7 +3,7 @@
 // only set the item's ACTIVE bit (item.h). Items are re-ordered only when
 // they reach a list's tail:
 //   HOT tail:  active -> WARM; else -> COLD once HOT holds > 20% of the
-//              class's chunks or the item is older than 0.2 x COLD's age
+//              class's items or the item is older than 0.2 x COLD's age
 //   WARM tail: active -> WARM head; else -> COLD once WARM holds > 40% or
 //              the item is older than 2 x COLD's age
 //   COLD tail: active -> WARM (second chance); else evict (engine.cc)
@@ -59,14 +59,12 @@ class Lru {
    public:
     absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
 
-    // Inserts at the head of HOT (or COLD when not segmented). capacity:
-    // the class's chunks (slab_allocator.h), the base of the HOT/WARM shares.
-    void LinkLocked(Item* it, bool segmented, RelTime now, size_t capacity)
-        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    // Inserts at the head of HOT (or COLD when not segmented).
+    void LinkLocked(Item* it, bool segmented, RelTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     void UnlinkLocked(Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     void MoveLocked(Item* it, LruId to) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     // Up to `steps` HOT/WARM tail moves per the rules above; returns moves.
-    int JuggleLocked(int steps, RelTime now, size_t capacity) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    int JuggleLocked(int steps, RelTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     // Moves one item from the HOT (else WARM) tail to COLD regardless of
     // limits, so the evictor has something to look at. False if both empty.
     bool ForceToColdLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

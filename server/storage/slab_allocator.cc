@@ -84,7 +84,6 @@ bool SlabAllocator::NewPageLocked(int id, Class& c) {
   ++c.pages;
   c.end_ptr = static_cast<char*>(page);
   c.end_left = classes_.per_page(id);
-  c.capacity.fetch_add(c.end_left, std::memory_order_relaxed);
   return true;
 }
 

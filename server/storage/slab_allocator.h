@@ -49,11 +49,6 @@ class SlabAllocator {
   void* Alloc(int id);
   void Free(int id, void* chunk);
 
-  // Chunks in the class's pages, read without the lock (LRU shares).
-  size_t Capacity(int id) const {
-    return classes_state_[static_cast<size_t>(id)].capacity.load(std::memory_order_relaxed);
-  }
-
   void SetLimit(size_t bytes) { limit_.store(bytes, std::memory_order_relaxed); }
   size_t limit() const { return limit_.load(std::memory_order_relaxed); }
   size_t total_malloced() const { return malloced_.load(std::memory_order_relaxed); }
@@ -73,7 +68,6 @@ class SlabAllocator {
     size_t end_left ABSL_GUARDED_BY(mu) = 0;      // chunks left there
     size_t pages ABSL_GUARDED_BY(mu) = 0;
     size_t used ABSL_GUARDED_BY(mu) = 0;
-    std::atomic<size_t> capacity{0};
   };
 
   bool NewPageLocked(int id, Class& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);

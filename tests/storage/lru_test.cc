@@ -29,7 +29,7 @@ TEST(LruTest, NewItemsEnterHotAndOverflowToCold) {
   std::vector<std::unique_ptr<Item>> store;
   std::vector<Item*> items = MakeItems(&store, 100);
   absl::MutexLock lock(&c.mu());
-  for (Item* it : items) c.LinkLocked(it, /*segmented=*/true, /*now=*/10, /*capacity=*/100);
+  for (Item* it : items) c.LinkLocked(it, /*segmented=*/true, /*now=*/10);
   EXPECT_EQ(c.total(), 100u);
   EXPECT_LE(c.count(LruId::kHot), 21u);
   EXPECT_GE(c.count(LruId::kCold), 79u);
@@ -43,31 +43,40 @@ TEST(LruTest, ActiveHotItemsGoToWarm) {
   std::vector<std::unique_ptr<Item>> store;
   std::vector<Item*> items = MakeItems(&store, 10);
   absl::MutexLock lock(&c.mu());
-  for (Item* it : items) c.LinkLocked(it, true, 10, 10);
+  for (Item* it : items) c.LinkLocked(it, true, 10);
   Item* hot_tail = c.tail(LruId::kHot);
   ASSERT_NE(hot_tail, nullptr);
   hot_tail->set(Item::kActive);
-  c.JuggleLocked(1, 10, 10);
+  c.JuggleLocked(1, 10);
   EXPECT_EQ(hot_tail->lru(), LruId::kWarm);
   EXPECT_FALSE(hot_tail->has(Item::kActive));
 }
 
-TEST(LruTest, HotItemsAgeIntoColdWhenTheClassHasRoom) {
+TEST(LruTest, ALoneNewItemGoesStraightToCold) {
+  // memcached's shares are of the items the class holds, so its first item
+  // is over HOT's 20% at once (and `stats cachedump`, which lists COLD,
+  // shows it).
+  Lru lru(1);
+  Lru::Class& c = lru.cls(1);
+  std::vector<std::unique_ptr<Item>> store;
+  std::vector<Item*> items = MakeItems(&store, 1);
+  absl::MutexLock lock(&c.mu());
+  c.LinkLocked(items[0], true, 10);
+  EXPECT_EQ(items[0]->lru(), LruId::kCold);
+}
+
+TEST(LruTest, HotItemsOlderThanColdsAgeShareMoveToCold) {
   Lru lru(1);
   Lru::Class& c = lru.cls(1);
   std::vector<std::unique_ptr<Item>> store;
   std::vector<Item*> items = MakeItems(&store, 10);
   absl::MutexLock lock(&c.mu());
-  for (Item* it : items) {
-    it->time.store(10);
-    c.LinkLocked(it, true, 10, /*capacity=*/10000);
-  }
-  EXPECT_EQ(c.count(LruId::kHot), 10u);  // small share of a big class: stay
-  EXPECT_EQ(c.JuggleLocked(100, 10, 10000), 0);
-  // One second later (COLD empty, so its age is 0) they flow to COLD.
-  EXPECT_EQ(c.JuggleLocked(100, 11, 10000), 10);
-  EXPECT_EQ(c.count(LruId::kCold), 10u);
-  EXPECT_EQ(c.head(LruId::kCold), items[9]);
+  for (Item* it : items) c.LinkLocked(it, true, 10);
+  ASSERT_GT(c.count(LruId::kHot), 0u);
+  EXPECT_EQ(c.JuggleLocked(100, 10), 0);
+  // Ten seconds on, HOT's tail is older than 0.2 x COLD's age: it flows.
+  EXPECT_GT(c.JuggleLocked(100, 20), 0);
+  EXPECT_EQ(c.count(LruId::kHot), 0u);
 }
 
 TEST(LruTest, UnlinkKeepsListsConsistent) {
@@ -76,7 +85,7 @@ TEST(LruTest, UnlinkKeepsListsConsistent) {
   std::vector<std::unique_ptr<Item>> store;
   std::vector<Item*> items = MakeItems(&store, 50);
   absl::MutexLock lock(&c.mu());
-  for (Item* it : items) c.LinkLocked(it, false, 10, 50);
+  for (Item* it : items) c.LinkLocked(it, false, 10);
   EXPECT_EQ(c.count(LruId::kCold), 50u);
   for (int i = 0; i < 50; i += 2) c.UnlinkLocked(items[i]);
   EXPECT_EQ(c.total(), 25u);
@@ -92,14 +101,20 @@ TEST(LruTest, ForceToColdDrainsHotThenWarm) {
   Lru lru(1);
   Lru::Class& c = lru.cls(1);
   std::vector<std::unique_ptr<Item>> store;
-  std::vector<Item*> items = MakeItems(&store, 1);
+  std::vector<Item*> items = MakeItems(&store, 10);
   absl::MutexLock lock(&c.mu());
-  c.LinkLocked(items[0], true, 10, 1);
-  if (items[0]->lru() == LruId::kHot) {
-    EXPECT_TRUE(c.ForceToColdLocked());
-  }
-  EXPECT_EQ(items[0]->lru(), LruId::kCold);
-  EXPECT_FALSE(c.ForceToColdLocked());
+  for (Item* it : items) c.LinkLocked(it, true, 10);
+  Item* hot_tail = c.tail(LruId::kHot);
+  ASSERT_NE(hot_tail, nullptr);
+  hot_tail->set(Item::kActive);
+  c.JuggleLocked(1, 10);  // the active HOT tail goes to WARM
+  ASSERT_EQ(hot_tail->lru(), LruId::kWarm);
+  size_t forced = 0;
+  while (c.ForceToColdLocked()) ++forced;
+  EXPECT_GE(forced, 2u);
+  EXPECT_EQ(c.count(LruId::kHot), 0u);
+  EXPECT_EQ(c.count(LruId::kWarm), 0u);
+  EXPECT_EQ(c.count(LruId::kCold), 10u);
 }
 
 class EvictionTest : public ::testing::Test {
