@@ -149,7 +149,10 @@ ReplyParseResult ReplyParser::Parse(std::string_view input, Reply* reply) {
     std::string_view rest = input.substr(pos);
     size_t eol = rest.find(kCrlf);
     if (eol == std::string_view::npos) {
-      if (rest.size() > max_line_) return Fail(pos, "reply line too long");
+      // A trailing "\r" may be the start of the line's "\r\n": counting
+      // it would refuse a line at the limit only when split right there.
+      const size_t line_so_far = rest.ends_with('\r') ? rest.size() - 1 : rest.size();
+      if (line_so_far > max_line_) return Fail(pos, "reply line too long");
       return need_more();
     }
     if (eol > max_line_) return Fail(pos, "reply line too long");
@@ -182,7 +185,9 @@ ReplyParseResult ReplyParser::Parse(std::string_view input, Reply* reply) {
       }
       // The whole data block and its "\r\n" must be here before the header
       // is consumed, so a partial block never needs remembering.
-      if (rest.size() - (eol + kCrlf.size()) < bytes + kCrlf.size()) return need_more();
+      // (Compared without adding to `bytes`, which may be near 2^64.)
+      const size_t after_header = rest.size() - (eol + kCrlf.size());
+      if (bytes > after_header || after_header - bytes < kCrlf.size()) return need_more();
       std::string_view data = input.substr(line_end, bytes);
       if (input.substr(line_end + bytes, kCrlf.size()) != kCrlf) {
         return Fail(pos, "VALUE data block not terminated by \\r\\n");

@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "replication/record_codec.h"
 
 namespace tandem::replication {
 namespace {
@@ -126,6 +127,19 @@ bool VerifyProof(std::string_view secret, const Hello& self, const Hello& peer,
   uint8_t diff = 0;
   for (size_t i = 0; i < kMacSize; ++i) diff |= static_cast<uint8_t>(want[i] ^ mac[i]);
   return diff == 0;
+}
+
+absl::Status AcceptHello(std::string_view payload, const Hello& self, Hello* peer) {
+  if (absl::Status st = ParseHello(payload, peer); !st.ok()) return st;
+  if (peer->node_id == self.node_id) return absl::FailedPreconditionError("connected to itself");
+  return absl::OkStatus();
+}
+
+absl::Status AcceptAuth(std::string_view payload, std::string_view secret, const Hello& self, const Hello& peer,
+                        Auth* auth) {
+  if (absl::Status st = ParseAuth(payload, auth); !st.ok()) return st;
+  if (!VerifyProof(secret, self, peer, auth->mac)) return absl::PermissionDeniedError("wrong MAC");
+  return absl::OkStatus();
 }
 
 SyncStart DecideSync(uint64_t own_stream_id, uint64_t backlog_start, uint64_t stream_end,

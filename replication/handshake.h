@@ -41,6 +41,19 @@ std::array<uint8_t, kMacSize> MakeProof(std::string_view secret, const Hello& se
 bool VerifyProof(std::string_view secret, const Hello& self, const Hello& peer,
                  const std::array<uint8_t, kMacSize>& mac);
 
+// The checks on the peer's two handshake frames, in one place so the peer
+// link and the handshake fuzz target run the same code.
+//   AcceptHello parses the peer's HELLO payload into *peer and refuses one
+//   carrying our own node id: answering it would let a stranger reflect our
+//   proof (open two connections, hand each one the other's nonce as its own,
+//   and return our AUTH from the second as its AUTH on the first).
+//   AcceptAuth parses the peer's AUTH payload into *auth and checks its MAC
+//   against our challenge; a wrong MAC is PermissionDenied, a malformed
+//   frame DataLoss.
+absl::Status AcceptHello(std::string_view payload, const Hello& self, Hello* peer);
+absl::Status AcceptAuth(std::string_view payload, std::string_view secret, const Hello& self, const Hello& peer,
+                        Auth* auth);
+
 // How to feed a peer that has applied `peer_applied_stream` up to
 // `peer_applied_offset`: partial from that offset when it is this stream's
 // and backlog_start <= offset <= stream_end; else a full copy, after which

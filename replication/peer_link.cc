@@ -84,7 +84,6 @@ PeerLink::PeerLink(PeerLinkConfig config, uint64_t node_id, server::storage::Eng
                    MutationLog& log, RoleState& role, ReplStats& stats)
     : config_(std::move(config)),
       node_id_(node_id),
-      engine_(engine),
       log_(log),
       role_(role),
       stats_(stats),
@@ -302,8 +301,7 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
   c->last_recv_ms = now;
   if (!c->got_hello) {
     if (type != FrameType::kHello) return absl::DataLossError("not a tandem peer (expected HELLO)");
-    if (absl::Status st = ParseHello(payload, &c->peer); !st.ok()) return st;
-    if (c->peer.node_id == node_id_) return absl::FailedPreconditionError("connected to itself");
+    if (absl::Status st = AcceptHello(payload, c->self, &c->peer); !st.ok()) return st;
     c->got_hello = true;
     Auth auth;
     auth.mac = MakeProof(config_.secret, c->self, c->peer);
@@ -319,12 +317,13 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
   }
   if (!c->authed) {
     if (type != FrameType::kAuth) return absl::DataLossError("expected AUTH");
-    if (absl::Status st = ParseAuth(payload, &c->peer_auth); !st.ok()) return st;
-    if (!VerifyProof(config_.secret, c->self, c->peer, c->peer_auth.mac)) {
+    absl::Status st = AcceptAuth(payload, config_.secret, c->self, c->peer, &c->peer_auth);
+    if (absl::IsPermissionDenied(st)) {
       stats_.auth_failures.fetch_add(1);
       return absl::PermissionDeniedError(
           absl::StrCat("peer ", c->name, " failed authentication (wrong --repl-secret?); refused"));
     }
+    if (!st.ok()) return st;
     c->authed = true;
     return Authenticated(c);
   }
@@ -364,6 +363,7 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
       return absl::OkStatus();
     }
     case FrameType::kSnapshotEnd:
+      if (absl::Status st = ParseSnapshotEnd(payload); !st.ok()) return st;
       if (!c->receiving_full) return absl::DataLossError("snapshot end without a snapshot");
       c->receiving_full = false;
       applier_.SetPosition(c->peer.node_id, c->full_resume);

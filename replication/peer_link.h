@@ -95,7 +95,6 @@ class PeerLink {
 
   const PeerLinkConfig config_;
   const uint64_t node_id_;
-  server::storage::Engine& engine_;
   MutationLog& log_;
   RoleState& role_;
   ReplStats& stats_;

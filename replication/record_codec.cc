@@ -223,6 +223,11 @@ absl::Status ParseMutation(std::string_view payload, Mutation* out) {
   return absl::OkStatus();
 }
 
+absl::Status ParseSnapshotEnd(std::string_view payload) {
+  if (!payload.empty()) return Malformed("snapshot end");
+  return absl::OkStatus();
+}
+
 absl::Status ParseAck(std::string_view payload, uint64_t* offset) {
   Reader r(payload);
   if (!r.Get(offset) || !r.done()) return Malformed("ack");

@@ -62,6 +62,8 @@ absl::Status ParseHello(std::string_view payload, Hello* out);
 absl::Status ParseAuth(std::string_view payload, Auth* out);
 absl::Status ParseSyncStart(std::string_view payload, SyncStart* out);
 absl::Status ParseMutation(std::string_view payload, server::storage::Mutation* out);
+// SNAPSHOT_END carries nothing: any payload is a malformed frame.
+absl::Status ParseSnapshotEnd(std::string_view payload);
 absl::Status ParseAck(std::string_view payload, uint64_t* offset);
 absl::Status ParseHeartbeat(std::string_view payload, Heartbeat* out);
 

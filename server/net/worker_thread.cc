@@ -12,7 +12,7 @@
 namespace tandem::server::net {
 
 WorkerThread::WorkerThread(int index, const ServerContext& context)
-    : index_(index), context_(context), stats_(context.stats->thread(index)) {
+    : context_(context), stats_(context.stats->thread(index)) {
   base_ = event_base_new();
   notify_ = event_new(base_, -1, EV_PERSIST, &WorkerThread::OnNotify, this);
   event_add(notify_, nullptr);

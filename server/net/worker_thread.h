@@ -69,7 +69,6 @@ class WorkerThread {
   static void OnNotify(evutil_socket_t, short, void* arg);
   void TakePending();
 
-  const int index_;
   const ServerContext context_;
   ThreadStats& stats_;
   event_base* base_ = nullptr;

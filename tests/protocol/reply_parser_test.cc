@@ -187,6 +187,37 @@ TEST(ReplyParserTest, OutOfSyncStreamsAreErrors) {
   EXPECT_FALSE(small.in_progress());
 }
 
+// Found by reply_parser_fuzz: a line exactly at the limit whose "\r" had
+// arrived without its "\n" was refused as too long, though the same bytes
+// in one piece parse.
+TEST(ReplyParserTest, LineAtTheLimitSplitInsideItsCrlf) {
+  ReplyParser parser(6);
+  Reply reply;
+  ReplyParseResult result = parser.Parse("STORED\r", &reply);
+  EXPECT_EQ(result.status, ReplyParseStatus::kNeedMore);
+  EXPECT_EQ(result.consumed, 0u);
+  result = parser.Parse("STORED\r\n", &reply);
+  EXPECT_EQ(result.status, ReplyParseStatus::kDone);
+  EXPECT_EQ(reply.kind, ReplyKind::kStored);
+  // One byte more than the limit is refused as soon as it is seen.
+  EXPECT_EQ(parser.Parse("STORED!", &reply).status, ReplyParseStatus::kError);
+  EXPECT_EQ(parser.Parse("STORED!\r", &reply).status, ReplyParseStatus::kError);
+}
+
+// A VALUE length near 2^64 must not wrap the "is the block here" arithmetic:
+// that took the header's own "\r\n" as the block's terminator and returned
+// a value made of whatever followed.
+TEST(ReplyParserTest, HugeValueLengthWaitsForTheBlock) {
+  Reply reply;
+  for (std::string_view bytes : {"VALUE k 0 18446744073709551614\r\nEND\r\n"sv,
+                                 "VALUE k 0 18446744073709551615\r\nEND\r\n"sv}) {
+    ReplyParser parser;
+    ReplyParseResult result = parser.Parse(bytes, &reply);
+    EXPECT_EQ(result.status, ReplyParseStatus::kNeedMore) << bytes;
+    EXPECT_EQ(result.consumed, 0u) << bytes;
+  }
+}
+
 TEST(ReplyParserTest, KindNames) {
   EXPECT_STREQ(ReplyKindName(ReplyKind::kNotStored), "NOT_STORED");
   EXPECT_STREQ(ReplyKindName(ReplyKind::kServerError), "SERVER_ERROR");

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "replication/record_codec.h"
 #include "replication/role.h"
 
 namespace tandem::replication {
@@ -49,6 +50,50 @@ TEST(Handshake, ProofNeedsTheSecretAndTheNonce) {
   // A reflected proof (a's own answer sent back) does not verify either.
   auto own = MakeProof("s3cret", a, b);
   EXPECT_FALSE(VerifyProof("s3cret", a, b, own));
+}
+
+std::string HelloPayload(const Hello& h) {
+  std::string frame;
+  EncodeHello(h, &frame);
+  return frame.substr(kFrameHeaderSize + 1);
+}
+
+std::string AuthPayload(const std::array<uint8_t, kMacSize>& mac) {
+  Auth auth;
+  auth.mac = mac;
+  std::string frame;
+  EncodeAuth(auth, &frame);
+  return frame.substr(kFrameHeaderSize + 1);
+}
+
+TEST(Handshake, AcceptAuthTakesOnlyTheGenuineProof) {
+  Hello self{1, RandomNonce()};
+  Hello peer{2, RandomNonce()};
+  Auth auth;
+  EXPECT_TRUE(AcceptAuth(AuthPayload(MakeProof("s3cret", peer, self)), "s3cret", self, peer, &auth).ok());
+  EXPECT_EQ(AcceptAuth(AuthPayload(MakeProof("other", peer, self)), "s3cret", self, peer, &auth).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(AcceptAuth("short", "s3cret", self, peer, &auth).code(), absl::StatusCode::kDataLoss);
+}
+
+// The attack AcceptHello's own-id check stops (handshake_fuzz finds it when
+// the check is removed): on connection 1 the stranger presents connection
+// 0's nonce and gets the node's proof over it; on connection 0 it presents
+// the node's own id with connection 1's nonce, which would make that proof
+// exactly what connection 0 expects.
+TEST(Handshake, AcceptHelloRefusesAReflectedIdentity) {
+  const Hello conn0{7, RandomNonce()};
+  const Hello conn1{7, RandomNonce()};
+  Hello stranger1;
+  ASSERT_TRUE(AcceptHello(HelloPayload(Hello{9, conn0.nonce}), conn1, &stranger1).ok());
+  const auto node_answer = MakeProof("s3cret", conn1, stranger1);
+  Hello stranger0;
+  EXPECT_EQ(AcceptHello(HelloPayload(Hello{7, conn1.nonce}), conn0, &stranger0).code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Had it been answered, the reflected proof would verify.
+  Auth auth;
+  EXPECT_TRUE(AcceptAuth(AuthPayload(node_answer), "s3cret", conn0, Hello{7, conn1.nonce}, &auth).ok());
+  EXPECT_EQ(AcceptHello("junk", conn0, &stranger0).code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(Handshake, PartialOnlyForThisStreamInsideTheBacklog) {
