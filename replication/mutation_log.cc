@@ -1,6 +1,9 @@
 // MutationLog: see mutation_log.h.
 #include "replication/mutation_log.h"
 
+#include <algorithm>
+#include <string_view>
+
 #include "replication/record_codec.h"
 
 namespace tandem::replication {
@@ -26,7 +29,20 @@ bool MutationLog::Contains(uint64_t offset) const {
 bool MutationLog::Read(uint64_t offset, size_t max, std::string* out) const {
   absl::MutexLock lock(&mu_);
   if (!backlog_.Contains(offset)) return false;
-  backlog_.CopyFrom(offset, max, out);
+  // Whole frames only: the link writes heartbeats and acks between chunks,
+  // and one landing inside a cut record would corrupt the stream.
+  const size_t start = out->size();
+  backlog_.CopyFrom(offset, std::max<size_t>(max, kFrameHeaderSize), out);
+  const std::string_view got = std::string_view(*out).substr(start);
+  size_t whole = WholeFramesPrefix(got);
+  if (whole == 0 && !got.empty()) {
+    // The first frame alone is over `max` (a big value): read just it.
+    // Records are appended whole under mu_, so all of it is there.
+    whole = FrameSizeAt(got);
+    out->resize(start);
+    backlog_.CopyFrom(offset, whole, out);
+  }
+  out->resize(start + whole);
   return true;
 }
 

@@ -35,8 +35,10 @@ class MutationLog : public server::storage::MutationObserver {
 
   uint64_t end() const { return end_.load(std::memory_order_acquire); }
   bool Contains(uint64_t offset) const;
-  // Appends up to max bytes of the stream from `offset` to *out. False when
-  // the backlog no longer holds `offset` (the peer needs a full copy).
+  // Appends whole frames of the stream from `offset` (a frame boundary) to
+  // *out: up to max bytes, or the first frame alone when it is bigger.
+  // False when the backlog no longer holds `offset` (the peer needs a full
+  // copy).
   bool Read(uint64_t offset, size_t max, std::string* out) const;
 
  private:

@@ -173,6 +173,22 @@ absl::Status DecodeFrame(std::string_view in, size_t max_body, Frame* frame, siz
   return absl::OkStatus();
 }
 
+size_t FrameSizeAt(std::string_view in) {
+  if (in.size() < kFrameHeaderSize) return 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  const size_t body = size_t{p[0]} | size_t{p[1]} << 8 | size_t{p[2]} << 16 | size_t{p[3]} << 24;
+  return kFrameHeaderSize + body;
+}
+
+size_t WholeFramesPrefix(std::string_view in) {
+  size_t pos = 0;
+  while (true) {
+    const size_t frame = FrameSizeAt(in.substr(pos));
+    if (frame == 0 || frame > in.size() - pos) return pos;
+    pos += frame;
+  }
+}
+
 absl::Status ParseHello(std::string_view payload, Hello* out) {
   Reader r(payload);
   uint32_t magic = 0;

@@ -58,6 +58,14 @@ struct Frame {
 // exceeds max_body, the checksum does not match or the type is unknown.
 absl::Status DecodeFrame(std::string_view in, size_t max_body, Frame* frame, size_t* consumed);
 
+// Length of the longest prefix of `in` made of whole frames, judged by their
+// length fields only (`in` must start at a frame boundary). 0 when even the
+// first frame is incomplete.
+size_t WholeFramesPrefix(std::string_view in);
+// Size of the frame starting `in` (header included), or 0 when `in` is
+// shorter than a header.
+size_t FrameSizeAt(std::string_view in);
+
 absl::Status ParseHello(std::string_view payload, Hello* out);
 absl::Status ParseAuth(std::string_view payload, Auth* out);
 absl::Status ParseSyncStart(std::string_view payload, SyncStart* out);

@@ -76,6 +76,30 @@ TEST(MutationLog, RecordsStreamAndWake) {
   EXPECT_EQ(got.value, "value");
 }
 
+TEST(MutationLog, ReadsWholeFramesOnly) {
+  // The link interleaves heartbeats and acks between chunks it reads, so a
+  // chunk that ended inside a record would corrupt the stream.
+  MutationLog log(1 << 16);
+  server::storage::Mutation m{};
+  m.kind = server::storage::Mutation::Kind::kStore;
+  m.key = "k";
+  m.value = std::string(100, 'v');
+  for (int i = 0; i < 5; ++i) log.OnMutation(m);
+  const size_t frame = MutationFrameSize(m);
+  std::string out;
+  ASSERT_TRUE(log.Read(0, 2 * frame + frame / 2, &out));
+  EXPECT_EQ(out.size(), 2 * frame);
+  out.clear();
+  ASSERT_TRUE(log.Read(frame, 10, &out));  // the next frame alone is over max
+  EXPECT_EQ(out.size(), frame);
+  out.clear();
+  ASSERT_TRUE(log.Read(0, 1 << 20, &out));
+  EXPECT_EQ(out.size(), 5 * frame);
+  EXPECT_EQ(WholeFramesPrefix(out), out.size());
+  EXPECT_EQ(WholeFramesPrefix(std::string_view(out).substr(0, out.size() - 1)), 4 * frame);
+  EXPECT_EQ(FrameSizeAt(std::string_view(out).substr(0, 7)), 0u);
+}
+
 TEST(MutationLog, OverrunIsReported) {
   MutationLog log(128);
   server::storage::Mutation m{};
