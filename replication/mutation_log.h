@@ -34,6 +34,9 @@ class MutationLog : public server::storage::MutationObserver {
   void OnMutation(const server::storage::Mutation& m) override;
 
   uint64_t end() const { return end_.load(std::memory_order_acquire); }
+  // The stream end just after the calling thread's last append (0: none):
+  // where a --repl-sync reply waits for the peer's ack.
+  static uint64_t ThreadEnd();
   bool Contains(uint64_t offset) const;
   // Appends whole frames of the stream from `offset` (a frame boundary) to
   // *out: up to max bytes, or the first frame alone when it is bigger.

@@ -373,7 +373,8 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
     case FrameType::kAck: {
       uint64_t off = 0;
       if (absl::Status st = ParseAck(payload, &off); !st.ok()) return st;
-      stats_.peer_acked_offset.store(off);
+      stats_.peer_acked_offset.store(off);  // seq_cst: pairs with the waiters flag (worker_thread.cc)
+      if (on_ack_progress_) on_ack_progress_();
       return absl::OkStatus();
     }
     case FrameType::kHeartbeat: {
@@ -482,6 +483,7 @@ void PeerLink::Close(Conn* c, const std::string& why) {
     active_ = nullptr;
     stats_.link.store(LinkState::kDown);
     snapshot_.Cancel();
+    if (on_ack_progress_) on_ack_progress_();  // held replies need not wait for this link
   }
   bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 }

@@ -29,6 +29,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -65,6 +66,9 @@ class PeerLink {
 
   // Binds the replication port (call before dropping privileges).
   absl::Status Listen();
+  // Called on the link thread whenever the peer's ack advances or the
+  // active link drops (--repl-sync releases held replies). Before Start().
+  void SetAckCallback(std::function<void()> fn) { on_ack_progress_ = std::move(fn); }
   // Starts the link thread.
   void Start();
   // Waits up to `drain` for the peer to acknowledge everything written so
@@ -100,6 +104,7 @@ class PeerLink {
   ReplStats& stats_;
   Applier applier_;
   SnapshotSender snapshot_;
+  std::function<void()> on_ack_progress_;
 
   event_base* base_ = nullptr;
   std::vector<evconnlistener*> listeners_;

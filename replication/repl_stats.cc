@@ -42,6 +42,8 @@ void AppendReplStats(const ReplStats& s, const ReplReport& r, std::string* out) 
       {"auth_failures", absl::StrCat(s.auth_failures.load())},
       {"protocol_errors", absl::StrCat(s.protocol_errors.load())},
       {"backlog_overruns", absl::StrCat(s.backlog_overruns.load())},
+      {"sync_acked", absl::StrCat(s.sync_acked.load())},
+      {"sync_timeouts", absl::StrCat(s.sync_timeouts.load())},
   };
   for (const auto& [name, value] : rows) absl::StrAppend(out, "STAT ", name, " ", value, "\r\n");
 }

@@ -28,6 +28,8 @@ struct ReplStats {
   std::atomic<uint64_t> protocol_errors{0};
   std::atomic<uint64_t> backlog_overruns{0};  // peer fell out of the backlog: full copy instead
   std::atomic<int64_t> last_heartbeat_ms{-1};  // wall ms of the last frame from the peer, -1: never
+  std::atomic<uint64_t> sync_acked{0};     // --repl-sync replies released by the peer's ack
+  std::atomic<uint64_t> sync_timeouts{0};  // ...released without it (timeout, or no link)
 
   void set_peer(std::string peer) {
     absl::MutexLock lock(&mu);

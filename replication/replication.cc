@@ -76,6 +76,9 @@ absl::Status Replication::Listen() { return link_ == nullptr ? absl::OkStatus() 
 void Replication::Start() {
   if (link_ == nullptr) return;
   engine_.SetObserver(&log_);
+  link_->SetAckCallback([this] {
+    if (server::AckListener* l = ack_listener_.load()) l->OnAckProgress();
+  });
   link_->Start();
 }
 
@@ -93,6 +96,9 @@ void Replication::AppendStats(std::string* out) {
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
   AppendReplStats(stats_, r, out);
+  server::storage::StatList tombstones;
+  engine_.TombstoneStats(&tombstones);
+  for (const auto& [name, value] : tombstones) absl::StrAppend(out, "STAT ", name, " ", value, "\r\n");
 }
 
 }  // namespace tandem::replication

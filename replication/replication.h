@@ -6,6 +6,7 @@
 #ifndef TANDEM_REPLICATION_REPLICATION_H_
 #define TANDEM_REPLICATION_REPLICATION_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,15 @@ class Replication : public server::ReplicationHooks {
   void Stop(absl::Duration drain);
 
   void AppendStats(std::string* out) override;
+  uint64_t ThreadStreamEnd() const override { return MutationLog::ThreadEnd(); }
+  bool PeerHasApplied(uint64_t offset) const override {
+    return stats_.peer_acked_offset.load() >= offset;
+  }
+  bool PeerLinked() const override { return stats_.link.load() != LinkState::kDown; }
+  void SetAckListener(server::AckListener* listener) override { ack_listener_.store(listener); }
+  void CountSyncReply(bool acked) override {
+    (acked ? stats_.sync_acked : stats_.sync_timeouts).fetch_add(1, std::memory_order_relaxed);
+  }
   uint64_t node_id() const { return node_id_; }
 
  private:
@@ -48,6 +58,7 @@ class Replication : public server::ReplicationHooks {
   RoleState role_;
   ReplStats stats_;
   std::unique_ptr<PeerLink> link_;
+  std::atomic<server::AckListener*> ack_listener_{nullptr};
 };
 
 }  // namespace tandem::replication

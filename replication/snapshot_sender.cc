@@ -26,6 +26,12 @@ void SnapshotSender::Step(size_t budget, std::string* out) {
     }
     EncodeMutation(FrameType::kSnapshotItem, m, out);
     ++items_;
+  }, [&](std::string_view key, uint64_t version) {
+    server::storage::Mutation m{};
+    m.kind = server::storage::Mutation::Kind::kDelete;
+    m.key = key;
+    m.version = version;
+    EncodeMutation(FrameType::kSnapshotItem, m, out);
   });
   if (!more) {
     EncodeSnapshotEnd(out);

@@ -6,7 +6,9 @@
 // Mutations that happen meanwhile go to the backlog as usual; the receiver
 // gets them after the copy, from the stream offset noted when the copy
 // began, and versions make the overlap harmless (an item copied after a
-// later write simply carries that write's version).
+// later write simply carries that write's version). Each segment's delete
+// tombstones follow its items as delete records, so the receiver drops keys
+// deleted here while it was away, and keeps them dropped.
 #ifndef TANDEM_REPLICATION_SNAPSHOT_SENDER_H_
 #define TANDEM_REPLICATION_SNAPSHOT_SENDER_H_
 

@@ -292,6 +292,18 @@ const std::vector<FlagSpec>& FlagTable() {
        [](const char* a, Settings* s) {
          return ParseIntInto("--repl-timeout-ms", a, 20, 3600000, &s->repl_timeout_ms);
        }},
+      {kLongOnlyBase + 7, "repl-tombstone-ms", true,
+       "replication: how long a delete keeps an older copy from coming back, ms (default: 60000)",
+       [](const char* a, Settings* s) {
+         return ParseInt("--repl-tombstone-ms", a, 0, 86400000, &s->repl_tombstone_ms);
+       }},
+      {kLongOnlyBase + 8, "repl-tombstone-mb", true, "replication: memory for delete tombstones, MB (default: 16)",
+       [](const char* a, Settings* s) {
+         int64_t mb = 0;
+         if (absl::Status st = ParseInt("--repl-tombstone-mb", a, 0, 65536, &mb); !st.ok()) return st;
+         s->repl_tombstone_bytes = static_cast<size_t>(mb) << 20;
+         return absl::OkStatus();
+       }},
       {'W', "disable-watch", false, "disable watch commands (live logging)",
        [](const char*, Settings* s) {
          s->watch_enabled = false;

@@ -45,6 +45,8 @@ tandem::server::storage::EngineOptions EngineOptionsFrom(const Settings& s,
   if (s.hashpower_init > 0) o.hashpower = s.hashpower_init;
   o.segmented_lru = s.lru_segmented;
   o.clock = clock;
+  o.tombstone_window_ms = s.repl_tombstone_ms;
+  o.tombstone_bytes = s.repl_tombstone_bytes;
   return o;
 }
 

@@ -4,15 +4,45 @@
 #ifndef TANDEM_SERVER_REPLICATION_HOOKS_H_
 #define TANDEM_SERVER_REPLICATION_HOOKS_H_
 
+#include <cstdint>
 #include <string>
 
 namespace tandem::server {
+
+// Told when a write held by --repl-sync may be released: the peer
+// acknowledged more of this node's stream, or the link dropped. Called on
+// the replication thread; must only wake the workers.
+class AckListener {
+ public:
+  virtual ~AckListener() = default;
+  virtual void OnAckProgress() = 0;
+};
 
 class ReplicationHooks {
  public:
   virtual ~ReplicationHooks() = default;
   // Appends the `stats replication` STAT lines (without END). Thread-safe.
   virtual void AppendStats(std::string* out) = 0;
+
+  // ---- --repl-sync -------------------------------------------------------
+  // A connection notes ThreadStreamEnd() around each request; when it moved,
+  // the request's mutations end there in this node's stream, and the reply
+  // waits until PeerHasApplied() that offset (or the timeout). The defaults
+  // describe a node without replication: nothing ever waits.
+  //
+  // Offset just past the last record this thread appended (0: none yet).
+  virtual uint64_t ThreadStreamEnd() const { return 0; }
+  // Whether the peer has acknowledged applying the stream up to `offset`.
+  virtual bool PeerHasApplied(uint64_t offset) const {
+    (void)offset;
+    return true;
+  }
+  // Whether an acknowledgement can come at all (a link is up).
+  virtual bool PeerLinked() const { return false; }
+  // Installs (or, with null, removes) the listener. Thread-safe.
+  virtual void SetAckListener(AckListener* listener) { (void)listener; }
+  // Counts a held reply as released by the peer's ack or without it.
+  virtual void CountSyncReply(bool acked) { (void)acked; }
 };
 
 }  // namespace tandem::server

@@ -46,6 +46,7 @@ Server::Server(Settings& settings, storage::Engine& engine, storage::SystemClock
 }
 
 Server::~Server() {
+  if (sync_hooks_ != nullptr) sync_hooks_->SetAckListener(nullptr);
   for (auto& w : workers_) w->Stop();
   workers_.clear();  // before the listener: workers hold events on its UDP sockets
   listener_.reset();
@@ -55,6 +56,18 @@ Server::~Server() {
 }
 
 absl::Status Server::Listen() { return listener_->Open(); }
+
+void Server::SetReplicationHooks(ReplicationHooks* hooks) {
+  dispatcher_.SetReplicationHooks(hooks);
+  if (hooks == nullptr || !settings_.repl_sync || !settings_.replication_enabled()) return;
+  sync_hooks_ = hooks;
+  for (auto& w : workers_) w->SetSyncHooks(hooks);
+  hooks->SetAckListener(this);
+}
+
+void Server::OnAckProgress() {
+  for (auto& w : workers_) w->WakeSyncWaiters();
+}
 
 void Server::Run() {
   timeval second{1, 0};

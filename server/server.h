@@ -23,7 +23,7 @@
 
 namespace tandem::server {
 
-class Server {
+class Server : private AckListener {
  public:
   Server(Settings& settings, storage::Engine& engine, storage::SystemClock& clock);
   ~Server();
@@ -36,14 +36,17 @@ class Server {
   void Run();
   // Thread-safe.
   void RequestStop();
-  // `stats replication` (see replication_hooks.h); call before Run().
-  void SetReplicationHooks(ReplicationHooks* hooks) { dispatcher_.SetReplicationHooks(hooks); }
+  // `stats replication` and, with --repl-sync, holding write replies for
+  // the peer's ack (see replication_hooks.h); call before Run().
+  void SetReplicationHooks(ReplicationHooks* hooks);
 
  private:
   static void OnTick(evutil_socket_t, short, void* arg);
   static void OnCrawl(evutil_socket_t, short, void* arg);
   static void OnSignal(evutil_socket_t, short, void* arg);
   static void OnStop(evutil_socket_t, short, void* arg);
+  // AckListener: wakes the workers' held connections (replication thread).
+  void OnAckProgress() override;
 
   Settings& settings_;
   storage::Engine& engine_;
@@ -57,6 +60,7 @@ class Server {
   std::unique_ptr<net::Listener> listener_;
   std::vector<event*> events_;
   event* stop_event_ = nullptr;
+  ReplicationHooks* sync_hooks_ = nullptr;  // set when --repl-sync holds replies
 };
 
 }  // namespace tandem::server

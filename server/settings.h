@@ -93,6 +93,8 @@ struct Settings {
   int repl_heartbeat_ms = 200;      // --repl-heartbeat-ms
   int repl_timeout_ms = 1000;       // --repl-timeout-ms: silence before the link is dropped
                                     // and a slave promotes itself
+  int64_t repl_tombstone_ms = 60000;  // --repl-tombstone-ms: how long a delete is remembered
+  size_t repl_tombstone_bytes = 16u << 20;  // --repl-tombstone-mb: memory bound of the tombstones
   bool replication_enabled() const { return repl_port != 0 || !repl_peer.empty(); }
 
   // -o options memcached knows that tandem accepts without effect, as given;

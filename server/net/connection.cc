@@ -38,6 +38,7 @@ Connection::Connection(WorkerThread& worker, int fd, std::string addr, std::stri
 
 Connection::~Connection() {
   if (event_ != nullptr) event_free(event_);
+  if (sync_timer_ != nullptr) event_free(sync_timer_);
   ::close(fd_);
   ServerStats& stats = *worker_.context().stats;
   stats.UnregisterConnection(&info_);
@@ -100,6 +101,7 @@ void Connection::HandleEvent(short what) {
   }
   if (what & EV_READ) {
     if (armed_ == EV_WRITE) return;  // a yield fired after we blocked on output
+    if (sync_parked_) return;        // resumes when the peer acks (OnSyncProgress)
     const bool yielded = yielded_;
     yielded_ = false;
     if (!yielded && !ReadSocket()) {
@@ -189,7 +191,12 @@ bool Connection::ProcessInput() {
     if (handler_ == nullptr) {
       handler_ = ctx.handlers->ForFirstByte(static_cast<uint8_t>(input[0]), fd_);
     }
+    ReplicationHooks* sync = worker_.sync_hooks();
+    const uint64_t stream_mark = sync != nullptr ? sync->ThreadStreamEnd() : 0;
     HandleResult r = handler_->HandleOne(input, worker_.stats(), output_.Tail());
+    if (sync != nullptr && sync->ThreadStreamEnd() != stream_mark) {
+      sync_target_ = sync->ThreadStreamEnd();  // this request wrote: its reply waits
+    }
     if (r.need_more) break;
     ++handled;
     info_.last_cmd_time.store(ctx.clock->Now(), std::memory_order_relaxed);
@@ -206,6 +213,7 @@ bool Connection::ProcessInput() {
   // memcached sends nothing while it swallows a refused data block; holding
   // the replies keeps a client's view of the stream the same.
   if (swallow_ > 0) return true;
+  if (sync_target_ != 0 && HoldForPeer()) return true;
   if (!Flush()) return false;
   if (!output_.empty()) {
     WantEvents(EV_WRITE);  // the client is not reading: stop reading too
@@ -223,6 +231,52 @@ bool Connection::Flush() {
     worker_.stats().bytes_written.Add(static_cast<uint64_t>(n));
   }
   return true;
+}
+
+bool Connection::HoldForPeer() {
+  ReplicationHooks& sync = *worker_.sync_hooks();
+  if (sync_timer_ == nullptr) {
+    sync_timer_ = evtimer_new(worker_.base(), &Connection::OnSyncTimeout, this);
+    if (sync_timer_ == nullptr) return false;
+  }
+  // Join the waiters before checking: an ack landing after the check then
+  // finds us and wakes us, instead of slipping between check and join.
+  worker_.AddSyncWaiter(this);
+  const bool acked = sync.PeerHasApplied(sync_target_);
+  if (acked || !sync.PeerLinked()) {
+    worker_.RemoveSyncWaiter(this);
+    sync.CountSyncReply(acked);
+    sync_target_ = 0;
+    return false;
+  }
+  sync_parked_ = true;
+  event_del(event_);  // neither read nor write until released
+  armed_ = 0;
+  const int ms = worker_.context().settings->repl_sync_timeout_ms;
+  timeval tv{ms / 1000, (ms % 1000) * 1000};
+  evtimer_add(sync_timer_, &tv);
+  return true;
+}
+
+void Connection::OnSyncTimeout(evutil_socket_t, short, void* arg) {
+  static_cast<Connection*>(arg)->OnSyncProgress(/*timed_out=*/true);
+}
+
+void Connection::OnSyncProgress(bool timed_out) {
+  if (!sync_parked_) return;
+  ReplicationHooks& sync = *worker_.sync_hooks();
+  const bool acked = sync.PeerHasApplied(sync_target_);
+  if (!acked && !timed_out && sync.PeerLinked()) return;
+  sync.CountSyncReply(acked);
+  sync_parked_ = false;
+  sync_target_ = 0;
+  evtimer_del(sync_timer_);
+  worker_.RemoveSyncWaiter(this);
+  // Requests after the held batch are still buffered (a -R yield was
+  // cancelled by parking): run them, then send everything in order.
+  yielded_ = false;
+  WantEvents(EV_READ);
+  if (!ProcessInput()) Close();
 }
 
 void Connection::Close() { delete this; }

@@ -8,12 +8,20 @@
 // the client does not read its replies and the socket stops taking them,
 // the connection stops reading too, so a slow reader cannot make the server
 // buffer without bound.
+//
+// With --repl-sync, a batch whose requests changed data keeps its replies
+// queued until the peer acknowledges having applied those changes, or
+// --repl-sync-timeout passes (then they go anyway, counted in
+// sync_timeouts): the connection parks (no reading, no writing) and the
+// worker wakes it when an ack arrives; other connections run meanwhile.
+// Without a link the replies go at once.
 #ifndef TANDEM_SERVER_NET_CONNECTION_H_
 #define TANDEM_SERVER_NET_CONNECTION_H_
 
 #include <event2/event.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -35,6 +43,11 @@ class Connection {
   // Registers the socket with the worker's event base. False on failure.
   bool Start();
 
+  // --repl-sync: the peer's ack moved or the link changed (or, timed_out,
+  // the wait's timer fired). Releases the held replies when due; may close
+  // (delete) the connection.
+  void OnSyncProgress(bool timed_out);
+
  private:
   static void OnEvent(evutil_socket_t fd, short what, void* arg);
   void HandleEvent(short what);
@@ -49,6 +62,10 @@ class Connection {
   void Close();
   void EnsureInputSpace();
   void CompactInput();
+  // --repl-sync: true when the queued replies must wait (the connection is
+  // now parked); false when they may go now.
+  bool HoldForPeer();
+  static void OnSyncTimeout(evutil_socket_t, short, void* arg);
 
   WorkerThread& worker_;
   const int fd_;
@@ -67,6 +84,12 @@ class Connection {
   OutputQueue output_;
   bool close_after_flush_ = false;
   bool yielded_ = false;
+
+  // --repl-sync: stream offset the queued replies wait for (0: none), and
+  // whether the connection is parked on it.
+  uint64_t sync_target_ = 0;
+  bool sync_parked_ = false;
+  event* sync_timer_ = nullptr;
 };
 
 }  // namespace tandem::server::net

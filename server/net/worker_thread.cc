@@ -16,12 +16,15 @@ WorkerThread::WorkerThread(int index, const ServerContext& context)
   base_ = event_base_new();
   notify_ = event_new(base_, -1, EV_PERSIST, &WorkerThread::OnNotify, this);
   event_add(notify_, nullptr);
+  sync_wake_ = event_new(base_, -1, EV_PERSIST, &WorkerThread::OnSyncWake, this);
+  event_add(sync_wake_, nullptr);
 }
 
 WorkerThread::~WorkerThread() {
   Stop();
   udp_.clear();
   if (notify_ != nullptr) event_free(notify_);
+  if (sync_wake_ != nullptr) event_free(sync_wake_);
   if (base_ != nullptr) event_base_free(base_);
   absl::MutexLock lock(&mu_);
   for (const Pending& p : pending_) ::close(p.fd);
@@ -54,6 +57,31 @@ void WorkerThread::Assign(int fd, std::string addr, std::string listen_addr) {
 
 void WorkerThread::OnNotify(evutil_socket_t, short, void* arg) {
   static_cast<WorkerThread*>(arg)->TakePending();
+}
+
+void WorkerThread::AddSyncWaiter(Connection* conn) {
+  sync_waiters_.insert(conn);
+  has_sync_waiters_.store(true);
+}
+
+void WorkerThread::RemoveSyncWaiter(Connection* conn) {
+  if (sync_waiters_.erase(conn) != 0 && sync_waiters_.empty()) {
+    has_sync_waiters_.store(false);
+  }
+}
+
+void WorkerThread::WakeSyncWaiters() {
+  if (has_sync_waiters_.load()) event_active(sync_wake_, EV_READ, 0);
+}
+
+void WorkerThread::OnSyncWake(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<WorkerThread*>(arg);
+  // A released connection may run requests, wait again or close (leaving
+  // the set): walk a copy, skipping any that left meanwhile.
+  std::vector<Connection*> waiting(self->sync_waiters_.begin(), self->sync_waiters_.end());
+  for (Connection* conn : waiting) {
+    if (self->sync_waiters_.count(conn) != 0) conn->OnSyncProgress(/*timed_out=*/false);
+  }
 }
 
 void WorkerThread::TakePending() {

@@ -7,6 +7,7 @@
 
 #include <event2/event.h>
 
+#include <atomic>
 #include <string>
 #include <memory>
 #include <thread>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "server/replication_hooks.h"
 #include "server/settings.h"
 #include "server/stats.h"
 #include "server/storage/clock.h"
@@ -58,7 +60,21 @@ class WorkerThread {
   event_base* base() { return base_; }
   const ServerContext& context() const { return context_; }
   ThreadStats& stats() { return stats_; }
-  void Forget(Connection* conn) { connections_.erase(conn); }
+  void Forget(Connection* conn) {
+    connections_.erase(conn);
+    RemoveSyncWaiter(conn);
+  }
+
+  // ---- --repl-sync (see Connection) ----------------------------------------
+  // Before Start(): the hooks that hold replies until the peer acks; null
+  // (the default) when sync is off.
+  void SetSyncHooks(ReplicationHooks* hooks) { sync_hooks_ = hooks; }
+  ReplicationHooks* sync_hooks() const { return sync_hooks_; }
+  // A connection holding replies for the peer's ack (loop thread only).
+  void AddSyncWaiter(Connection* conn);
+  void RemoveSyncWaiter(Connection* conn);
+  // Thread-safe: makes the waiting connections re-check their acks.
+  void WakeSyncWaiters();
 
  private:
   struct Pending {
@@ -67,6 +83,7 @@ class WorkerThread {
     std::string listen_addr;
   };
   static void OnNotify(evutil_socket_t, short, void* arg);
+  static void OnSyncWake(evutil_socket_t, short, void* arg);
   void TakePending();
 
   const ServerContext context_;
@@ -79,6 +96,11 @@ class WorkerThread {
   std::vector<Pending> pending_ ABSL_GUARDED_BY(mu_);
   std::unordered_set<Connection*> connections_;  // loop thread only
   std::vector<std::unique_ptr<UdpEndpoint>> udp_;
+
+  ReplicationHooks* sync_hooks_ = nullptr;
+  event* sync_wake_ = nullptr;
+  std::unordered_set<Connection*> sync_waiters_;  // loop thread only
+  std::atomic<bool> has_sync_waiters_{false};     // skips wake-ups nobody needs
 };
 
 }  // namespace tandem::server::net

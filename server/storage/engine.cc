@@ -40,6 +40,7 @@
 #include "server/storage/mutation_observer.h"
 #include "server/storage/size_classes.h"
 #include "server/storage/slab_allocator.h"
+#include "server/storage/tombstones.h"
 #include "server/storage/version.h"
 
 namespace tandem::server::storage {
@@ -134,7 +135,12 @@ class Engine::Impl {
         table_(o.hashpower),
         lru_(classes_.count()),
         expiry_(o.clock),
-        shards_(new OpShard[kOpShards]) {}
+        shards_(new OpShard[kOpShards]),
+        tombstones_(new TombstoneSet[HashTable::kSegments]) {
+    for (size_t i = 0; i < HashTable::kSegments; ++i) {
+      tombstones_[i].Configure(o.tombstone_bytes / HashTable::kSegments, o.tombstone_window_ms);
+    }
+  }
 
   // Items need no destruction: the slab allocator frees whole pages.
 
@@ -162,7 +168,9 @@ class Engine::Impl {
   void SetObserver(MutationObserver* o) { observer_ = o; }
   bool ApplyReplicated(const Mutation& m);
   bool SnapshotStep(uint64_t* cursor, size_t budget,
-                    absl::FunctionRef<void(const ItemView&)> fn);
+                    absl::FunctionRef<void(const ItemView&)> fn,
+                    absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn);
+  void TombstoneStats(StatList* out);
   // Meta protocol (see engine.h).
   bool MetaGet(std::string_view key, const MetaGetOptions& o,
                absl::FunctionRef<void(MetaItem&, bool)> fn);
@@ -211,15 +219,22 @@ class Engine::Impl {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
   void NotifyLocked(HashTable::Segment& seg, Mutation::Kind kind, std::string_view key,
                     const Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
-  void NotifyDeleteLocked(HashTable::Segment& seg, std::string_view key)
+  // A local delete on a replicating node also leaves a tombstone (tombstones.h).
+  void NotifyDeleteLocked(HashTable::Segment& seg, uint32_t hash, std::string_view key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu()) {
-    (void)seg;
     if (observer_ == nullptr) return;
     Mutation m{};
     m.kind = Mutation::Kind::kDelete;
     m.key = key;
     m.version = NextVersion();
+    TombstonesLocked(seg, hash).Record(key, m.version, WallMs());
     observer_->OnMutation(m);
+  }
+  // The tombstones of the segment `hash` falls in; guarded by that segment's lock.
+  TombstoneSet& TombstonesLocked(HashTable::Segment& seg, uint32_t hash)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu()) {
+    (void)seg;
+    return tombstones_[hash >> (32 - HashTable::kSegmentBits)];
   }
 
   // The LRU (and stats) class: chunked items count in the largest class.
@@ -281,6 +296,7 @@ class Engine::Impl {
   Lru lru_;
   Expiry expiry_;
   std::unique_ptr<OpShard[]> shards_;
+  std::unique_ptr<TombstoneSet[]> tombstones_;  // one per hash-table segment, under its lock
   MutationObserver* observer_ = nullptr;
   HlcClock hlc_;
 
@@ -766,7 +782,7 @@ void Engine::Impl::DeleteExisting(std::string_view key, uint32_t hash) {
   absl::MutexLock lock(&seg.mu());
   if (Item* old = FindLiveLocked(seg, hash, key)) {
     UnlinkLocked(seg, old, hash);
-    NotifyDeleteLocked(seg, key);
+    NotifyDeleteLocked(seg, hash, key);
   }
 }
 
@@ -886,7 +902,7 @@ bool Engine::Impl::Delete(std::string_view key) {
   if (it == nullptr) return false;
   Count(hash, LruClass(it), kDeleteHits);
   UnlinkLocked(seg, it, hash);
-  NotifyDeleteLocked(seg, key);
+  NotifyDeleteLocked(seg, hash, key);
   return true;
 }
 
@@ -1021,7 +1037,7 @@ MetaDeleteOutcome Engine::Impl::MetaDelete(std::string_view key, const MetaDelet
   }
   Count(hash, LruClass(it), kDeleteHits);
   UnlinkLocked(seg, it, hash);
-  NotifyDeleteLocked(seg, key);
+  NotifyDeleteLocked(seg, hash, key);
   return MetaDeleteOutcome::kDeleted;
 }
 
@@ -1194,8 +1210,13 @@ bool Engine::Impl::ApplyReplicated(const Mutation& m) {
     {
       absl::MutexLock lock(&seg.mu());
       Item* old = FindLiveLocked(seg, hash, m.key);
-      if (old == nullptr || layout_.version(old) < m.version ||
-          (layout_.version(old) == m.version && TieWins(old, m))) {
+      TombstoneSet& tombs = TombstonesLocked(seg, hash);
+      // A store no newer than a remembered delete of the key stays deleted
+      // (the delete wins a tie, on both nodes).
+      const bool buried = old == nullptr && !tombs.empty() && tombs.Find(m.key, WallMs()) >= m.version;
+      if (!buried && (old == nullptr || layout_.version(old) < m.version ||
+                      (layout_.version(old) == m.version && TieWins(old, m)))) {
+        if (!tombs.empty()) tombs.Erase(m.key);
         layout_.set_cas(it, AdoptCas(m.cas));
         layout_.set_version(it, m.version);
         if (old != nullptr) {
@@ -1211,18 +1232,24 @@ bool Engine::Impl::ApplyReplicated(const Mutation& m) {
   }
   absl::MutexLock lock(&seg.mu());
   Item* old = FindLiveLocked(seg, hash, m.key);
-  if (old == nullptr || layout_.version(old) >= m.version) return false;
   if (m.kind == Mutation::Kind::kDelete) {
+    // Equal versions: the delete wins, as a store meeting a tombstone loses.
+    if (old != nullptr && layout_.version(old) > m.version) return false;
+    TombstonesLocked(seg, hash).Record(m.key, m.version, WallMs());
+    if (old == nullptr) return false;
     UnlinkLocked(seg, old, hash);
-  } else {  // kTouch
-    old->exptime = expiry_.FromUnix(m.expires_at);
-    layout_.set_version(old, m.version);
+    return true;
   }
+  // kTouch
+  if (old == nullptr || layout_.version(old) >= m.version) return false;
+  old->exptime = expiry_.FromUnix(m.expires_at);
+  layout_.set_version(old, m.version);
   return true;
 }
 
 bool Engine::Impl::SnapshotStep(uint64_t* cursor, size_t budget,
-                                absl::FunctionRef<void(const ItemView&)> fn) {
+                                absl::FunctionRef<void(const ItemView&)> fn,
+                                absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn) {
   size_t segment = static_cast<size_t>(*cursor >> 32);
   size_t bucket = static_cast<size_t>(*cursor & 0xffffffffu);
   size_t seen = 0;
@@ -1236,6 +1263,9 @@ bool Engine::Impl::SnapshotStep(uint64_t* cursor, size_t budget,
         if (!Dead(it, now)) fn(Ref(this, it, now, it->has(Item::kFetched), it->time.load()));
       });
       if (!ok) {
+        // The segment's tombstones travel with its items, so the receiver
+        // also forgets keys deleted here (and keeps them deleted).
+        tombstones_[segment].ForEach(WallMs(), tombstone_fn);
         ++segment;
         bucket = 0;
         break;
@@ -1519,9 +1549,33 @@ MetaArithResult Engine::MetaArith(std::string_view key, const MetaArithOptions& 
                                   absl::FunctionRef<void(MetaItem&)> fn) {
   return impl_->MetaArith(key, o, [&fn](MetaItem& item, bool) { fn(item); });
 }
+void Engine::Impl::TombstoneStats(StatList* out) {
+  size_t count = 0, bytes = 0;
+  uint64_t evicted = 0;
+  const uint64_t now = WallMs();
+  for (size_t i = 0; i < HashTable::kSegments; ++i) {
+    absl::MutexLock lock(&table_.segment(i).mu());
+    tombstones_[i].Prune(now);
+    count += tombstones_[i].size();
+    bytes += tombstones_[i].bytes();
+    evicted += tombstones_[i].evicted();
+  }
+  out->emplace_back("tombstones", absl::StrCat(count));
+  out->emplace_back("tombstone_bytes", absl::StrCat(bytes));
+  out->emplace_back("tombstones_evicted", absl::StrCat(evicted));
+}
+
+void Engine::TombstoneStats(StatList* out) { impl_->TombstoneStats(out); }
+
 bool Engine::SnapshotStep(uint64_t* cursor, size_t budget,
                           absl::FunctionRef<void(const ItemView&)> fn) {
-  return impl_->SnapshotStep(cursor, budget, fn);
+  return impl_->SnapshotStep(cursor, budget, fn, [](std::string_view, uint64_t) {});
+}
+
+bool Engine::SnapshotStep(uint64_t* cursor, size_t budget,
+                          absl::FunctionRef<void(const ItemView&)> fn,
+                          absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn) {
+  return impl_->SnapshotStep(cursor, budget, fn, tombstone_fn);
 }
 
 }  // namespace tandem::server::storage

@@ -38,6 +38,11 @@ struct EngineOptions {
   int hashpower = 16;               // -o hashpower: initial 2^n buckets
   bool segmented_lru = true;        // -o modern (default) / no_modern
   const Clock* clock = nullptr;     // required
+  // Replication's delete tombstones (tombstones.h): kept this long after
+  // the delete, in at most this many bytes. Only a node with an observer
+  // records them.
+  int64_t tombstone_window_ms = 60000;  // --repl-tombstone-ms
+  size_t tombstone_bytes = 16u << 20;   // --repl-tombstone-mb
 };
 
 enum class StoreMode : uint8_t { kSet, kAdd, kReplace, kAppend, kPrepend, kCas };
@@ -271,7 +276,11 @@ class Engine {
   //
   // Applies a mutation that originated on the peer when m.version is newer
   // than the local item's version (equal or older: dropped, so both nodes
-  // converge; a delete leaves no tombstone). kStore uses m.flags,
+  // converge). Deletes leave tombstones (tombstones.h): a kDelete is
+  // remembered even when the key is absent, and a kStore no newer than a
+  // remembered delete is dropped; on equal versions the delete wins, on
+  // both nodes. A local delete on a node with an observer leaves one too.
+  // kStore uses m.flags,
   // m.expires_at (unix seconds, 0 = never) and m.value; kTouch m.expires_at;
   // kFlushAll m.flush_delay. The observer is not called. True if applied.
   bool ApplyReplicated(const Mutation& m);
@@ -282,6 +291,13 @@ class Engine {
   // hides one. fn runs under the item's lock (ItemView::version/expires_at).
   bool SnapshotStep(uint64_t* cursor, size_t budget,
                     absl::FunctionRef<void(const ItemView&)> fn);
+  // The same, also passing each segment's live tombstones (key, version of
+  // the delete) to tombstone_fn once the walk has passed the segment.
+  bool SnapshotStep(uint64_t* cursor, size_t budget,
+                    absl::FunctionRef<void(const ItemView&)> fn,
+                    absl::FunctionRef<void(std::string_view key, uint64_t version)> tombstone_fn);
+  // `stats replication` rows: tombstones, tombstone_bytes, tombstones_evicted.
+  void TombstoneStats(StatList* out);
 
  private:
   class Impl;

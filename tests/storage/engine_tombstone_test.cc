@@ -1,0 +1,180 @@
+// Tests for the engine's delete tombstones (engine.h, ApplyReplicated): a
+// delete, local or replicated, keeps an older copy of the key from coming
+// back from the peer; a tie goes to the delete; tombstones travel in the
+// full-copy walk; and they are invisible in the client-facing stats.
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "server/storage/clock.h"
+#include "server/storage/engine.h"
+#include "server/storage/mutation_observer.h"
+#include "server/storage/version.h"
+
+namespace tandem::server::storage {
+namespace {
+
+class CountingObserver : public MutationObserver {
+ public:
+  void OnMutation(const Mutation& m) override {
+    if (m.kind == Mutation::Kind::kDelete) last_delete_version = m.version;
+  }
+  uint64_t last_delete_version = 0;
+};
+
+uint64_t NowVersion(int64_t offset_ms = 0) {
+  const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  return Hlc::Make(static_cast<uint64_t>(ms + offset_ms), 0);
+}
+
+class EngineTombstoneTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    EngineOptions o;
+    o.clock = &clock_;
+    o.tombstone_window_ms = 60000;
+    engine_ = std::make_unique<Engine>(o);
+    engine_->SetObserver(&observer_);
+  }
+  std::string GetValue(std::string_view key) {
+    std::string v;
+    if (!engine_->Get(key, [&](const ItemView& it) { it.AppendValueTo(&v); })) return "<miss>";
+    return v;
+  }
+  uint64_t Version(std::string_view key) {
+    uint64_t v = 0;
+    engine_->Get(key, [&](const ItemView& it) { v = it.version(); });
+    return v;
+  }
+  static Mutation Store(std::string_view key, std::string_view value, uint64_t version) {
+    Mutation m{};
+    m.kind = Mutation::Kind::kStore;
+    m.key = key;
+    m.value = value;
+    m.version = version;
+    m.cas = 1;
+    return m;
+  }
+  static Mutation Delete(std::string_view key, uint64_t version) {
+    Mutation m{};
+    m.kind = Mutation::Kind::kDelete;
+    m.key = key;
+    m.version = version;
+    return m;
+  }
+  std::map<std::string, std::string> Stats() {
+    StatList list;
+    engine_->TombstoneStats(&list);
+    return {list.begin(), list.end()};
+  }
+
+  ManualClock clock_;
+  CountingObserver observer_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTombstoneTest, LocalDeleteKeepsAnOlderPeerCopyOut) {
+  ASSERT_EQ(engine_->Store(StoreMode::kSet, "k", 0, 0, "mine").outcome, StoreOutcome::kStored);
+  const uint64_t stored = Version("k");
+  ASSERT_TRUE(engine_->Delete("k"));
+  // The peer's copy from before the delete (resync or full copy) stays out.
+  EXPECT_FALSE(engine_->ApplyReplicated(Store("k", "peer", stored)));
+  EXPECT_FALSE(engine_->ApplyReplicated(Store("k", "peer", observer_.last_delete_version - 1)));
+  EXPECT_EQ(GetValue("k"), "<miss>");
+  // A write after the delete is a new value, whoever made it.
+  EXPECT_TRUE(engine_->ApplyReplicated(Store("k", "later", observer_.last_delete_version + 1)));
+  EXPECT_EQ(GetValue("k"), "later");
+}
+
+TEST_F(EngineTombstoneTest, MetaDeleteLeavesATombstoneToo) {
+  ASSERT_EQ(engine_->Store(StoreMode::kSet, "m", 0, 0, "v").outcome, StoreOutcome::kStored);
+  const uint64_t v = Version("m");
+  ASSERT_EQ(engine_->MetaDelete("m", MetaDeleteOptions{}), MetaDeleteOutcome::kDeleted);
+  EXPECT_FALSE(engine_->ApplyReplicated(Store("m", "old", v)));
+  EXPECT_EQ(GetValue("m"), "<miss>");
+}
+
+TEST_F(EngineTombstoneTest, ReplicatedDeleteOfAnAbsentKeyIsRemembered) {
+  // The delete arrives before the older store it overtook (concurrent writes).
+  const uint64_t base = NowVersion();
+  EXPECT_FALSE(engine_->ApplyReplicated(Delete("c", base + 10)));
+  EXPECT_FALSE(engine_->ApplyReplicated(Store("c", "stale", base + 5)));
+  EXPECT_EQ(GetValue("c"), "<miss>");
+  EXPECT_EQ(Stats()["tombstones"], "1");
+}
+
+TEST_F(EngineTombstoneTest, EqualVersionsGoToTheDeleteOnBothSides) {
+  const uint64_t v = NowVersion();
+  // Node A holds the store and receives the delete of the same version...
+  ASSERT_TRUE(engine_->ApplyReplicated(Store("t", "x", v)));
+  EXPECT_TRUE(engine_->ApplyReplicated(Delete("t", v)));
+  EXPECT_EQ(GetValue("t"), "<miss>");
+  // ...node B holds the tombstone and receives the store: both end absent.
+  EXPECT_FALSE(engine_->ApplyReplicated(Store("t", "x", v)));
+  EXPECT_EQ(GetValue("t"), "<miss>");
+}
+
+TEST_F(EngineTombstoneTest, NewerItemBeatsAnOlderDelete) {
+  const uint64_t v = NowVersion();
+  ASSERT_TRUE(engine_->ApplyReplicated(Store("n", "new", v + 5)));
+  EXPECT_FALSE(engine_->ApplyReplicated(Delete("n", v)));
+  EXPECT_EQ(GetValue("n"), "new");
+}
+
+TEST_F(EngineTombstoneTest, ExpiredTombstonesNoLongerBlock) {
+  const uint64_t long_ago = NowVersion(-120000);  // twice the window
+  EXPECT_FALSE(engine_->ApplyReplicated(Delete("e", long_ago + 10)));
+  EXPECT_TRUE(engine_->ApplyReplicated(Store("e", "back", long_ago + 5)));
+  EXPECT_EQ(GetValue("e"), "back");
+}
+
+TEST_F(EngineTombstoneTest, SnapshotCarriesTombstones) {
+  for (int i = 0; i < 50; ++i) {
+    engine_->Store(StoreMode::kSet, "s" + std::to_string(i), 0, 0, "v");
+  }
+  for (int i = 0; i < 50; i += 2) ASSERT_TRUE(engine_->Delete("s" + std::to_string(i)));
+  std::map<std::string, uint64_t> tombs;
+  size_t items = 0;
+  uint64_t cursor = 0;
+  for (int steps = 0; steps < 100000; ++steps) {
+    const bool more = engine_->SnapshotStep(
+        &cursor, 16, [&](const ItemView&) { ++items; },
+        [&](std::string_view key, uint64_t version) { tombs[std::string(key)] = version; });
+    if (!more) break;
+  }
+  EXPECT_EQ(items, 25u);
+  EXPECT_EQ(tombs.size(), 25u);
+  EXPECT_TRUE(tombs.count("s0"));
+  EXPECT_FALSE(tombs.count("s1"));
+}
+
+TEST_F(EngineTombstoneTest, InvisibleToClientStats) {
+  ASSERT_EQ(engine_->Store(StoreMode::kSet, "k", 0, 0, "v").outcome, StoreOutcome::kStored);
+  ASSERT_TRUE(engine_->Delete("k"));
+  StatList general;
+  engine_->GeneralStats(&general);
+  std::map<std::string, std::string> g(general.begin(), general.end());
+  EXPECT_EQ(g["curr_items"], "0");
+  EXPECT_EQ(g["bytes"], "0");
+  EXPECT_EQ(Stats()["tombstones"], "1");
+  EXPECT_NE(Stats()["tombstone_bytes"], "0");
+}
+
+TEST(EngineTombstoneStandaloneTest, NoObserverNoTombstones) {
+  ManualClock clock;
+  EngineOptions o;
+  o.clock = &clock;
+  Engine engine(o);
+  ASSERT_EQ(engine.Store(StoreMode::kSet, "k", 0, 0, "v").outcome, StoreOutcome::kStored);
+  ASSERT_TRUE(engine.Delete("k"));
+  StatList list;
+  engine.TombstoneStats(&list);
+  EXPECT_EQ(list[0].second, "0");
+}
+
+}  // namespace
+}  // namespace tandem::server::storage
