@@ -1,0 +1,143 @@
+// --repl-sync between real tandemd processes: a write's reply leaves only
+// once the peer has applied it, so the value is readable on the peer the
+// moment the client has its reply (no polling in these checks); with the
+// peer frozen the reply still comes, after --repl-sync-timeout, and is
+// counted in sync_timeouts; and a held connection never holds up the
+// others on its worker thread. Waits are bounded (replication_harness.h).
+#include <signal.h>
+
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/replication_harness.h"
+
+namespace tandem::testing {
+namespace {
+
+using ::testing::AnyOf;
+using ::testing::Eq;
+using ::testing::HasSubstr;
+using repl::Get;
+using repl::ReplStat;
+using repl::Request;
+using repl::WaitUntil;
+
+uint64_t Number(const std::string& s) {
+  uint64_t v = 0;
+  return absl::SimpleAtoi(s, &v) ? v : 0;
+}
+
+uint64_t SyncStat(int port, const std::string& name) { return Number(ReplStat(port, name)); }
+
+// A long --repl-timeout-ms keeps the link up while a node is frozen, so
+// held replies wait for the sync timeout rather than for a link drop.
+std::vector<std::string> SyncFlags(int sync_timeout_ms) {
+  return {"--repl-sync", absl::StrCat("--repl-sync-timeout=", sync_timeout_ms), "--repl-heartbeat-ms=100",
+          "--repl-timeout-ms=60000"};
+}
+
+// Binary SET of key=value (flags 0, no expiry).
+std::string BinarySet(const std::string& key, const std::string& value) {
+  std::string p(24, '\0');
+  p[0] = static_cast<char>(0x80);
+  p[1] = 0x01;
+  p[2] = static_cast<char>(key.size() >> 8);
+  p[3] = static_cast<char>(key.size() & 0xff);
+  p[4] = 8;
+  const uint32_t body = static_cast<uint32_t>(8 + key.size() + value.size());
+  for (int i = 0; i < 4; ++i) p[8 + i] = static_cast<char>(body >> (24 - 8 * i));
+  p.append(8, '\0');
+  return p + key + value;
+}
+
+TEST(ReplicationSync, AWriteIsOnThePeerWhenItsReplyArrives) {
+  repl::Pair pair = repl::StartPair(SyncFlags(10000));
+  ASSERT_NE(pair.slave, nullptr);
+  const int m = pair.m(), s = pair.s();
+  for (int i = 0; i < 40; ++i) {
+    const std::string key = absl::StrCat("sync:", i), value = absl::StrCat("v", i);
+    // Alternate the writing node: the rule holds both ways.
+    const int writer = i % 2 == 0 ? m : s, reader = i % 2 == 0 ? s : m;
+    ASSERT_EQ(Request(writer, absl::StrCat("set ", key, " 0 0 ", value.size(), "\r\n", value, "\r\n")), "STORED\r\n");
+    ASSERT_THAT(Get(reader, key), HasSubstr(absl::StrCat("\r\n", value, "\r\n"))) << i;
+  }
+  // Every kind of write waits, in every protocol.
+  ASSERT_EQ(Request(m, "set n 0 0 1\r\n5\r\n"), "STORED\r\n");
+  ASSERT_EQ(Request(m, "incr n 3\r\n"), "8\r\n");
+  EXPECT_THAT(Get(s, "n"), HasSubstr("\r\n8\r\n"));
+  ASSERT_EQ(Request(m, "append n 0 0 1\r\n0\r\n"), "STORED\r\n");
+  EXPECT_THAT(Get(s, "n"), HasSubstr("\r\n80\r\n"));
+  ASSERT_EQ(Request(m, "touch n 1000\r\n"), "TOUCHED\r\n");
+  EXPECT_THAT(Request(s, "mg n t\r\n"), AnyOf(Eq("HD t1000\r\n"), Eq("HD t999\r\n")));
+  ASSERT_EQ(Request(m, "delete n\r\n"), "DELETED\r\n");
+  EXPECT_EQ(Get(s, "n"), "END\r\n");
+  ASSERT_EQ(Request(s, "ms meta 2 F7\r\nhi\r\n"), "HD\r\n");
+  EXPECT_EQ(Request(m, "mg meta v f\r\n", "hi\r\n"), "VA 2 f7\r\nhi\r\n");
+  ASSERT_EQ(Request(s, "ma meta\r\n"), "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
+  ASSERT_EQ(Request(s, "md meta q\r\nmn\r\n"), "MN\r\n");
+  EXPECT_EQ(Request(m, "mg meta v\r\n"), "EN\r\n");
+  // Binary SET answers (24-byte header) only after the peer applied it.
+  {
+    absl::StatusOr<RawSocket> sock = RawSocket::Connect(m);
+    ASSERT_TRUE(sock.ok());
+    ASSERT_TRUE(sock->Send(BinarySet("bin", "bv")).ok());
+    absl::StatusOr<std::string> reply = sock->ReadExactly(24, absl::Seconds(15));
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    EXPECT_EQ((*reply)[6], 0);  // status: success
+    EXPECT_EQ((*reply)[7], 0);
+    EXPECT_THAT(Get(s, "bin"), HasSubstr("\r\nbv\r\n"));
+  }
+  // Nothing timed out: every reply above was released by an ack.
+  EXPECT_EQ(ReplStat(m, "sync_timeouts"), "0") << pair.Logs();
+  EXPECT_GE(SyncStat(m, "sync_acked"), 25u);
+  EXPECT_GE(SyncStat(s, "sync_acked"), 20u);
+}
+
+TEST(ReplicationSync, AFrozenPeerDelaysTheReplyOnlyUntilTheTimeout) {
+  repl::Pair pair = repl::StartPair(SyncFlags(300));
+  ASSERT_NE(pair.slave, nullptr);
+  ASSERT_EQ(Request(pair.m(), "set before 0 0 1\r\nb\r\n"), "STORED\r\n");
+  const uint64_t timeouts = SyncStat(pair.m(), "sync_timeouts");
+  ASSERT_EQ(kill(pair.slave->pid(), SIGSTOP), 0);
+  // The link stays up (long --repl-timeout-ms) but no ack can come.
+  EXPECT_EQ(Request(pair.m(), "set frozen 0 0 1\r\nf\r\n"), "STORED\r\n");
+  EXPECT_EQ(SyncStat(pair.m(), "sync_timeouts"), timeouts + 1);
+  EXPECT_EQ(Request(pair.m(), "get frozen\r\n", "END\r\n"), "VALUE frozen 0 1\r\nf\r\nEND\r\n");
+  ASSERT_EQ(kill(pair.slave->pid(), SIGCONT), 0);
+  EXPECT_TRUE(WaitUntil([&] { return Get(pair.s(), "frozen").find("\r\nf\r\n") != std::string::npos; }));
+}
+
+TEST(ReplicationSync, AHeldConnectionDoesNotHoldUpTheOthers) {
+  std::vector<std::string> flags = SyncFlags(30000);
+  flags.insert(flags.end(), {"-t", "1"});  // both clients on the one worker thread
+  repl::Pair pair = repl::StartPair(flags);
+  ASSERT_NE(pair.slave, nullptr);
+  ASSERT_EQ(kill(pair.slave->pid(), SIGSTOP), 0);
+  absl::StatusOr<RawSocket> held = RawSocket::Connect(pair.m());
+  ASSERT_TRUE(held.ok());
+  ASSERT_TRUE(held->Send("set held 0 0 1\r\nh\r\nget held\r\n").ok());
+  // Another client on the same thread is served while the first waits.
+  EXPECT_EQ(Request(pair.m(), "get held\r\n", "END\r\n"), "VALUE held 0 1\r\nh\r\nEND\r\n");
+  EXPECT_EQ(Request(pair.m(), "version\r\n"), "VERSION 1.6.18\r\n");
+  // The held replies are still queued (the 30 s timeout is far off)...
+  EXPECT_EQ(held->ReadAvailable(absl::Milliseconds(50), absl::Milliseconds(200)), "");
+  // ...and go, in order, once the peer is back and acknowledges.
+  ASSERT_EQ(kill(pair.slave->pid(), SIGCONT), 0);
+  absl::StatusOr<std::string> reply = held->ReadUntil("END\r\n", absl::Seconds(25));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(*reply, "STORED\r\nVALUE held 0 1\r\nh\r\nEND\r\n");
+  EXPECT_EQ(ReplStat(pair.m(), "sync_timeouts"), "0");
+}
+
+TEST(ReplicationSync, WithoutALinkWritesAreNotHeld) {
+  std::unique_ptr<ServerProcess> alone = repl::StartNode({"-X", "{port1}", "--repl-sync", "--repl-sync-timeout=30000"});
+  ASSERT_NE(alone, nullptr);
+  EXPECT_EQ(Request(alone->port(), "set solo 0 0 1\r\ns\r\n"), "STORED\r\n");
+  EXPECT_EQ(ReplStat(alone->port(), "sync_timeouts"), "1");
+}
+
+}  // namespace
+}  // namespace tandem::testing
