@@ -217,8 +217,6 @@ class Engine::Impl {
   void BumpLocked(HashTable::Segment& seg, Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
   void NotifyStoreLocked(HashTable::Segment& seg, const Item* it)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
-  void NotifyLocked(HashTable::Segment& seg, Mutation::Kind kind, std::string_view key,
-                    const Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
   // A local delete on a replicating node also leaves a tombstone (tombstones.h).
   void NotifyDeleteLocked(HashTable::Segment& seg, uint32_t hash, std::string_view key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu()) {
@@ -679,21 +677,6 @@ void Engine::Impl::BumpLocked(HashTable::Segment&, Item* it) {
   }
 }
 
-void Engine::Impl::NotifyLocked(HashTable::Segment&, Mutation::Kind kind, std::string_view key,
-                                const Item* it) {
-  if (observer_ == nullptr) return;
-  Mutation m{};
-  m.kind = kind;
-  m.key = key;
-  if (it != nullptr) {
-    m.flags = it->flags;
-    m.expires_at = expiry_.ToUnix(it->exptime);
-    m.cas = layout_.cas(it);
-    m.version = layout_.version(it);
-  }
-  observer_->OnMutation(m);
-}
-
 void Engine::Impl::NotifyStoreLocked(HashTable::Segment&, const Item* it) {
   if (observer_ == nullptr) return;
   Mutation m{};
@@ -732,7 +715,11 @@ bool Engine::Impl::Get(std::string_view key, bool touch, int64_t exptime,
     it->exptime = expiry_.ToRelTime(exptime);
     layout_.set_version(it, NextVersion());
     Count(hash, LruClass(it), kTouchHits);
-    NotifyLocked(seg, Mutation::Kind::kTouch, key, it);
+    // A touch travels as the whole item: a bare "new expiry and version"
+    // applied to a peer holding another value of the key (a concurrent
+    // write in flight) would stamp that value with the same version, and
+    // the two nodes would keep different values forever.
+    NotifyStoreLocked(seg, it);
   } else {
     // One counter per hit: the class's get_hits is the sum of the three.
     switch (it->lru()) {

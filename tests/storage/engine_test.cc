@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "server/storage/mutation.h"
 #include "server/storage/mutation_observer.h"
@@ -453,9 +454,10 @@ class RecordingObserver : public MutationObserver {
     uint32_t flags;
     int64_t expires_at;
     uint64_t cas;
+    uint64_t version;
   };
   void OnMutation(const Mutation& m) override {
-    recs.push_back({m.kind, std::string(m.key), std::string(m.value), m.flags, m.expires_at, m.cas});
+    recs.push_back({m.kind, std::string(m.key), std::string(m.value), m.flags, m.expires_at, m.cas, m.version});
   }
   std::vector<Rec> recs;
 };
@@ -476,10 +478,48 @@ TEST_F(EngineTest, ObserverSeesFullValues) {
   EXPECT_EQ(obs.recs[0].expires_at, clock_.ProcessStarted() + clock_.Now() + 100);
   EXPECT_EQ(obs.recs[1].value, "100");
   EXPECT_EQ(obs.recs[2].value, "99 ");
-  EXPECT_EQ(obs.recs[3].kind, Mutation::Kind::kTouch);
+  EXPECT_EQ(obs.recs[3].kind, Mutation::Kind::kStore);  // touch: the whole item (see below)
+  EXPECT_EQ(obs.recs[3].value, "99 ");
   EXPECT_EQ(obs.recs[3].expires_at, 0);
   EXPECT_EQ(obs.recs[4].kind, Mutation::Kind::kDelete);
   EXPECT_EQ(obs.recs[5].kind, Mutation::Kind::kFlushAll);
+}
+
+// Two nodes, a write of k on each crossing in flight, and a touch on one:
+// whatever order the records arrive in, both must end with the same value.
+TEST_F(EngineTest, TouchRacingAPeerWriteStillConverges) {
+  ManualClock clock_b;
+  EngineOptions ob;
+  ob.clock = &clock_b;
+  Engine b(ob);
+  // Versions come from the wall clock in ms (version.h): a pause between the
+  // writes orders them as written.
+  auto tick = [] { absl::SleepFor(absl::Milliseconds(3)); };
+  RecordingObserver from_a, from_b;
+  engine_->SetObserver(&from_a);
+  b.SetObserver(&from_b);
+  auto replay = [](const RecordingObserver::Rec& r, Engine& to) {
+    Mutation m{};
+    m.kind = r.kind;
+    m.key = r.key;
+    m.value = r.value;
+    m.flags = r.flags;
+    m.expires_at = r.expires_at;
+    m.cas = r.cas;
+    m.version = r.version;
+    to.ApplyReplicated(m);
+  };
+  Set("k", "from-a");  // a: version 1
+  tick();
+  b.Store(StoreMode::kSet, "k", 0, 0, "from-b");  // b: version 2, crossing a's
+  tick();
+  engine_->Touch("k", 100);  // a: version 3
+  replay(from_a.recs[0], b);  // a's set: older than b's, dropped
+  replay(from_a.recs[1], b);  // a's touch
+  replay(from_b.recs[0], *engine_);
+  std::string va = GetValue("k"), vb;
+  b.Get("k", [&](const ItemView& it) { it.AppendValueTo(&vb); });
+  EXPECT_EQ(va, vb);
 }
 
 TEST_F(EngineTest, MemoryLimitRespectedUnder100kInserts) {
