@@ -28,6 +28,13 @@ constexpr size_t kHighWater = 4u << 20;   // stop filling the socket buffer here
 constexpr size_t kLowWater = 1u << 20;    // refill when it drains below this
 constexpr size_t kReadChunk = 1u << 20;   // backlog bytes per pump round
 constexpr size_t kSnapshotBudget = 256;   // items looked at per snapshot step
+// Snapshot bytes encoded per pump call. Encoding is the slow part of a full
+// copy; between slices the loop writes them out, reads the peer and sends
+// heartbeats (filling the whole 4 MB in one go took over a second on a
+// starved CPU, and the peer, hearing nothing, dropped the link). The next
+// slice is a zero-delay timer, not event_active: libevent runs an event
+// re-activated from its own callback in the same pass, before any I/O.
+constexpr size_t kSnapshotSlice = 256u << 10;
 constexpr int64_t kMaxDialBackoffMs = 1000;
 
 int64_t NowMs() {
@@ -93,6 +100,7 @@ PeerLink::PeerLink(PeerLinkConfig config, uint64_t node_id, server::storage::Eng
   tick_ = event_new(base_, -1, EV_PERSIST, &PeerLink::OnTick, this);
   wake_ = event_new(base_, -1, 0, &PeerLink::OnWake, this);
   stop_ = event_new(base_, -1, 0, &PeerLink::OnStop, this);
+  pump_timer_ = evtimer_new(base_, &PeerLink::OnWake, this);
   if (!config_.peer_host.empty()) stats_.set_peer(absl::StrCat(config_.peer_host, ":", config_.peer_port));
 }
 
@@ -104,6 +112,7 @@ PeerLink::~PeerLink() {
   event_free(tick_);
   event_free(wake_);
   event_free(stop_);
+  event_free(pump_timer_);
   event_base_free(base_);
 }
 
@@ -435,10 +444,17 @@ void PeerLink::Pump(Conn* c) {
   if (c->dead || !c->authed) return;
   evbuffer* out = bufferevent_get_output(c->bev);
   std::string chunk;
+  size_t snapshot_bytes = 0;
   while (evbuffer_get_length(out) < kHighWater) {
     chunk.clear();
     if (snapshot_.active()) {
+      if (snapshot_bytes >= kSnapshotSlice) {
+        timeval now{0, 0};
+        evtimer_add(pump_timer_, &now);
+        break;
+      }
       snapshot_.Step(kSnapshotBudget, &chunk);
+      snapshot_bytes += chunk.size();
       if (!snapshot_.active()) Log(absl::StrCat("full copy to ", c->name, " sent: ", snapshot_.items(), " items"));
     } else {
       log_.ClearWake();

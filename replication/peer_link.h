@@ -111,6 +111,7 @@ class PeerLink {
   event* tick_ = nullptr;
   event* wake_ = nullptr;
   event* stop_ = nullptr;
+  event* pump_timer_ = nullptr;  // the next slice of a full copy (Pump)
   std::thread thread_;
   std::atomic<bool> running_{false};
 

@@ -6,6 +6,11 @@
 #ifndef TANDEM_TESTS_INTEGRATION_REPLICATION_HARNESS_H_
 #define TANDEM_TESTS_INTEGRATION_REPLICATION_HARNESS_H_
 
+#include <signal.h>
+#include <sys/types.h>
+
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -55,6 +60,28 @@ inline std::map<std::string, std::string> StatsOf(int port, const std::string& w
 }
 
 inline std::string ReplStat(int port, const std::string& name) { return StatsOf(port, "replication")[name]; }
+
+// Whether every thread of `pid` is stopped (/proc/PID/task/*/stat state T).
+inline bool AllThreadsStopped(pid_t pid) {
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"), ec)) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t paren = line.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= line.size()) return false;
+    if (line[paren + 2] != 'T' && line[paren + 2] != 't') return false;
+  }
+  return !ec;
+}
+
+// SIGSTOP, then waits (bounded) until the kernel reports every thread
+// stopped: kill() returns earlier, and a node still running in that window
+// would answer (or acknowledge) what the test expects to stay unanswered.
+inline bool Freeze(ServerProcess& p) {
+  if (::kill(p.pid(), SIGSTOP) != 0) return false;
+  return WaitUntil([&] { return AllThreadsStopped(p.pid()); }, absl::Seconds(5));
+}
 
 inline std::unique_ptr<ServerProcess> StartNode(std::vector<std::string> args, std::vector<int> fixed_ports = {}) {
   ServerOptions o;

@@ -101,7 +101,7 @@ TEST(ReplicationSync, AFrozenPeerDelaysTheReplyOnlyUntilTheTimeout) {
   ASSERT_NE(pair.slave, nullptr);
   ASSERT_EQ(Request(pair.m(), "set before 0 0 1\r\nb\r\n"), "STORED\r\n");
   const uint64_t timeouts = SyncStat(pair.m(), "sync_timeouts");
-  ASSERT_EQ(kill(pair.slave->pid(), SIGSTOP), 0);
+  ASSERT_TRUE(repl::Freeze(*pair.slave));
   // The link stays up (long --repl-timeout-ms) but no ack can come.
   EXPECT_EQ(Request(pair.m(), "set frozen 0 0 1\r\nf\r\n"), "STORED\r\n");
   EXPECT_EQ(SyncStat(pair.m(), "sync_timeouts"), timeouts + 1);
@@ -115,7 +115,7 @@ TEST(ReplicationSync, AHeldConnectionDoesNotHoldUpTheOthers) {
   flags.insert(flags.end(), {"-t", "1"});  // both clients on the one worker thread
   repl::Pair pair = repl::StartPair(flags);
   ASSERT_NE(pair.slave, nullptr);
-  ASSERT_EQ(kill(pair.slave->pid(), SIGSTOP), 0);
+  ASSERT_TRUE(repl::Freeze(*pair.slave));
   absl::StatusOr<RawSocket> held = RawSocket::Connect(pair.m());
   ASSERT_TRUE(held.ok());
   ASSERT_TRUE(held->Send("set held 0 0 1\r\nh\r\nget held\r\n").ok());

@@ -29,7 +29,7 @@ const std::vector<std::string> kTuning = {"--repl-heartbeat-ms=100", "--repl-tim
 
 // Freezes `p` until the other node has dropped the link.
 void FreezeUntilLinkDown(ServerProcess& p, int other_port) {
-  ASSERT_EQ(kill(p.pid(), SIGSTOP), 0);
+  ASSERT_TRUE(repl::Freeze(p));
   ASSERT_TRUE(WaitUntil([&] { return ReplStat(other_port, "link") == "down"; }));
 }
 
