@@ -5,6 +5,9 @@
 // which honours it in one place.
 #include "server/dispatcher.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "absl/strings/ascii.h"
@@ -127,29 +130,50 @@ DispatchAction Dispatcher::Execute(const Command& cmd, ThreadStats& ts, std::str
 }
 
 void Dispatcher::Retrieve(const Command& cmd, ThreadStats& ts, std::string* out) {
+  RetrievePart(cmd, SIZE_MAX, ts, out);
+  p::AppendLine(out, p::kEnd);
+}
+
+size_t Dispatcher::RetrievePart(const Command& cmd, size_t budget, ThreadStats& ts, std::string* out) {
   const bool touch = cmd.op == Op::kGat || cmd.op == Op::kGats;
   const bool with_cas = cmd.op == Op::kGets || cmd.op == Op::kGats;
   const bool detail = settings_.detail_enabled.load(std::memory_order_relaxed);
+  const std::span<const std::string_view> keys(cmd.keys);
+  const size_t start_size = out->size();
   ValueWriter writer(out, with_cas);
   uint64_t hits = 0;
-  engine_.GetMany(cmd.keys, touch, cmd.exptime, [&](size_t i, const storage::ItemView* item) {
-    if (item != nullptr) {
-      writer(*item);
-      ++hits;
+  size_t done = 0;
+  while (done < keys.size() && out->size() - start_size < budget) {
+    // The engine looks keys up in prefetch batches of 16, but a batch must
+    // not overshoot the budget by 16 large values: after the first key,
+    // batches are sized from the reply bytes per key so far.
+    size_t batch = keys.size() - done;
+    if (budget != SIZE_MAX) {
+      const size_t grown = out->size() - start_size;
+      const size_t per_key = done == 0 ? budget : grown / done + 1;
+      batch = std::clamp<size_t>((budget - grown) / per_key, 1, std::min<size_t>(batch, 16));
     }
-    if (detail) prefix_stats_.RecordGet(cmd.keys[i], item != nullptr);
-  });
-  const uint64_t misses = cmd.keys.size() - hits;
+    const std::span<const std::string_view> part = keys.subspan(done, batch);
+    engine_.GetMany(part, touch, cmd.exptime, [&](size_t i, const storage::ItemView* item) {
+      if (item != nullptr) {
+        writer(*item);
+        ++hits;
+      }
+      if (detail) prefix_stats_.RecordGet(part[i], item != nullptr);
+    });
+    done += batch;
+  }
+  const uint64_t misses = done - hits;
   if (touch) {
-    ts.cmd_touch.Add(cmd.keys.size());
+    ts.cmd_touch.Add(done);
     ts.touch_hits.Add(hits);
     ts.touch_misses.Add(misses);
   } else {
-    ts.cmd_get.Add(cmd.keys.size());
+    ts.cmd_get.Add(done);
     ts.get_hits.Add(hits);
     ts.get_misses.Add(misses);
   }
-  p::AppendLine(out, p::kEnd);
+  return done;
 }
 
 void Dispatcher::Store(const Command& cmd, ThreadStats& ts, std::string* out) {

@@ -4,6 +4,7 @@
 #ifndef TANDEM_SERVER_DISPATCHER_H_
 #define TANDEM_SERVER_DISPATCHER_H_
 
+#include <cstddef>
 #include <string>
 
 #include "protocol/command.h"
@@ -30,6 +31,13 @@ class Dispatcher {
         clock_(clock) {}
 
   DispatchAction Execute(const protocol::Command& cmd, ThreadStats& ts, std::string* out);
+
+  // A get-family command answered in parts. Values are copied into the
+  // reply, so a get naming one large value thousands of times must not be
+  // answered at once: this answers keys from the first until the reply has
+  // grown by `budget` bytes (plus at most a few values) and returns how many
+  // it answered. The caller appends END after the last key.
+  size_t RetrievePart(const protocol::Command& cmd, size_t budget, ThreadStats& ts, std::string* out);
 
   // `stats replication` asks these; null: the report is empty. Set before serving.
   void SetReplicationHooks(ReplicationHooks* hooks) { replication_ = hooks; }

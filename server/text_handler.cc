@@ -4,12 +4,21 @@
 #include <algorithm>
 #include <optional>
 
+#include "protocol/error_strings.h"
 #include "protocol/meta_parser.h"
 #include "protocol/tokenizer.h"
 #include "protocol/text_encoder.h"
 #include "server/log.h"
 
 namespace tandem::server {
+namespace {
+
+// Reply bytes a get adds before the rest of its keys wait for the client to
+// read: values are copied into the reply, so without a budget one get line
+// naming a 1 MB value a million times would queue a terabyte.
+constexpr size_t kRetrievalBudget = 256 * 1024;
+
+}  // namespace
 
 TextHandler::TextHandler(const Settings& settings, Dispatcher& dispatcher, int fd)
     : settings_(settings), dispatcher_(dispatcher), fd_(fd), meta_(settings, dispatcher.engine()) {
@@ -17,6 +26,7 @@ TextHandler::TextHandler(const Settings& settings, Dispatcher& dispatcher, int f
 }
 
 HandleResult TextHandler::HandleOne(std::string_view input, ThreadStats& stats, std::string* out) {
+  if (pending_) return ContinueRetrieval(input, stats, out);
   // A line still without its newline goes to the text parser, which waits
   // or (past 2048 bytes) closes, the same for both grammars.
   if (const std::optional<protocol::Line> line = protocol::FindLine(input);
@@ -40,7 +50,64 @@ HandleResult TextHandler::HandleOne(std::string_view input, ThreadStats& stats, 
     if (r.close_connection) result.action = DispatchAction::kClose;
     return result;
   }
+  if (protocol::IsRetrieval(command_.op)) return Retrieve(input, r.consumed, stats, out);
   result.action = dispatcher_.Execute(command_, stats, out);
+  return result;
+}
+
+HandleResult TextHandler::Retrieve(std::string_view input, size_t line_length, ThreadStats& stats,
+                                   std::string* out) {
+  const size_t answered = dispatcher_.RetrievePart(command_, kRetrievalBudget, stats, out);
+  HandleResult result;
+  if (answered == command_.keys.size()) {
+    protocol::AppendLine(out, protocol::kEnd);
+    result.consumed = line_length;
+    return result;
+  }
+  // The connection calls again once the reply has drained; the input will
+  // then start at this key.
+  pending_ = PendingRetrieval{command_.op, command_.exptime};
+  result.consumed = static_cast<size_t>(command_.keys[answered].data() - input.data());
+  return result;
+}
+
+HandleResult TextHandler::ContinueRetrieval(std::string_view input, ThreadStats& stats, std::string* out) {
+  // The whole line was framed and its keys checked before the first part.
+  HandleResult result;
+  const std::optional<protocol::Line> line = protocol::FindLine(input);
+  if (!line) {
+    pending_.reset();
+    result.action = DispatchAction::kClose;
+    return result;
+  }
+  // Keys are split a group at a time, so a long line left after each part
+  // is not split again in full.
+  constexpr size_t kKeysPerGroup = 64;
+  const size_t start_size = out->size();
+  std::string_view rest = line->text;
+  while (!protocol::TrimSpaces(rest).empty()) {
+    if (out->size() - start_size >= kRetrievalBudget) {
+      result.consumed = static_cast<size_t>(rest.data() - input.data());
+      return result;
+    }
+    command_.Reset();
+    command_.op = pending_->op;
+    command_.exptime = pending_->exptime;
+    for (size_t i = 0; i < kKeysPerGroup; ++i) {
+      std::string_view key = protocol::NextToken(&rest);
+      if (key.empty()) break;
+      command_.keys.push_back(key);
+    }
+    const size_t budget = kRetrievalBudget - (out->size() - start_size);
+    const size_t answered = dispatcher_.RetrievePart(command_, budget, stats, out);
+    if (answered < command_.keys.size()) {
+      result.consumed = static_cast<size_t>(command_.keys[answered].data() - input.data());
+      return result;
+    }
+  }
+  pending_.reset();
+  protocol::AppendLine(out, protocol::kEnd);
+  result.consumed = line->length;
   return result;
 }
 

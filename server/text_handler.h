@@ -7,6 +7,9 @@
 #ifndef TANDEM_SERVER_TEXT_HANDLER_H_
 #define TANDEM_SERVER_TEXT_HANDLER_H_
 
+#include <cstddef>
+#include <optional>
+
 #include "protocol/command.h"
 #include "protocol/text_parser.h"
 #include "server/meta_handler.h"
@@ -22,6 +25,12 @@ class TextHandler final : public RequestHandler {
 
  private:
   void LogRequest(std::string_view input, size_t consumed) const;
+  // Answers the get-family command in command_, whose line starts `input`,
+  // up to the reply budget; when keys remain, consumes only the answered
+  // ones and remembers the command in pending_.
+  HandleResult Retrieve(std::string_view input, size_t line_length, ThreadStats& stats, std::string* out);
+  // The rest of a key list after a partly answered get.
+  HandleResult ContinueRetrieval(std::string_view input, ThreadStats& stats, std::string* out);
 
   const Settings& settings_;
   Dispatcher& dispatcher_;
@@ -29,6 +38,13 @@ class TextHandler final : public RequestHandler {
   protocol::TextParserOptions parser_options_;
   protocol::Command command_;
   MetaHandler meta_;
+  // A get-family command answered in parts: while set, the input starts at
+  // the first key of its line still to answer (already validated).
+  struct PendingRetrieval {
+    protocol::Op op;
+    int64_t exptime;
+  };
+  std::optional<PendingRetrieval> pending_;
 };
 
 }  // namespace tandem::server

@@ -24,6 +24,11 @@ constexpr size_t kKeepInput = 64 * 1024;
 // Room for a whole get line with thousands of keys, or the largest value.
 constexpr size_t kMinMaxInput = 4u << 20;
 constexpr size_t kLineSlack = 64 * 1024;
+// Replies queued for a client that is not reading them, past which the
+// connection stops executing its pipelined requests until the socket takes
+// them (values are copied into the reply, so this bounds the memory a
+// connection can pin at about this plus one reply).
+constexpr size_t kOutputHighWater = 512 * 1024;
 
 }  // namespace
 
@@ -180,6 +185,10 @@ bool Connection::ProcessInput() {
       continue;
     }
     if (start_ == end_) break;
+    if (output_.size() >= kOutputHighWater) {
+      if (!Flush()) return false;
+      if (output_.size() >= kOutputHighWater) break;  // resumes on EV_WRITE
+    }
     if (handled == max_requests) {
       // -R: let other connections on this thread run, then continue.
       worker_.stats().conn_yields.Inc();

@@ -144,7 +144,7 @@ class Engine::Impl {
 
   // Items need no destruction: the slab allocator frees whole pages.
 
-  void GetMany(const std::vector<std::string_view>& keys, bool touch, int64_t exptime,
+  void GetMany(std::span<const std::string_view> keys, bool touch, int64_t exptime,
                absl::FunctionRef<void(size_t, const ItemView*)> fn);
   bool Get(std::string_view key, bool touch, int64_t exptime,
            absl::FunctionRef<void(const ItemView&)> fn);
@@ -737,7 +737,7 @@ bool Engine::Impl::Get(std::string_view key, bool touch, int64_t exptime,
 // bucket slot, then each chain's head item, then do the real lookups. The
 // independent misses of a group are in flight together instead of one after
 // another; the two extra lock round trips per key cost far less.
-void Engine::Impl::GetMany(const std::vector<std::string_view>& keys, bool touch, int64_t exptime,
+void Engine::Impl::GetMany(std::span<const std::string_view> keys, bool touch, int64_t exptime,
                            absl::FunctionRef<void(size_t, const ItemView*)> fn) {
   constexpr size_t kPrefetchBatch = 16;
   uint32_t hashes[kPrefetchBatch];
@@ -1470,7 +1470,7 @@ void Engine::Impl::ItemsStats(StatList* out) {
 Engine::Engine(const EngineOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 Engine::~Engine() = default;
 
-void Engine::GetMany(const std::vector<std::string_view>& keys, bool touch, int64_t exptime,
+void Engine::GetMany(std::span<const std::string_view> keys, bool touch, int64_t exptime,
                      absl::FunctionRef<void(size_t, const ItemView*)> fn) {
   impl_->GetMany(keys, touch, exptime, fn);
 }

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -187,7 +188,7 @@ class Engine {
   // Looks up every key in order, calling fn(i, item) for a hit on keys[i]
   // and fn(i, nullptr) for a miss. Same semantics as Get (or GetAndTouch
   // when touch is set), but the cache misses of several keys overlap.
-  void GetMany(const std::vector<std::string_view>& keys, bool touch, int64_t exptime,
+  void GetMany(std::span<const std::string_view> keys, bool touch, int64_t exptime,
                absl::FunctionRef<void(size_t, const ItemView*)> fn);
 
   // Get and set a new exptime (gat/gats).
