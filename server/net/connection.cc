@@ -186,6 +186,7 @@ bool Connection::ProcessInput() {
     }
     if (start_ == end_) break;
     if (output_.size() >= kOutputHighWater) {
+      if (sync_target_ != 0) break;  // replies held for the peer's ack go only after it
       if (!Flush()) return false;
       if (output_.size() >= kOutputHighWater) break;  // resumes on EV_WRITE
     }
