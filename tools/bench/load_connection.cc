@@ -86,9 +86,9 @@ LoadConnection::Pending& LoadConnection::Push(bool is_get, int nkeys, uint64_t n
   return p;
 }
 
-void LoadConnection::FillMix(int depth, Rng& rng, uint64_t now_ns) {
+void LoadConnection::FillMix(int depth, Rng& rng, uint64_t now_ns, RequestBudget* budget) {
   if (depth > max_depth_) depth = max_depth_;
-  while (count_ < depth) {
+  while (count_ < depth && budget->Take()) {
     int slot = (head_ + count_) % max_depth_;
     uint64_t* keys = KeysOf(slot);
     if (workload_->NextIsGet(rng)) {
@@ -98,7 +98,7 @@ void LoadConnection::FillMix(int depth, Rng& rng, uint64_t now_ns) {
     } else {
       keys[0] = workload_->NextKey(rng);
       Push(false, 1, now_ns);
-      workload_->AppendSet(&out_, keys[0]);
+      workload_->AppendSet(&out_, keys[0], workload_->NextValueSize(rng));
     }
   }
 }
@@ -110,7 +110,7 @@ bool LoadConnection::FillPreload(int depth, uint64_t now_ns) {
     int slot = (head_ + count_) % max_depth_;
     KeysOf(slot)[0] = preload_next_;
     Push(false, 1, now_ns);
-    workload_->AppendSet(&out_, preload_next_);
+    workload_->AppendSet(&out_, preload_next_, workload_->PreloadValueSize(preload_next_));
     preload_next_ += preload_stride_;
   }
   return preload_next_ >= limit;
@@ -212,7 +212,7 @@ int LoadConnection::ParseOne(uint64_t now_ns, GroupStats* stats) {
   return ParseText(now_ns, stats);
 }
 
-int LoadConnection::ParseMeta(uint64_t now_ns, GroupStats* stats) {
+int LoadConnection::FrontLine(GroupStats* stats, std::string_view* line, size_t* line_bytes) {
   if (in_.empty()) return 0;
   const char* data = in_.begin();
   size_t size = in_.size();
@@ -228,32 +228,44 @@ int LoadConnection::ParseMeta(uint64_t now_ns, GroupStats* stats) {
     }
     return 0;
   }
-  size_t line_bytes = static_cast<size_t>(nl - data) + 1;
-  if (line_bytes < 2 || data[line_bytes - 2] != '\r') {
-    Malformed("line not terminated by \\r\\n", std::string_view(data, line_bytes), stats);
+  *line_bytes = static_cast<size_t>(nl - data) + 1;  // with "\n"
+  if (*line_bytes < 2 || data[*line_bytes - 2] != '\r') {
+    Malformed("line not terminated by \\r\\n", std::string_view(data, *line_bytes), stats);
     return -1;
   }
-  std::string_view line(data, line_bytes - 2);
+  *line = std::string_view(data, *line_bytes - 2);
+  return 1;
+}
+
+int LoadConnection::FinishSetLine(std::string_view line, size_t line_bytes, const SetReplies& words,
+                                  uint64_t now_ns, GroupStats* stats) {
+  ErrorKind kind;
+  if (line == words.stored) {
+    ++stats->sets;
+    Complete(now_ns, stats);
+  } else if (line == words.not_stored) {
+    stats->AddError(ErrorKind::kNotStored, absl::StrCat(words.verb, " answered ", words.not_stored));
+    Pop();
+  } else if (ErrorReply(line, &kind)) {
+    stats->AddError(kind, absl::StrCat(words.verb, " answered \"", Excerpt(line), "\""));
+    Pop();
+  } else {
+    Malformed(absl::StrCat("reply to ", words.verb), line, stats);
+    return -1;
+  }
+  in_.Consume(line_bytes);
+  return 1;
+}
+
+int LoadConnection::ParseMeta(uint64_t now_ns, GroupStats* stats) {
+  std::string_view line;
+  size_t line_bytes = 0;
+  if (int rc = FrontLine(stats, &line, &line_bytes); rc != 1) return rc;
+  const char* data = in_.begin();
+  const size_t size = in_.size();
   Pending& p = ring_[head_];
   ErrorKind kind;
-
-  if (!p.is_get) {
-    if (line == "HD") {
-      ++stats->sets;
-      Complete(now_ns, stats);
-    } else if (line == "NS") {
-      stats->AddError(ErrorKind::kNotStored, "ms answered NS");
-      Pop();
-    } else if (ErrorReply(line, &kind)) {
-      stats->AddError(kind, absl::StrCat("ms answered \"", Excerpt(line), "\""));
-      Pop();
-    } else {
-      Malformed("reply to ms", line, stats);
-      return -1;
-    }
-    in_.Consume(line_bytes);
-    return 1;
-  }
+  if (!p.is_get) return FinishSetLine(line, line_bytes, {"ms", "HD", "NS"}, now_ns, stats);
 
   const bool quiet = p.nkeys > 1;
   if (line.size() > 3 && std::memcmp(line.data(), "VA ", 3) == 0) {
@@ -274,12 +286,11 @@ int LoadConnection::ParseMeta(uint64_t now_ns, GroupStats* stats) {
       Malformed("data block not terminated by \\r\\n", std::string_view(data, need), stats);
       return -1;
     }
-    std::string_view expected = workload_->value();
     if (p.hits >= p.nkeys) {
       stats->AddError(ErrorKind::kUnexpectedKey,
                       absl::StrCat("more VA blocks than keys asked for: \"", Excerpt(line), "\""));
-    } else if (flags_tok != "f0" || pos < line.size() || bytes != expected.size() ||
-               std::memcmp(value, expected.data(), expected.size()) != 0) {
+    } else if (flags_tok != "f0" || pos < line.size() ||
+               !workload_->ValueMatches(std::string_view(value, bytes))) {
       stats->AddError(ErrorKind::kBadValue,
                       absl::StrCat("hit with wrong flags, length or bytes: \"", Excerpt(line),
                                    "\""));
@@ -373,8 +384,7 @@ int LoadConnection::ParseBinary(uint64_t now_ns, GroupStats* stats) {
   };
   // Checks a hit's extras (flags 0), length and bytes; counts it.
   auto check_hit = [&](int k) {
-    std::string_view expected = workload_->value();
-    if (extlen != 4 || Be32(body) != 0 || value != expected) {
+    if (extlen != 4 || Be32(body) != 0 || !workload_->ValueMatches(value)) {
       stats->AddError(ErrorKind::kBadValue,
                       absl::StrCat("hit with wrong flags, length or bytes for \"", Excerpt(key),
                                    "\""));
@@ -461,47 +471,14 @@ int LoadConnection::ParseBinary(uint64_t now_ns, GroupStats* stats) {
 }
 
 int LoadConnection::ParseText(uint64_t now_ns, GroupStats* stats) {
-  if (in_.empty()) return 0;
+  std::string_view line;
+  size_t line_bytes = 0;
+  if (int rc = FrontLine(stats, &line, &line_bytes); rc != 1) return rc;
   const char* data = in_.begin();
-  size_t size = in_.size();
-  if (count_ == 0) {
-    Malformed("bytes with no request in flight", in_.view(), stats);
-    return -1;
-  }
-  const char* nl = static_cast<const char*>(std::memchr(data, '\n', std::min(size, kMaxLine)));
-  if (nl == nullptr) {
-    if (size >= kMaxLine) {
-      Malformed("line too long", in_.view(), stats);
-      return -1;
-    }
-    return 0;
-  }
-  size_t line_bytes = static_cast<size_t>(nl - data) + 1;  // with "\n"
-  if (line_bytes < 2 || data[line_bytes - 2] != '\r') {
-    Malformed("line not terminated by \\r\\n", std::string_view(data, line_bytes), stats);
-    return -1;
-  }
-  std::string_view line(data, line_bytes - 2);
+  const size_t size = in_.size();
   Pending& p = ring_[head_];
   ErrorKind kind;
-
-  if (!p.is_get) {
-    if (line == "STORED") {
-      ++stats->sets;
-      Complete(now_ns, stats);
-    } else if (line == "NOT_STORED") {
-      stats->AddError(ErrorKind::kNotStored, "set answered NOT_STORED");
-      Pop();
-    } else if (ErrorReply(line, &kind)) {
-      stats->AddError(kind, absl::StrCat("set answered \"", Excerpt(line), "\""));
-      Pop();
-    } else {
-      Malformed("reply to set", line, stats);
-      return -1;
-    }
-    in_.Consume(line_bytes);
-    return 1;
-  }
+  if (!p.is_get) return FinishSetLine(line, line_bytes, {"set", "STORED", "NOT_STORED"}, now_ns, stats);
 
   if (line.size() > 6 && std::memcmp(line.data(), "VALUE ", 6) == 0) {
     size_t pos = 6;
@@ -541,9 +518,7 @@ int LoadConnection::ParseText(uint64_t now_ns, GroupStats* stats) {
           absl::StrCat("VALUE for a key not asked for (or out of order): \"", Excerpt(line), "\""));
     } else {
       p.next_key = k + 1;
-      std::string_view expected = workload_->value();
-      if (flags != "0" || bytes != expected.size() ||
-          std::memcmp(value, expected.data(), expected.size()) != 0) {
+      if (flags != "0" || !workload_->ValueMatches(std::string_view(value, bytes))) {
         stats->AddError(
             ErrorKind::kBadValue,
             absl::StrCat("hit with wrong flags, length or bytes: \"", Excerpt(line), "\""));

@@ -15,10 +15,12 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tools/bench/bench_stats.h"
 #include "tools/bench/byte_buffer.h"
+#include "tools/bench/request_budget.h"
 #include "tools/bench/workload.h"
 
 namespace tandem::bench {
@@ -45,8 +47,9 @@ class LoadConnection {
   // (kept here so the event loop needs no side table).
   bool epoll_out = false;
 
-  // Random mix: appends requests until `depth` are in flight.
-  void FillMix(int depth, Rng& rng, uint64_t now_ns);
+  // Random mix: appends requests until `depth` are in flight or the
+  // run's request budget is spent.
+  void FillMix(int depth, Rng& rng, uint64_t now_ns, RequestBudget* budget);
   // Preload: appends sets for the next keys of this connection's preload
   // range (every `stride`-th key starting at `first`) until `depth` are in
   // flight. Returns true once every key has been sent.
@@ -84,6 +87,19 @@ class LoadConnection {
   // Parses one reply element at the front of in_; returns 1 if consumed
   // something, 0 if more bytes are needed, -1 if the connection failed.
   int ParseOne(uint64_t now_ns, GroupStats* stats);
+  // Frames the reply line at the front of in_ (text and meta): 1 with
+  // *line (without "\r\n") and *line_bytes (with it) set, 0 if more bytes
+  // are needed, -1 if the connection failed.
+  int FrontLine(GroupStats* stats, std::string_view* line, size_t* line_bytes);
+  // The one-line reply to a set (text) or ms (meta): counts it, retires
+  // the request and consumes the line; -1 if it is not a reply to a set.
+  struct SetReplies {
+    const char* verb;
+    const char* stored;
+    const char* not_stored;
+  };
+  int FinishSetLine(std::string_view line, size_t line_bytes, const SetReplies& words,
+                    uint64_t now_ns, GroupStats* stats);
   int ParseText(uint64_t now_ns, GroupStats* stats);
   int ParseMeta(uint64_t now_ns, GroupStats* stats);
   int ParseBinary(uint64_t now_ns, GroupStats* stats);

@@ -1,13 +1,16 @@
-// tandem-bench: a closed-loop load generator for the memcached text
-// protocol, and an A/B comparison harness for two servers.
+// tandem-bench: a closed-loop load generator for memcached's text, meta and
+// binary protocols, an A/B comparison harness for two servers, and a load
+// generator for a whole ring of shards through the client library.
 //
 // This file only parses flags (getopt_long, to keep the link small) into a
 // BenchConfig, runs it and prints the report. Every run is bounded in time:
-// --duration has a default and a hard cap, and so do preload and the
-// comparison schedule. Exit status: 0 clean run, 1 bad usage or setup
+// --duration has a default and a hard cap (which also bounds a --requests
+// run), and so do preload and the comparison schedule. Exit status: 0 clean run, 1 bad usage or setup
 // failure, 2 the run completed but some replies were errors or malformed.
 #include <getopt.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -17,6 +20,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "tools/bench/cluster_runner.h"
 #include "tools/bench/report.h"
 #include "tools/bench/runner.h"
 #include "tools/bench/workload.h"
@@ -28,6 +32,7 @@ constexpr double kMaxSeconds = 300;  // hard cap for any timed part of a run
 
 constexpr const char* kUsage = R"(usage: tandem-bench --server=HOST:PORT [options]
        tandem-bench --compare=HOST:PORT,HOST:PORT [options]
+       tandem-bench --cluster=LIST [options]
 
 Closed-loop load for memcached's text, meta or binary protocol. Every reply is validated;
 misses are counted, malformed or error replies are reported as errors.
@@ -37,6 +42,12 @@ targets
                          connections are spread over them round-robin
   --compare=A,B          comparison mode: drive A and B alternately in short
                          slots (ABBA order) and report the median B/A ratio
+  --cluster=LIST         load a ring of shards through the client library;
+                         LIST as the client's: HOST:PORT[/HOST:PORT][:WEIGHT],...
+                         Each connection is a thread making one call at a time
+                         (the client API is synchronous): no --pipeline or
+                         --threads, text protocol only
+  --distribution=D       cluster: ketama, ketama-libketama or modula [ketama]
 connections
   --connections=N        total connections (compare: per server) [50]
   --pipeline=D           requests in flight per connection [1]
@@ -46,22 +57,31 @@ workload
   --get-ratio=R          fraction of requests that are gets [0.9]
   --keys=N               key space size [100000]
   --key-size=B           bytes per key, "key:" + zero-padded index [16]
-  --value-size=B         bytes per value [100]
+  --value-size=B|MIN-MAX bytes per value, or uniform in MIN..MAX [100]
+  --key-distribution=D   uniform, gaussian (centred mid key space) or zipf
+                         (key 0 hottest) [uniform]
+  --zipf-s=S             zipf exponent, in (0, 10] [0.99]
+  --key-stddev=N         gaussian standard deviation in keys [keys/6]
   --multiget=M           keys per get request [1]
   --protocol=P           text, meta (mg/ms; multiget: M x "mg k v f q" + mn)
                          or binary (GETK/SET; multiget: M x GETKQ + NOOP) [text]
-  --preload              set every key once on every server first
+  --preload              set every key once on every server (cluster: once)
   --preload-only         preload, report, and exit
   --preload-timeout=S    give up preloading after S seconds [60]
   --seed=N               random seed [1]
 timing
   --duration=S           plain mode run time, and compare mode total time
                          when --rounds is not given [10]; at most 300
+  --requests=N           plain and cluster: stop after N requests in all
+                         (a multi-get is one), or at --duration if given
+                         first [300 s cap]
   --slot-ms=MS           compare: length of one slot [250]
   --rounds=R             compare: number of A+B rounds [duration / (2 * slot)]
   --warmup-rounds=W      compare: leading rounds left out of the report [1]
 output
   --json                 print a JSON document instead of the table
+  --progress             a line a second on stderr (ops/s, hits, errors,
+                         elapsed); on by default when stderr is a terminal
   --help
 
 In compare mode the B/A ratio is computed per ABBA block (two rounds), which
@@ -74,6 +94,8 @@ examples
   tandem-bench --server=127.0.0.1:11211 --preload --duration=10
   tandem-bench --server=127.0.0.1:11211 --pipeline=16 --multiget=10 --json
   tandem-bench --compare=127.0.0.1:11211,127.0.0.1:11311 --preload --slot-ms=100
+  tandem-bench --server=127.0.0.1:11211 --requests=100000 --key-distribution=zipf --value-size=10-1000
+  tandem-bench --cluster=127.0.0.1:11211,127.0.0.1:11311/127.0.0.1:11411 --multiget=10
 )";
 
 int Usage(const std::string& error) {
@@ -88,10 +110,19 @@ struct ParsedFlags {
   BenchConfig config;
   std::string servers;  // accumulated --server values, comma-joined
   std::string compare;
+  std::string cluster;
   std::string protocol = "text";
+  std::string value_size = "100";
+  std::string key_distribution = "uniform";
+  std::string distribution = "ketama";
   bool json = false;
-  bool rounds_given = false;
+  bool progress = false;
   bool help = false;
+  std::vector<std::string> given;  // names of the flags on the command line
+
+  bool Given(std::string_view name) const {
+    return std::find(given.begin(), given.end(), name) != given.end();
+  }
 };
 
 using Target = std::variant<int*, uint64_t*, double*, bool*, std::string*>;
@@ -107,6 +138,8 @@ std::vector<FlagRow> FlagTable(ParsedFlags* f) {
   return {
       {"server", &f->servers},
       {"compare", &f->compare},
+      {"cluster", &f->cluster},
+      {"distribution", &f->distribution},
       {"connections", &c.connections},
       {"pipeline", &c.pipeline},
       {"threads", &c.threads},
@@ -114,7 +147,10 @@ std::vector<FlagRow> FlagTable(ParsedFlags* f) {
       {"get-ratio", &w.get_ratio},
       {"keys", &w.keys},
       {"key-size", &w.key_size},
-      {"value-size", &w.value_size},
+      {"value-size", &f->value_size},
+      {"key-distribution", &f->key_distribution},
+      {"zipf-s", &w.zipf_s},
+      {"key-stddev", &w.key_stddev},
       {"multiget", &w.multiget},
       {"protocol", &f->protocol},
       {"preload", &c.preload},
@@ -122,10 +158,12 @@ std::vector<FlagRow> FlagTable(ParsedFlags* f) {
       {"preload-timeout", &c.preload_timeout_s},
       {"seed", &c.seed},
       {"duration", &c.duration_s},
+      {"requests", &c.requests},
       {"slot-ms", &c.slot_ms},
       {"rounds", &c.rounds},
       {"warmup-rounds", &c.warmup_rounds},
       {"json", &f->json},
+      {"progress", &f->progress},
       {"help", &f->help},
   };
 }
@@ -167,7 +205,7 @@ int Main(int argc, char** argv) {
     if (opt < 0 || opt >= static_cast<int>(table.size())) return Usage("unknown option");
     std::string error = Apply(table[opt], optarg, &flags);
     if (!error.empty()) return Usage(error);
-    if (std::string_view(table[opt].name) == "rounds") flags.rounds_given = true;
+    flags.given.push_back(table[opt].name);
   }
   if (flags.help) {
     std::fputs(kUsage, stdout);
@@ -176,14 +214,41 @@ int Main(int argc, char** argv) {
   const std::string& servers = flags.servers;
   const std::string& compare = flags.compare;
   const bool json = flags.json;
-  const bool rounds_given = flags.rounds_given;
+  const bool rounds_given = flags.Given("rounds");
   std::string error;
+  std::string bad;
   if (optind < argc) return Usage(absl::StrCat("unexpected argument '", argv[optind], "'"));
 
   // Targets.
-  if (!compare.empty() && !servers.empty()) return Usage("--server and --compare are exclusive");
-  if (compare.empty() && servers.empty()) return Usage("no target: give --server or --compare");
-  if (!compare.empty()) {
+  const bool cluster = !flags.cluster.empty();
+  if (int(!compare.empty()) + int(!servers.empty()) + int(cluster) > 1) {
+    return Usage("--server, --compare and --cluster are exclusive");
+  }
+  if (compare.empty() && servers.empty() && !cluster) {
+    return Usage("no target: give --server, --compare or --cluster");
+  }
+  if (cluster) {
+    config.cluster = flags.cluster;
+    config.groups = {{}};
+    if (flags.distribution == "ketama") {
+      config.distribution = client::Distribution::kKetama;
+    } else if (flags.distribution == "ketama-libketama") {
+      config.distribution = client::Distribution::kKetamaLibketama;
+    } else if (flags.distribution == "modula") {
+      config.distribution = client::Distribution::kModula;
+    } else {
+      return Usage(absl::StrCat("--distribution must be ketama, ketama-libketama or modula, not '",
+                                flags.distribution, "'"));
+    }
+    if (flags.protocol != "text") return Usage("--cluster speaks the text protocol only");
+    if (config.pipeline != 1) return Usage("--cluster has one call in flight per connection: no --pipeline");
+    if (config.connections > kMaxClusterConnections) {
+      return Usage(absl::StrCat("--cluster: --connections must be in 1..", kMaxClusterConnections));
+    }
+    config.threads = config.connections;
+  } else if (flags.Given("distribution")) {
+    return Usage("--distribution goes with --cluster");
+  } else if (!compare.empty()) {
     std::vector<Endpoint> pair;
     if (!ParseEndpointList(compare, &pair, &error)) return Usage(error);
     if (pair.size() != 2) return Usage("--compare wants exactly two HOST:PORT");
@@ -205,8 +270,23 @@ int Main(int argc, char** argv) {
     return Usage(absl::StrCat("--protocol must be text, meta or binary, not '", flags.protocol, "'"));
   }
 
+  bad = ParseValueSize(flags.value_size, &config.workload.value_min, &config.workload.value_max);
+  if (!bad.empty()) return Usage(bad);
+  if (!ParseKeyDistribution(flags.key_distribution, &config.workload.key_distribution)) {
+    return Usage(absl::StrCat("--key-distribution must be uniform, gaussian or zipf, not '",
+                              flags.key_distribution, "'"));
+  }
+  if (flags.Given("requests")) {
+    if (config.compare) return Usage("--requests is for --server and --cluster runs");
+    if (config.requests < 1) return Usage("--requests must be at least 1");
+    // Bounded by the duration cap unless --duration says otherwise.
+    if (!flags.Given("duration")) config.duration_s = kMaxSeconds;
+  }
+  config.progress_tty = isatty(STDERR_FILENO) == 1;
+  config.progress = flags.progress || config.progress_tty;
+
   // Bounds: everything timed is capped so no invocation can run away.
-  std::string bad = Workload::Validate(config.workload);
+  bad = Workload::Validate(config.workload);
   if (!bad.empty()) return Usage(bad);
   if (config.connections < 1 || config.connections > 10000)
     return Usage("--connections must be in 1..10000");
@@ -243,7 +323,7 @@ int Main(int argc, char** argv) {
   }
   if (config.threads > config.connections) config.threads = config.connections;
 
-  BenchResult result = RunBench(config);
+  BenchResult result = cluster ? RunCluster(config) : RunBench(config);
   if (!result.fatal.empty()) {
     std::fprintf(stderr, "tandem-bench: %s\n", result.fatal.c_str());
     return 1;

@@ -38,7 +38,47 @@ size_t MedianCiIndex(size_t n) {
   return k > 0 ? k - 1 : 0;
 }
 
-std::string GroupLabel(const std::vector<Endpoint>& servers) {
+const char* Mode(const BenchConfig& config) {
+  if (!config.cluster.empty()) return "cluster";
+  return config.compare ? "compare" : "plain";
+}
+
+const char* DistributionName(client::Distribution d) {
+  switch (d) {
+    case client::Distribution::kKetama:
+      return "ketama";
+    case client::Distribution::kKetamaLibketama:
+      return "ketama-libketama";
+    case client::Distribution::kKetamaUnweighted:
+      return "ketama-unweighted";
+    case client::Distribution::kModula:
+      return "modula";
+  }
+  return "?";
+}
+
+std::string ValueSizeText(const WorkloadSpec& w) {
+  if (w.value_min == w.value_max) return absl::StrCat(w.value_max);
+  return absl::StrCat(w.value_min, "-", w.value_max);
+}
+
+std::string KeysText(const WorkloadSpec& w) {
+  switch (w.key_distribution) {
+    case KeyDistribution::kZipf:
+      return absl::StrFormat("zipf s=%g", w.zipf_s);
+    case KeyDistribution::kGaussian:
+      return w.key_stddev > 0 ? absl::StrFormat("gaussian stddev=%g", w.key_stddev)
+                              : "gaussian stddev=keys/6";
+    case KeyDistribution::kUniform:
+      break;
+  }
+  return "uniform";
+}
+
+std::string GroupLabel(const BenchConfig& config, const BenchResult& result, size_t g) {
+  // A cluster's list can be long: the runner names it by its shard count.
+  if (!config.cluster.empty()) return result.target_label.empty() ? "ring" : result.target_label[0];
+  const std::vector<Endpoint>& servers = config.groups[g];
   std::vector<std::string> labels;
   for (const Endpoint& e : servers) labels.push_back(e.label);
   return absl::StrJoin(labels, ",");
@@ -71,13 +111,14 @@ std::string JsonGroup(std::string_view name, const GroupSummary& gs) {
   }
   return absl::StrFormat(
       "{\"name\": %s, \"label\": %s, \"ops_per_s\": %s, \"mean_ops_per_s\": %s, "
-      "\"keys_per_s\": %s, \"p50_us\": %s, \"p99_us\": %s, \"p999_us\": %s, \"max_us\": %s, "
+      "\"keys_per_s\": %s, \"p50_us\": %s, \"p90_us\": %s, \"p99_us\": %s, \"p999_us\": %s, "
+      "\"max_us\": %s, "
       "\"mean_us\": %s, \"requests\": %d, \"gets\": %d, \"sets\": %d, \"hits\": %d, "
       "\"misses\": %d, \"hit_ratio\": %s, \"errors\": %d, \"error_kinds\": {%s}, "
       "\"connections_lost\": %d, \"first_error\": %s}",
       JsonString(name), JsonString(gs.label), JsonNumber(gs.requests_per_s),
       JsonNumber(gs.mean_requests_per_s), JsonNumber(gs.keys_per_s), JsonNumber(gs.p50_us),
-      JsonNumber(gs.p99_us), JsonNumber(gs.p999_us), JsonNumber(gs.max_us), JsonNumber(gs.mean_us),
+      JsonNumber(gs.p90_us), JsonNumber(gs.p99_us), JsonNumber(gs.p999_us), JsonNumber(gs.max_us), JsonNumber(gs.mean_us),
       static_cast<int64_t>(gs.requests), static_cast<int64_t>(gs.gets),
       static_cast<int64_t>(gs.sets), static_cast<int64_t>(gs.hits), static_cast<int64_t>(gs.misses),
       JsonNumber(gs.hit_ratio), static_cast<int64_t>(gs.errors), kinds, gs.connections_lost,
@@ -89,6 +130,7 @@ GroupSummary Describe(std::string label, const GroupStats& st, int connections_l
   GroupSummary gs;
   gs.label = std::move(label);
   gs.p50_us = static_cast<double>(st.latency.Percentile(0.5)) / 1e3;
+  gs.p90_us = static_cast<double>(st.latency.Percentile(0.9)) / 1e3;
   gs.p99_us = static_cast<double>(st.latency.Percentile(0.99)) / 1e3;
   gs.p999_us = static_cast<double>(st.latency.Percentile(0.999)) / 1e3;
   gs.max_us = static_cast<double>(st.latency.max()) / 1e3;
@@ -132,7 +174,7 @@ Summary Summarize(const BenchConfig& config, const BenchResult& result) {
   }
   for (size_t g = 0; g < ngroups; ++g) {
     const GroupStats& st = result.groups[g];
-    GroupSummary gs = Describe(GroupLabel(config.groups[g]), st,
+    GroupSummary gs = Describe(GroupLabel(config, result, g), st,
                                result.connections_lost.empty() ? 0 : result.connections_lost[g]);
     double sum = 0;
     for (double r : rates[g]) sum += r;
@@ -196,16 +238,25 @@ Summary Summarize(const BenchConfig& config, const BenchResult& result) {
 std::string FormatHuman(const BenchConfig& config, const BenchResult& result, const Summary& s) {
   const WorkloadSpec& w = config.workload;
   std::string out;
+  const bool cluster = !config.cluster.empty();
+  if (cluster) {
+    absl::StrAppendFormat(&out,
+                          "tandem-bench: %d connections through the client library to %s (%s "
+                          "ring, one call in flight each)",
+                          config.connections, config.cluster, DistributionName(config.distribution));
+  } else {
+    absl::StrAppendFormat(&out, "tandem-bench: %d connections%s, pipeline %d, %d thread%s",
+                          config.connections, config.compare ? " per server" : "", config.pipeline,
+                          config.threads, config.threads == 1 ? "" : "s");
+  }
   absl::StrAppendFormat(&out,
-                        "tandem-bench: %d connections%s, pipeline %d, %d thread%s; gets %.0f%%, "
-                        "multiget %d, %d keys x %d B, values %d B, %s protocol\n",
-                        config.connections, config.compare ? " per server" : "", config.pipeline,
-                        config.threads, config.threads == 1 ? "" : "s", w.get_ratio * 100,
-                        w.multiget, static_cast<int>(w.keys), w.key_size, w.value_size,
-                        ProtocolName(w.protocol));
+                        "; gets %.0f%%, multiget %d, %d keys x %d B (%s), values %s B, %s "
+                        "protocol\n",
+                        w.get_ratio * 100, w.multiget, static_cast<int64_t>(w.keys), w.key_size,
+                        KeysText(w), ValueSizeText(w), ProtocolName(w.protocol));
   if (config.preload || config.preload_only) {
-    absl::StrAppendFormat(&out, "preload: %d keys per server in %.2f s%s\n",
-                          static_cast<int>(w.keys), result.preload_seconds,
+    absl::StrAppendFormat(&out, "preload: %d keys %s in %.2f s%s\n", static_cast<int64_t>(w.keys),
+                          cluster ? "over the ring" : "per server", result.preload_seconds,
                           result.preload_complete ? "" : " (INCOMPLETE: timed out or failed)");
   }
   if (s.preload_errors) {
@@ -219,17 +270,22 @@ std::string FormatHuman(const BenchConfig& config, const BenchResult& result, co
                           "round%s excluded; req/s is the median slot\n",
                           config.rounds, config.slot_ms, config.warmup_rounds,
                           config.warmup_rounds == 1 ? "" : "s");
+  } else if (config.requests > 0) {
+    absl::StrAppendFormat(&out, "requests: %d, at most %.1f s (measured %.2f s)\n",
+                          static_cast<int64_t>(config.requests), config.duration_s,
+                          result.elapsed_s);
   } else {
     absl::StrAppendFormat(&out, "duration: %.1f s (measured %.2f s)\n", config.duration_s,
                           result.elapsed_s);
   }
-  absl::StrAppendFormat(&out, "\n   %-24s %12s %12s %9s %9s %9s %7s %10s %8s\n", "server", "req/s",
-                        "keys/s", "p50 us", "p99 us", "p99.9 us", "hit %", "misses", "errors");
+  absl::StrAppendFormat(&out, "\n   %-24s %12s %12s %9s %9s %9s %9s %7s %10s %8s\n", "server",
+                        "req/s", "keys/s", "p50 us", "p90 us", "p99 us", "p99.9 us", "hit %",
+                        "misses", "errors");
   auto row = [&out](std::string_view tag, std::string_view label, const GroupSummary& gs) {
-    absl::StrAppendFormat(&out, "%s  %-24s %12.0f %12.0f %9.1f %9.1f %9.1f %7.2f %10d %8d\n", tag,
-                          label, gs.requests_per_s, gs.keys_per_s, gs.p50_us, gs.p99_us, gs.p999_us,
-                          gs.hit_ratio * 100, static_cast<int64_t>(gs.misses),
-                          static_cast<int64_t>(gs.errors));
+    absl::StrAppendFormat(&out, "%s  %-24s %12.0f %12.0f %9.1f %9.1f %9.1f %9.1f %7.2f %10d %8d\n",
+                          tag, label, gs.requests_per_s, gs.keys_per_s, gs.p50_us, gs.p90_us,
+                          gs.p99_us, gs.p999_us, gs.hit_ratio * 100,
+                          static_cast<int64_t>(gs.misses), static_cast<int64_t>(gs.errors));
   };
   for (const GroupSummary& one : s.servers) row(" ", one.label, one);
   for (size_t g = 0; g < s.groups.size(); ++g) {
@@ -257,18 +313,23 @@ std::string FormatHuman(const BenchConfig& config, const BenchResult& result, co
 std::string FormatJson(const BenchConfig& config, const BenchResult& result, const Summary& s) {
   const WorkloadSpec& w = config.workload;
   std::string out = "{\n";
-  absl::StrAppend(&out, "  \"mode\": ", JsonString(config.compare ? "compare" : "plain"), ",\n");
-  absl::StrAppendFormat(&out,
-                        "  \"config\": {\"connections\": %d, \"pipeline\": %d, \"threads\": %d, "
-                        "\"get_ratio\": %s, \"keys\": %d, \"key_size\": %d, \"value_size\": %d, "
-                        "\"multiget\": %d, \"duration_s\": %s, \"slot_ms\": %d, \"rounds\": %d, "
-                        "\"warmup_rounds\": %d, \"preload\": %s, \"protocol\": \"%s\"},\n",
-                        config.connections, config.pipeline, config.threads,
-                        JsonNumber(w.get_ratio), static_cast<int64_t>(w.keys), w.key_size,
-                        w.value_size, w.multiget, JsonNumber(config.duration_s), config.slot_ms,
-                        config.rounds, config.warmup_rounds,
-                        (config.preload || config.preload_only) ? "true" : "false",
-                        ProtocolName(w.protocol));
+  absl::StrAppend(&out, "  \"mode\": ", JsonString(Mode(config)), ",\n");
+  absl::StrAppendFormat(
+      &out,
+      "  \"config\": {\"connections\": %d, \"pipeline\": %d, \"threads\": %d, "
+      "\"get_ratio\": %s, \"keys\": %d, \"key_size\": %d, \"value_size\": %d, "
+      "\"value_size_min\": %d, \"value_size_max\": %d, \"key_distribution\": \"%s\", "
+      "\"zipf_s\": %s, \"key_stddev\": %s, \"multiget\": %d, \"duration_s\": %s, "
+      "\"requests\": %d, \"slot_ms\": %d, \"rounds\": %d, \"warmup_rounds\": %d, "
+      "\"preload\": %s, \"protocol\": \"%s\", \"cluster\": %s, \"distribution\": %s},\n",
+      config.connections, config.pipeline, config.threads, JsonNumber(w.get_ratio),
+      static_cast<int64_t>(w.keys), w.key_size, w.value_max, w.value_min, w.value_max,
+      KeyDistributionName(w.key_distribution), JsonNumber(w.zipf_s), JsonNumber(w.key_stddev),
+      w.multiget, JsonNumber(config.duration_s), static_cast<int64_t>(config.requests),
+      config.slot_ms, config.rounds, config.warmup_rounds,
+      (config.preload || config.preload_only) ? "true" : "false", ProtocolName(w.protocol),
+      JsonString(config.cluster),
+      config.cluster.empty() ? "null" : JsonString(DistributionName(config.distribution)));
   absl::StrAppendFormat(&out,
                         "  \"preload\": {\"seconds\": %s, \"complete\": %s, \"errors\": %d, "
                         "\"first_error\": %s},\n",

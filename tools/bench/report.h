@@ -21,7 +21,7 @@ struct GroupSummary {
   double requests_per_s = 0;  // plain: whole run; compare: median slot
   double mean_requests_per_s = 0;
   double keys_per_s = 0;  // gets' keys + sets, at requests_per_s
-  double p50_us = 0, p99_us = 0, p999_us = 0, max_us = 0, mean_us = 0;
+  double p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0, mean_us = 0;
   double hit_ratio = 0;  // hits / keys requested
   uint64_t requests = 0, gets = 0, sets = 0, hits = 0, misses = 0, errors = 0;
   int connections_lost = 0;

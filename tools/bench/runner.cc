@@ -2,7 +2,6 @@
 #include "tools/bench/runner.h"
 
 #include <sys/epoll.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,28 +10,18 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "tools/bench/clock.h"
 #include "tools/bench/load_connection.h"
+#include "tools/bench/progress.h"
+#include "tools/bench/request_budget.h"
 
 namespace tandem::bench {
 
 namespace {
-
-uint64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-void SleepUntil(uint64_t when_ns) {
-  uint64_t now = NowNs();
-  if (when_ns <= now) return;
-  uint64_t d = when_ns - now;
-  timespec ts{static_cast<time_t>(d / 1000000000ULL), static_cast<long>(d % 1000000000ULL)};
-  nanosleep(&ts, nullptr);
-}
 
 // ---------------------------------------------------------------------------
 // ClientThread: one epoll set, a share of every group's connections.
@@ -41,9 +30,11 @@ class ClientThread {
  public:
   // targets_of_group[g] lists the stats slots (servers) of group g.
   ClientThread(const BenchConfig& config, int index,
-               const std::vector<std::vector<int>>& targets_of_group, int num_targets)
+               const std::vector<std::vector<int>>& targets_of_group, int num_targets,
+               RequestBudget* budget)
       : config_(config),
         targets_of_group_(targets_of_group),
+        budget_(budget),
         rng_(config.seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(index) + 1),
         by_group_(config.groups.size()),
         stats_(num_targets),
@@ -79,6 +70,7 @@ class ClientThread {
       pending.push_back(c.get());
     }
     epoll_event events[256];
+    uint64_t next_publish = now + kPublishNs;
     while (true) {
       // A connection is done once every key in its range is sent and answered.
       pending.erase(std::remove_if(pending.begin(), pending.end(),
@@ -87,8 +79,15 @@ class ClientThread {
                                             (c->inflight() == 0 && c->FillPreload(0, 0));
                                    }),
                     pending.end());
-      if (pending.empty()) return true;
+      if (pending.empty()) {
+        PublishLive(true);
+        return true;
+      }
       now = NowNs();
+      if (now >= next_publish) {
+        next_publish = now + kPublishNs;
+        PublishLive(true);
+      }
       if (now >= deadline_ns) {
         for (LoadConnection* c : pending) {
           c->Fail(ErrorKind::kTimeout, "preload did not finish in time",
@@ -127,6 +126,7 @@ class ClientThread {
       phase_requests_[p] = GroupRequests(phase.group) - before;
     }
     for (auto& c : conns_) lost_[c->target()] += c->dead() ? 1 : 0;
+    PublishLive(false);
   }
 
   bool HasGroup(int g) const { return !by_group_[g].empty(); }
@@ -135,8 +135,27 @@ class ClientThread {
   const std::vector<int>& lost() const { return lost_; }
   const std::vector<uint64_t>& phase_requests() const { return phase_requests_; }
   const std::vector<uint64_t>& phase_ns() const { return phase_ns_; }
+  const LiveCounters* live() const { return &live_; }
 
  private:
+  static constexpr uint64_t kPublishNs = 10000000ULL;  // 10 ms
+
+  // Copies this thread's totals where the progress reporter reads them.
+  void PublishLive(bool preloading) {
+    uint64_t preload = 0, requests = 0, hits = 0, errors = 0;
+    for (size_t t = 0; t < stats_.size(); ++t) {
+      preload += preload_stats_[t].requests;
+      requests += stats_[t].requests;
+      hits += stats_[t].hits;
+      errors += preloading ? preload_stats_[t].TotalErrors() : stats_[t].TotalErrors();
+    }
+    live_.preload_sets.store(preload, std::memory_order_relaxed);
+    live_.requests.store(requests, std::memory_order_relaxed);
+    live_.hits.store(hits, std::memory_order_relaxed);
+    live_.errors.store(errors, std::memory_order_relaxed);
+    live_.running.store(!preloading, std::memory_order_relaxed);
+  }
+
   uint64_t GroupRequests(int group) const {
     uint64_t n = 0;
     for (int t : targets_of_group_[group]) n += stats_[t].requests;
@@ -162,7 +181,7 @@ class ClientThread {
     uint64_t now = NowNs();
     for (LoadConnection* c : conns) {
       if (c->dead()) continue;
-      c->FillMix(depth, rng_, now);
+      c->FillMix(depth, rng_, now, budget_);
       Flush(c, &stats_[c->target()]);
     }
     bool issuing = true;
@@ -171,7 +190,7 @@ class ClientThread {
     epoll_event events[256];
     while (true) {
       now = NowNs();
-      if (issuing && now >= end_ns) {
+      if (issuing && (now >= end_ns || budget_->exhausted())) {
         issuing = false;
         drain_deadline = now + timeout_ns;
       }
@@ -190,7 +209,8 @@ class ClientThread {
         }
       }
       if (now >= next_timeout_check) {
-        next_timeout_check = now + 10000000ULL;
+        next_timeout_check = now + kPublishNs;
+        PublishLive(false);
         for (LoadConnection* c : conns) {
           if (!c->dead() && c->inflight() > 0 && now - c->oldest_sent_ns() > timeout_ns) {
             c->Fail(ErrorKind::kTimeout,
@@ -201,7 +221,8 @@ class ClientThread {
         bool any_alive = false;
         for (LoadConnection* c : conns) any_alive = any_alive || !c->dead();
         if (!any_alive) {
-          SleepUntil(end_ns);
+          // A comparison keeps its schedule; a plain run has nothing left to do.
+          if (config_.compare) SleepUntil(end_ns);
           return;
         }
       }
@@ -221,7 +242,7 @@ class ClientThread {
         if ((events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !c->OnReadable(now, cs)) {
           continue;
         }
-        if (issuing && c->group() == group) c->FillMix(depth, rng_, now);
+        if (issuing && c->group() == group) c->FillMix(depth, rng_, now, budget_);
         Flush(c, cs);
       }
     }
@@ -229,6 +250,7 @@ class ClientThread {
 
   const BenchConfig& config_;
   const std::vector<std::vector<int>>& targets_of_group_;
+  RequestBudget* budget_;
   Rng rng_;
   int epfd_ = -1;
   std::vector<std::unique_ptr<LoadConnection>> conns_;
@@ -238,6 +260,7 @@ class ClientThread {
   std::vector<int> lost_;
   std::vector<uint64_t> phase_requests_;
   std::vector<uint64_t> phase_ns_;
+  LiveCounters live_;
 };
 
 }  // namespace
@@ -282,9 +305,13 @@ BenchResult RunBench(const BenchConfig& config) {
       result.target_label.push_back(e.label);
     }
   }
+  RequestBudget budget(config.requests);
   std::vector<std::unique_ptr<ClientThread>> threads;
+  std::vector<const LiveCounters*> live;
   for (int t = 0; t < nthreads; ++t) {
-    threads.push_back(std::make_unique<ClientThread>(config, t, targets_of_group, ntargets));
+    threads.push_back(
+        std::make_unique<ClientThread>(config, t, targets_of_group, ntargets, &budget));
+    live.push_back(threads.back()->live());
   }
 
   // Connections: group g's i-th connection goes to server i % servers and
@@ -333,6 +360,8 @@ BenchResult RunBench(const BenchConfig& config) {
   std::atomic<bool> preload_ok{true};
   uint64_t preload_start = NowNs();
   std::barrier sync(nthreads, [&]() noexcept { t0.store(NowNs() + 1000000ULL); });
+  std::optional<ProgressReporter> progress;
+  if (config.progress) progress.emplace([&live] { return SumLive(live); }, config.progress_tty);
   std::vector<std::thread> workers;
   for (int t = 0; t < nthreads; ++t) {
     workers.emplace_back([&, t]() {
@@ -347,6 +376,7 @@ BenchResult RunBench(const BenchConfig& config) {
   }
   for (auto& w : workers) w.join();
   uint64_t end = NowNs();
+  if (progress) progress->Stop();
   result.preload_complete = preload_ok.load();
   result.preload_seconds = (config.preload || config.preload_only)
                                ? static_cast<double>(t0.load() - preload_start) / 1e9

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "client/ring.h"
 #include "tools/bench/bench_stats.h"
 #include "tools/bench/endpoint.h"
 #include "tools/bench/workload.h"
@@ -30,12 +31,18 @@ namespace tandem::bench {
 struct BenchConfig {
   // One entry per target group: a plain run has one group (possibly many
   // servers), a comparison run has exactly two groups of one server each.
+  // A cluster run has one group with no endpoints: `cluster` names it.
   std::vector<std::vector<Endpoint>> groups;
   bool compare = false;
+  std::string cluster;  // cluster mode: the client library's server list
+  client::Distribution distribution = client::Distribution::kKetama;
   int connections = 50;  // plain: total; compare: per group
   int pipeline = 1;
   WorkloadSpec workload;
   double duration_s = 10;
+  uint64_t requests = 0;  // plain and cluster: stop after this many (0: no cap)
+  bool progress = false;  // a line a second on stderr while running
+  bool progress_tty = false;  // ...rewritten in place (stderr is a terminal)
   bool preload = false;
   bool preload_only = false;
   double preload_timeout_s = 60;
@@ -74,6 +81,8 @@ struct BenchResult {
 };
 
 std::vector<Phase> BuildSchedule(const BenchConfig& config);
+// Plain and compare runs over raw sockets (this file); cluster runs are
+// RunCluster (cluster_runner.h).
 BenchResult RunBench(const BenchConfig& config);
 
 }  // namespace tandem::bench

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace tandem::bench {
@@ -36,7 +37,47 @@ char* BinHeader(char* p, uint8_t opcode, uint16_t keylen, uint8_t extlen, uint32
   return p + bin::kHeader;
 }
 
+// Writes v in decimal at p; returns the end.
+char* AppendDecimal(char* p, uint64_t v) {
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (n > 0) *p++ = digits[--n];
+  return p;
+}
+
+char* AppendBytes(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+constexpr int kMaxValueSize = 64 * 1024 * 1024;
+
 }  // namespace
+
+std::string ParseValueSize(std::string_view text, int* min, int* max) {
+  auto bad = [&] {
+    return absl::StrCat("--value-size must be N or MIN-MAX (bytes, 0..", kMaxValueSize, "), not '",
+                        std::string(text), "'");
+  };
+  size_t dash = text.find('-');
+  std::string_view lo = text.substr(0, dash);
+  std::string_view hi = dash == std::string_view::npos ? lo : text.substr(dash + 1);
+  int a = 0, b = 0;
+  if (lo.empty() || hi.empty() || lo.find_first_not_of("0123456789") != std::string_view::npos ||
+      hi.find_first_not_of("0123456789") != std::string_view::npos ||
+      !absl::SimpleAtoi(absl::string_view(lo.data(), lo.size()), &a) ||
+      !absl::SimpleAtoi(absl::string_view(hi.data(), hi.size()), &b) || a > b ||
+      b > kMaxValueSize) {
+    return bad();
+  }
+  *min = a;
+  *max = b;
+  return "";
+}
 
 const char* ProtocolName(Protocol p) {
   switch (p) {
@@ -59,37 +100,36 @@ std::string Workload::Validate(const WorkloadSpec& spec) {
     return absl::StrCat("--key-size=", spec.key_size, " cannot number ", spec.keys,
                         " keys; need at least ", need);
   }
-  if (spec.value_size < 0 || spec.value_size > 64 * 1024 * 1024) {
-    return "--value-size must be in 0..67108864";
+  if (spec.value_min < 0 || spec.value_min > spec.value_max || spec.value_max > kMaxValueSize) {
+    return absl::StrCat("--value-size must be within 0..", kMaxValueSize, ", MIN <= MAX");
   }
   if (!(spec.get_ratio >= 0 && spec.get_ratio <= 1)) return "--get-ratio must be in [0, 1]";
   if (spec.multiget < 1 || spec.multiget > 10000) return "--multiget must be in 1..10000";
-  return "";
+  return KeyChooser::Validate(ChooserSpec(spec));
 }
 
-Workload::Workload(const WorkloadSpec& spec) : spec_(spec) {
+KeyChooserSpec Workload::ChooserSpec(const WorkloadSpec& spec) {
+  KeyChooserSpec c;
+  c.keys = spec.keys;
+  c.distribution = spec.key_distribution;
+  c.zipf_s = spec.zipf_s;
+  c.stddev = spec.key_stddev;
+  return c;
+}
+
+Workload::Workload(const WorkloadSpec& spec) : spec_(spec), chooser_(ChooserSpec(spec)) {
   // Use as much of "key:" as fits and zero-pad the index into the rest.
   int need = DecimalDigits(spec.keys - 1);
   size_t prefix_len =
       std::min<size_t>(kKeyPrefix.size(), static_cast<size_t>(spec.key_size - need));
   prefix_ = std::string(kKeyPrefix.substr(0, prefix_len));
   digits_ = spec.key_size - static_cast<int>(prefix_len);
-  if (spec.protocol == Protocol::kMeta) {
-    set_head_ = "ms ";
-    set_tail_ = absl::StrCat(" ", spec.value_size, " F0\r\n");
-  } else {
-    set_head_ = "set ";
-    set_tail_ = absl::StrCat(" 0 0 ", spec.value_size, "\r\n");
-  }
   bin_set_.resize(bin::kHeader + 8);
-  BinHeader(bin_set_.data(), bin::kOpSet, static_cast<uint16_t>(spec.key_size), 8,
-            static_cast<uint32_t>(8 + spec.key_size + spec.value_size));
-  value_block_.resize(static_cast<size_t>(spec.value_size) + 2);
-  for (int i = 0; i < spec.value_size; ++i) {
-    value_block_[i] = static_cast<char>('a' + (i * 7 + i / 26) % 26);
+  BinHeader(bin_set_.data(), bin::kOpSet, static_cast<uint16_t>(spec.key_size), 8, 0);
+  pattern_.resize(static_cast<size_t>(spec.value_max));
+  for (int i = 0; i < spec.value_max; ++i) {
+    pattern_[i] = static_cast<char>('a' + (i * 7 + i / 26) % 26);
   }
-  value_block_[spec.value_size] = '\r';
-  value_block_[spec.value_size + 1] = '\n';
 }
 
 void Workload::FormatKey(uint64_t index, char* out) const {
@@ -156,27 +196,30 @@ void Workload::AppendGet(ByteBuffer* out, const uint64_t* indices, int n) const 
   out->Commit(static_cast<size_t>(p - start));
 }
 
-void Workload::AppendSet(ByteBuffer* out, uint64_t index) const {
+void Workload::AppendSet(ByteBuffer* out, uint64_t index, int size) const {
   char* start = out->Reserve(SetBytes());
   char* p = start;
+  const std::string_view value = Value(size);
   if (spec_.protocol == Protocol::kBinary) {
-    std::memcpy(p, bin_set_.data(), bin_set_.size());
-    p += bin_set_.size();
+    p = AppendBytes(p, bin_set_);
+    const uint32_t body = static_cast<uint32_t>(8 + spec_.key_size + size);
+    start[8] = static_cast<char>(body >> 24);
+    start[9] = static_cast<char>((body >> 16) & 0xff);
+    start[10] = static_cast<char>((body >> 8) & 0xff);
+    start[11] = static_cast<char>(body & 0xff);
     FormatKey(index, p);
-    p += spec_.key_size;
-    std::memcpy(p, value_block_.data(), static_cast<size_t>(spec_.value_size));
-    p += spec_.value_size;
+    p = AppendBytes(p + spec_.key_size, value);
     out->Commit(static_cast<size_t>(p - start));
     return;
   }
-  std::memcpy(p, set_head_.data(), set_head_.size());
-  p += set_head_.size();
+  const bool meta = spec_.protocol == Protocol::kMeta;
+  p = AppendBytes(p, meta ? "ms " : "set ");
   FormatKey(index, p);
-  p += spec_.key_size;
-  std::memcpy(p, set_tail_.data(), set_tail_.size());
-  p += set_tail_.size();
-  std::memcpy(p, value_block_.data(), value_block_.size());
-  p += value_block_.size();
+  p = AppendBytes(p + spec_.key_size, meta ? " " : " 0 0 ");
+  p = AppendDecimal(p, static_cast<uint64_t>(size));
+  p = AppendBytes(p, meta ? " F0\r\n" : "\r\n");
+  p = AppendBytes(p, value);
+  p = AppendBytes(p, "\r\n");
   out->Commit(static_cast<size_t>(p - start));
 }
 

@@ -1,0 +1,89 @@
+// Workload: --value-size parsing, the value range (sizes drawn, values a
+// hit may carry) and the bytes of a set at a drawn size in each protocol.
+#include "tools/bench/workload.h"
+
+#include <set>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace tandem::bench {
+namespace {
+
+TEST(WorkloadTest, ParsesValueSize) {
+  int min = -1, max = -1;
+  EXPECT_EQ(ParseValueSize("100", &min, &max), "");
+  EXPECT_EQ(min, 100);
+  EXPECT_EQ(max, 100);
+  EXPECT_EQ(ParseValueSize("10-2000", &min, &max), "");
+  EXPECT_EQ(min, 10);
+  EXPECT_EQ(max, 2000);
+  EXPECT_EQ(ParseValueSize("0-0", &min, &max), "");
+  EXPECT_EQ(max, 0);
+  for (const char* bad : {"", "-", "5-", "-5", "9-3", "a", "1-2-3", " 1", "1 -2", "67108865"}) {
+    EXPECT_NE(ParseValueSize(bad, &min, &max), "") << bad;
+  }
+}
+
+WorkloadSpec Spec(Protocol protocol, int min, int max) {
+  WorkloadSpec spec;
+  spec.keys = 1000;
+  spec.key_size = 8;
+  spec.value_min = min;
+  spec.value_max = max;
+  spec.protocol = protocol;
+  EXPECT_EQ(Workload::Validate(spec), "");
+  return spec;
+}
+
+TEST(WorkloadTest, DrawsSizesAcrossTheRangeAndValidatesHits) {
+  Workload w(Spec(Protocol::kText, 3, 6));
+  Rng rng(1);
+  std::set<int> seen;
+  for (int i = 0; i < 1000; ++i) seen.insert(w.NextValueSize(rng));
+  EXPECT_EQ(seen, (std::set<int>{3, 4, 5, 6}));
+  for (int n = 3; n <= 6; ++n) EXPECT_TRUE(w.ValueMatches(w.Value(n))) << n;
+  EXPECT_FALSE(w.ValueMatches(w.Value(2)));
+  EXPECT_FALSE(w.ValueMatches(std::string(w.Value(6)) + "x"));
+  EXPECT_FALSE(w.ValueMatches("zzzz"));
+  // Preload sizes are fixed per key and in range.
+  EXPECT_EQ(w.PreloadValueSize(17), w.PreloadValueSize(17));
+  for (uint64_t k = 0; k < 100; ++k) {
+    EXPECT_GE(w.PreloadValueSize(k), 3);
+    EXPECT_LE(w.PreloadValueSize(k), 6);
+  }
+}
+
+TEST(WorkloadTest, FixedSizeNeverVaries) {
+  Workload w(Spec(Protocol::kText, 100, 100));
+  Rng rng(1);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(w.NextValueSize(rng), 100);
+}
+
+std::string SetBytes(const Workload& w, uint64_t key, int size) {
+  ByteBuffer out;
+  w.AppendSet(&out, key, size);
+  return std::string(out.view());
+}
+
+TEST(WorkloadTest, WritesSetsAtTheDrawnSize) {
+  Workload text(Spec(Protocol::kText, 1, 12));
+  EXPECT_EQ(SetBytes(text, 42, 5), "set key:0042 0 0 5\r\nahovc\r\n");
+  EXPECT_EQ(SetBytes(text, 7, 12), "set key:0007 0 0 12\r\n" + std::string(text.Value(12)) + "\r\n");
+  Workload meta(Spec(Protocol::kMeta, 0, 10));
+  EXPECT_EQ(SetBytes(meta, 3, 0), "ms key:0003 0 F0\r\n\r\n");
+  EXPECT_EQ(SetBytes(meta, 3, 10), "ms key:0003 10 F0\r\n" + std::string(meta.Value(10)) + "\r\n");
+  Workload binary(Spec(Protocol::kBinary, 1, 300));
+  std::string b = SetBytes(binary, 9, 300);
+  ASSERT_EQ(b.size(), 24u + 8 + 8 + 300);
+  EXPECT_EQ(static_cast<uint8_t>(b[0]), 0x80);
+  EXPECT_EQ(b[1], 0x01);
+  const uint32_t body = (static_cast<uint8_t>(b[8]) << 24) | (static_cast<uint8_t>(b[9]) << 16) |
+                        (static_cast<uint8_t>(b[10]) << 8) | static_cast<uint8_t>(b[11]);
+  EXPECT_EQ(body, 8u + 8 + 300);
+  EXPECT_EQ(b.substr(32, 8), "key:0009");
+  EXPECT_EQ(b.substr(40), binary.Value(300));
+}
+
+}  // namespace
+}  // namespace tandem::bench
