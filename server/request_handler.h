@@ -20,6 +20,10 @@ struct HandleResult {
   bool need_more = false;  // the request is incomplete: read more, call again
   size_t consumed = 0;     // bytes of input this request used
   size_t swallow = 0;      // further bytes, not yet read, to discard
+  // Only part of the request was answered (a long get, answered in parts so
+  // its reply need not be queued at once); the rest of it starts the input
+  // of the next call.
+  bool partial = false;
   // kClose: send what is queued, then close (quit, or input memcached
   // answers by hanging up); kShutdown: the same, and stop the server.
   DispatchAction action = DispatchAction::kContinue;

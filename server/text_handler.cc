@@ -67,6 +67,7 @@ HandleResult TextHandler::Retrieve(std::string_view input, size_t line_length, T
   // The connection calls again once the reply has drained; the input will
   // then start at this key.
   pending_ = PendingRetrieval{command_.op, command_.exptime};
+  result.partial = true;
   result.consumed = static_cast<size_t>(command_.keys[answered].data() - input.data());
   return result;
 }
@@ -87,6 +88,7 @@ HandleResult TextHandler::ContinueRetrieval(std::string_view input, ThreadStats&
   std::string_view rest = line->text;
   while (!protocol::TrimSpaces(rest).empty()) {
     if (out->size() - start_size >= kRetrievalBudget) {
+      result.partial = true;
       result.consumed = static_cast<size_t>(rest.data() - input.data());
       return result;
     }
@@ -101,6 +103,7 @@ HandleResult TextHandler::ContinueRetrieval(std::string_view input, ThreadStats&
     const size_t budget = kRetrievalBudget - (out->size() - start_size);
     const size_t answered = dispatcher_.RetrievePart(command_, budget, stats, out);
     if (answered < command_.keys.size()) {
+      result.partial = true;
       result.consumed = static_cast<size_t>(command_.keys[answered].data() - input.data());
       return result;
     }

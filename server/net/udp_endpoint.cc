@@ -64,13 +64,18 @@ void UdpEndpoint::HandleDatagram(std::string_view datagram, const sockaddr* peer
     if (sent > 0) worker_.stats().bytes_written.Add(static_cast<uint64_t>(sent));
   };
   while (!input.empty()) {
-    reply.clear();
     HandleResult r = handler->HandleOne(input, worker_.stats(), &reply);
     if (r.need_more) return;  // the rest of a request never arrives over UDP
+    if (r.partial) {
+      // One request's reply is one datagram sequence, however it was made.
+      input.remove_prefix(r.consumed);
+      continue;
+    }
     ForEachUdpDatagram(request_id, reply, send);
     if (r.action == DispatchAction::kShutdown) ctx.request_stop(ctx.request_stop_arg);
     if (r.action != DispatchAction::kContinue || r.swallow > 0) return;
     input.remove_prefix(r.consumed);
+    reply.clear();
   }
 }
 
