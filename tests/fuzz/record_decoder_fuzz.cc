@@ -7,7 +7,10 @@
 //   - every frame stays inside its input and has a body;
 //   - every frame whose payload parses re-encodes to exactly its bytes (the
 //     encoder and the parsers agree on every field, and a parser accepts no
-//     slack such as trailing bytes).
+//     slack such as trailing bytes);
+//   - WholeFramesPrefix, which the backlog reader uses to cut its own stream
+//     by the length fields alone, ends where the decoder stopped (or, after
+//     an error, no earlier than the bad frame).
 // Input: mode byte, 4-byte chunking seed, chunk-size selector, then the
 // stream. Mode bit 0 repairs each frame's length and checksum first, so the
 // fuzzer reaches the payload parsers instead of stopping at the CRC; bit 1
@@ -145,7 +148,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t max_body = (mode & 2) ? r::kMaxHandshakeBody : r::kMaxBody;
 
   Decoded whole;
-  DecodeAvailable(stream, 0, max_body, &whole);
+  const size_t decoded = DecodeAvailable(stream, 0, max_body, &whole);
+  const size_t framed = r::WholeFramesPrefix(stream);
+  if (whole.failed) {
+    Check(framed >= whole.failed_at, "WholeFramesPrefix reaches the first bad frame");
+  } else {
+    Check(framed == decoded, "WholeFramesPrefix ends where decoding ends");
+  }
 
   // In pieces, through a receive buffer that drops what was decoded.
   Decoded pieces;
