@@ -80,10 +80,11 @@ TEST(MutationLog, ReadsWholeFramesOnly) {
   // The link interleaves heartbeats and acks between chunks it reads, so a
   // chunk that ended inside a record would corrupt the stream.
   MutationLog log(1 << 16);
+  const std::string value(100, 'v');  // Mutation only points at it
   server::storage::Mutation m{};
   m.kind = server::storage::Mutation::Kind::kStore;
   m.key = "k";
-  m.value = std::string(100, 'v');
+  m.value = value;
   for (int i = 0; i < 5; ++i) log.OnMutation(m);
   const size_t frame = MutationFrameSize(m);
   std::string out;
