@@ -506,6 +506,11 @@ void PeerLink::Close(Conn* c, const std::string& why) {
 
 void PeerLink::Destroy(Conn* c) {
   Close(c, "");
+  // Best effort, never blocking: hand the kernel what is still queued. When
+  // this side refuses the peer's AUTH in the same read that brought its
+  // HELLO, our own AUTH is still queued; without it the peer would only see
+  // the connection close and could not log the wrong secret.
+  if (c->connected) evbuffer_write(bufferevent_get_output(c->bev), bufferevent_getfd(c->bev));
   bufferevent_free(c->bev);
   c->bev = nullptr;
   conns_.erase(std::remove_if(conns_.begin(), conns_.end(), [c](const auto& p) { return p.get() == c; }),
