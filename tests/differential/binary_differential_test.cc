@@ -579,9 +579,15 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> Start(const std::string& binary, 
   return ServerProcess::Start(options);
 }
 
-// One server pair per flag set, shared by the cases that use it.
-Pair* PairFor(const std::string& flags) {
+// One server pair per flag set, shared by the cases that use it; stopped
+// (and their temporary directories removed) after the suite.
+std::map<std::string, std::unique_ptr<Pair>>& SharedPairs() {
   static auto* pairs = new std::map<std::string, std::unique_ptr<Pair>>();
+  return *pairs;
+}
+
+Pair* PairFor(const std::string& flags) {
+  auto* pairs = &SharedPairs();
   auto it = pairs->find(flags);
   if (it != pairs->end()) return it->second.get();
   auto pair = std::make_unique<Pair>();
@@ -594,7 +600,10 @@ Pair* PairFor(const std::string& flags) {
   return pairs->emplace(flags, std::move(pair)).first->second.get();
 }
 
-class BinaryDifferentialTest : public ::testing::TestWithParam<Case> {};
+class BinaryDifferentialTest : public ::testing::TestWithParam<Case> {
+ protected:
+  static void TearDownTestSuite() { SharedPairs().clear(); }
+};
 
 TEST_P(BinaryDifferentialTest, SameBytesAsMemcached) {
   const Case& c = GetParam();
