@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/replication_harness.h"
 #include "tests/support/raw_socket.h"
 #include "tests/support/server_process.h"
 
@@ -36,42 +37,15 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr absl::Duration kConverge = absl::Seconds(15);
-
 // Fast heartbeats keep the failover test short; the timeout stays at the
 // default so a loaded CI machine does not see spurious silences.
 const std::vector<std::string> kTuning = {"--repl-heartbeat-ms=100", "--repl-timeout-ms=1000"};
 
-bool WaitUntil(const std::function<bool()>& cond, absl::Duration timeout = kConverge) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (cond()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return cond();
-}
+using repl::Request;
+using repl::ReplStat;
+using repl::WaitUntil;
 
-// One request on a fresh connection; returns the reply up to `until`
-// (empty on a connection failure).
-std::string Request(int port, const std::string& req, std::string_view until) {
-  absl::StatusOr<RawSocket> s = RawSocket::Connect(port, absl::Seconds(5));
-  if (!s.ok()) return "";
-  if (!s->Send(req).ok()) return "";
-  absl::StatusOr<std::string> r = s->ReadUntil(until, absl::Seconds(10));
-  return r.ok() ? *r : "";
-}
-
-std::map<std::string, std::string> ReplStats(int port) {
-  std::map<std::string, std::string> out;
-  std::string reply = Request(port, "stats replication\r\n", "END\r\n");
-  for (absl::string_view line : absl::StrSplit(reply, "\r\n", absl::SkipEmpty())) {
-    std::vector<std::string> parts = absl::StrSplit(line, ' ');
-    if (parts.size() == 3 && parts[0] == "STAT") out[parts[1]] = parts[2];
-  }
-  return out;
-}
-
-std::string ReplStat(int port, const std::string& name) { return ReplStats(port)[name]; }
+std::map<std::string, std::string> ReplStats(int port) { return repl::StatsOf(port, "replication"); }
 
 uint64_t GeneralStat(int port, const std::string& name) {
   std::string reply = Request(port, "stats\r\n", "END\r\n");
@@ -84,7 +58,7 @@ uint64_t GeneralStat(int port, const std::string& name) {
   return v;
 }
 
-std::string Gets(int port, const std::string& key) { return Request(port, absl::StrCat("gets ", key, "\r\n"), "END\r\n"); }
+std::string Gets(int port, const std::string& key) { return repl::Get(port, key); }
 
 struct Pair {
   std::unique_ptr<ServerProcess> master;
