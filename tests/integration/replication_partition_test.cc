@@ -2,7 +2,10 @@
 // runs in its own network namespace, the namespaces joined by a veth pair.
 // Cutting the link (both ways, then one way with a blackhole route) makes each node
 // serve alone; writes on both sides, including a delete, converge once the
-// link is healed. Needs root and a kernel that allows `ip netns add`;
+// link is healed. A second test impairs the link instead (delay and loss
+// with netem where the kernel has it, else random drops with iptables and a
+// rate limit) and checks that in sync mode no acknowledged write is lost when
+// the node that took it is killed. Needs root and a kernel that allows `ip netns add`;
 // otherwise the test skips, saying why. Namespaces and veths are named
 // tandem_<pid>_* / tdm<pid>* and deleted in TearDown, even after a failure.
 //
@@ -23,7 +26,9 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/replication_harness.h"
@@ -34,6 +39,17 @@ namespace {
 using ::testing::HasSubstr;
 
 bool Sh(const std::string& cmd) { return std::system(absl::StrCat(cmd, " >/dev/null 2>&1").c_str()) == 0; }
+
+// What `cmd` prints on stdout ("" when it cannot run).
+std::string ShOutput(const std::string& cmd) {
+  std::string out;
+  FILE* f = popen(absl::StrCat(cmd, " 2>/dev/null").c_str(), "r");
+  if (f == nullptr) return out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  pclose(f);
+  return out;
+}
 
 // A thread living in one network namespace, running closures on request.
 class NamespaceThread {
@@ -138,10 +154,13 @@ class ReplicationPartitionTest : public ::testing::Test {
     if (created_b_) Sh(absl::StrCat("ip netns del ", ns_b_));
   }
 
-  std::unique_ptr<ServerProcess> StartIn(NamespaceThread& ns, const char* addr, std::vector<std::string> extra) {
+  // Starts a node inside `ns`; `fixed_ports` restarts one on the ports it had.
+  std::unique_ptr<ServerProcess> StartIn(NamespaceThread& ns, const char* addr, std::vector<std::string> extra,
+                                         std::vector<int> fixed_ports = {}) {
     std::unique_ptr<ServerProcess> p;
     ns.Run([&] {
       ServerOptions o;
+      o.fixed_ports = fixed_ports;
       o.binary = TandemdPath();
       o.add_listen_args = false;
       o.args = {"-p", "{port}", "-l", absl::StrCat("127.0.0.1,", addr), "-U", "0", "-u", "root", "-X", "{port1}",
@@ -153,6 +172,51 @@ class ReplicationPartitionTest : public ::testing::Test {
       if (started.ok()) p = std::move(*started);
     });
     return p;
+  }
+
+  // Impairs both directions of the veth link. With netem (when the kernel
+  // has it): delay and loss. Without: iptables drops packets at random and
+  // a token bucket rate limit queues them (a delay under load). Returns what
+  // was applied, "" when nothing could be.
+  std::string ImpairLink() {
+    const std::string a = absl::StrCat("ip netns exec ", ns_a_, " "), b = absl::StrCat("ip netns exec ", ns_b_, " ");
+    const std::string netem = " root netem delay 15ms 5ms loss 5%";
+    if (Sh(absl::StrCat(a, "tc qdisc add dev ", veth_a_, netem)) &&
+        Sh(absl::StrCat(b, "tc qdisc add dev ", veth_b_, netem))) {
+      return "netem: 15 ms +- 5 ms delay and 5% loss each way";
+    }
+    HealLink();
+    std::string applied;
+    const std::string drop = " -m statistic --mode random --probability 0.05 -j DROP";
+    if (Sh(absl::StrCat(a, "iptables -A OUTPUT -o ", veth_a_, drop)) &&
+        Sh(absl::StrCat(b, "iptables -A OUTPUT -o ", veth_b_, drop))) {
+      applied = "iptables: 5% random loss each way";
+    }
+    const std::string tbf = " root tbf rate 2mbit burst 8kb latency 200ms";
+    if (Sh(absl::StrCat(a, "tc qdisc add dev ", veth_a_, tbf)) && Sh(absl::StrCat(b, "tc qdisc add dev ", veth_b_, tbf))) {
+      absl::StrAppend(&applied, applied.empty() ? "" : "; ", "tbf: 2 Mbit/s each way (queueing delay; no netem)");
+    }
+    return applied;
+  }
+  // Packets the iptables rules of ImpairLink dropped, both ways.
+  uint64_t PacketsDropped() {
+    uint64_t total = 0;
+    for (const std::string& ns : {ns_a_, ns_b_}) {
+      // `-v -x -n` rows: pkts bytes target ...; the rule's row ends the output.
+      const std::string rows = ShOutput(absl::StrCat("ip netns exec ", ns, " iptables -L OUTPUT -v -x -n"));
+      for (absl::string_view row : absl::StrSplit(rows, '\n', absl::SkipEmpty())) {
+        std::vector<absl::string_view> cols = absl::StrSplit(row, ' ', absl::SkipEmpty());
+        uint64_t pkts = 0;
+        if (cols.size() > 2 && cols[2] == "DROP" && absl::SimpleAtoi(cols[0], &pkts)) total += pkts;
+      }
+    }
+    return total;
+  }
+  void HealLink() {
+    for (const auto& [ns, veth] : {std::pair(ns_a_, veth_a_), std::pair(ns_b_, veth_b_)}) {
+      Sh(absl::StrCat("ip netns exec ", ns, " tc qdisc del dev ", veth, " root"));
+      Sh(absl::StrCat("ip netns exec ", ns, " iptables -F OUTPUT"));
+    }
   }
 
   bool Linked() {
@@ -175,6 +239,15 @@ class ReplicationPartitionTest : public ::testing::Test {
   std::string Logs() { return absl::StrCat("--- a:\n", a_->CapturedOutput(), "--- b:\n", b_->CapturedOutput()); }
   std::string SetCmd(const std::string& key, const std::string& value) {
     return absl::StrCat("set ", key, " 0 0 ", value.size(), "\r\n", value, "\r\n");
+  }
+
+  // A sync-mode write on `port` through `ns`: whether its reply was
+  // released by the peer's acknowledgement (sync_acked moved and
+  // sync_timeouts did not; the test is the node's only writer).
+  bool AcknowledgedSet(NamespaceThread& ns, int port, const std::string& key, const std::string& value) {
+    const std::string timeouts = ns.ReplStat(port, "sync_timeouts"), acked = ns.ReplStat(port, "sync_acked");
+    if (ns.Request(port, SetCmd(key, value)) != "STORED\r\n") return false;
+    return ns.ReplStat(port, "sync_timeouts") == timeouts && ns.ReplStat(port, "sync_acked") != acked;
   }
 
   std::string ns_a_, ns_b_, veth_a_, veth_b_;
@@ -227,6 +300,62 @@ TEST_F(ReplicationPartitionTest, WritesOnBothSidesOfAPartitionConverge) {
   EXPECT_THAT(Converged("oneway:a"), HasSubstr("\r\n3\r\n"));
   EXPECT_THAT(Converged("oneway:b"), HasSubstr("\r\n4\r\n"));
   EXPECT_EQ(Converged("only:a"), "END\r\n");
+}
+
+// Sync mode over a lossy, slow link: every write acknowledged by the peer
+// survives a kill -9 of the node that took it, and the killed node, restarted
+// on the same impaired link, rejoins with everything both sides wrote.
+TEST_F(ReplicationPartitionTest, SyncWritesOverALossyLinkSurviveKillingTheirNode) {
+  const std::vector<std::string> sync = {"--repl-sync", "--repl-sync-timeout=5000", "--repl-timeout-ms=5000"};
+  a_ = StartIn(*in_a_, kAddrA, sync);
+  ASSERT_NE(a_, nullptr);
+  std::vector<std::string> slave = sync;
+  slave.insert(slave.end(), {"-x", absl::StrCat(kAddrA, ":", a_->extra_ports()[0])});
+  b_ = StartIn(*in_b_, kAddrB, slave);
+  ASSERT_NE(b_, nullptr);
+  ASSERT_TRUE(repl::WaitUntil([&] { return Linked(); })) << Logs();
+  const std::string impaired = ImpairLink();
+  if (impaired.empty()) GTEST_SKIP() << "lossy-link test skipped: neither netem nor iptables/tbf could impair the veth";
+  std::fprintf(stderr, "impaired link: %s\n", impaired.c_str());
+
+  const int pa = a_->port(), pb = b_->port();
+  std::vector<std::string> acked_on_a;
+  std::string all_keys;
+  int acked_on_b = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  for (int i = 0; i < 200 && absl::Now() < deadline; ++i) {
+    const bool on_b = i % 4 == 3;
+    const std::string key = absl::StrCat(on_b ? "lossy:b:" : "lossy:a:", i);
+    absl::StrAppend(&all_keys, all_keys.empty() ? "" : " ", key);
+    if (!AcknowledgedSet(on_b ? *in_b_ : *in_a_, on_b ? pb : pa, key, absl::StrCat("v", i))) continue;
+    if (on_b) {
+      ++acked_on_b;
+    } else {
+      acked_on_a.push_back(key);
+    }
+  }
+  std::fprintf(stderr, "acknowledged: %zu of 150 writes on a, %d of 50 on b; iptables dropped %llu packets\n",
+               acked_on_a.size(), acked_on_b, static_cast<unsigned long long>(PacketsDropped()));
+  // A 5 s bound on a link that loses 5% of its packets: nearly all are acked.
+  ASSERT_GE(acked_on_a.size(), 100u) << Logs();
+
+  const std::vector<int> ports_a = {pa, a_->extra_ports()[0]};
+  in_a_->Run([this] { a_->Kill(); });
+  for (const std::string& key : acked_on_a) {
+    EXPECT_THAT(in_b_->Get(pb, key), HasSubstr(absl::StrCat("\r\nv", key.substr(key.rfind(':') + 1), "\r\n")))
+        << "acknowledged write lost: " << key << "\n" << Logs();
+  }
+
+  // The killed node comes back empty over the impaired link and rejoins.
+  in_a_->Run([this] { a_.reset(); });
+  a_ = StartIn(*in_a_, kAddrA, sync, ports_a);
+  ASSERT_NE(a_, nullptr);
+  ASSERT_TRUE(repl::WaitUntil([&] { return Linked(); }, absl::Seconds(60))) << Logs();
+  const std::string both = Converged(all_keys);
+  for (const std::string& key : acked_on_a) EXPECT_THAT(both, HasSubstr(absl::StrCat("VALUE ", key, " ")));
+  HealLink();
+  ASSERT_EQ(in_a_->Request(pa, SetCmd("healed", "h")), "STORED\r\n");
+  EXPECT_THAT(Converged("healed"), HasSubstr("\r\nh\r\n"));
 }
 
 }  // namespace
