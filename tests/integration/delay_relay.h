@@ -1,0 +1,159 @@
+// DelayRelay: a TCP relay that holds every byte for a fixed time in each
+// direction, for tests that need a slow link where the kernel has no netem.
+// It listens on `listen_addr` (port chosen by the kernel) and forwards each
+// connection to `target_addr:target_port`, in order, `delay` late. Closing
+// either side closes both, dropping bytes still held (as a reset would).
+// One poll() thread; the destructor stops it
+// within a few milliseconds. Sockets are opened on the constructing thread
+// and the relay's thread, so both live in the constructing thread's
+// network namespace.
+#ifndef TANDEM_TESTS_INTEGRATION_DELAY_RELAY_H_
+#define TANDEM_TESTS_INTEGRATION_DELAY_RELAY_H_
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace tandem::testing {
+
+class DelayRelay {
+ public:
+  DelayRelay(const std::string& listen_addr, const std::string& target_addr, int target_port, absl::Duration delay)
+      : delay_(delay) {
+    target_ = Address(target_addr, target_port);
+    sockaddr_in at = Address(listen_addr, 0);
+    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    socklen_t len = sizeof at;
+    if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&at), sizeof at) != 0 ||
+        listen(listener_, 16) != 0 || getsockname(listener_, reinterpret_cast<sockaddr*>(&at), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(at.sin_port);
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~DelayRelay() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    for (auto& c : conns_) c->Close();
+    if (listener_ >= 0) close(listener_);
+  }
+  DelayRelay(const DelayRelay&) = delete;
+  DelayRelay& operator=(const DelayRelay&) = delete;
+
+  // The listening port; 0 when the relay could not start.
+  int port() const { return port_; }
+
+ private:
+  struct Chunk {
+    absl::Time due;
+    std::string bytes;
+  };
+  // One direction: bytes read from `from` wait in `queue` until due, then
+  // go to `to`.
+  struct Direction {
+    int from = -1, to = -1;
+    std::deque<Chunk> queue;
+  };
+  struct Connection {
+    Direction up, down;  // client -> target, target -> client
+    bool closed = false;
+    void Close() {
+      if (closed) return;
+      closed = true;
+      close(up.from);
+      close(up.to);
+    }
+  };
+
+  static sockaddr_in Address(const std::string& ip, int port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
+    return a;
+  }
+
+  void Accept() {
+    const int client = accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (client < 0) return;
+    // A blocking connect keeps this simple; the target is one veth hop away.
+    const int target = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (target < 0 || connect(target, reinterpret_cast<const sockaddr*>(&target_), sizeof target_) != 0) {
+      close(client);
+      if (target >= 0) close(target);
+      return;
+    }
+    fcntl(target, F_SETFL, fcntl(target, F_GETFL) | O_NONBLOCK);
+    auto c = std::make_unique<Connection>();
+    c->up.from = c->down.to = client;
+    c->up.to = c->down.from = target;
+    conns_.push_back(std::move(c));
+  }
+
+  // Reads what `d.from` has; false on EOF or error.
+  bool Read(Direction& d) {
+    char buf[16384];
+    const ssize_t n = read(d.from, buf, sizeof buf);
+    if (n > 0) d.queue.push_back({absl::Now() + delay_, std::string(buf, static_cast<size_t>(n))});
+    return n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR));
+  }
+
+  // Writes the chunks that are due; false on a write error.
+  bool Deliver(Direction& d, absl::Time now) {
+    while (!d.queue.empty() && d.queue.front().due <= now) {
+      std::string& bytes = d.queue.front().bytes;
+      const ssize_t n = send(d.to, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n < 0) return errno == EAGAIN || errno == EINTR;
+      bytes.erase(0, static_cast<size_t>(n));
+      if (!bytes.empty()) return true;
+      d.queue.pop_front();
+    }
+    return true;
+  }
+
+  void Loop() {
+    while (!stop_) {
+      std::erase_if(conns_, [](const auto& c) { return c->closed; });
+      std::vector<pollfd> fds = {{listener_, POLLIN, 0}};
+      for (auto& c : conns_) {
+        fds.push_back({c->up.from, POLLIN, 0});
+        fds.push_back({c->down.from, POLLIN, 0});
+      }
+      poll(fds.data(), fds.size(), 2);  // short: due chunks are sent on the next pass
+      const absl::Time now = absl::Now();
+      for (size_t k = 0; k < conns_.size(); ++k) {
+        Connection& c = *conns_[k];
+        const bool up_readable = fds[1 + 2 * k].revents != 0, down_readable = fds[2 + 2 * k].revents != 0;
+        bool ok = (!up_readable || Read(c.up)) && (!down_readable || Read(c.down));
+        ok = ok && Deliver(c.up, now) && Deliver(c.down, now);
+        if (!ok) c.Close();
+      }
+      if (fds[0].revents & POLLIN) Accept();
+    }
+  }
+
+  absl::Duration delay_;
+  sockaddr_in target_{};
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::vector<std::unique_ptr<Connection>> conns_;  // only the relay's thread touches these
+  std::thread thread_;
+};
+
+}  // namespace tandem::testing
+
+#endif  // TANDEM_TESTS_INTEGRATION_DELAY_RELAY_H_
