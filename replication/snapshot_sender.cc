@@ -7,6 +7,12 @@ namespace tandem::replication {
 
 void SnapshotSender::Step(size_t budget, std::string* out) {
   if (!active_) return;
+  if (!started_) {
+    started_ = true;
+    server::storage::Mutation flush{};
+    flush.kind = server::storage::Mutation::Kind::kFlushAll;
+    if (engine_.LastFlush(&flush.version, &flush.flush_delay)) EncodeMutation(FrameType::kSnapshotItem, flush, out);
+  }
   std::string value;
   bool more = engine_.SnapshotStep(&cursor_, budget, [&](const server::storage::ItemView& item) {
     server::storage::Mutation m{};

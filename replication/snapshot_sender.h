@@ -8,7 +8,9 @@
 // began, and versions make the overlap harmless (an item copied after a
 // later write simply carries that write's version). Each segment's delete
 // tombstones follow its items as delete records, so the receiver drops keys
-// deleted here while it was away, and keeps them dropped.
+// deleted here while it was away, and keeps them dropped. The latest
+// flush_all known here goes first, so the receiver also drops what was
+// flushed here (flush_mark.h).
 #ifndef TANDEM_REPLICATION_SNAPSHOT_SENDER_H_
 #define TANDEM_REPLICATION_SNAPSHOT_SENDER_H_
 
@@ -26,6 +28,7 @@ class SnapshotSender {
 
   void Start() {
     cursor_ = 0;
+    started_ = false;
     active_ = true;
     items_ = 0;
   }
@@ -40,6 +43,7 @@ class SnapshotSender {
  private:
   server::storage::Engine& engine_;
   uint64_t cursor_ = 0;
+  bool started_ = false;  // the flush record (if any) is out
   bool active_ = false;
   uint64_t items_ = 0;
 };

@@ -33,6 +33,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/storage/expiry.h"
+#include "server/storage/flush_mark.h"
 #include "server/storage/hash_table.h"
 #include "server/storage/item.h"
 #include "server/storage/lru.h"
@@ -171,6 +172,7 @@ class Engine::Impl {
                     absl::FunctionRef<void(const ItemView&)> fn,
                     absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn);
   void TombstoneStats(StatList* out);
+  bool LastFlush(uint64_t* version, int64_t* delay) const { return flush_mark_.Get(version, delay); }
   // Meta protocol (see engine.h).
   bool MetaGet(std::string_view key, const MetaGetOptions& o,
                absl::FunctionRef<void(MetaItem&, bool)> fn);
@@ -270,9 +272,12 @@ class Engine::Impl {
   bool Chunked(size_t nkey, size_t nbytes, uint32_t flags) const {
     return MemcachedTotal(nkey, nbytes, flags, opts_.use_cas) > classes_.largest();
   }
-  bool Dead(const Item* it, RelTime now) const {
-    return Expiry::IsExpired(it, now) || expiry_.IsFlushed(it, layout_.cas(it), now);
+  // flush_all's by local store time (memcached's rule), and on a
+  // replicating node also by version (flush_mark.h).
+  bool Flushed(const Item* it, RelTime now) const {
+    return expiry_.IsFlushed(it, layout_.cas(it), now) || flush_mark_.Covers(layout_.version(it), WallMs);
   }
+  bool Dead(const Item* it, RelTime now) const { return Expiry::IsExpired(it, now) || Flushed(it, now); }
   void Count(uint32_t hash, int cls, Op op) {
     shards_[(hash >> 24) % kOpShards].v[static_cast<size_t>(cls)][op].fetch_add(
         1, std::memory_order_relaxed);
@@ -297,6 +302,7 @@ class Engine::Impl {
   std::unique_ptr<TombstoneSet[]> tombstones_;  // one per hash-table segment, under its lock
   MutationObserver* observer_ = nullptr;
   HlcClock hlc_;
+  FlushMark flush_mark_;  // recorded only on a replicating node
 
   std::atomic<uint64_t> cas_{0};
   std::atomic<uint64_t> curr_items_{0};
@@ -455,7 +461,7 @@ bool Engine::Impl::EvictOne(int id, bool* busy) {
       }
       Lru::Counters& c = lc.counters();
       const bool expired = Expiry::IsExpired(search, now);
-      if (expired || expiry_.IsFlushed(search, layout_.cas(search), now)) {
+      if (expired || Flushed(search, now)) {
         ++c.reclaimed;
         if (expired && !search->has(Item::kFetched)) ++c.expired_unfetched;
       } else if (pass == 0 && search->has(Item::kActive) && rescues < kMaxRescues) {
@@ -651,7 +657,7 @@ Item* Engine::Impl::FindLiveLocked(HashTable::Segment& seg, uint32_t hash,
   Item* it = seg.FindLocked(hash, key, layout_);
   if (it == nullptr) return nullptr;
   const RelTime now = clock_->Now();
-  if (expiry_.IsFlushed(it, layout_.cas(it), now)) {
+  if (Flushed(it, now)) {
     Count(hash, 0, kGetFlushed);
     UnlinkLocked(seg, it, hash);
     return nullptr;
@@ -1082,6 +1088,7 @@ void Engine::Impl::FlushAll(int64_t delay) {
     m.kind = Mutation::Kind::kFlushAll;
     m.flush_delay = delay;
     m.version = NextVersion();
+    flush_mark_.Record(m.version, delay);
     observer_->OnMutation(m);
   }
 }
@@ -1184,13 +1191,15 @@ bool Engine::Impl::CacheDump(int class_id, unsigned limit,
 bool Engine::Impl::ApplyReplicated(const Mutation& m) {
   hlc_.Observe(m.version);
   if (m.kind == Mutation::Kind::kFlushAll) {
-    expiry_.Flush(m.flush_delay, opts_.use_cas, [this] { return NextCas(); });
+    // By version only: this node's writes newer than the peer's flush stay.
+    flush_mark_.Record(m.version, m.flush_delay);
     return true;
   }
   const uint32_t hash = HashTable::Hash(m.key);
   HashTable::Segment& seg = table_.SegmentFor(hash);
   if (m.kind == Mutation::Kind::kStore) {
     if (m.key.size() > 255 || TooLarge(m.key.size(), m.value.size(), m.flags)) return false;
+    if (flush_mark_.Covers(m.version, WallMs)) return false;  // written before a known flush_all
     Item* it = AllocItem(m.key, m.value.size(), m.flags, expiry_.FromUnix(m.expires_at));
     if (it == nullptr) return false;
     WriteValue(it, 0, m.value);
@@ -1553,6 +1562,8 @@ void Engine::Impl::TombstoneStats(StatList* out) {
 }
 
 void Engine::TombstoneStats(StatList* out) { impl_->TombstoneStats(out); }
+
+bool Engine::LastFlush(uint64_t* version, int64_t* delay) const { return impl_->LastFlush(version, delay); }
 
 bool Engine::SnapshotStep(uint64_t* cursor, size_t budget,
                           absl::FunctionRef<void(const ItemView&)> fn) {

@@ -283,7 +283,9 @@ class Engine {
   // both nodes. A local delete on a node with an observer leaves one too.
   // kStore uses m.flags,
   // m.expires_at (unix seconds, 0 = never) and m.value; kTouch m.expires_at;
-  // kFlushAll m.flush_delay. The observer is not called. True if applied.
+  // kFlushAll m.flush_delay: it removes the items older than its version
+  // (flush_mark.h), and later stores older than it are dropped. The
+  // observer is not called. True if applied.
   bool ApplyReplicated(const Mutation& m);
 
   // Full sync: visits live items a few buckets at a time. *cursor starts at
@@ -297,6 +299,9 @@ class Engine {
   bool SnapshotStep(uint64_t* cursor, size_t budget,
                     absl::FunctionRef<void(const ItemView&)> fn,
                     absl::FunctionRef<void(std::string_view key, uint64_t version)> tombstone_fn);
+  // The latest flush_all this replicating node knows of (its version and
+  // delay), for a full copy to pass on; false when there has been none.
+  bool LastFlush(uint64_t* version, int64_t* delay) const;
   // `stats replication` rows: tombstones, tombstone_bytes, tombstones_evicted.
   void TombstoneStats(StatList* out);
 

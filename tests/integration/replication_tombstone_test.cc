@@ -2,7 +2,9 @@
 // node stays deleted once the pair has converged, whether the peer was away
 // (resent from the backlog, or by a full copy after the backlog overflowed)
 // or was writing the same keys at the same time. Tombstones never show in
-// client-visible stats. Bounded polls only (replication_harness.h).
+// client-visible stats. flush_all, the delete of everything, behaves alike
+// (flush_mark.h): it takes only the writes older than it on both nodes and
+// survives a full copy. Bounded polls only (replication_harness.h).
 #include <signal.h>
 
 #include <atomic>
@@ -146,6 +148,62 @@ TEST(ReplicationTombstone, ConcurrentSetsAndDeletesConverge) {
   for (int k = 0; k < kKeys; ++k) absl::StrAppend(&keys, k == 0 ? "" : " ", "tk:", k);
   Converged(pair.m(), pair.s(), keys);
   EXPECT_GT(deleted.load(), 0);
+}
+
+// A flush on the master while the slave is stopped; the slave, woken, first
+// takes a write of its own, newer than the flush. The flush reaches it
+// after that write: it must take only what came before it, on both nodes.
+TEST(ReplicationFlush, FlushWhileSlaveStoppedSparesTheSlavesNewerWrite) {
+  repl::Pair pair = repl::StartPair(kTuning);
+  ASSERT_NE(pair.slave, nullptr);
+  ASSERT_EQ(Request(pair.m(), "set old 0 0 3\r\nold\r\n"), "STORED\r\n");
+  ASSERT_THAT(Converged(pair.m(), pair.s(), "old"), HasSubstr("old"));
+
+  FreezeUntilLinkDown(*pair.slave, pair.m());
+  ASSERT_EQ(Request(pair.m(), "flush_all\r\n"), "OK\r\n");
+  absl::SleepFor(absl::Milliseconds(5));  // the slave's write below is newer by the clock
+  // Queued in the stopped slave's socket: it runs as soon as the slave
+  // wakes, before the link (redialled after a backoff) delivers the flush.
+  absl::StatusOr<RawSocket> client = RawSocket::Connect(pair.s());
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(client->Send("set mine 0 0 5\r\nnewer\r\n").ok());
+  ASSERT_EQ(kill(pair.slave->pid(), SIGCONT), 0);
+  absl::StatusOr<std::string> stored = client->ReadUntil("\r\n", absl::Seconds(15));
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_EQ(*stored, "STORED\r\n");
+
+  ASSERT_TRUE(WaitUntil([&] { return repl::LinkUp(pair.m()) && repl::LinkUp(pair.s()); })) << pair.Logs();
+  EXPECT_EQ(Converged(pair.m(), pair.s(), "old"), "END\r\n") << pair.Logs();
+  EXPECT_THAT(Converged(pair.m(), pair.s(), "mine"), HasSubstr("newer")) << pair.Logs();
+}
+
+// The flush is pushed out of the master's backlog, so the stopped slave can
+// only be fed by a full copy: the copy carries the flush, and the slave
+// drops the items it held from before it instead of keeping them.
+TEST(ReplicationFlush, FlushSurvivesAFullCopyAfterTheBacklogOverflowed) {
+  std::vector<std::string> flags = kTuning;
+  flags.push_back("--repl-backlog=1");
+  repl::Pair pair = repl::StartPair(flags);
+  ASSERT_NE(pair.slave, nullptr);
+  ASSERT_EQ(Request(pair.m(), "set old 0 0 3\r\nold\r\n"), "STORED\r\n");
+  ASSERT_THAT(Converged(pair.m(), pair.s(), "old"), HasSubstr("old"));
+  const std::string full_before = ReplStat(pair.s(), "full_syncs");
+
+  FreezeUntilLinkDown(*pair.slave, pair.m());
+  ASSERT_EQ(Request(pair.m(), "flush_all\r\n"), "OK\r\n");
+  const std::string value(50000, 'f');
+  std::string batch;
+  for (int i = 0; i < 40; ++i) absl::StrAppend(&batch, "set fill:", i, " 0 0 ", value.size(), " noreply\r\n", value, "\r\n");
+  absl::StrAppend(&batch, "version\r\n");
+  ASSERT_THAT(Request(pair.m(), batch, "VERSION"), HasSubstr("VERSION"));
+  ASSERT_EQ(kill(pair.slave->pid(), SIGCONT), 0);
+
+  ASSERT_TRUE(WaitUntil([&] { return ReplStat(pair.s(), "full_syncs") != full_before; })) << pair.Logs();
+  ASSERT_TRUE(WaitUntil([&] { return repl::LinkUp(pair.m()) && repl::LinkUp(pair.s()); })) << pair.Logs();
+  EXPECT_TRUE(WaitUntil([&] { return Get(pair.s(), "fill:39").find(value) != std::string::npos; })) << pair.Logs();
+  EXPECT_EQ(Get(pair.s(), "old"), "END\r\n") << pair.Logs();
+  EXPECT_EQ(Get(pair.m(), "old"), "END\r\n") << pair.Logs();
+  EXPECT_THAT(pair.master->CapturedOutput(), HasSubstr("sending a full copy"));
 }
 
 }  // namespace

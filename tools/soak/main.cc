@@ -35,7 +35,7 @@ memory stays within bounds and that both nodes end with the same content.
   --memory-mb=N          -m of each node [256]
   --keys=N               plain keys (plus N/10 appended and N/10 counters) [20000]
   --seed=N               random seed [1]
-  --log-dir=DIR          where the nodes' logs go [a fresh /tmp/tandem_soak.* dir,
+  --log-dir=DIR          where the nodes' logs go, created if missing [a fresh /tmp/tandem_soak.* dir,
                          removed after a passing run]
   --server-arg=ARG       extra flag for both nodes (repeatable)
   --no-deletes           leave delete out of the mix (sets instead)
@@ -107,6 +107,9 @@ int Main(int argc, char** argv) {
     if (mkdtemp(dir) == nullptr) return Usage("cannot create a log directory");
     config.log_dir = dir;
     own_log_dir = true;
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(config.log_dir, ec);  // an error shows when a log is opened
   }
   absl::StatusOr<SoakReport> report = RunSoak(config);
   if (!report.ok()) {
