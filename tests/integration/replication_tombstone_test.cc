@@ -35,6 +35,28 @@ void FreezeUntilLinkDown(ServerProcess& p, int other_port) {
   ASSERT_TRUE(WaitUntil([&] { return ReplStat(other_port, "link") == "down"; }));
 }
 
+// Stops the slave, sends `while_away` to the master, then 2 MB of other
+// writes (fill:0..39), which push it out of the 1 MB backlog
+// (--repl-backlog=1): the slave, woken, can only be fed by a full copy.
+// Returns once the copy has arrived and the link is up.
+void FeedTheSlaveAFullCopyAfter(const repl::Pair& pair, const std::string& while_away) {
+  const std::string full_before = ReplStat(pair.s(), "full_syncs");
+  FreezeUntilLinkDown(*pair.slave, pair.m());
+  EXPECT_THAT(Request(pair.m(), while_away), HasSubstr("\r\n"));
+  const std::string value(50000, 'f');
+  std::string batch;
+  for (int i = 0; i < 40; ++i) absl::StrAppend(&batch, "set fill:", i, " 0 0 ", value.size(), " noreply\r\n", value, "\r\n");
+  absl::StrAppend(&batch, "version\r\n");
+  EXPECT_THAT(Request(pair.m(), batch, "VERSION"), HasSubstr("VERSION"));
+  EXPECT_EQ(kill(pair.slave->pid(), SIGCONT), 0);
+  // The copy has arrived once the slave counted it and its link is up
+  // again (it reads "syncing" while a copy comes in).
+  EXPECT_TRUE(WaitUntil([&] { return ReplStat(pair.s(), "full_syncs") != full_before; })) << pair.Logs();
+  EXPECT_TRUE(WaitUntil([&] { return repl::LinkUp(pair.m()) && repl::LinkUp(pair.s()); })) << pair.Logs();
+  EXPECT_TRUE(WaitUntil([&] { return Get(pair.s(), "fill:39").find(value) != std::string::npos; })) << pair.Logs();
+  EXPECT_THAT(pair.master->CapturedOutput(), HasSubstr("sending a full copy"));
+}
+
 TEST(ReplicationTombstone, DeleteWhileSlaveStoppedStaysDeleted) {
   repl::Pair pair = repl::StartPair(kTuning);
   ASSERT_NE(pair.slave, nullptr);
@@ -59,27 +81,10 @@ TEST(ReplicationTombstone, DeleteSurvivesAFullCopyAfterTheBacklogOverflowed) {
   ASSERT_NE(pair.slave, nullptr);
   ASSERT_EQ(Request(pair.m(), "set gone 0 0 3\r\nold\r\n"), "STORED\r\n");
   ASSERT_THAT(Converged(pair.m(), pair.s(), "gone"), HasSubstr("old"));
-  const std::string full_before = ReplStat(pair.s(), "full_syncs");
-
-  FreezeUntilLinkDown(*pair.slave, pair.m());
-  ASSERT_EQ(Request(pair.m(), "delete gone\r\n"), "DELETED\r\n");
-  // 2 MB of other writes push the delete out of the 1 MB backlog: the
-  // slave can only be fed by a full copy, which must carry the tombstone.
-  const std::string value(50000, 'f');
-  std::string batch;
-  for (int i = 0; i < 40; ++i) absl::StrAppend(&batch, "set fill:", i, " 0 0 ", value.size(), " noreply\r\n", value, "\r\n");
-  absl::StrAppend(&batch, "version\r\n");
-  ASSERT_THAT(Request(pair.m(), batch, "VERSION"), HasSubstr("VERSION"));
-  ASSERT_EQ(kill(pair.slave->pid(), SIGCONT), 0);
-
-  // The copy has arrived once the slave counted it and its link is up
-  // again (it reads "syncing" while a copy comes in).
-  ASSERT_TRUE(WaitUntil([&] { return ReplStat(pair.s(), "full_syncs") != full_before; })) << pair.Logs();
-  ASSERT_TRUE(WaitUntil([&] { return repl::LinkUp(pair.m()) && repl::LinkUp(pair.s()); })) << pair.Logs();
-  EXPECT_TRUE(WaitUntil([&] { return Get(pair.s(), "fill:39").find(value) != std::string::npos; })) << pair.Logs();
+  // The full copy must carry the tombstone.
+  FeedTheSlaveAFullCopyAfter(pair, "delete gone\r\n");
   EXPECT_EQ(Get(pair.s(), "gone"), "END\r\n") << pair.Logs();
   EXPECT_EQ(Get(pair.m(), "gone"), "END\r\n") << pair.Logs();
-  EXPECT_THAT(pair.master->CapturedOutput(), HasSubstr("sending a full copy"));
   // The slave learnt the delete from the copy; clients see no trace of it.
   EXPECT_NE(ReplStat(pair.s(), "tombstones"), "0");
   EXPECT_EQ(repl::StatsOf(pair.s(), "")["curr_items"], "40");
@@ -187,23 +192,9 @@ TEST(ReplicationFlush, FlushSurvivesAFullCopyAfterTheBacklogOverflowed) {
   ASSERT_NE(pair.slave, nullptr);
   ASSERT_EQ(Request(pair.m(), "set old 0 0 3\r\nold\r\n"), "STORED\r\n");
   ASSERT_THAT(Converged(pair.m(), pair.s(), "old"), HasSubstr("old"));
-  const std::string full_before = ReplStat(pair.s(), "full_syncs");
-
-  FreezeUntilLinkDown(*pair.slave, pair.m());
-  ASSERT_EQ(Request(pair.m(), "flush_all\r\n"), "OK\r\n");
-  const std::string value(50000, 'f');
-  std::string batch;
-  for (int i = 0; i < 40; ++i) absl::StrAppend(&batch, "set fill:", i, " 0 0 ", value.size(), " noreply\r\n", value, "\r\n");
-  absl::StrAppend(&batch, "version\r\n");
-  ASSERT_THAT(Request(pair.m(), batch, "VERSION"), HasSubstr("VERSION"));
-  ASSERT_EQ(kill(pair.slave->pid(), SIGCONT), 0);
-
-  ASSERT_TRUE(WaitUntil([&] { return ReplStat(pair.s(), "full_syncs") != full_before; })) << pair.Logs();
-  ASSERT_TRUE(WaitUntil([&] { return repl::LinkUp(pair.m()) && repl::LinkUp(pair.s()); })) << pair.Logs();
-  EXPECT_TRUE(WaitUntil([&] { return Get(pair.s(), "fill:39").find(value) != std::string::npos; })) << pair.Logs();
+  FeedTheSlaveAFullCopyAfter(pair, "flush_all\r\n");
   EXPECT_EQ(Get(pair.s(), "old"), "END\r\n") << pair.Logs();
   EXPECT_EQ(Get(pair.m(), "old"), "END\r\n") << pair.Logs();
-  EXPECT_THAT(pair.master->CapturedOutput(), HasSubstr("sending a full copy"));
 }
 
 }  // namespace

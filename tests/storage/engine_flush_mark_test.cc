@@ -3,7 +3,6 @@
 // flush stays out, a delayed flush waits for its time, and the engine hands
 // out its latest flush for a full copy. Without an observer (no
 // replication) flush_all is memcached's alone and leaves no mark.
-#include <chrono>
 #include <memory>
 #include <string>
 
@@ -11,27 +10,11 @@
 #include "server/storage/clock.h"
 #include "server/storage/engine.h"
 #include "server/storage/flush_mark.h"
-#include "server/storage/mutation_observer.h"
 #include "server/storage/version.h"
+#include "tests/storage/peer_writes.h"
 
 namespace tandem::server::storage {
 namespace {
-
-class FlushObserver : public MutationObserver {
- public:
-  void OnMutation(const Mutation& m) override {
-    if (m.kind == Mutation::Kind::kFlushAll) flush_version = m.version;
-  }
-  uint64_t flush_version = 0;
-};
-
-// A version `offset_ms` from the wall clock now.
-uint64_t NowVersion(int64_t offset_ms = 0) {
-  const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-  return Hlc::Make(static_cast<uint64_t>(ms + offset_ms), 0);
-}
 
 class EngineFlushMarkTest : public ::testing::Test {
  protected:
@@ -47,37 +30,25 @@ class EngineFlushMarkTest : public ::testing::Test {
     return v;
   }
   bool ApplyStore(std::string_view key, std::string_view value, uint64_t version) {
-    Mutation m{};
-    m.kind = Mutation::Kind::kStore;
-    m.key = key;
-    m.value = value;
-    m.version = version;
-    m.cas = 1;
-    return engine_->ApplyReplicated(m);
+    return engine_->ApplyReplicated(PeerStore(key, value, version));
   }
-  bool ApplyFlush(uint64_t version, int64_t delay_s = 0) {
-    Mutation m{};
-    m.kind = Mutation::Kind::kFlushAll;
-    m.version = version;
-    m.flush_delay = delay_s;
-    return engine_->ApplyReplicated(m);
-  }
+  bool ApplyFlush(uint64_t version, int64_t delay_s = 0) { return engine_->ApplyReplicated(PeerFlush(version, delay_s)); }
 
   ManualClock clock_;
-  FlushObserver observer_;
+  LastVersionObserver observer_;
   std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(EngineFlushMarkTest, PeerFlushRemovesOnlyTheWritesBeforeIt) {
-  ASSERT_TRUE(ApplyStore("older", "o", NowVersion(-2000)));
-  ASSERT_TRUE(ApplyStore("newer", "n", NowVersion(+2000)));  // a write after the peer's flush
-  ASSERT_TRUE(ApplyFlush(NowVersion(-1000)));
+  ASSERT_TRUE(ApplyStore("older", "o", WallVersion(-2000)));
+  ASSERT_TRUE(ApplyStore("newer", "n", WallVersion(+2000)));  // a write after the peer's flush
+  ASSERT_TRUE(ApplyFlush(WallVersion(-1000)));
   EXPECT_EQ(GetValue("older"), "<miss>");
   EXPECT_EQ(GetValue("newer"), "n");
 }
 
 TEST_F(EngineFlushMarkTest, LocalWritesAfterThePeerFlushSurviveIt) {
-  const uint64_t flush_version = NowVersion(-1);
+  const uint64_t flush_version = WallVersion(-1);
   ASSERT_EQ(engine_->Store(StoreMode::kSet, "mine", 0, 0, "m").outcome, StoreOutcome::kStored);
   // memcached's own flush would take every item this node holds; the
   // peer's takes only those older than it.
@@ -87,24 +58,25 @@ TEST_F(EngineFlushMarkTest, LocalWritesAfterThePeerFlushSurviveIt) {
 
 TEST_F(EngineFlushMarkTest, AStoreOlderThanAKnownFlushStaysOut) {
   engine_->FlushAll(0);
-  ASSERT_NE(observer_.flush_version, 0u);
-  EXPECT_FALSE(ApplyStore("late", "old", observer_.flush_version - 1));  // from before the flush
+  const uint64_t flushed = observer_.last(Mutation::Kind::kFlushAll);
+  ASSERT_NE(flushed, 0u);
+  EXPECT_FALSE(ApplyStore("late", "old", flushed - 1));  // from before the flush
   EXPECT_EQ(GetValue("late"), "<miss>");
-  EXPECT_TRUE(ApplyStore("fresh", "new", observer_.flush_version + 1));
+  EXPECT_TRUE(ApplyStore("fresh", "new", flushed + 1));
   EXPECT_EQ(GetValue("fresh"), "new");
 }
 
 TEST_F(EngineFlushMarkTest, ADelayedFlushWaitsForItsTime) {
-  ASSERT_TRUE(ApplyStore("k", "v", NowVersion(-10'000)));
-  ASSERT_TRUE(ApplyFlush(NowVersion(-5'000), /*delay_s=*/60));  // takes effect in 55 s
+  ASSERT_TRUE(ApplyStore("k", "v", WallVersion(-10'000)));
+  ASSERT_TRUE(ApplyFlush(WallVersion(-5'000), /*delay_s=*/60));  // takes effect in 55 s
   EXPECT_EQ(GetValue("k"), "v");
-  EXPECT_TRUE(ApplyStore("k2", "v2", NowVersion(-10'000)));
+  EXPECT_TRUE(ApplyStore("k2", "v2", WallVersion(-10'000)));
 }
 
 TEST_F(EngineFlushMarkTest, ADelayedFlushOnceDueTakesWhatCameBeforeItsTime) {
-  ASSERT_TRUE(ApplyStore("before", "b", NowVersion(-4'000)));
-  ASSERT_TRUE(ApplyStore("after", "a", NowVersion(-1'000)));
-  ASSERT_TRUE(ApplyFlush(NowVersion(-5'000), /*delay_s=*/2));  // took effect 3 s ago
+  ASSERT_TRUE(ApplyStore("before", "b", WallVersion(-4'000)));
+  ASSERT_TRUE(ApplyStore("after", "a", WallVersion(-1'000)));
+  ASSERT_TRUE(ApplyFlush(WallVersion(-5'000), /*delay_s=*/2));  // took effect 3 s ago
   EXPECT_EQ(GetValue("before"), "<miss>");
   EXPECT_EQ(GetValue("after"), "a");
 }
@@ -115,10 +87,10 @@ TEST_F(EngineFlushMarkTest, TheLatestFlushIsHandedToAFullCopy) {
   EXPECT_FALSE(engine_->LastFlush(&version, &delay));
   engine_->FlushAll(30);
   ASSERT_TRUE(engine_->LastFlush(&version, &delay));
-  EXPECT_EQ(version, observer_.flush_version);
+  EXPECT_EQ(version, observer_.last(Mutation::Kind::kFlushAll));
   EXPECT_EQ(delay, 30);
   // An older flush from the peer does not replace it.
-  ASSERT_TRUE(ApplyFlush(observer_.flush_version - 5));
+  ASSERT_TRUE(ApplyFlush(observer_.last(Mutation::Kind::kFlushAll) - 5));
   ASSERT_TRUE(engine_->LastFlush(&version, &delay));
   EXPECT_EQ(delay, 30);
 }

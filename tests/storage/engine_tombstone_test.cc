@@ -2,7 +2,6 @@
 // delete, local or replicated, keeps an older copy of the key from coming
 // back from the peer; a tie goes to the delete; tombstones travel in the
 // full-copy walk; and they are invisible in the client-facing stats.
-#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -10,26 +9,11 @@
 #include "gtest/gtest.h"
 #include "server/storage/clock.h"
 #include "server/storage/engine.h"
-#include "server/storage/mutation_observer.h"
 #include "server/storage/version.h"
+#include "tests/storage/peer_writes.h"
 
 namespace tandem::server::storage {
 namespace {
-
-class CountingObserver : public MutationObserver {
- public:
-  void OnMutation(const Mutation& m) override {
-    if (m.kind == Mutation::Kind::kDelete) last_delete_version = m.version;
-  }
-  uint64_t last_delete_version = 0;
-};
-
-uint64_t NowVersion(int64_t offset_ms = 0) {
-  const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-  return Hlc::Make(static_cast<uint64_t>(ms + offset_ms), 0);
-}
 
 class EngineTombstoneTest : public ::testing::Test {
  protected:
@@ -50,22 +34,6 @@ class EngineTombstoneTest : public ::testing::Test {
     engine_->Get(key, [&](const ItemView& it) { v = it.version(); });
     return v;
   }
-  static Mutation Store(std::string_view key, std::string_view value, uint64_t version) {
-    Mutation m{};
-    m.kind = Mutation::Kind::kStore;
-    m.key = key;
-    m.value = value;
-    m.version = version;
-    m.cas = 1;
-    return m;
-  }
-  static Mutation Delete(std::string_view key, uint64_t version) {
-    Mutation m{};
-    m.kind = Mutation::Kind::kDelete;
-    m.key = key;
-    m.version = version;
-    return m;
-  }
   std::map<std::string, std::string> Stats() {
     StatList list;
     engine_->TombstoneStats(&list);
@@ -73,7 +41,7 @@ class EngineTombstoneTest : public ::testing::Test {
   }
 
   ManualClock clock_;
-  CountingObserver observer_;
+  LastVersionObserver observer_;
   std::unique_ptr<Engine> engine_;
 };
 
@@ -82,11 +50,11 @@ TEST_F(EngineTombstoneTest, LocalDeleteKeepsAnOlderPeerCopyOut) {
   const uint64_t stored = Version("k");
   ASSERT_TRUE(engine_->Delete("k"));
   // The peer's copy from before the delete (resync or full copy) stays out.
-  EXPECT_FALSE(engine_->ApplyReplicated(Store("k", "peer", stored)));
-  EXPECT_FALSE(engine_->ApplyReplicated(Store("k", "peer", observer_.last_delete_version - 1)));
+  EXPECT_FALSE(engine_->ApplyReplicated(PeerStore("k", "peer", stored)));
+  EXPECT_FALSE(engine_->ApplyReplicated(PeerStore("k", "peer", observer_.last(Mutation::Kind::kDelete) - 1)));
   EXPECT_EQ(GetValue("k"), "<miss>");
   // A write after the delete is a new value, whoever made it.
-  EXPECT_TRUE(engine_->ApplyReplicated(Store("k", "later", observer_.last_delete_version + 1)));
+  EXPECT_TRUE(engine_->ApplyReplicated(PeerStore("k", "later", observer_.last(Mutation::Kind::kDelete) + 1)));
   EXPECT_EQ(GetValue("k"), "later");
 }
 
@@ -94,41 +62,41 @@ TEST_F(EngineTombstoneTest, MetaDeleteLeavesATombstoneToo) {
   ASSERT_EQ(engine_->Store(StoreMode::kSet, "m", 0, 0, "v").outcome, StoreOutcome::kStored);
   const uint64_t v = Version("m");
   ASSERT_EQ(engine_->MetaDelete("m", MetaDeleteOptions{}), MetaDeleteOutcome::kDeleted);
-  EXPECT_FALSE(engine_->ApplyReplicated(Store("m", "old", v)));
+  EXPECT_FALSE(engine_->ApplyReplicated(PeerStore("m", "old", v)));
   EXPECT_EQ(GetValue("m"), "<miss>");
 }
 
 TEST_F(EngineTombstoneTest, ReplicatedDeleteOfAnAbsentKeyIsRemembered) {
   // The delete arrives before the older store it overtook (concurrent writes).
-  const uint64_t base = NowVersion();
-  EXPECT_FALSE(engine_->ApplyReplicated(Delete("c", base + 10)));
-  EXPECT_FALSE(engine_->ApplyReplicated(Store("c", "stale", base + 5)));
+  const uint64_t base = WallVersion();
+  EXPECT_FALSE(engine_->ApplyReplicated(PeerDelete("c", base + 10)));
+  EXPECT_FALSE(engine_->ApplyReplicated(PeerStore("c", "stale", base + 5)));
   EXPECT_EQ(GetValue("c"), "<miss>");
   EXPECT_EQ(Stats()["tombstones"], "1");
 }
 
 TEST_F(EngineTombstoneTest, EqualVersionsGoToTheDeleteOnBothSides) {
-  const uint64_t v = NowVersion();
+  const uint64_t v = WallVersion();
   // Node A holds the store and receives the delete of the same version...
-  ASSERT_TRUE(engine_->ApplyReplicated(Store("t", "x", v)));
-  EXPECT_TRUE(engine_->ApplyReplicated(Delete("t", v)));
+  ASSERT_TRUE(engine_->ApplyReplicated(PeerStore("t", "x", v)));
+  EXPECT_TRUE(engine_->ApplyReplicated(PeerDelete("t", v)));
   EXPECT_EQ(GetValue("t"), "<miss>");
   // ...node B holds the tombstone and receives the store: both end absent.
-  EXPECT_FALSE(engine_->ApplyReplicated(Store("t", "x", v)));
+  EXPECT_FALSE(engine_->ApplyReplicated(PeerStore("t", "x", v)));
   EXPECT_EQ(GetValue("t"), "<miss>");
 }
 
 TEST_F(EngineTombstoneTest, NewerItemBeatsAnOlderDelete) {
-  const uint64_t v = NowVersion();
-  ASSERT_TRUE(engine_->ApplyReplicated(Store("n", "new", v + 5)));
-  EXPECT_FALSE(engine_->ApplyReplicated(Delete("n", v)));
+  const uint64_t v = WallVersion();
+  ASSERT_TRUE(engine_->ApplyReplicated(PeerStore("n", "new", v + 5)));
+  EXPECT_FALSE(engine_->ApplyReplicated(PeerDelete("n", v)));
   EXPECT_EQ(GetValue("n"), "new");
 }
 
 TEST_F(EngineTombstoneTest, ExpiredTombstonesNoLongerBlock) {
-  const uint64_t long_ago = NowVersion(-120000);  // twice the window
-  EXPECT_FALSE(engine_->ApplyReplicated(Delete("e", long_ago + 10)));
-  EXPECT_TRUE(engine_->ApplyReplicated(Store("e", "back", long_ago + 5)));
+  const uint64_t long_ago = WallVersion(-120000);  // twice the window
+  EXPECT_FALSE(engine_->ApplyReplicated(PeerDelete("e", long_ago + 10)));
+  EXPECT_TRUE(engine_->ApplyReplicated(PeerStore("e", "back", long_ago + 5)));
   EXPECT_EQ(GetValue("e"), "back");
 }
 
