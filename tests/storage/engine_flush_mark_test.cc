@@ -16,27 +16,12 @@
 namespace tandem::server::storage {
 namespace {
 
-class EngineFlushMarkTest : public ::testing::Test {
+class EngineFlushMarkTest : public ReplicatingEngineTest {
  protected:
-  void SetUp() override {
-    EngineOptions o;
-    o.clock = &clock_;
-    engine_ = std::make_unique<Engine>(o);
-    engine_->SetObserver(&observer_);
-  }
-  std::string GetValue(std::string_view key) {
-    std::string v;
-    if (!engine_->Get(key, [&](const ItemView& it) { it.AppendValueTo(&v); })) return "<miss>";
-    return v;
-  }
   bool ApplyStore(std::string_view key, std::string_view value, uint64_t version) {
     return engine_->ApplyReplicated(PeerStore(key, value, version));
   }
   bool ApplyFlush(uint64_t version, int64_t delay_s = 0) { return engine_->ApplyReplicated(PeerFlush(version, delay_s)); }
-
-  ManualClock clock_;
-  LastVersionObserver observer_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(EngineFlushMarkTest, PeerFlushRemovesOnlyTheWritesBeforeIt) {

@@ -15,20 +15,8 @@
 namespace tandem::server::storage {
 namespace {
 
-class EngineTombstoneTest : public ::testing::Test {
+class EngineTombstoneTest : public ReplicatingEngineTest {
  protected:
-  void SetUp() override {
-    EngineOptions o;
-    o.clock = &clock_;
-    o.tombstone_window_ms = 60000;
-    engine_ = std::make_unique<Engine>(o);
-    engine_->SetObserver(&observer_);
-  }
-  std::string GetValue(std::string_view key) {
-    std::string v;
-    if (!engine_->Get(key, [&](const ItemView& it) { it.AppendValueTo(&v); })) return "<miss>";
-    return v;
-  }
   uint64_t Version(std::string_view key) {
     uint64_t v = 0;
     engine_->Get(key, [&](const ItemView& it) { v = it.version(); });
@@ -39,10 +27,6 @@ class EngineTombstoneTest : public ::testing::Test {
     engine_->TombstoneStats(&list);
     return {list.begin(), list.end()};
   }
-
-  ManualClock clock_;
-  LastVersionObserver observer_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(EngineTombstoneTest, LocalDeleteKeepsAnOlderPeerCopyOut) {

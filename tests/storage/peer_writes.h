@@ -1,8 +1,9 @@
 // The peer's side of replication, for storage tests that play its writes
 // into an engine with ApplyReplicated: versions (version.h) taken from the
 // wall clock at chosen offsets from now, the mutations themselves, and an
-// observer noting the versions of the engine's own writes. A Mutation
-// points at its key and value: keep them alive while it is used.
+// observer noting the versions of the engine's own writes, and a fixture
+// holding a replicating engine. A Mutation points at its key and value:
+// keep them alive while it is used.
 #ifndef TANDEM_TESTS_STORAGE_PEER_WRITES_H_
 #define TANDEM_TESTS_STORAGE_PEER_WRITES_H_
 
@@ -10,8 +11,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <string_view>
 
+#include "gtest/gtest.h"
+#include "server/storage/clock.h"
+#include "server/storage/engine.h"
 #include "server/storage/mutation.h"
 #include "server/storage/mutation_observer.h"
 #include "server/storage/version.h"
@@ -60,6 +66,29 @@ class LastVersionObserver : public MutationObserver {
 
  private:
   std::array<uint64_t, static_cast<size_t>(Mutation::Kind::kFlushAll) + 1> last_{};
+};
+
+// An engine on a manual clock with an observer set, as on a replicating
+// node (tombstones kept for 60 s, flushes marked).
+class ReplicatingEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    EngineOptions o;
+    o.clock = &clock_;
+    o.tombstone_window_ms = 60000;
+    engine_ = std::make_unique<Engine>(o);
+    engine_->SetObserver(&observer_);
+  }
+  // The value stored under `key`, "<miss>" when there is none.
+  std::string GetValue(std::string_view key) {
+    std::string v;
+    if (!engine_->Get(key, [&](const ItemView& it) { it.AppendValueTo(&v); })) return "<miss>";
+    return v;
+  }
+
+  ManualClock clock_;
+  LastVersionObserver observer_;
+  std::unique_ptr<Engine> engine_;
 };
 
 }  // namespace tandem::server::storage
