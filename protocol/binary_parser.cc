@@ -154,4 +154,126 @@ ParseResult ParseRequest(std::string_view input, const ParserOptions& options, R
   return result;
 }
 
+// ---------------------------------------------------------------------------
+// Request -> Command
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// incr/decr with this expiration fail on a miss instead of creating.
+constexpr uint32_t kNoCreate = 0xffffffff;
+
+// memcached's process_bin_stat: no key = general stats; "reset", "settings"
+// and "detail ..." match as prefixes; "items", "slabs", "sizes",
+// "sizes_enable" and "sizes_disable" (its get_stats groups) exactly;
+// anything else, "conns" included, is "Not found".
+bool StatArgs(std::string_view key, std::string_view* args) {
+  if (key.empty()) {
+    *args = {};
+  } else if (key.starts_with("reset")) {
+    *args = "reset";
+  } else if (key.starts_with("settings")) {
+    *args = "settings";
+  } else if (key.starts_with("detail")) {
+    const std::string_view rest = key.substr(6);
+    if (rest.starts_with(" dump")) {
+      *args = "detail dump";
+    } else if (rest.starts_with(" on")) {
+      *args = "detail on";
+    } else if (rest.starts_with(" off")) {
+      *args = "detail off";
+    } else {
+      return false;
+    }
+  } else if (key == "items" || key == "slabs" || key == "sizes" || key == "sizes_enable" ||
+             key == "sizes_disable") {
+    *args = key;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Op StoreOp(Opcode base) {
+  switch (base) {
+    case Opcode::kAdd: return Op::kAdd;
+    case Opcode::kReplace: return Op::kReplace;
+    case Opcode::kAppend: return Op::kAppend;
+    case Opcode::kPrepend: return Op::kPrepend;
+    default: return Op::kSet;
+  }
+}
+
+}  // namespace
+
+bool RequestToCommand(const Request& req, bool value_too_large, const ParserOptions& options,
+                      Command* cmd) {
+  const OpcodeInfo& info = OpcodeInfoFor(req.opcode);
+  cmd->Reset();
+  cmd->protocol = Protocol::kBinary;
+  cmd->binary = BinaryFrame{};
+  cmd->binary.opcode = req.opcode;
+  cmd->binary.opaque = req.opaque;
+  cmd->binary.quiet = info.quiet;
+  cmd->policy.count_refused_set = false;
+  cmd->key = req.key;
+  cmd->value = req.value;
+  cmd->value_too_large = value_too_large;
+  // A request CAS of 0 means "no CAS".
+  cmd->cas_unique = options.use_cas ? req.cas : 0;
+  switch (info.base) {
+    case Opcode::kGet:
+    case Opcode::kGetK:
+      cmd->op = Op::kGet;
+      cmd->keys.push_back(req.key);
+      cmd->binary.with_key = info.base == Opcode::kGetK;
+      return true;
+    case Opcode::kTouch:
+    case Opcode::kGat:
+    case Opcode::kGatK:
+      cmd->op = Op::kGat;
+      cmd->keys.push_back(req.key);
+      cmd->exptime = req.ExtrasU32(0);
+      cmd->binary.with_key = info.base == Opcode::kGatK;
+      cmd->binary.with_value = info.base != Opcode::kTouch;
+      return true;
+    case Opcode::kSet:
+    case Opcode::kAdd:
+    case Opcode::kReplace:
+      cmd->client_flags = req.ExtrasU32(0);
+      cmd->exptime = req.ExtrasU32(4);
+      // memcached: any store with a CAS is a cas.
+      cmd->op = cmd->cas_unique != 0 ? Op::kCas : StoreOp(info.base);
+      cmd->policy.drop_old_when_too_large = info.base == Opcode::kSet;
+      return true;
+    case Opcode::kAppend:
+    case Opcode::kPrepend:
+      cmd->op = StoreOp(info.base);
+      return true;
+    case Opcode::kDelete: cmd->op = Op::kDelete; return true;
+    case Opcode::kIncrement:
+    case Opcode::kDecrement: {
+      cmd->op = info.base == Opcode::kIncrement ? Op::kIncr : Op::kDecr;
+      cmd->delta = req.ExtrasU64(0);
+      cmd->initial = req.ExtrasU64(8);
+      const uint32_t expiration = req.ExtrasU32(16);
+      cmd->exptime = expiration;
+      cmd->policy.arith_creates = expiration != kNoCreate;
+      return true;
+    }
+    case Opcode::kQuit: cmd->op = Op::kQuit; return true;
+    case Opcode::kFlush:
+      cmd->op = Op::kFlushAll;
+      cmd->has_number = req.extlen == 4;
+      cmd->number = cmd->has_number ? static_cast<int64_t>(req.ExtrasU32(0)) : 0;
+      return true;
+    case Opcode::kNoop: cmd->op = Op::kMetaNoop; return true;
+    case Opcode::kVersion: cmd->op = Op::kVersion; return true;
+    case Opcode::kStat:
+      cmd->op = Op::kStats;
+      return StatArgs(req.key, &cmd->args);
+    default: return false;
+  }
+}
+
 }  // namespace tandem::protocol::binary

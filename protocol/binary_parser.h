@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "protocol/binary_types.h"
+#include "protocol/command.h"
 
 namespace tandem::protocol::binary {
 
@@ -85,9 +86,20 @@ struct ParserOptions {
   // stored anyway). Shorter values that still do not fit are refused later,
   // by the storage layer's exact size rule.
   size_t max_value = 1u << 20;
+  // -C: every item's CAS is 0, so a CAS in a request is ignored (memcached's
+  // ITEM_set_cas ignores it).
+  bool use_cas = true;
 };
 
 ParseResult ParseRequest(std::string_view input, const ParserOptions& options, Request* req);
+
+// The Command a well-formed request asks for (protocol kBinary), its views
+// pointing into req's. `value_too_large` is the parser's kValueTooLarge.
+// False when the opcode is not a command the server carries out (SASL, an
+// unknown opcode) or a `stat` group memcached's binary protocol does not
+// report ("Not found").
+bool RequestToCommand(const Request& req, bool value_too_large, const ParserOptions& options,
+                      Command* cmd);
 
 }  // namespace tandem::protocol::binary
 

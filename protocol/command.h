@@ -1,5 +1,14 @@
 // Command: one parsed client request, independent of the protocol it came in.
 //
+// Every parser (text, meta, binary) produces a Command, and server/executor
+// carries every Command out against the engine. What a protocol adds beyond
+// the classic fields travels as fields here, not as separate types: the meta
+// flags in `meta` (in request order, because meta replies echo them in that
+// order), the binary header's opcode and opaque in `binary`, and the few
+// places where memcached's protocols disagree about the same operation as
+// named policy fields in `policy`, each set by the parser of the protocol
+// that has the quirk.
+//
 // Parsers fill a Command whose string_views point into the caller's input
 // buffer; it is valid until the caller consumes those bytes. A connection
 // reuses one Command for every request so the key vector keeps its capacity
@@ -11,7 +20,11 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/meta_command.h"
+
 namespace tandem::protocol {
+
+enum class Protocol : uint8_t { kText, kMeta, kBinary };
 
 enum class Op : uint8_t {
   kNone,
@@ -42,8 +55,49 @@ enum class Op : uint8_t {
   kStats,          // args = everything after "stats", trimmed
   kSlabs,          // args = everything after "slabs" (automove, reassign)
   kLruCrawler,     // args = everything after "lru_crawler"
-  kMetaNoop,       // mn: the meta protocol's pipeline terminator
+  kMetaNoop,       // mn, and binary NOOP: a pipeline terminator
+  // Meta protocol; the flags are in Command::meta.
+  kMetaGet,     // mg
+  kMetaSet,     // ms: value, meta.mode
+  kMetaDelete,  // md
+  kMetaArith,   // ma
+  kMetaDebug,   // me
 };
+
+// The binary header fields a reply needs, and how the opcode asked to be
+// answered (protocol kBinary only).
+struct BinaryFrame {
+  uint8_t opcode = 0;   // echoed in the reply header
+  uint32_t opaque = 0;  // echoed unchanged
+  bool quiet = false;   // the Q forms: success (or a get's miss) is not answered
+  bool with_key = false;    // GETK, GATK: the reply carries the key
+  bool with_value = true;   // false for TOUCH: flags and CAS only
+  bool has_flush_delay = false;  // FLUSH with 4 bytes of extras
+};
+
+// Where memcached's protocols treat the same operation differently. The
+// defaults are the classic text protocol's; the meta and binary parsers
+// set what their protocol does.
+struct CommandPolicy {
+  // A store whose data block exceeded -I drops the key's old value
+  // (text: set only; meta: every mode; binary: SET, with or without CAS).
+  bool drop_old_when_too_large = false;
+  // A store the engine refused (too large or out of memory) drops the old
+  // value (text set; the meta store does it inside the engine).
+  bool drop_old_when_refused = false;
+  // A store refused by the parser as too large still counts as cmd_set
+  // (text and meta; binary counts only the store_too_large).
+  bool count_refused_set = true;
+  // incr/decr on a miss creates the key with `initial`, by a separate add
+  // (binary, unless the expiration is 0xffffffff).
+  bool arith_creates = false;
+  // A delete refused for a CAS mismatch counts as delete_misses (meta).
+  bool cas_mismatch_is_delete_miss = false;
+  // `stats detail on` records the key's prefix (text and binary; memcached's
+  // meta commands do not).
+  bool prefix_stats = true;
+};
+
 
 struct Command {
   Op op = Op::kNone;
@@ -53,6 +107,7 @@ struct Command {
   int64_t exptime = 0;                 // as sent: relative, absolute or negative
   uint64_t cas_unique = 0;             // kCas
   uint64_t delta = 0;                  // kIncr / kDecr
+  uint64_t initial = 0;                // kIncr / kDecr with policy.arith_creates
   int64_t number = 0;                  // kFlushAll delay, kVerbosity, kCacheMemlimit
   bool has_number = false;             // kFlushAll: a delay was given
   std::string_view value;              // storage data block, without its "\r\n"
@@ -62,6 +117,10 @@ struct Command {
   bool value_too_large = false;
   std::string_view args;               // kStats, kShutdown
   bool noreply = false;
+  Protocol protocol = Protocol::kText;
+  CommandPolicy policy;
+  MetaCommand meta;    // protocol kMeta: the flags, key and data as parsed
+  BinaryFrame binary;  // protocol kBinary
 
   void Reset() {
     op = Op::kNone;
@@ -77,11 +136,19 @@ struct Command {
     value_too_large = false;
     args = {};
     noreply = false;
+    protocol = Protocol::kText;
+    policy = CommandPolicy{};
+    initial = 0;
   }
 };
 
 inline bool IsRetrieval(Op op) {
   return op == Op::kGet || op == Op::kGets || op == Op::kGat || op == Op::kGats;
+}
+
+inline bool IsMeta(Op op) {
+  return op == Op::kMetaGet || op == Op::kMetaSet || op == Op::kMetaDelete ||
+         op == Op::kMetaArith || op == Op::kMetaDebug;
 }
 
 inline bool IsStorage(Op op) {

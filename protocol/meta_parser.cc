@@ -335,6 +335,37 @@ ParseResult ParseMetaCommand(std::string_view input, const MetaParserOptions& op
   return Fail(line->length, kError);
 }
 
+ParseResult ParseMetaCommand(std::string_view input, const MetaParserOptions& options,
+                             Command* cmd) {
+  cmd->Reset();
+  cmd->protocol = Protocol::kMeta;
+  // memcached drops the old item on any failed ms allocation.
+  cmd->policy.drop_old_when_too_large = true;
+  cmd->policy.cas_mismatch_is_delete_miss = true;
+  cmd->policy.prefix_stats = false;
+  const ParseResult r = ParseMetaCommand(input, options, &cmd->meta);
+  if (r.status != ParseStatus::kOk) return r;
+  const MetaCommand& m = cmd->meta;
+  switch (m.op) {
+    case MetaOp::kGet: cmd->op = Op::kMetaGet; break;
+    case MetaOp::kSet: cmd->op = Op::kMetaSet; break;
+    case MetaOp::kDelete: cmd->op = Op::kMetaDelete; break;
+    case MetaOp::kArith: cmd->op = Op::kMetaArith; break;
+    case MetaOp::kDebug: cmd->op = Op::kMetaDebug; break;
+    case MetaOp::kNoop: cmd->op = Op::kMetaNoop; break;
+    case MetaOp::kNone: cmd->op = Op::kNone; break;
+  }
+  cmd->key = m.key;
+  cmd->value = m.value;
+  cmd->value_too_large = m.value_too_large;
+  cmd->client_flags = m.client_flags;
+  cmd->exptime = m.ttl;
+  cmd->cas_unique = m.cas;
+  cmd->delta = m.delta;
+  cmd->initial = m.initial;
+  return r;
+}
+
 // ---------------------------------------------------------------------------
 // base64, as memcached's base64.c.
 // ---------------------------------------------------------------------------

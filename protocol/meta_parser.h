@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/command.h"
 #include "protocol/limits.h"
 #include "protocol/meta_command.h"
 #include "protocol/text_parser.h"
@@ -36,6 +37,12 @@ bool IsMetaLine(std::string_view line);
 // Parses the meta request at the start of `input` into *cmd (Reset first).
 ParseResult ParseMetaCommand(std::string_view input, const MetaParserOptions& options,
                              MetaCommand* cmd);
+
+// The same into a Command (protocol kMeta, op kMeta*): the flags in
+// cmd->meta, the key, data, client flags, TTL, CAS, delta and initial value
+// lifted into the Command's own fields, and the meta protocol's policy.
+ParseResult ParseMetaCommand(std::string_view input, const MetaParserOptions& options,
+                             Command* cmd);
 
 // memcached's base64 (base64.c): decoding ignores bytes outside the
 // alphabet, fails (false) unless a nonzero multiple of four symbols remain

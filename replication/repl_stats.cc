@@ -21,7 +21,7 @@ const char* LinkName(LinkState s) {
 }
 }  // namespace
 
-void AppendReplStats(const ReplStats& s, const ReplReport& r, std::string* out) {
+void AppendReplStats(const ReplStats& s, const ReplReport& r, protocol::StatList* out) {
   const uint64_t acked = s.peer_acked_offset.load();
   const int64_t hb = s.last_heartbeat_ms.load();
   std::string peer = s.peer();
@@ -45,7 +45,7 @@ void AppendReplStats(const ReplStats& s, const ReplReport& r, std::string* out) 
       {"sync_acked", absl::StrCat(s.sync_acked.load())},
       {"sync_timeouts", absl::StrCat(s.sync_timeouts.load())},
   };
-  for (const auto& [name, value] : rows) absl::StrAppend(out, "STAT ", name, " ", value, "\r\n");
+  for (const auto& [name, value] : rows) out->emplace_back(name, value);
 }
 
 }  // namespace tandem::replication

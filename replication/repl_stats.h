@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "protocol/result.h"
 #include "replication/record.h"
 
 namespace tandem::replication {
@@ -54,7 +55,7 @@ struct ReplReport {
 };
 
 // Appends "STAT name value\r\n" lines (no END) for every contract field and a few more.
-void AppendReplStats(const ReplStats& stats, const ReplReport& report, std::string* out);
+void AppendReplStats(const ReplStats& stats, const ReplReport& report, protocol::StatList* out);
 
 }  // namespace tandem::replication
 

@@ -86,7 +86,7 @@ void Replication::Stop(absl::Duration drain) {
   if (link_ != nullptr) link_->Stop(drain);
 }
 
-void Replication::AppendStats(std::string* out) {
+void Replication::ReplicationReport(protocol::StatList* out) {
   ReplReport r;
   r.role = role_.role();
   r.epoch = role_.epoch();
@@ -96,9 +96,7 @@ void Replication::AppendStats(std::string* out) {
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
   AppendReplStats(stats_, r, out);
-  server::storage::StatList tombstones;
-  engine_.TombstoneStats(&tombstones);
-  for (const auto& [name, value] : tombstones) absl::StrAppend(out, "STAT ", name, " ", value, "\r\n");
+  engine_.TombstoneStats(out);
 }
 
 }  // namespace tandem::replication

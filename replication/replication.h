@@ -37,7 +37,7 @@ class Replication : public server::ReplicationHooks {
   // Drains to the peer (bounded by `drain`) and stops.
   void Stop(absl::Duration drain);
 
-  void AppendStats(std::string* out) override;
+  void ReplicationReport(protocol::StatList* out) override;
   uint64_t ThreadStreamEnd() const override { return MutationLog::ThreadEnd(); }
   bool PeerHasApplied(uint64_t offset) const override {
     return stats_.peer_acked_offset.load() >= offset;

@@ -1,15 +1,8 @@
-// BinaryHandler: memcached's binary protocol on one connection. Parses one
-// request with protocol/binary_parser, runs it against the engine and
-// appends the response packets, following memcached 1.6.18's proto_bin.c:
-// the same header checks (and the same connection closes when they fail),
-// the same quiet-mode rules (quiet gets hide misses, quiet stores hide
-// successes, errors are always sent), the same error bodies and the same
-// oddities (an unknown opcode swallows `bodylen` bytes *after* its key).
-//
-// Opcodes are dispatched through one table indexed by the loud opcode.
-// `stat` reuses the Dispatcher's text stats and repackages each
-// "STAT name value" line as a key/value packet, so both protocols report
-// the same fields.
+// BinaryHandler: framing for memcached's binary protocol on one connection.
+// Parses one request with protocol/binary_parser, checks its header as
+// memcached 1.6.18's proto_bin.c does (and closes the connection where it
+// does), turns it into a Command for the Executor, and lets
+// protocol/binary_reply_writer answer in packets.
 //
 // Not copied from memcached, on purpose:
 // - When a bad magic byte (or a desynchronised stream) closes the
@@ -22,65 +15,34 @@
 #ifndef TANDEM_SERVER_BINARY_HANDLER_H_
 #define TANDEM_SERVER_BINARY_HANDLER_H_
 
-#include <array>
 #include <string>
 #include <string_view>
 
 #include "protocol/binary_parser.h"
-#include "server/dispatcher.h"
-#include "server/prefix_stats.h"
+#include "protocol/command.h"
+#include "server/executor.h"
 #include "server/request_handler.h"
 #include "server/settings.h"
-#include "server/storage/engine.h"
 
 namespace tandem::server {
 
 class BinaryHandler final : public RequestHandler {
  public:
-  BinaryHandler(const Settings& settings, Dispatcher& dispatcher, storage::Engine& engine,
-                PrefixStats& prefix_stats, int fd);
+  BinaryHandler(const Settings& settings, Executor& executor, int fd);
   HandleResult HandleOne(std::string_view input, ThreadStats& stats, std::string* out) override;
 
-  // What one opcode's handler tells HandleOne beyond its reply.
-  struct Outcome {
-    DispatchAction action = DispatchAction::kContinue;
-    size_t swallow = 0;
-  };
-  using Request = protocol::binary::Request;
-  using OpcodeInfo = protocol::binary::OpcodeInfo;
-  using OpFn = Outcome (BinaryHandler::*)(const Request&, const OpcodeInfo&, ThreadStats&,
-                                          std::string*);
-
  private:
-  Outcome Get(const Request& req, const OpcodeInfo& info, ThreadStats& ts, std::string* out);
-  Outcome Touch(const Request& req, const OpcodeInfo& info, ThreadStats& ts, std::string* out);
-  Outcome Store(const Request& req, const OpcodeInfo& info, ThreadStats& ts, std::string* out);
-  Outcome Concat(const Request& req, const OpcodeInfo& info, ThreadStats& ts, std::string* out);
-  Outcome Delete(const Request& req, const OpcodeInfo& info, ThreadStats& ts, std::string* out);
-  Outcome Arith(const Request& req, const OpcodeInfo& info, ThreadStats& ts, std::string* out);
-  Outcome Quit(const Request& req, const OpcodeInfo& info, ThreadStats& ts, std::string* out);
-  Outcome Flush(const Request& req, const OpcodeInfo& info, ThreadStats& ts, std::string* out);
-  Outcome Noop(const Request& req, const OpcodeInfo& info, ThreadStats& ts, std::string* out);
-  Outcome Version(const Request& req, const OpcodeInfo& info, ThreadStats& ts, std::string* out);
-  Outcome Stat(const Request& req, const OpcodeInfo& info, ThreadStats& ts, std::string* out);
-  Outcome Sasl(const Request& req, const OpcodeInfo& info, ThreadStats& ts, std::string* out);
-
-  // The value of a request too long to buffer (parser kValueTooLarge).
-  Outcome RefuseLargeValue(const Request& req, const OpcodeInfo& info, ThreadStats& ts,
-                           size_t vlen, std::string* out);
-  void LogRequest(const Request& req) const;
-
-  // The opcode table (binary_handler.cc).
-  static const std::array<OpFn, 256>& Handlers();
+  // An opcode the server does not carry out: memcached's answer, and the
+  // bytes it swallows after the request.
+  size_t Refuse(const protocol::binary::Request& req, std::string* out) const;
+  void LogRequest(const protocol::binary::Request& req) const;
 
   const Settings& settings_;
-  Dispatcher& dispatcher_;
-  storage::Engine& engine_;
-  PrefixStats& prefix_stats_;
+  Executor& executor_;
   const int fd_;  // for -vv log lines only
   protocol::binary::ParserOptions parser_options_;
   protocol::binary::Request request_;
-  std::string scratch_;
+  protocol::Command command_;
 };
 
 }  // namespace tandem::server

@@ -11,26 +11,21 @@
 
 #include <memory>
 
-#include "server/dispatcher.h"
-#include "server/prefix_stats.h"
+#include "server/executor.h"
 #include "server/request_handler.h"
 #include "server/settings.h"
-#include "server/storage/engine.h"
 
 namespace tandem::server {
 
 class DefaultHandlerFactory final : public HandlerFactory {
  public:
-  DefaultHandlerFactory(const Settings& settings, Dispatcher& dispatcher, storage::Engine& engine,
-                        PrefixStats& prefix_stats)
-      : settings_(settings), dispatcher_(dispatcher), engine_(engine), prefix_stats_(prefix_stats) {}
+  DefaultHandlerFactory(const Settings& settings, Executor& executor)
+      : settings_(settings), executor_(executor) {}
   std::unique_ptr<RequestHandler> ForFirstByte(uint8_t first_byte, int fd) override;
 
  private:
   const Settings& settings_;
-  Dispatcher& dispatcher_;
-  storage::Engine& engine_;
-  PrefixStats& prefix_stats_;
+  Executor& executor_;
 };
 
 }  // namespace tandem::server

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "protocol/result.h"
+
 namespace tandem::server {
 
 // Told when a write held by --repl-sync may be released: the peer
@@ -21,8 +23,8 @@ class AckListener {
 class ReplicationHooks {
  public:
   virtual ~ReplicationHooks() = default;
-  // Appends the `stats replication` STAT lines (without END). Thread-safe.
-  virtual void AppendStats(std::string* out) = 0;
+  // Appends the `stats replication` fields. Thread-safe.
+  virtual void ReplicationReport(protocol::StatList* out) = 0;
 
   // ---- --repl-sync -------------------------------------------------------
   // A connection notes ThreadStreamEnd() around each request; when it moved,

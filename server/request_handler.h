@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/dispatcher.h"
+#include "server/executor.h"
 #include "server/stats.h"
 
 namespace tandem::server {

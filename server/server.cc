@@ -22,8 +22,8 @@ Server::Server(Settings& settings, storage::Engine& engine, storage::SystemClock
       clock_(clock),
       stats_(settings, settings.num_threads),
       prefix_stats_(settings.prefix_delimiter),
-      dispatcher_(settings, engine, stats_, prefix_stats_, clock),
-      handlers_(settings, dispatcher_, engine, prefix_stats_) {
+      executor_(settings, engine, stats_, prefix_stats_, clock),
+      handlers_(settings, executor_) {
   base_ = event_base_new();
   // Signal handlers go in before any socket is bound: a client (or a test)
   // that sees the port open may signal at once, and a SIGTERM that arrived
@@ -58,7 +58,7 @@ Server::~Server() {
 absl::Status Server::Listen() { return listener_->Open(); }
 
 void Server::SetReplicationHooks(ReplicationHooks* hooks) {
-  dispatcher_.SetReplicationHooks(hooks);
+  executor_.SetReplicationHooks(hooks);
   if (hooks == nullptr || !settings_.repl_sync || !settings_.replication_enabled()) return;
   sync_hooks_ = hooks;
   for (auto& w : workers_) w->SetSyncHooks(hooks);

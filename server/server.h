@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "server/dispatcher.h"
+#include "server/executor.h"
 #include "server/net/listener.h"
 #include "server/net/worker_thread.h"
 #include "server/prefix_stats.h"
@@ -53,7 +53,7 @@ class Server : private AckListener {
   storage::SystemClock& clock_;
   ServerStats stats_;
   PrefixStats prefix_stats_;
-  Dispatcher dispatcher_;
+  Executor executor_;
   DefaultHandlerFactory handlers_;
   event_base* base_ = nullptr;
   std::vector<std::unique_ptr<net::WorkerThread>> workers_;

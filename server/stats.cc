@@ -10,13 +10,16 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "protocol/text_encoder.h"
+#include "protocol/result.h"
 #include "server/version.h"
 
 namespace tandem::server {
 namespace {
 
-using protocol::AppendStat;
+// Appends one field of a report.
+void AppendStat(protocol::StatList* out, std::string_view name, std::string_view value) {
+  out->emplace_back(std::string(name), std::string(value));
+}
 
 std::string YesNo(bool b) { return b ? "yes" : "no"; }
 
@@ -111,8 +114,8 @@ constexpr std::string_view kGeneralFieldOrder[] = {
     "moves_to_warm", "moves_within_lru", "direct_reclaims", "lru_bumps_dropped",
 };
 
-void ServerStats::AppendGeneral(const storage::Engine& engine, uint32_t uptime, int64_t now_unix,
-                                std::string* out) const {
+void ServerStats::GeneralReport(const storage::Engine& engine, uint32_t uptime, int64_t now_unix,
+                          protocol::StatList* out) const {
   absl::flat_hash_map<std::string, std::string> values;
   auto put = [&values](std::string_view name, std::string value) {
     values[std::string(name)] = std::move(value);
@@ -153,7 +156,7 @@ void ServerStats::AppendGeneral(const storage::Engine& engine, uint32_t uptime, 
   }
 }
 
-void ServerStats::AppendSettings(std::string* out) const {
+void ServerStats::SettingsReport(protocol::StatList* out) const {
   const Settings& s = settings_;
   std::string inter;
   for (const std::string& l : s.listen) absl::StrAppend(&inter, inter.empty() ? "" : ",", l);
@@ -223,7 +226,7 @@ void ServerStats::AppendSettings(std::string* out) const {
   }
 }
 
-void ServerStats::AppendConns(uint32_t now, std::string* out) const {
+void ServerStats::ConnsReport(uint32_t now, protocol::StatList* out) const {
   absl::MutexLock lock(&mu_);
   std::vector<const ConnectionInfo*> sorted = conns_;
   std::sort(sorted.begin(), sorted.end(),

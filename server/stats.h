@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "protocol/result.h"
 #include "server/settings.h"
 #include "server/storage/engine.h"
 
@@ -103,11 +104,12 @@ class ServerStats {
   CounterTotals Totals() const;
   void Reset();
 
-  // Each appends "STAT name value\r\n" lines (no END).
-  void AppendGeneral(const storage::Engine& engine, uint32_t uptime, int64_t now_unix,
-                     std::string* out) const;
-  void AppendSettings(std::string* out) const;
-  void AppendConns(uint32_t now, std::string* out) const;
+  // Each appends the fields of one report: `stats`, `stats settings`,
+  // `stats conns`, with memcached's names and order.
+  void GeneralReport(const storage::Engine& engine, uint32_t uptime, int64_t now_unix,
+                     protocol::StatList* out) const;
+  void SettingsReport(protocol::StatList* out) const;
+  void ConnsReport(uint32_t now, protocol::StatList* out) const;
 
  private:
   const Settings& settings_;

@@ -6,8 +6,10 @@
 
 #include "protocol/error_strings.h"
 #include "protocol/meta_parser.h"
-#include "protocol/tokenizer.h"
+#include "protocol/meta_reply_writer.h"
 #include "protocol/text_encoder.h"
+#include "protocol/text_reply_writer.h"
+#include "protocol/tokenizer.h"
 #include "server/log.h"
 
 namespace tandem::server {
@@ -20,9 +22,10 @@ constexpr size_t kRetrievalBudget = 256 * 1024;
 
 }  // namespace
 
-TextHandler::TextHandler(const Settings& settings, Dispatcher& dispatcher, int fd)
-    : settings_(settings), dispatcher_(dispatcher), fd_(fd), meta_(settings, dispatcher.engine()) {
+TextHandler::TextHandler(const Settings& settings, Executor& executor, int fd)
+    : settings_(settings), executor_(executor), fd_(fd) {
   parser_options_.item_size_max = settings.item_size_max;
+  meta_options_.item_size_max = settings.item_size_max;
 }
 
 HandleResult TextHandler::HandleOne(std::string_view input, ThreadStats& stats, std::string* out) {
@@ -31,7 +34,7 @@ HandleResult TextHandler::HandleOne(std::string_view input, ThreadStats& stats, 
   // or (past 2048 bytes) closes, the same for both grammars.
   if (const std::optional<protocol::Line> line = protocol::FindLine(input);
       line && protocol::IsMetaLine(line->text)) {
-    HandleResult result = meta_.HandleOne(input, stats, out);
+    HandleResult result = HandleMeta(input, stats, out);
     if (!result.need_more && LogEnabled(settings_, 2)) LogRequest(input, result.consumed);
     return result;
   }
@@ -51,16 +54,40 @@ HandleResult TextHandler::HandleOne(std::string_view input, ThreadStats& stats, 
     return result;
   }
   if (protocol::IsRetrieval(command_.op)) return Retrieve(input, r.consumed, stats, out);
-  result.action = dispatcher_.Execute(command_, stats, out);
+  protocol::TextReplyWriter writer(out);
+  result.action = executor_.Execute(command_, writer, stats);
+  return result;
+}
+
+// Meta errors are sent whatever q says; a meta line never closes the
+// connection except past the line limit.
+HandleResult TextHandler::HandleMeta(std::string_view input, ThreadStats& stats, std::string* out) {
+  const protocol::ParseResult r = protocol::ParseMetaCommand(input, meta_options_, &command_);
+  HandleResult result;
+  if (r.status == protocol::ParseStatus::kNeedMore) {
+    result.need_more = true;
+    return result;
+  }
+  result.consumed = r.consumed;
+  result.swallow = r.swallow;
+  if (r.status == protocol::ParseStatus::kError) {
+    if (!r.error_line.empty()) protocol::AppendLine(out, r.error_line);
+    if (r.close_connection) result.action = DispatchAction::kClose;
+    return result;
+  }
+  protocol::MetaReplyWriter writer(out);
+  result.action = executor_.Execute(command_, writer, stats);
   return result;
 }
 
 HandleResult TextHandler::Retrieve(std::string_view input, size_t line_length, ThreadStats& stats,
                                    std::string* out) {
-  const size_t answered = dispatcher_.RetrievePart(command_, kRetrievalBudget, stats, out);
+  protocol::TextReplyWriter writer(out);
+  const size_t answered = executor_.RetrievePart(command_, kRetrievalBudget, writer, stats,
+                                                 [out] { return out->size(); });
   HandleResult result;
   if (answered == command_.keys.size()) {
-    protocol::AppendLine(out, protocol::kEnd);
+    writer.Done(command_, protocol::Result::Of(protocol::Outcome::kEnd));
     result.consumed = line_length;
     return result;
   }
@@ -85,6 +112,7 @@ HandleResult TextHandler::ContinueRetrieval(std::string_view input, ThreadStats&
   // is not split again in full.
   constexpr size_t kKeysPerGroup = 64;
   const size_t start_size = out->size();
+  protocol::TextReplyWriter writer(out);
   std::string_view rest = line->text;
   while (!protocol::TrimSpaces(rest).empty()) {
     if (out->size() - start_size >= kRetrievalBudget) {
@@ -101,7 +129,8 @@ HandleResult TextHandler::ContinueRetrieval(std::string_view input, ThreadStats&
       command_.keys.push_back(key);
     }
     const size_t budget = kRetrievalBudget - (out->size() - start_size);
-    const size_t answered = dispatcher_.RetrievePart(command_, budget, stats, out);
+    const size_t answered =
+        executor_.RetrievePart(command_, budget, writer, stats, [out] { return out->size(); });
     if (answered < command_.keys.size()) {
       result.partial = true;
       result.consumed = static_cast<size_t>(command_.keys[answered].data() - input.data());
@@ -109,7 +138,7 @@ HandleResult TextHandler::ContinueRetrieval(std::string_view input, ThreadStats&
     }
   }
   pending_.reset();
-  protocol::AppendLine(out, protocol::kEnd);
+  writer.Done(command_, protocol::Result::Of(protocol::Outcome::kEnd));
   result.consumed = line->length;
   return result;
 }

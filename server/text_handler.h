@@ -1,9 +1,13 @@
-// TextHandler: memcached's classic text protocol on one connection. Parses a
-// request with protocol/text_parser, answers parse errors itself and hands
-// well-formed commands to the Dispatcher. The Command is reused from request
-// to request so its key vector keeps its capacity. Meta commands share the
-// port: a complete line whose first token is two bytes starting with 'm'
-// (memcached's own routing rule) goes to the MetaHandler instead.
+// TextHandler: framing for memcached's text port, which speaks two grammars.
+// A complete line whose first token is two bytes starting with 'm'
+// (memcached's own routing rule) is a meta command (protocol/meta_parser);
+// anything else is a classic text command (protocol/text_parser). Either
+// way the Command goes to the Executor, and the matching reply writer
+// (protocol/text_reply_writer, protocol/meta_reply_writer) produces the
+// bytes. Parse errors are answered here, as the parsers spell them.
+//
+// The Command is reused from request to request so its key vector keeps its
+// capacity. A get naming many keys is answered in parts (see Retrieve).
 #ifndef TANDEM_SERVER_TEXT_HANDLER_H_
 #define TANDEM_SERVER_TEXT_HANDLER_H_
 
@@ -11,8 +15,9 @@
 #include <optional>
 
 #include "protocol/command.h"
+#include "protocol/meta_parser.h"
 #include "protocol/text_parser.h"
-#include "server/meta_handler.h"
+#include "server/executor.h"
 #include "server/request_handler.h"
 #include "server/settings.h"
 
@@ -20,10 +25,11 @@ namespace tandem::server {
 
 class TextHandler final : public RequestHandler {
  public:
-  TextHandler(const Settings& settings, Dispatcher& dispatcher, int fd);
+  TextHandler(const Settings& settings, Executor& executor, int fd);
   HandleResult HandleOne(std::string_view input, ThreadStats& stats, std::string* out) override;
 
  private:
+  HandleResult HandleMeta(std::string_view input, ThreadStats& stats, std::string* out);
   void LogRequest(std::string_view input, size_t consumed) const;
   // Answers the get-family command in command_, whose line starts `input`,
   // up to the reply budget; when keys remain, consumes only the answered
@@ -33,11 +39,11 @@ class TextHandler final : public RequestHandler {
   HandleResult ContinueRetrieval(std::string_view input, ThreadStats& stats, std::string* out);
 
   const Settings& settings_;
-  Dispatcher& dispatcher_;
+  Executor& executor_;
   const int fd_;  // for -vv log lines only
   protocol::TextParserOptions parser_options_;
+  protocol::MetaParserOptions meta_options_;
   protocol::Command command_;
-  MetaHandler meta_;
   // A get-family command answered in parts: while set, the input starts at
   // the first key of its line still to answer (already validated).
   struct PendingRetrieval {

@@ -1,5 +1,5 @@
 // libFuzzer target for the meta protocol parser. Parses the input as a
-// pipelined stream the way MetaHandler does (advancing by consumed, skipping
+// pipelined stream the way the text handler does (advancing by consumed, skipping
 // swallowed bytes), and checks what the connection relies on: progress on
 // every complete request, never consuming more than given, views inside the
 // input (or the decoded-key buffer), at most kMaxMetaFlags flags, and a

@@ -1,0 +1,489 @@
+// Executor: Command -> engine call -> stats -> ReplyWriter. See executor.h.
+//
+// Each family of commands has one function here whatever protocol it came
+// in: a text `set`, an `ms` and a binary SET all run Store(). The engine
+// reports outcomes as enums (storage::StoreOutcome...); this file turns them
+// into protocol::Outcome and counts them exactly as memcached 1.6.18 does.
+// The `stats` family and the other administrative reports are in
+// executor_stats.cc.
+#include "server/executor.h"
+
+#include <charconv>
+
+#include "protocol/error_strings.h"
+#include "server/version.h"
+
+namespace tandem::server {
+namespace {
+
+namespace p = tandem::protocol;
+using p::Command;
+using p::Op;
+using p::Outcome;
+using p::ReplyWriter;
+using p::Result;
+
+storage::StoreMode StoreModeOf(const Command& cmd) {
+  switch (cmd.op) {
+    case Op::kAdd: return storage::StoreMode::kAdd;
+    case Op::kReplace: return storage::StoreMode::kReplace;
+    case Op::kAppend: return storage::StoreMode::kAppend;
+    case Op::kPrepend: return storage::StoreMode::kPrepend;
+    case Op::kCas: return storage::StoreMode::kCas;
+    case Op::kMetaSet: {
+      const bool has_cas = cmd.meta.has_cas;
+      switch (cmd.meta.mode) {
+        case 'E': return storage::StoreMode::kAdd;
+        case 'A': return storage::StoreMode::kAppend;
+        case 'P': return storage::StoreMode::kPrepend;
+        case 'R': return has_cas ? storage::StoreMode::kCas : storage::StoreMode::kReplace;
+        default: return has_cas ? storage::StoreMode::kCas : storage::StoreMode::kSet;
+      }
+    }
+    default: return storage::StoreMode::kSet;
+  }
+}
+
+Outcome OutcomeOf(storage::StoreOutcome o) {
+  switch (o) {
+    case storage::StoreOutcome::kStored: return Outcome::kStored;
+    case storage::StoreOutcome::kNotStored: return Outcome::kNotStored;
+    case storage::StoreOutcome::kExists: return Outcome::kExists;
+    case storage::StoreOutcome::kNotFound: return Outcome::kNotFound;
+    case storage::StoreOutcome::kTooLarge: return Outcome::kTooLarge;
+    case storage::StoreOutcome::kOutOfMemory: return Outcome::kOutOfMemory;
+  }
+  return Outcome::kNone;
+}
+
+// What mg's and ma's `t` flag shows: -1 for never, else memcached's unsigned
+// 32-bit difference of its clock values.
+int64_t TtlOf(const storage::MetaItem& item) {
+  if (item.rel_exptime() == 0) return -1;
+  return static_cast<uint32_t>(item.rel_exptime() - item.rel_now());
+}
+
+bool OpaqueTooLong(const p::MetaFlag& f) {
+  return f.letter == 'O' && f.token.size() > p::kMaxMetaOpaque;
+}
+
+}  // namespace
+
+DispatchAction Executor::Execute(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
+  switch (cmd.op) {
+    case Op::kGet:
+    case Op::kGets:
+    case Op::kGat:
+    case Op::kGats:
+      RetrievePart(cmd, SIZE_MAX, reply, ts, [] { return size_t{0}; });
+      reply.Done(cmd, Result::Of(Outcome::kEnd));
+      return DispatchAction::kContinue;
+    case Op::kSet:
+    case Op::kAdd:
+    case Op::kReplace:
+    case Op::kAppend:
+    case Op::kPrepend:
+    case Op::kCas:
+    case Op::kMetaSet:
+      Store(cmd, reply, ts);
+      return DispatchAction::kContinue;
+    case Op::kIncr:
+    case Op::kDecr:
+    case Op::kMetaArith:
+      Arith(cmd, reply, ts);
+      return DispatchAction::kContinue;
+    case Op::kDelete:
+    case Op::kMetaDelete:
+      Delete(cmd, reply, ts);
+      return DispatchAction::kContinue;
+    case Op::kTouch:
+      Touch(cmd, reply, ts);
+      return DispatchAction::kContinue;
+    case Op::kFlushAll:
+      FlushAll(cmd, reply, ts);
+      return DispatchAction::kContinue;
+    case Op::kMetaGet:
+      MetaGet(cmd, reply, ts);
+      return DispatchAction::kContinue;
+    case Op::kMetaDebug:
+      MetaDebug(cmd, reply, ts);
+      return DispatchAction::kContinue;
+    default:
+      return Admin(cmd, reply);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Retrieval: get, gets, gat, gats (and binary GET, GAT, TOUCH)
+// ---------------------------------------------------------------------------
+
+size_t Executor::RetrieveBatch(const Command& cmd, std::span<const std::string_view> keys,
+                               ReplyWriter& reply, uint64_t* hits) {
+  const bool touch = cmd.op == Op::kGat || cmd.op == Op::kGats;
+  const bool record = detail() && cmd.policy.prefix_stats;
+  engine_.GetMany(keys, touch, cmd.exptime, [&](size_t i, const storage::ItemView* item) {
+    if (item != nullptr) {
+      const auto append_value = [item](std::string* out) { item->AppendValueTo(out); };
+      const p::ItemReply hit{item->key(), item->flags(), item->cas(), item->value_size(),
+                             append_value};
+      reply.Hit(cmd, hit);
+      ++*hits;
+    } else {
+      reply.Miss(cmd, keys[i]);
+    }
+    if (record) prefix_stats_.RecordGet(keys[i], item != nullptr);
+  });
+  return keys.size();
+}
+
+void Executor::CountRetrieval(const Command& cmd, uint64_t done, uint64_t hits, ThreadStats& ts) {
+  const uint64_t misses = done - hits;
+  if (cmd.op == Op::kGat || cmd.op == Op::kGats) {
+    ts.cmd_touch.Add(done);
+    ts.touch_hits.Add(hits);
+    ts.touch_misses.Add(misses);
+  } else {
+    ts.cmd_get.Add(done);
+    ts.get_hits.Add(hits);
+    ts.get_misses.Add(misses);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Storage: set add replace append prepend cas, ms, binary SET ... PREPEND
+// ---------------------------------------------------------------------------
+
+void Executor::Store(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
+  if (!cmd.value_too_large || cmd.policy.count_refused_set) ts.cmd_set.Inc();
+  if (detail() && cmd.policy.prefix_stats) prefix_stats_.RecordSet(cmd.key);
+  if (cmd.value_too_large) {
+    ts.store_too_large.Inc();
+    // memcached drops the old value so a failed set never leaves stale data.
+    if (cmd.policy.drop_old_when_too_large) engine_.Delete(cmd.key);
+    reply.Done(cmd, Result::Of(Outcome::kTooLarge));
+    return;
+  }
+  const storage::StoreMode mode = StoreModeOf(cmd);
+  storage::StoreResult r;
+  if (cmd.op == Op::kMetaSet) {
+    const bool invalidate = cmd.meta.invalidate && mode == storage::StoreMode::kCas;
+    r = engine_.MetaStore(mode, cmd.key, cmd.client_flags, cmd.exptime, cmd.value, cmd.cas_unique,
+                          invalidate, cmd.meta.base64);
+  } else {
+    r = engine_.Store(mode, cmd.key, cmd.client_flags, cmd.exptime, cmd.value, cmd.cas_unique);
+  }
+  // Only a cas (a store carrying a CAS value) counts in the cas_* stats.
+  const bool cas = mode == storage::StoreMode::kCas;
+  switch (r.outcome) {
+    case storage::StoreOutcome::kStored:
+      if (cas) ts.cas_hits.Inc();
+      break;
+    case storage::StoreOutcome::kExists:
+      if (cas) ts.cas_badval.Inc();
+      break;
+    case storage::StoreOutcome::kNotFound:
+      if (cas) ts.cas_misses.Inc();
+      break;
+    case storage::StoreOutcome::kTooLarge:
+      ts.store_too_large.Inc();
+      if (cmd.policy.drop_old_when_refused) engine_.Delete(cmd.key);
+      break;
+    case storage::StoreOutcome::kOutOfMemory:
+      ts.store_no_memory.Inc();
+      if (cmd.policy.drop_old_when_refused) engine_.Delete(cmd.key);
+      break;
+    case storage::StoreOutcome::kNotStored:
+      break;
+  }
+  Result result = Result::Of(OutcomeOf(r.outcome));
+  result.cas = r.cas;
+  reply.Done(cmd, result);
+}
+
+// ---------------------------------------------------------------------------
+// incr, decr, ma, binary INCREMENT/DECREMENT
+// ---------------------------------------------------------------------------
+
+// memcached's binary incr/decr creates a missing key holding `initial` as a
+// separate add, so a racing writer makes it fail with "Not stored.".
+void Executor::Arith(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
+  const bool meta = cmd.op == Op::kMetaArith;
+  const p::MetaCommand& m = cmd.meta;
+  storage::MetaArithOptions o;
+  o.incr = meta ? !(m.mode == 'D' || m.mode == '-') : cmd.op == Op::kIncr;
+  o.delta = cmd.delta;
+  o.cas = cmd.cas_unique;
+  o.vivify = meta && m.vivify;
+  o.initial = cmd.initial;
+  bool opaque_too_long = false;
+  const auto no_value = [](std::string*) {};  // ma's reply carries the number instead
+  p::MetaItemReply item(no_value);
+  const storage::MetaArithResult r =
+      engine_.MetaArith(cmd.key, o, [&](storage::MetaItem& it, bool created) {
+        item.cas = it.cas();
+        if (!meta) return;
+        // memcached applies T and N and reads t as it walks the flags, and
+        // stops at an over-long opaque.
+        for (size_t i = 0; i < m.flag_count && !opaque_too_long; ++i) {
+          const p::MetaFlag& f = m.flags[i];
+          switch (f.letter) {
+            case 't': item.ttl_at[i] = TtlOf(it); break;
+            case 'T': it.SetExptime(m.ttl); break;
+            case 'N':
+              if (created) it.SetExptime(m.vivify_ttl);
+              break;
+            case 'O': opaque_too_long = OpaqueTooLong(f); break;
+            default: break;
+          }
+        }
+      });
+  Result result;
+  switch (r.outcome) {
+    case storage::MetaArithOutcome::kOk:
+    case storage::MetaArithOutcome::kCreated:
+      if (r.outcome == storage::MetaArithOutcome::kOk) (o.incr ? ts.incr_hits : ts.decr_hits).Inc();
+      if (opaque_too_long) {
+        reply.Done(cmd, Result::ErrorLine(p::kClientErrorOpaqueTooLong));
+        return;
+      }
+      result.outcome = Outcome::kNumber;
+      result.number = r.value;
+      result.created = r.outcome == storage::MetaArithOutcome::kCreated;
+      result.cas = item.cas;
+      result.meta_item = &item;
+      reply.Done(cmd, result);
+      return;
+    case storage::MetaArithOutcome::kNotFound:
+      if (cmd.policy.arith_creates) break;
+      (o.incr ? ts.incr_misses : ts.decr_misses).Inc();
+      reply.Done(cmd, Result::Of(Outcome::kNotFound));
+      return;
+    case storage::MetaArithOutcome::kExists: reply.Done(cmd, Result::Of(Outcome::kExists)); return;
+    case storage::MetaArithOutcome::kNonNumeric:
+      reply.Done(cmd, Result::Of(Outcome::kNonNumeric));
+      return;
+    case storage::MetaArithOutcome::kOutOfMemory:
+      reply.Done(cmd, Result::Of(Outcome::kArithOutOfMemory));
+      return;
+    case storage::MetaArithOutcome::kNotStored:
+      reply.Done(cmd, Result::Of(Outcome::kNewItemOutOfMemory));
+      return;
+  }
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, cmd.initial).ptr;
+  const storage::StoreResult s = engine_.Store(storage::StoreMode::kAdd, cmd.key, 0, cmd.exptime,
+                                               std::string_view(digits, end - digits));
+  switch (s.outcome) {
+    case storage::StoreOutcome::kStored:
+      result.outcome = Outcome::kNumber;
+      result.number = cmd.initial;
+      result.created = true;
+      result.cas = s.cas;
+      break;
+    case storage::StoreOutcome::kOutOfMemory:
+    case storage::StoreOutcome::kTooLarge: result.outcome = Outcome::kNewItemOutOfMemory; break;
+    default: result.outcome = Outcome::kNotStored; break;
+  }
+  reply.Done(cmd, result);
+}
+
+// ---------------------------------------------------------------------------
+// delete, md, binary DELETE; touch
+// ---------------------------------------------------------------------------
+
+void Executor::Delete(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
+  if (detail() && cmd.policy.prefix_stats) prefix_stats_.RecordDelete(cmd.key);
+  storage::MetaDeleteOptions o;
+  o.cas = cmd.cas_unique;
+  // A CAS of 0 is "no CAS" except in md, which says so with its C flag.
+  o.has_cas = cmd.op == Op::kMetaDelete ? cmd.meta.has_cas : o.cas != 0;
+  if (cmd.op == Op::kMetaDelete) {
+    o.invalidate = cmd.meta.invalidate;
+    o.has_exptime = cmd.meta.has_ttl;
+    o.exptime = cmd.meta.ttl;
+  }
+  switch (engine_.MetaDelete(cmd.key, o)) {
+    case storage::MetaDeleteOutcome::kDeleted:
+      ts.delete_hits.Inc();
+      reply.Done(cmd, Result::Of(Outcome::kDeleted));
+      return;
+    case storage::MetaDeleteOutcome::kInvalidated:
+      reply.Done(cmd, Result::Of(Outcome::kDeleted));
+      return;
+    case storage::MetaDeleteOutcome::kNotFound:
+      ts.delete_misses.Inc();
+      reply.Done(cmd, Result::Of(Outcome::kNotFound));
+      return;
+    case storage::MetaDeleteOutcome::kExists:
+      if (cmd.policy.cas_mismatch_is_delete_miss) ts.delete_misses.Inc();
+      reply.Done(cmd, Result::Of(Outcome::kExists));
+      return;
+  }
+}
+
+void Executor::Touch(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
+  ts.cmd_touch.Inc();
+  if (engine_.Touch(cmd.key, cmd.exptime)) {
+    ts.touch_hits.Inc();
+    reply.Done(cmd, Result::Of(Outcome::kTouched));
+  } else {
+    ts.touch_misses.Inc();
+    reply.Done(cmd, Result::Of(Outcome::kNotFound));
+  }
+}
+
+void Executor::FlushAll(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
+  if (!settings_.flush_enabled) {
+    reply.Done(cmd, Result::Of(Outcome::kFlushDisabled));
+    return;
+  }
+  ts.cmd_flush.Inc();
+  engine_.FlushAll(cmd.has_number ? cmd.number : 0);
+  reply.Done(cmd, Result::Of(Outcome::kOk));
+}
+
+// ---------------------------------------------------------------------------
+// mg, me
+// ---------------------------------------------------------------------------
+
+// memcached applies T, N and R while it walks the flags (so `t` before and
+// after a `T` differ), stops at an over-long opaque, and only then decides
+// the recache token: Z when one was handed out already, X for a stale item
+// (whose first reader wins), W for the winner.
+void Executor::MetaGet(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
+  const p::MetaCommand& m = cmd.meta;
+  storage::MetaGetOptions o;
+  o.bump = !m.no_bump;
+  o.touch = m.has_ttl;
+  o.vivify = m.vivify;
+  bool failed = false;  // the opaque was too long
+  const bool hit = engine_.MetaGet(cmd.key, o, [&](storage::MetaItem& item, bool created) {
+    const auto append_value = [&item](std::string* out) { item.AppendValueTo(out); };
+    p::MetaItemReply r(append_value);
+    bool won = false;
+    for (size_t i = 0; i < m.flag_count && !failed; ++i) {
+      const p::MetaFlag& f = m.flags[i];
+      switch (f.letter) {
+        case 'T': item.SetExptime(m.ttl); break;
+        case 'N':
+          if (created) {
+            item.SetExptime(m.vivify_ttl);
+            won = true;
+          }
+          break;
+        case 'R':
+          if (!item.token_sent() && !created && item.ExpiresBefore(m.recache_ttl)) won = true;
+          break;
+        case 't': r.ttl_at[i] = TtlOf(item); break;
+        case 'O': failed = OpaqueTooLong(f); break;
+        default: break;
+      }
+    }
+    if (failed) return;
+    r.token_sent = item.token_sent();
+    r.stale = item.stale();
+    if (r.stale && !r.token_sent) won = true;
+    if (won) item.MarkTokenSent();
+    r.won = won;
+    r.key = item.key();
+    r.key_binary = item.key_binary();
+    r.flags = item.flags();
+    r.cas = item.cas();
+    r.value_size = item.value_size();
+    r.seconds_since_access = static_cast<uint32_t>(item.rel_now() - item.rel_last_access());
+    r.fetched_before = item.fetched_before();
+    reply.MetaHit(cmd, r);
+  });
+  if (hit) {
+    if (failed) {  // memcached bails out before counting
+      reply.Done(cmd, Result::ErrorLine(p::kClientErrorOpaqueTooLong));
+      return;
+    }
+    if (m.has_ttl) {
+      ts.cmd_touch.Inc();
+      ts.touch_hits.Inc();
+    } else {
+      ts.cmd_get.Inc();
+      ts.get_hits.Inc();
+    }
+    return;
+  }
+  ts.cmd_get.Inc();
+  ts.get_misses.Inc();
+  reply.Done(cmd, Result::Of(Outcome::kNotFound));
+}
+
+void Executor::MetaDebug(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
+  ts.cmd_meta.Inc();
+  storage::MetaGetOptions o;
+  o.bump = false;
+  o.count = false;
+  const bool hit = engine_.MetaGet(cmd.key, o, [&](storage::MetaItem& item, bool) {
+    const auto no_value = [](std::string*) {};  // me shows no value
+    p::MetaItemReply r(no_value);
+    r.key = item.key();
+    r.key_binary = item.key_binary();
+    // memcached prints now - exptime as a signed int: negative while alive.
+    r.debug_exp = item.rel_exptime() == 0
+                      ? -1
+                      : static_cast<int32_t>(item.rel_now() - item.rel_exptime());
+    r.seconds_since_access = static_cast<uint32_t>(item.rel_now() - item.rel_last_access());
+    r.cas = item.cas();
+    r.fetched_before = item.fetched_before();
+    r.class_id = static_cast<unsigned>(item.class_id());
+    r.total_size = item.total_size();
+    reply.MetaHit(cmd, r);
+  });
+  if (!hit) reply.Done(cmd, Result::Of(Outcome::kNotFound));
+}
+
+// ---------------------------------------------------------------------------
+// Administrative: version, verbosity, quit, shutdown, cache_memlimit, mn,
+// stats, slabs, lru_crawler
+// ---------------------------------------------------------------------------
+
+DispatchAction Executor::Admin(const Command& cmd, ReplyWriter& reply) {
+  switch (cmd.op) {
+    case Op::kVersion: {
+      Result r = Result::Of(Outcome::kVersion);
+      r.text = kMemcachedCompatVersion;
+      reply.Done(cmd, r);
+      break;
+    }
+    case Op::kVerbosity:
+      settings_.verbose.store(static_cast<int>(cmd.number));
+      reply.Done(cmd, Result::Of(Outcome::kOk));
+      break;
+    case Op::kQuit:
+      reply.Done(cmd, Result::Of(Outcome::kClose));
+      return DispatchAction::kClose;
+    case Op::kShutdown:
+      if (!settings_.enable_shutdown) {
+        reply.Done(cmd, Result::ErrorLine(p::kErrorShutdownNotEnabled));
+        break;
+      }
+      if (!cmd.args.empty() && cmd.args != "graceful") {
+        reply.Done(cmd, Result::ErrorLine(p::kClientErrorInvalidShutdownMode));
+        break;
+      }
+      return DispatchAction::kShutdown;
+    case Op::kCacheMemlimit:
+      if (cmd.number < 8) {
+        reply.Done(cmd, Result::ErrorLine(p::kMemlimitTooSmall));
+      } else if (!engine_.SetMemoryLimit(static_cast<size_t>(cmd.number) << 20).ok()) {
+        reply.Done(cmd, Result::ErrorLine(p::kMemlimitAdjustFailed));
+      } else {
+        settings_.max_bytes.store(static_cast<size_t>(cmd.number) << 20);
+        reply.Done(cmd, Result::Of(Outcome::kOk));
+      }
+      break;
+    case Op::kMetaNoop: reply.Done(cmd, Result::Of(Outcome::kNoop)); break;
+    case Op::kStats: Stats(cmd, reply); break;
+    case Op::kSlabs: Slabs(cmd, reply); break;
+    case Op::kLruCrawler: LruCrawler(cmd, reply); break;
+    default: reply.Done(cmd, Result::ErrorLine(p::kError)); break;
+  }
+  return DispatchAction::kContinue;
+}
+
+}  // namespace tandem::server

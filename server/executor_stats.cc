@@ -1,0 +1,278 @@
+// Executor: `stats` and its sub-reports, `slabs` and `lru_crawler`.
+//
+// Every report is data: a StatList of (name, value) that each protocol's
+// writer frames its own way (STAT lines and END in text, one packet per
+// field in binary). The sub-commands are one table, in memcached's spelling;
+// a sub-command not in it is answered ERROR, as memcached does.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "protocol/error_strings.h"
+#include "protocol/text_encoder.h"
+#include "server/executor.h"
+
+namespace tandem::server {
+namespace {
+
+namespace p = tandem::protocol;
+using p::Command;
+using p::Outcome;
+using p::ReplyWriter;
+using p::Result;
+
+// Splits "a b c" into its first word and the rest.
+std::pair<std::string_view, std::string_view> FirstWord(std::string_view args) {
+  const size_t space = args.find(' ');
+  if (space == std::string_view::npos) return {args, {}};
+  std::string_view rest = args.substr(space + 1);
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  return {args.substr(0, space), rest};
+}
+
+void SendStats(const Command& cmd, ReplyWriter& reply, const p::StatList& list, bool end = true) {
+  Result r = Result::Of(Outcome::kStats);
+  r.stats = &list;
+  r.stats_end = end;
+  reply.Done(cmd, r);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// The `stats` table: sub-command -> report. memcached matches the name
+// exactly; anything else is ERROR.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+struct StatsEntry {
+  std::string_view name;
+  Executor::StatsFn run;
+};
+
+}  // namespace
+
+void Executor::Stats(const Command& cmd, ReplyWriter& reply) {
+  static constexpr StatsEntry kStatsTable[] = {
+      {"", &Executor::StatsGeneral},
+      {"settings", &Executor::StatsSettings},
+      {"items", &Executor::StatsItems},
+      {"slabs", &Executor::StatsSlabs},
+      {"sizes", &Executor::StatsSizes},
+      {"extstore", &Executor::StatsExtstore},
+      {"conns", &Executor::StatsConns},
+      {"replication", &Executor::StatsReplication},
+      {"reset", &Executor::StatsReset},
+      {"sizes_enable", &Executor::StatsSizesToggle},
+      {"sizes_disable", &Executor::StatsSizesToggle},
+      {"cachedump", &Executor::CacheDump},
+      {"detail", &Executor::Detail},
+  };
+  const auto [sub, rest] = FirstWord(cmd.args);
+  for (const StatsEntry& e : kStatsTable) {
+    if (e.name == sub) {
+      (this->*e.run)(cmd, sub, rest, reply);
+      return;
+    }
+  }
+  reply.Done(cmd, Result::ErrorLine(p::kError));
+}
+
+void Executor::StatsGeneral(const Command& cmd, std::string_view, std::string_view,
+                            ReplyWriter& reply) {
+  p::StatList list;
+  stats_.GeneralReport(engine_, clock_.Now(), clock_.ProcessStarted() + clock_.Now(), &list);
+  SendStats(cmd, reply, list);
+}
+
+void Executor::StatsSettings(const Command& cmd, std::string_view, std::string_view,
+                             ReplyWriter& reply) {
+  p::StatList list;
+  stats_.SettingsReport(&list);
+  SendStats(cmd, reply, list);
+}
+
+void Executor::StatsItems(const Command& cmd, std::string_view, std::string_view,
+                          ReplyWriter& reply) {
+  p::StatList list;
+  engine_.ItemsStats(&list);
+  SendStats(cmd, reply, list);
+}
+
+void Executor::StatsSlabs(const Command& cmd, std::string_view, std::string_view,
+                          ReplyWriter& reply) {
+  p::StatList list;
+  engine_.SlabsStats(&list);
+  SendStats(cmd, reply, list);
+}
+
+void Executor::StatsSizes(const Command& cmd, std::string_view, std::string_view,
+                          ReplyWriter& reply) {
+  p::StatList list;
+  engine_.SizesStats(&list);
+  SendStats(cmd, reply, list);
+}
+
+// No external storage is configured: memcached answers an empty list.
+void Executor::StatsExtstore(const Command& cmd, std::string_view, std::string_view,
+                             ReplyWriter& reply) {
+  SendStats(cmd, reply, p::StatList());
+}
+
+void Executor::StatsConns(const Command& cmd, std::string_view, std::string_view,
+                          ReplyWriter& reply) {
+  p::StatList list;
+  stats_.ConnsReport(clock_.Now(), &list);
+  SendStats(cmd, reply, list);
+}
+
+void Executor::StatsReplication(const Command& cmd, std::string_view, std::string_view,
+                                ReplyWriter& reply) {
+  p::StatList list;
+  if (replication_ != nullptr) replication_->ReplicationReport(&list);
+  SendStats(cmd, reply, list);
+}
+
+void Executor::StatsReset(const Command& cmd, std::string_view, std::string_view,
+                          ReplyWriter& reply) {
+  stats_.Reset();
+  engine_.ResetStats();
+  prefix_stats_.Clear();
+  reply.Done(cmd, Result::Of(Outcome::kReset));
+}
+
+// memcached answers these with the STAT lines alone, no END.
+void Executor::StatsSizesToggle(const Command& cmd, std::string_view name, std::string_view,
+                                ReplyWriter& reply) {
+  p::StatList list;
+  if (name == "sizes_enable") {
+    engine_.EnableSizes(&list);
+  } else {
+    engine_.DisableSizes(&list);
+  }
+  SendStats(cmd, reply, list, /*end=*/false);
+}
+
+// `stats detail on|off|dump`.
+void Executor::Detail(const Command& cmd, std::string_view, std::string_view args,
+                      ReplyWriter& reply) {
+  const absl::string_view stripped =
+      absl::StripAsciiWhitespace(absl::string_view(args.data(), args.size()));
+  const std::string_view mode(stripped.data(), stripped.size());
+  if (mode == "on" || mode == "off") {
+    settings_.detail_enabled = mode == "on";
+    reply.Done(cmd, Result::Of(Outcome::kOk));
+  } else if (mode == "dump") {
+    std::string lines;
+    prefix_stats_.Dump(&lines);
+    Result r = Result::Of(Outcome::kLines);
+    r.text = lines;
+    reply.Done(cmd, r);
+  } else {
+    reply.Done(cmd, Result::ErrorLine(p::kClientErrorStatsDetailUsage));
+  }
+}
+
+// `stats cachedump <class> <limit>`: "ITEM key [N b; T s]" per item of the
+// class's COLD list, T being the unix expiry (0 for never, as memcached 1.6
+// prints it).
+void Executor::CacheDump(const Command& cmd, std::string_view, std::string_view args,
+                         ReplyWriter& reply) {
+  if (!settings_.dump_enabled) {
+    reply.Done(cmd, Result::ErrorLine(p::kClientErrorCachedumpNotAllowed));
+    return;
+  }
+  const std::vector<absl::string_view> words =
+      absl::StrSplit(absl::string_view(args.data(), args.size()), ' ', absl::SkipEmpty());
+  if (words.size() < 2) {
+    reply.Done(cmd, Result::ErrorLine(p::kClientErrorBadCommandLine));
+    return;
+  }
+  uint32_t id = 0;
+  uint32_t limit = 0;
+  if (!absl::SimpleAtoi(words[0], &id) || !absl::SimpleAtoi(words[1], &limit)) {
+    reply.Done(cmd, Result::ErrorLine(p::kClientErrorBadFormat));
+    return;
+  }
+  constexpr uint32_t kMaxSlabClasses = 64;  // memcached's MAX_NUMBER_OF_SLAB_CLASSES
+  if (id >= kMaxSlabClasses) {
+    reply.Done(cmd, Result::ErrorLine(p::kClientErrorIllegalSlabId));
+    return;
+  }
+  std::string lines;
+  if (id >= 1 && static_cast<int>(id) <= engine_.SizeClassCount()) {
+    engine_.CacheDump(static_cast<int>(id), limit,
+                      [&lines](std::string_view key, size_t value_size, int64_t expires_at) {
+                        lines.append("ITEM ");
+                        lines.append(key);
+                        lines.append(" [");
+                        p::AppendInt(&lines, value_size);
+                        lines.append(" b; ");
+                        p::AppendInt(&lines, expires_at);  // 0: never
+                        lines.append(" s]\r\n");
+                      });
+  }
+  p::AppendLine(&lines, p::kEnd);
+  Result r = Result::Of(Outcome::kLines);
+  r.text = lines;
+  reply.Done(cmd, r);
+}
+
+// ---------------------------------------------------------------------------
+// slabs, lru_crawler
+// ---------------------------------------------------------------------------
+
+// slabs automove 0|1|2 is accepted and has no effect: tandem has no slab
+// page mover, so `slabs reassign` is refused as memcached refuses it when
+// slab_reassign is off.
+void Executor::Slabs(const Command& cmd, ReplyWriter& reply) {
+  const auto [sub, rest] = FirstWord(cmd.args);
+  if (sub == "automove") {
+    if (rest == "0" || rest == "1" || rest == "2") {
+      reply.Done(cmd, Result::Of(Outcome::kOk));
+      return;
+    }
+  } else if (sub == "reassign" && !rest.empty()) {
+    reply.Done(cmd, Result::ErrorLine(p::kClientErrorSlabReassignDisabled));
+    return;
+  }
+  reply.Done(cmd, Result::ErrorLine(p::kError));
+}
+
+// lru_crawler crawl all|ids asks for an immediate pass; the background
+// crawler (every 100 ms) does it, so the request only has to be valid.
+void Executor::LruCrawler(const Command& cmd, ReplyWriter& reply) {
+  const auto [sub, rest] = FirstWord(cmd.args);
+  if (sub == "crawl" && !rest.empty()) {
+    if (rest != "all") {
+      for (absl::string_view id : absl::StrSplit(absl::string_view(rest.data(), rest.size()), ',')) {
+        int n = 0;
+        if (!absl::SimpleAtoi(id, &n) || n < 1 || n > engine_.SizeClassCount()) {
+          reply.Done(cmd, Result::ErrorLine(p::kCrawlerBadClass));
+          return;
+        }
+      }
+    }
+    engine_.CrawlStep(SIZE_MAX);
+    reply.Done(cmd, Result::Of(Outcome::kOk));
+    return;
+  }
+  // The crawler's pacing knobs are accepted without effect: tandem's crawler
+  // runs in fixed bounded steps (see server.cc).
+  if ((sub == "sleep" || sub == "tocrawl") && !rest.empty()) {
+    int n = 0;
+    if (absl::SimpleAtoi(absl::string_view(rest.data(), rest.size()), &n) && n >= 0) {
+      reply.Done(cmd, Result::Of(Outcome::kOk));
+      return;
+    }
+  }
+  reply.Done(cmd, Result::ErrorLine(p::kError));
+}
+
+}  // namespace tandem::server
