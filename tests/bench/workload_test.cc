@@ -1,9 +1,12 @@
 // Workload: --value-size parsing, the value range (sizes drawn, values a
-// hit may carry) and the bytes of a set at a drawn size in each protocol.
+// hit may carry) and the bytes of a get and of a set at a drawn size in each
+// protocol.
 #include "tools/bench/workload.h"
 
+#include <initializer_list>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -83,6 +86,41 @@ TEST(WorkloadTest, WritesSetsAtTheDrawnSize) {
   EXPECT_EQ(body, 8u + 8 + 300);
   EXPECT_EQ(b.substr(32, 8), "key:0009");
   EXPECT_EQ(b.substr(40), binary.Value(300));
+}
+
+std::string GetBytes(const Workload& w, std::initializer_list<uint64_t> keys) {
+  ByteBuffer out;
+  std::vector<uint64_t> indices(keys);
+  w.AppendGet(&out, indices.data(), static_cast<int>(indices.size()));
+  return std::string(out.view());
+}
+
+std::string Bytes(std::initializer_list<int> bytes) {
+  std::string out;
+  for (int b : bytes) out.push_back(static_cast<char>(b));
+  return out;
+}
+
+TEST(WorkloadTest, WritesGetsOfOneAndManyKeys) {
+  Workload text(Spec(Protocol::kText, 1, 1));
+  EXPECT_EQ(GetBytes(text, {42}), "get key:0042\r\n");
+  EXPECT_EQ(GetBytes(text, {1, 999, 0}), "get key:0001 key:0999 key:0000\r\n");
+  Workload meta(Spec(Protocol::kMeta, 1, 1));
+  EXPECT_EQ(GetBytes(meta, {42}), "mg key:0042 v f\r\n");
+  EXPECT_EQ(GetBytes(meta, {1, 2}), "mg key:0001 v f q\r\nmg key:0002 v f q\r\nmn\r\n");
+  Workload binary(Spec(Protocol::kBinary, 1, 1));
+  const std::string getk = Bytes({0x80, 0x0c, 0, 8, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  const std::string getkq = Bytes({0x80, 0x0d, 0, 8, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  const std::string noop = Bytes({0x80, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  EXPECT_EQ(GetBytes(binary, {42}), getk + "key:0042");
+  EXPECT_EQ(GetBytes(binary, {1, 2}), getkq + "key:0001" + getkq + "key:0002" + noop);
+}
+
+TEST(WorkloadTest, WritesBinarySetsWithZeroFlagsAndExptime) {
+  Workload binary(Spec(Protocol::kBinary, 1, 3));
+  EXPECT_EQ(SetBytes(binary, 5, 3),
+            Bytes({0x80, 0x01, 0, 8, 8, 0, 0, 0, 0, 0, 0, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}) +
+                std::string(8, '\0') + "key:0005" + std::string(binary.Value(3)));
 }
 
 }  // namespace

@@ -1,0 +1,46 @@
+// Tests for the multi-get request bytes: one `get`/`gets` line per
+// kKeysPerRequest keys, in the caller's key order.
+#include "client/multi_get.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace tandem::client {
+namespace {
+
+TEST(MultiGetTest, OneLineForFewKeys) {
+  std::string out = "prefix";
+  EXPECT_EQ(AppendGetRequests({"a", "bb"}, false, &out), 1u);
+  EXPECT_EQ(out, "prefixget a bb\r\n");
+  out.clear();
+  EXPECT_EQ(AppendGetRequests({"k"}, true, &out), 1u);
+  EXPECT_EQ(out, "gets k\r\n");
+}
+
+TEST(MultiGetTest, NoKeysNoRequest) {
+  std::string out;
+  EXPECT_EQ(AppendGetRequests({}, false, &out), 0u);
+  EXPECT_EQ(out, "");
+}
+
+TEST(MultiGetTest, SplitsEveryHundredKeys) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < 2 * kKeysPerRequest + 1; ++i) names.push_back("k" + std::to_string(i));
+  std::vector<std::string_view> keys(names.begin(), names.end());
+  std::string expected;
+  for (size_t begin = 0; begin < keys.size(); begin += kKeysPerRequest) {
+    expected += "gets";
+    for (size_t i = begin; i < keys.size() && i < begin + kKeysPerRequest; ++i) expected += " " + names[i];
+    expected += "\r\n";
+  }
+  std::string out;
+  EXPECT_EQ(AppendGetRequests(keys, true, &out), 3u);
+  EXPECT_EQ(out, expected);
+  EXPECT_TRUE(out.ends_with(" k199\r\ngets k200\r\n"));
+}
+
+}  // namespace
+}  // namespace tandem::client
