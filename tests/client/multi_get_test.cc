@@ -1,5 +1,5 @@
 // Tests for the multi-get request bytes: one `get`/`gets` line per
-// kKeysPerRequest keys, in the caller's key order.
+// kKeysPerRequest keys, in the caller's key order; a bad key is refused.
 #include "client/multi_get.h"
 
 #include <string>
@@ -13,16 +13,16 @@ namespace {
 
 TEST(MultiGetTest, OneLineForFewKeys) {
   std::string out = "prefix";
-  EXPECT_EQ(AppendGetRequests({"a", "bb"}, false, &out), 1u);
+  EXPECT_EQ(AppendGetRequests({"a", "bb"}, false, &out).value(), 1u);
   EXPECT_EQ(out, "prefixget a bb\r\n");
   out.clear();
-  EXPECT_EQ(AppendGetRequests({"k"}, true, &out), 1u);
+  EXPECT_EQ(AppendGetRequests({"k"}, true, &out).value(), 1u);
   EXPECT_EQ(out, "gets k\r\n");
 }
 
 TEST(MultiGetTest, NoKeysNoRequest) {
   std::string out;
-  EXPECT_EQ(AppendGetRequests({}, false, &out), 0u);
+  EXPECT_EQ(AppendGetRequests({}, false, &out).value(), 0u);
   EXPECT_EQ(out, "");
 }
 
@@ -37,9 +37,15 @@ TEST(MultiGetTest, SplitsEveryHundredKeys) {
     expected += "\r\n";
   }
   std::string out;
-  EXPECT_EQ(AppendGetRequests(keys, true, &out), 3u);
+  EXPECT_EQ(AppendGetRequests(keys, true, &out).value(), 3u);
   EXPECT_EQ(out, expected);
   EXPECT_TRUE(out.ends_with(" k199\r\ngets k200\r\n"));
+}
+
+TEST(MultiGetTest, RefusesABadKeyWithoutAppendingItsLine) {
+  std::string out;
+  EXPECT_FALSE(AppendGetRequests({"ok", "not ok"}, false, &out).ok());
+  EXPECT_EQ(out, "");
 }
 
 }  // namespace
