@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace tandem::client {
@@ -28,12 +29,12 @@ TEST(MultiGetTest, NoKeysNoRequest) {
 
 TEST(MultiGetTest, SplitsEveryHundredKeys) {
   std::vector<std::string> names;
-  for (size_t i = 0; i < 2 * kKeysPerRequest + 1; ++i) names.push_back("k" + std::to_string(i));
+  for (size_t i = 0; i < 2 * kKeysPerRequest + 1; ++i) names.push_back(absl::StrCat("k", i));
   std::vector<std::string_view> keys(names.begin(), names.end());
   std::string expected;
   for (size_t begin = 0; begin < keys.size(); begin += kKeysPerRequest) {
     expected += "gets";
-    for (size_t i = begin; i < keys.size() && i < begin + kKeysPerRequest; ++i) expected += " " + names[i];
+    for (size_t i = begin; i < keys.size() && i < begin + kKeysPerRequest; ++i) absl::StrAppend(&expected, " ", names[i]);
     expected += "\r\n";
   }
   std::string out;
