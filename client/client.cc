@@ -1,5 +1,6 @@
-// Client (see client.h): validation, request bytes, routing over the ring,
-// ejection and re-admission of dead shards, and reply -> result mapping.
+// Client (see client.h): routing over the ring, ejection and re-admission
+// of dead shards, and reply -> result mapping. Request bytes (and the key
+// checks) come from protocol/request_encoder.
 //
 // The ring is guarded by a reader/writer mutex: every request takes it
 // shared for one ShardFor lookup; Eject/Restore take it exclusively and
@@ -14,10 +15,11 @@
 #include "client/multi_get.h"
 #include "client/pair.h"
 #include "protocol/request_encoder.h"
-#include "protocol/text_encoder.h"
 
 namespace tandem::client {
 
+using protocol::Command;
+using protocol::Op;
 using protocol::Reply;
 using protocol::ReplyKind;
 
@@ -38,6 +40,22 @@ PairOptions MakePairOptions(const ClientOptions& options) {
   pair.pool_size = options.pool_size;
   pair.retry_timeout = options.retry_timeout;
   return pair;
+}
+
+// The request bytes for `command`; InvalidArgument for a bad key.
+absl::StatusOr<std::string> Encode(const Command& command) {
+  std::string request;
+  request.reserve(command.key.size() + command.value.size() + 64);
+  absl::Status status = protocol::EncodeRequest(command, &request);
+  if (!status.ok()) return status;
+  return request;
+}
+
+Command KeyCommand(Op op, std::string_view key) {
+  Command command;
+  command.op = op;
+  command.key = key;
+  return command;
 }
 
 // The status for a reply that is an error line (or an unexpected kind).
@@ -151,13 +169,11 @@ absl::StatusOr<Reply> Client::Route(std::string_view key, std::string_view reque
 // ---------------------------------------------------------------------------
 
 absl::StatusOr<std::optional<Item>> Client::GetOne(std::string_view key, bool with_cas) {
-  absl::Status valid = protocol::ValidateKey(key);
-  if (!valid.ok()) return valid;
-  std::string request;
-  request.append(with_cas ? "gets " : "get ").append(key).append("\r\n");
-  absl::StatusOr<Reply> reply = Route(key, request);
+  absl::StatusOr<std::string> request = Encode(KeyCommand(with_cas ? Op::kGets : Op::kGet, key));
+  if (!request.ok()) return request.status();
+  absl::StatusOr<Reply> reply = Route(key, *request);
   if (!reply.ok()) return reply.status();
-  if (reply->kind != ReplyKind::kValues) return ReplyError(*reply, request);
+  if (reply->kind != ReplyKind::kValues) return ReplyError(*reply, *request);
   for (protocol::ReplyValue& value : reply->values) {
     if (value.key != key) continue;
     Item item;
@@ -231,112 +247,98 @@ absl::StatusOr<std::unordered_map<std::string, Item>> Client::MultiGet(const std
   return result;
 }
 
-absl::StatusOr<StoreResult> Client::Store(std::string_view verb, std::string_view key, std::string_view value,
-                                          StoreOptions options, std::optional<uint64_t> cas) {
-  absl::Status valid = protocol::ValidateKey(key);
-  if (!valid.ok()) return valid;
-  std::string request;
-  request.reserve(key.size() + value.size() + 64);
-  request.append(verb).append(" ").append(key).append(" ");
-  protocol::AppendInt(&request, options.flags);
-  request.push_back(' ');
-  protocol::AppendInt(&request, options.exptime);
-  request.push_back(' ');
-  protocol::AppendInt(&request, value.size());
-  if (cas.has_value()) {
-    request.push_back(' ');
-    protocol::AppendInt(&request, *cas);
-  }
-  request.append("\r\n").append(value).append("\r\n");
-  absl::StatusOr<Reply> reply = Route(key, request);
+absl::StatusOr<StoreResult> Client::Store(Op op, std::string_view key, std::string_view value, StoreOptions options,
+                                          uint64_t cas) {
+  Command command = KeyCommand(op, key);
+  command.value = value;
+  command.client_flags = options.flags;
+  command.exptime = options.exptime;
+  command.cas_unique = cas;
+  absl::StatusOr<std::string> request = Encode(command);
+  if (!request.ok()) return request.status();
+  absl::StatusOr<Reply> reply = Route(key, *request);
   if (!reply.ok()) return reply.status();
   switch (reply->kind) {
     case ReplyKind::kStored: return StoreResult::kStored;
     case ReplyKind::kNotStored: return StoreResult::kNotStored;
     case ReplyKind::kExists: return StoreResult::kExists;
     case ReplyKind::kNotFound: return StoreResult::kNotFound;
-    default: return ReplyError(*reply, request);
+    default: return ReplyError(*reply, *request);
   }
 }
 
 absl::Status Client::Set(std::string_view key, std::string_view value, StoreOptions options) {
-  absl::StatusOr<StoreResult> result = Store("set", key, value, options, std::nullopt);
+  absl::StatusOr<StoreResult> result = Store(Op::kSet, key, value, options);
   if (!result.ok()) return result.status();
   if (*result != StoreResult::kStored) return absl::InternalError("set: not stored");
   return absl::OkStatus();
 }
 absl::StatusOr<StoreResult> Client::Add(std::string_view key, std::string_view value, StoreOptions options) {
-  return Store("add", key, value, options, std::nullopt);
+  return Store(Op::kAdd, key, value, options);
 }
 absl::StatusOr<StoreResult> Client::Replace(std::string_view key, std::string_view value, StoreOptions options) {
-  return Store("replace", key, value, options, std::nullopt);
+  return Store(Op::kReplace, key, value, options);
 }
 absl::StatusOr<StoreResult> Client::Append(std::string_view key, std::string_view value) {
-  return Store("append", key, value, {}, std::nullopt);
+  return Store(Op::kAppend, key, value, {});
 }
 absl::StatusOr<StoreResult> Client::Prepend(std::string_view key, std::string_view value) {
-  return Store("prepend", key, value, {}, std::nullopt);
+  return Store(Op::kPrepend, key, value, {});
 }
 absl::StatusOr<StoreResult> Client::Cas(std::string_view key, std::string_view value, uint64_t cas,
                                         StoreOptions options) {
-  return Store("cas", key, value, options, cas);
+  return Store(Op::kCas, key, value, options, cas);
 }
 
-absl::StatusOr<std::optional<uint64_t>> Client::Arithmetic(std::string_view verb, std::string_view key,
-                                                           uint64_t delta) {
-  absl::Status valid = protocol::ValidateKey(key);
-  if (!valid.ok()) return valid;
-  std::string request;
-  request.append(verb).append(" ").append(key).append(" ");
-  protocol::AppendInt(&request, delta);
-  request.append("\r\n");
-  absl::StatusOr<Reply> reply = Route(key, request);
+absl::StatusOr<std::optional<uint64_t>> Client::Arithmetic(Op op, std::string_view key, uint64_t delta) {
+  Command command = KeyCommand(op, key);
+  command.delta = delta;
+  absl::StatusOr<std::string> request = Encode(command);
+  if (!request.ok()) return request.status();
+  absl::StatusOr<Reply> reply = Route(key, *request);
   if (!reply.ok()) return reply.status();
   if (reply->kind == ReplyKind::kNumber) return std::optional<uint64_t>(reply->number);
   if (reply->kind == ReplyKind::kNotFound) return std::optional<uint64_t>();
-  return ReplyError(*reply, request);
+  return ReplyError(*reply, *request);
 }
 
 absl::StatusOr<std::optional<uint64_t>> Client::Incr(std::string_view key, uint64_t delta) {
-  return Arithmetic("incr", key, delta);
+  return Arithmetic(Op::kIncr, key, delta);
 }
 absl::StatusOr<std::optional<uint64_t>> Client::Decr(std::string_view key, uint64_t delta) {
-  return Arithmetic("decr", key, delta);
+  return Arithmetic(Op::kDecr, key, delta);
 }
 
 absl::StatusOr<bool> Client::Delete(std::string_view key) {
-  absl::Status valid = protocol::ValidateKey(key);
-  if (!valid.ok()) return valid;
-  std::string request;
-  request.append("delete ").append(key).append("\r\n");
-  absl::StatusOr<Reply> reply = Route(key, request);
+  absl::StatusOr<std::string> request = Encode(KeyCommand(Op::kDelete, key));
+  if (!request.ok()) return request.status();
+  absl::StatusOr<Reply> reply = Route(key, *request);
   if (!reply.ok()) return reply.status();
   if (reply->kind == ReplyKind::kDeleted) return true;
   if (reply->kind == ReplyKind::kNotFound) return false;
-  return ReplyError(*reply, request);
+  return ReplyError(*reply, *request);
 }
 
 absl::StatusOr<bool> Client::Touch(std::string_view key, int64_t exptime) {
-  absl::Status valid = protocol::ValidateKey(key);
-  if (!valid.ok()) return valid;
-  std::string request;
-  request.append("touch ").append(key).append(" ");
-  protocol::AppendInt(&request, exptime);
-  request.append("\r\n");
-  absl::StatusOr<Reply> reply = Route(key, request);
+  Command command = KeyCommand(Op::kTouch, key);
+  command.exptime = exptime;
+  absl::StatusOr<std::string> request = Encode(command);
+  if (!request.ok()) return request.status();
+  absl::StatusOr<Reply> reply = Route(key, *request);
   if (!reply.ok()) return reply.status();
   if (reply->kind == ReplyKind::kTouched) return true;
   if (reply->kind == ReplyKind::kNotFound) return false;
-  return ReplyError(*reply, request);
+  return ReplyError(*reply, *request);
 }
 
 absl::Status Client::FlushAll(int64_t delay_seconds) {
-  std::string request = "flush_all";
-  if (delay_seconds != 0) {
-    request.push_back(' ');
-    protocol::AppendInt(&request, delay_seconds);
-  }
-  request.append("\r\n");
+  Command command;
+  command.op = Op::kFlushAll;
+  command.has_number = delay_seconds != 0;  // "flush_all" alone means now
+  command.number = delay_seconds;
+  absl::StatusOr<std::string> encoded = Encode(command);
+  if (!encoded.ok()) return encoded.status();
+  const std::string& request = *encoded;
   absl::Status first;
   const PairOptions pair_options = MakePairOptions(options_);
   for (const std::unique_ptr<Shard>& shard : shards_) {

@@ -52,6 +52,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/ring.h"
+#include "protocol/command.h"
 #include "protocol/reply.h"
 
 namespace tandem::client {
@@ -148,10 +149,10 @@ class Client {
   absl::StatusOr<std::unordered_map<std::string, Item>> MultiGet(const std::vector<std::string>& keys,
                                                                   bool with_cas);
   absl::StatusOr<std::optional<Item>> GetOne(std::string_view key, bool with_cas);
-  absl::StatusOr<StoreResult> Store(std::string_view verb, std::string_view key, std::string_view value,
-                                    StoreOptions options, std::optional<uint64_t> cas);
-  absl::StatusOr<std::optional<uint64_t>> Arithmetic(std::string_view verb, std::string_view key,
-                                                     uint64_t delta);
+  // `cas` is sent only with protocol::Op::kCas.
+  absl::StatusOr<StoreResult> Store(protocol::Op op, std::string_view key, std::string_view value,
+                                    StoreOptions options, uint64_t cas = 0);
+  absl::StatusOr<std::optional<uint64_t>> Arithmetic(protocol::Op op, std::string_view key, uint64_t delta);
   // Takes `shard` out of the ring for retry_timeout.
   void Eject(size_t shard);
   // Probes the ejected shards whose retry time has passed (one thread at a

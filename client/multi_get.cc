@@ -3,22 +3,28 @@
 // phase is redone through Pair::Execute (with failover).
 #include "client/multi_get.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "protocol/command.h"
+#include "protocol/request_encoder.h"
 
 namespace tandem::client {
 
-size_t AppendGetRequests(const std::vector<std::string_view>& keys, bool with_cas, std::string* out) {
+absl::StatusOr<size_t> AppendGetRequests(const std::vector<std::string_view>& keys, bool with_cas,
+                                         std::string* out) {
+  protocol::Command command;
+  command.op = with_cas ? protocol::Op::kGets : protocol::Op::kGet;
   size_t requests = 0;
   for (size_t begin = 0; begin < keys.size(); begin += kKeysPerRequest) {
-    out->append(with_cas ? "gets" : "get");
-    for (size_t i = begin; i < keys.size() && i < begin + kKeysPerRequest; ++i) {
-      out->push_back(' ');
-      out->append(keys[i]);
-    }
-    out->append("\r\n");
+    const size_t end = std::min(keys.size(), begin + kKeysPerRequest);
+    command.keys.assign(keys.begin() + static_cast<std::ptrdiff_t>(begin),
+                        keys.begin() + static_cast<std::ptrdiff_t>(end));
+    absl::Status status = protocol::EncodeRequest(command, out);
+    if (!status.ok()) return status;
     ++requests;
   }
   return requests;
@@ -51,7 +57,13 @@ void RunMultiGet(std::vector<MultiGetGroup>& groups, bool with_cas) {
   // Phase one: every request of every shard goes out before any reply is read.
   for (size_t g = 0; g < groups.size(); ++g) {
     InFlight& flight = flights[g];
-    flight.reply_count = AppendGetRequests(groups[g].keys, with_cas, &flight.requests);
+    absl::StatusOr<size_t> reply_count = AppendGetRequests(groups[g].keys, with_cas, &flight.requests);
+    if (!reply_count.ok()) {
+      groups[g].status = reply_count.status();
+      flight.done = true;
+      continue;
+    }
+    flight.reply_count = *reply_count;
     absl::StatusOr<Pair::Lease> lease = groups[g].pair->Acquire();
     if (!lease.ok()) {
       // No node accepts a connection: Execute below would only repeat that.

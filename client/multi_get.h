@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "client/pair.h"
 #include "protocol/reply.h"
 
@@ -38,9 +39,11 @@ struct MultiGetGroup {
 // must already be valid (protocol::ValidateKey).
 void RunMultiGet(std::vector<MultiGetGroup>& groups, bool with_cas);
 
-// The `get`/`gets` requests for `keys`, kKeysPerRequest keys per line;
-// returns how many requests (hence replies) it appended.
-size_t AppendGetRequests(const std::vector<std::string_view>& keys, bool with_cas, std::string* out);
+// The `get`/`gets` requests for `keys` (protocol/request_encoder),
+// kKeysPerRequest keys per line; returns how many requests (hence replies)
+// it appended, or InvalidArgument for a bad key.
+absl::StatusOr<size_t> AppendGetRequests(const std::vector<std::string_view>& keys, bool with_cas,
+                                         std::string* out);
 
 }  // namespace tandem::client
 

@@ -1,9 +1,12 @@
 // Pair (see pair.h): node selection with down marks, and failover.
 #include "client/pair.h"
 
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "protocol/command.h"
+#include "protocol/request_encoder.h"
 
 namespace tandem::client {
 
@@ -98,11 +101,15 @@ absl::StatusOr<protocol::Reply> Pair::Call(std::string_view request) {
 }
 
 bool Pair::Probe() {
+  protocol::Command version;
+  version.op = protocol::Op::kVersion;
+  std::string request;
+  if (!protocol::EncodeRequest(version, &request).ok()) return false;
   bool any = false;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     absl::StatusOr<std::unique_ptr<Connection>> connection = nodes_[i]->pool.Checkout();
     if (!connection.ok()) continue;
-    absl::StatusOr<protocol::Reply> reply = (*connection)->Call("version\r\n");
+    absl::StatusOr<protocol::Reply> reply = (*connection)->Call(request);
     if (reply.ok() && reply->kind == protocol::ReplyKind::kVersion) {
       nodes_[i]->down_until_ns.store(0, std::memory_order_relaxed);
       nodes_[i]->pool.Return(std::move(*connection));

@@ -1,14 +1,24 @@
-// Request encoder (see request_encoder.h). A table gives each op its
-// keyword and request shape; one function per shape writes the fields.
+// Request encoder (see request_encoder.h). For text requests a table gives
+// each op its keyword and request shape; one switch per shape validates and
+// writes the fields. Meta requests copy their flag tokens; binary requests
+// are built on binary_encoder's AppendRequest, with binary_parser's opcode
+// table deciding which opcodes each encoder accepts.
 #include "protocol/request_encoder.h"
 
 #include <array>
+#include <limits>
 #include <string>
 
+#include "protocol/binary_encoder.h"
+#include "protocol/binary_parser.h"
 #include "protocol/limits.h"
 #include "protocol/text_encoder.h"
 
 namespace tandem::protocol {
+
+// ---------------------------------------------------------------------------
+// Classic text requests
+// ---------------------------------------------------------------------------
 
 namespace {
 
@@ -175,10 +185,142 @@ absl::Status EncodeRequest(const Command& command, std::string* out) {
   if (command.noreply) out->append(" noreply");
   out->append("\r\n");
   if (spec->shape == Shape::kStorage || spec->shape == Shape::kCas) {
-    out->append(command.value);
-    out->append("\r\n");
+    AppendDataBlock(out, command.value);
   }
   return absl::OkStatus();
 }
 
+void AppendRawRequestLine(std::string* out, std::string_view line) {
+  out->append(line);
+  out->append("\r\n");
+}
+
+void AppendDataBlock(std::string* out, std::string_view data) {
+  out->append(data);
+  out->append("\r\n");
+}
+
+// ---------------------------------------------------------------------------
+// Meta requests
+// ---------------------------------------------------------------------------
+
+namespace {
+
+const char* MetaKeyword(MetaOp op) {
+  switch (op) {
+    case MetaOp::kGet: return "mg";
+    case MetaOp::kSet: return "ms";
+    case MetaOp::kDelete: return "md";
+    case MetaOp::kArith: return "ma";
+    case MetaOp::kNoop: return "mn";
+    case MetaOp::kDebug: return "me";
+    case MetaOp::kNone: break;
+  }
+  return nullptr;
+}
+
+absl::Status ValidateMetaFlag(const MetaFlag& flag) {
+  if (flag.token.empty() || flag.token.front() != flag.letter) {
+    return absl::InvalidArgumentError("meta flag token does not start with its letter");
+  }
+  for (unsigned char c : flag.token) {
+    if (c <= ' ' || c == 0x7f) {
+      return absl::InvalidArgumentError("meta flag contains a space or control byte");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateMetaRequest(const MetaCommand& command) {
+  if (command.base64) return absl::InvalidArgumentError("base64 meta keys are not supported");
+  absl::Status status = ValidateKey(command.key);
+  if (!status.ok()) return status;
+  if (command.flag_count > command.flags.size()) {
+    return absl::InvalidArgumentError("more meta flags than a request can hold");
+  }
+  for (size_t i = 0; i < command.flag_count; ++i) {
+    status = ValidateMetaFlag(command.flags[i]);
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status EncodeMetaRequest(const MetaCommand& command, std::string* out) {
+  const char* keyword = MetaKeyword(command.op);
+  if (keyword == nullptr) return absl::InvalidArgumentError("meta operation has no request form");
+  if (command.op == MetaOp::kNoop) {
+    AppendRawRequestLine(out, keyword);
+    return absl::OkStatus();
+  }
+  absl::Status status = ValidateMetaRequest(command);
+  if (!status.ok()) return status;
+
+  out->append(keyword);
+  AppendSpaceKey(out, command.key);
+  if (command.op == MetaOp::kSet) AppendSpaceInt(out, command.value.size());
+  for (size_t i = 0; i < command.flag_count; ++i) AppendSpaceKey(out, command.flags[i].token);
+  out->append("\r\n");
+  if (command.op == MetaOp::kSet) AppendDataBlock(out, command.value);
+  return absl::OkStatus();
+}
+
 }  // namespace tandem::protocol
+
+// ---------------------------------------------------------------------------
+// Binary requests
+// ---------------------------------------------------------------------------
+
+namespace tandem::protocol::binary {
+
+namespace {
+
+constexpr size_t kStoreExtrasSize = 8;  // flags, exptime
+
+absl::Status ValidateBinaryKey(std::string_view key) {
+  if (key.empty()) return absl::InvalidArgumentError("empty key");
+  if (key.size() > kMaxKeyLength) return absl::InvalidArgumentError("key longer than 250 bytes");
+  return absl::OkStatus();
+}
+
+bool IsOpcodeOf(Opcode opcode, Shape shape) {
+  return OpcodeInfoFor(static_cast<uint8_t>(opcode)).shape == shape;
+}
+
+}  // namespace
+
+absl::Status EncodeGetRequest(Opcode opcode, std::string_view key, std::string* out) {
+  const Opcode base = OpcodeInfoFor(static_cast<uint8_t>(opcode)).base;
+  if (!IsOpcodeOf(opcode, Shape::kKey) || (base != Opcode::kGet && base != Opcode::kGetK)) {
+    return absl::InvalidArgumentError("not a GET-family opcode");
+  }
+  absl::Status status = ValidateBinaryKey(key);
+  if (!status.ok()) return status;
+  AppendRequest(out, static_cast<uint8_t>(opcode), 0, 0, {}, key, {});
+  return absl::OkStatus();
+}
+
+absl::Status EncodeStoreRequest(Opcode opcode, std::string_view key, std::string_view value,
+                                const StoreFields& fields, std::string* out) {
+  if (!IsOpcodeOf(opcode, Shape::kStore)) return absl::InvalidArgumentError("not a SET-family opcode");
+  absl::Status status = ValidateBinaryKey(key);
+  if (!status.ok()) return status;
+  if (value.size() > std::numeric_limits<uint32_t>::max() - kStoreExtrasSize - key.size()) {
+    return absl::InvalidArgumentError("value too large for a binary packet");
+  }
+  char extras[kStoreExtrasSize];
+  for (int i = 0; i < 4; ++i) {
+    extras[i] = static_cast<char>(fields.flags >> (24 - 8 * i));
+    extras[4 + i] = static_cast<char>(fields.exptime >> (24 - 8 * i));
+  }
+  AppendRequest(out, static_cast<uint8_t>(opcode), 0, fields.cas, std::string_view(extras, kStoreExtrasSize),
+                key, value);
+  return absl::OkStatus();
+}
+
+void AppendNoopRequest(std::string* out) {
+  AppendRequest(out, static_cast<uint8_t>(Opcode::kNoop), 0, 0, {}, {}, {});
+}
+
+}  // namespace tandem::protocol::binary

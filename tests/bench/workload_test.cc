@@ -1,5 +1,5 @@
-// Workload: --value-size parsing, the value range (sizes drawn, values a
-// hit may carry) and the bytes of a set at a drawn size in each protocol.
+// Workload: --value-size parsing and the value range (sizes drawn, values
+// a hit may carry). The request bytes are request_writer_test's.
 #include "tools/bench/workload.h"
 
 #include <set>
@@ -58,31 +58,6 @@ TEST(WorkloadTest, FixedSizeNeverVaries) {
   Workload w(Spec(Protocol::kText, 100, 100));
   Rng rng(1);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(w.NextValueSize(rng), 100);
-}
-
-std::string SetBytes(const Workload& w, uint64_t key, int size) {
-  ByteBuffer out;
-  w.AppendSet(&out, key, size);
-  return std::string(out.view());
-}
-
-TEST(WorkloadTest, WritesSetsAtTheDrawnSize) {
-  Workload text(Spec(Protocol::kText, 1, 12));
-  EXPECT_EQ(SetBytes(text, 42, 5), "set key:0042 0 0 5\r\nahovc\r\n");
-  EXPECT_EQ(SetBytes(text, 7, 12), "set key:0007 0 0 12\r\n" + std::string(text.Value(12)) + "\r\n");
-  Workload meta(Spec(Protocol::kMeta, 0, 10));
-  EXPECT_EQ(SetBytes(meta, 3, 0), "ms key:0003 0 F0\r\n\r\n");
-  EXPECT_EQ(SetBytes(meta, 3, 10), "ms key:0003 10 F0\r\n" + std::string(meta.Value(10)) + "\r\n");
-  Workload binary(Spec(Protocol::kBinary, 1, 300));
-  std::string b = SetBytes(binary, 9, 300);
-  ASSERT_EQ(b.size(), 24u + 8 + 8 + 300);
-  EXPECT_EQ(static_cast<uint8_t>(b[0]), 0x80);
-  EXPECT_EQ(b[1], 0x01);
-  const uint32_t body = (static_cast<uint8_t>(b[8]) << 24) | (static_cast<uint8_t>(b[9]) << 16) |
-                        (static_cast<uint8_t>(b[10]) << 8) | static_cast<uint8_t>(b[11]);
-  EXPECT_EQ(body, 8u + 8 + 300);
-  EXPECT_EQ(b.substr(32, 8), "key:0009");
-  EXPECT_EQ(b.substr(40), binary.Value(300));
 }
 
 }  // namespace

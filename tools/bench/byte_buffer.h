@@ -1,7 +1,7 @@
 // ByteBuffer: a growable byte range with a consumed front, used for each
-// connection's outgoing request batch and incoming reply bytes.
+// connection's incoming reply bytes (outgoing requests: SendBuffer).
 //
-// std::string would do, but the bench needs "append at the tail, consume at
+// std::string would do, but the bench needs "recv at the tail, consume at
 // the front, compact only when the front gets large" without zero-filling
 // the tail before every recv(); this is that and nothing more.
 #ifndef TANDEM_TOOLS_BENCH_BYTE_BUFFER_H_
@@ -39,12 +39,6 @@ class ByteBuffer {
   }
   size_t writable() const { return capacity_ - tail_; }
   void Commit(size_t n) { tail_ += n; }
-
-  void Append(const char* p, size_t n) {
-    std::memcpy(Reserve(n), p, n);
-    tail_ += n;
-  }
-  void Append(std::string_view s) { Append(s.data(), s.size()); }
 
  private:
   void Grow(size_t n) {

@@ -12,8 +12,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "protocol/binary_types.h"
 
 namespace tandem::bench {
+
+namespace bin = protocol::binary;
 
 namespace {
 
@@ -66,6 +69,7 @@ LoadConnection::LoadConnection(int fd, int group, int target, const Workload* wo
       protocol_(workload->spec().protocol),
       ring_(static_cast<size_t>(max_depth)),
       keys_(static_cast<size_t>(max_depth) * workload->spec().multiget),
+      writer_(workload),
       out_(8 * 1024),
       in_(kReadChunk * 2) {}
 
@@ -86,31 +90,38 @@ LoadConnection::Pending& LoadConnection::Push(bool is_get, int nkeys, uint64_t n
   return p;
 }
 
-void LoadConnection::FillMix(int depth, Rng& rng, uint64_t now_ns, RequestBudget* budget) {
+void LoadConnection::FillMix(int depth, Rng& rng, uint64_t now_ns, RequestBudget* budget, GroupStats* stats) {
   if (depth > max_depth_) depth = max_depth_;
-  while (count_ < depth && budget->Take()) {
+  while (fd_ >= 0 && count_ < depth && budget->Take()) {
     int slot = (head_ + count_) % max_depth_;
     uint64_t* keys = KeysOf(slot);
+    absl::Status written;
     if (workload_->NextIsGet(rng)) {
       for (int i = 0; i < multiget_; ++i) keys[i] = workload_->NextKey(rng);
       Push(true, multiget_, now_ns);
-      workload_->AppendGet(&out_, keys, multiget_);
+      written = writer_.AppendGet(keys, multiget_, out_.tail());
     } else {
       keys[0] = workload_->NextKey(rng);
       Push(false, 1, now_ns);
-      workload_->AppendSet(&out_, keys[0], workload_->NextValueSize(rng));
+      written = writer_.AppendSet(keys[0], workload_->NextValueSize(rng), out_.tail());
     }
+    if (!written.ok()) Unencodable(written, stats);
   }
 }
 
-bool LoadConnection::FillPreload(int depth, uint64_t now_ns) {
+bool LoadConnection::FillPreload(int depth, uint64_t now_ns, GroupStats* stats) {
   if (depth > max_depth_) depth = max_depth_;
   uint64_t limit = workload_->spec().keys;
   while (count_ < depth && preload_next_ < limit) {
     int slot = (head_ + count_) % max_depth_;
     KeysOf(slot)[0] = preload_next_;
     Push(false, 1, now_ns);
-    workload_->AppendSet(&out_, preload_next_, workload_->PreloadValueSize(preload_next_));
+    absl::Status written =
+        writer_.AppendSet(preload_next_, workload_->PreloadValueSize(preload_next_), out_.tail());
+    if (!written.ok()) {
+      Unencodable(written, stats);
+      return false;
+    }
     preload_next_ += preload_stride_;
   }
   return preload_next_ >= limit;
@@ -118,7 +129,7 @@ bool LoadConnection::FillPreload(int depth, uint64_t now_ns) {
 
 bool LoadConnection::Flush(GroupStats* stats) {
   while (fd_ >= 0 && !out_.empty()) {
-    ssize_t n = send(fd_, out_.begin(), out_.size(), MSG_NOSIGNAL);
+    ssize_t n = send(fd_, out_.unsent().data(), out_.unsent().size(), MSG_NOSIGNAL);
     if (n > 0) {
       out_.Consume(static_cast<size_t>(n));
     } else if (n < 0 && errno == EINTR) {
@@ -169,6 +180,10 @@ void LoadConnection::Fail(ErrorKind kind, const std::string& detail, GroupStats*
   count_ = 0;
   out_.Clear();
   in_.Clear();
+}
+
+void LoadConnection::Unencodable(const absl::Status& status, GroupStats* stats) {
+  Fail(ErrorKind::kClientError, absl::StrCat("the request encoder refused a request: ", status.message()), stats);
 }
 
 void LoadConnection::Malformed(std::string_view why, std::string_view bytes, GroupStats* stats) {
@@ -333,14 +348,17 @@ uint32_t Be32(const char* p) {
          static_cast<uint32_t>(static_cast<uint8_t>(p[3]));
 }
 
+constexpr uint16_t kSuccess = static_cast<uint16_t>(bin::Status::kSuccess);
+constexpr uint16_t kKeyNotFound = static_cast<uint16_t>(bin::Status::kKeyNotFound);
+
 ErrorKind BinaryErrorKind(uint16_t status) {
-  switch (status) {
-    case 0x05:
+  switch (static_cast<bin::Status>(status)) {
+    case bin::Status::kNotStored:
       return ErrorKind::kNotStored;
-    case 0x81:
-      return ErrorKind::kError;  // unknown command
-    case 0x03:                   // value too large
-    case 0x04:                   // invalid arguments
+    case bin::Status::kUnknownCommand:
+      return ErrorKind::kError;
+    case bin::Status::kTooLarge:
+    case bin::Status::kInvalidArguments:
       return ErrorKind::kClientError;
     default:
       return ErrorKind::kServerError;
@@ -357,9 +375,9 @@ int LoadConnection::ParseBinary(uint64_t now_ns, GroupStats* stats) {
     Malformed("bytes with no request in flight", in_.view(), stats);
     return -1;
   }
-  if (size < bin::kHeader) return 0;
-  if (static_cast<uint8_t>(data[0]) != bin::kResMagic) {
-    Malformed("binary response magic", std::string_view(data, bin::kHeader), stats);
+  if (size < bin::kHeaderSize) return 0;
+  if (static_cast<uint8_t>(data[0]) != bin::kResponseMagic) {
+    Malformed("binary response magic", std::string_view(data, bin::kHeaderSize), stats);
     return -1;
   }
   const uint8_t opcode = static_cast<uint8_t>(data[1]);
@@ -368,12 +386,12 @@ int LoadConnection::ParseBinary(uint64_t now_ns, GroupStats* stats) {
   const uint16_t status = Be16(data + 6);
   const uint32_t bodylen = Be32(data + 8);
   if (bodylen > (uint32_t{1} << 30) || size_t{keylen} + extlen > bodylen) {
-    Malformed("binary response lengths", std::string_view(data, bin::kHeader), stats);
+    Malformed("binary response lengths", std::string_view(data, bin::kHeaderSize), stats);
     return -1;
   }
-  const size_t need = bin::kHeader + bodylen;
+  const size_t need = bin::kHeaderSize + bodylen;
   if (size < need) return 0;
-  const char* body = data + bin::kHeader;
+  const char* body = data + bin::kHeaderSize;
   std::string_view key(body + extlen, keylen);
   std::string_view value(body + extlen + keylen, bodylen - extlen - keylen);
   Pending& p = ring_[head_];
@@ -395,11 +413,11 @@ int LoadConnection::ParseBinary(uint64_t now_ns, GroupStats* stats) {
   };
 
   if (!p.is_get) {
-    if (opcode != bin::kOpSet) {
+    if (opcode != static_cast<uint8_t>(bin::Opcode::kSet)) {
       Malformed("reply to SET has another opcode", std::string_view(data, need), stats);
       return -1;
     }
-    if (status == 0) {
+    if (status == kSuccess) {
       if (bodylen != 0) {
         Malformed("SET success with a body", std::string_view(data, need), stats);
         return -1;
@@ -416,16 +434,16 @@ int LoadConnection::ParseBinary(uint64_t now_ns, GroupStats* stats) {
 
   const uint64_t* keys = KeysOf(head_);
   if (p.nkeys == 1) {
-    if (opcode != bin::kOpGetK) {
+    if (opcode != static_cast<uint8_t>(bin::Opcode::kGetK)) {
       Malformed("reply to GETK has another opcode", std::string_view(data, need), stats);
       return -1;
     }
-    if (status == 0 || status == 1) {
+    if (status == kSuccess || status == kKeyNotFound) {
       if (!workload_->KeyMatches(keys[0], key)) {
         stats->AddError(ErrorKind::kUnexpectedKey,
                         absl::StrCat("GETK reply for another key: \"", Excerpt(key), "\""));
         p.errored = true;
-      } else if (status == 0) {
+      } else if (status == kSuccess) {
         check_hit(0);
       } else if (extlen != 0) {
         Malformed("GETK miss with extras", std::string_view(data, need), stats);
@@ -440,14 +458,14 @@ int LoadConnection::ParseBinary(uint64_t now_ns, GroupStats* stats) {
     return 1;
   }
 
-  if (opcode == bin::kOpNoop) {
-    if (status != 0 || bodylen != 0) {
+  if (opcode == static_cast<uint8_t>(bin::Opcode::kNoop)) {
+    if (status != kSuccess || bodylen != 0) {
       Malformed("NOOP reply", std::string_view(data, need), stats);
       return -1;
     }
     FinishGet(now_ns, stats);
-  } else if (opcode == bin::kOpGetKQ) {
-    if (status == 0) {
+  } else if (opcode == static_cast<uint8_t>(bin::Opcode::kGetKQ)) {
+    if (status == kSuccess) {
       int k = p.next_key;
       while (k < p.nkeys && !workload_->KeyMatches(keys[k], key)) ++k;
       if (k == p.nkeys) {

@@ -3,7 +3,8 @@
 //
 // The connection is closed-loop: it keeps up to `depth` requests in flight
 // and writes a new one for each reply it completes. New requests are
-// appended to one output buffer and sent with a single send() per batch.
+// appended (by its RequestWriter) to one output buffer and sent with a
+// single send() per batch.
 // Replies are parsed in place with memchr and validated against what was
 // asked: a set must answer STORED, a get must answer VALUE blocks for a
 // subsequence of its keys (in order) with the workload's exact flags,
@@ -18,9 +19,12 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "tools/bench/bench_stats.h"
 #include "tools/bench/byte_buffer.h"
 #include "tools/bench/request_budget.h"
+#include "tools/bench/request_writer.h"
+#include "tools/bench/send_buffer.h"
 #include "tools/bench/workload.h"
 
 namespace tandem::bench {
@@ -48,16 +52,18 @@ class LoadConnection {
   bool epoll_out = false;
 
   // Random mix: appends requests until `depth` are in flight or the
-  // run's request budget is spent.
-  void FillMix(int depth, Rng& rng, uint64_t now_ns, RequestBudget* budget);
+  // run's request budget is spent. A request the encoder refuses fails
+  // the connection (counted in stats).
+  void FillMix(int depth, Rng& rng, uint64_t now_ns, RequestBudget* budget, GroupStats* stats);
   // Preload: appends sets for the next keys of this connection's preload
   // range (every `stride`-th key starting at `first`) until `depth` are in
-  // flight. Returns true once every key has been sent.
+  // flight. Returns true once every key has been sent (false when the
+  // connection failed).
   void SetPreloadRange(uint64_t first, uint64_t stride) {
     preload_next_ = first;
     preload_stride_ = stride;
   }
-  bool FillPreload(int depth, uint64_t now_ns);
+  bool FillPreload(int depth, uint64_t now_ns, GroupStats* stats);
 
   // Sends as much of the output buffer as the socket takes. Returns false if
   // the connection died (already counted in stats).
@@ -106,6 +112,8 @@ class LoadConnection {
   // Counts a finished get (hits/misses) and retires it.
   void FinishGet(uint64_t now_ns, GroupStats* stats);
   void Malformed(std::string_view why, std::string_view bytes, GroupStats* stats);
+  // Fails the connection for a request the encoder refused.
+  void Unencodable(const absl::Status& status, GroupStats* stats);
 
   int fd_;
   int group_;
@@ -118,7 +126,8 @@ class LoadConnection {
   std::vector<uint64_t> keys_;
   int head_ = 0;
   int count_ = 0;
-  ByteBuffer out_;
+  RequestWriter writer_;
+  SendBuffer out_;
   ByteBuffer in_;
   uint64_t preload_next_ = 0;
   uint64_t preload_stride_ = 1;

@@ -65,7 +65,7 @@ class ClientThread {
     std::vector<LoadConnection*> pending;
     uint64_t now = NowNs();
     for (auto& c : conns_) {
-      c->FillPreload(depth, now);
+      c->FillPreload(depth, now, &preload_stats_[c->target()]);
       Flush(c.get(), &preload_stats_[c->target()]);
       pending.push_back(c.get());
     }
@@ -76,7 +76,7 @@ class ClientThread {
       pending.erase(std::remove_if(pending.begin(), pending.end(),
                                    [&](LoadConnection* c) {
                                      return c->dead() ||
-                                            (c->inflight() == 0 && c->FillPreload(0, 0));
+                                            (c->inflight() == 0 && c->FillPreload(0, 0, &preload_stats_[c->target()]));
                                    }),
                     pending.end());
       if (pending.empty()) {
@@ -102,7 +102,7 @@ class ClientThread {
         if (c->dead()) continue;
         GroupStats* s = &preload_stats_[c->target()];
         if (!c->OnReadable(now, s)) continue;
-        c->FillPreload(depth, now);
+        c->FillPreload(depth, now, s);
         Flush(c, s);
       }
     }
@@ -181,7 +181,7 @@ class ClientThread {
     uint64_t now = NowNs();
     for (LoadConnection* c : conns) {
       if (c->dead()) continue;
-      c->FillMix(depth, rng_, now, budget_);
+      c->FillMix(depth, rng_, now, budget_, &stats_[c->target()]);
       Flush(c, &stats_[c->target()]);
     }
     bool issuing = true;
@@ -242,7 +242,7 @@ class ClientThread {
         if ((events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !c->OnReadable(now, cs)) {
           continue;
         }
-        if (issuing && c->group() == group) c->FillMix(depth, rng_, now, budget_);
+        if (issuing && c->group() == group) c->FillMix(depth, rng_, now, budget_, cs);
         Flush(c, cs);
       }
     }

@@ -1,6 +1,6 @@
 // Workload: what tandem-bench asks for — the key space, the key and value
-// shapes, the get/set mix and multi-get width — and the code that writes
-// those requests as memcached text-protocol bytes.
+// shapes, the get/set mix and multi-get width. RequestWriter turns its
+// keys and values into request bytes.
 //
 // Keys are "key:" plus a zero-padded index, exactly key_size bytes, so a
 // reply's key can be checked against the request without storing strings;
@@ -8,8 +8,7 @@
 // gaussian or zipf). Every value is a prefix of one deterministic byte
 // pattern, value_min..value_max bytes long (uniform in that range), so a
 // hit is verified with a length check and one memcmp whatever size the set
-// that stored it chose. Requests are written straight into a connection's
-// output buffer from pre-built pieces; nothing here allocates per request.
+// that stored it chose. Nothing here allocates per request.
 #ifndef TANDEM_TOOLS_BENCH_WORKLOAD_H_
 #define TANDEM_TOOLS_BENCH_WORKLOAD_H_
 
@@ -18,7 +17,6 @@
 #include <string>
 #include <string_view>
 
-#include "tools/bench/byte_buffer.h"
 #include "tools/bench/key_chooser.h"
 #include "tools/bench/rng.h"
 
@@ -88,42 +86,13 @@ class Workload {
     return key;
   }
 
-  // text: "get k1 k2 ...\r\n" for n keys.
-  // meta: n == 1: "mg k v f\r\n"; n > 1: n x "mg k v f q\r\n" then "mn\r\n".
-  // binary: n == 1: GETK; n > 1: n x GETKQ then NOOP.
-  void AppendGet(ByteBuffer* out, const uint64_t* indices, int n) const;
-  // text: "set k 0 0 <size>\r\n<value>\r\n".
-  // meta: "ms k <size> F0\r\n<value>\r\n". binary: SET, flags 0, exptime 0.
-  void AppendSet(ByteBuffer* out, uint64_t index, int size) const;
-
-  // Upper bounds on request sizes, to reserve output space once per request.
-  size_t MaxGetBytes(int n) const {
-    return 32 + static_cast<size_t>(n) * (spec_.key_size + 32);
-  }
-  size_t SetBytes() const {
-    return 64 + static_cast<size_t>(spec_.key_size) + pattern_.size();
-  }
-
  private:
   WorkloadSpec spec_;
   KeyChooser chooser_;
   std::string prefix_;    // leading non-digit part of every key
   int digits_ = 0;        // zero-padded digits after the prefix
   std::string pattern_;   // value_max bytes; every value is a prefix
-  std::string bin_set_;   // binary SET header + extras (lengths patched per set)
 };
-
-// Binary protocol constants.
-namespace bin {
-constexpr uint8_t kReqMagic = 0x80;
-constexpr uint8_t kResMagic = 0x81;
-constexpr uint8_t kOpGet = 0x00;
-constexpr uint8_t kOpSet = 0x01;
-constexpr uint8_t kOpNoop = 0x0a;
-constexpr uint8_t kOpGetK = 0x0c;
-constexpr uint8_t kOpGetKQ = 0x0d;
-constexpr size_t kHeader = 24;
-}  // namespace bin
 
 }  // namespace tandem::bench
 

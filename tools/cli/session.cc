@@ -1,6 +1,8 @@
 // Interactive and one-shot sessions (see session.h). Both work on raw
-// bytes: the reply parser is used only to find where a one-shot reply
-// ends, never to re-format it.
+// bytes: a typed line goes out verbatim through the request encoder's raw
+// form (the user may send anything, mistakes included), and the reply
+// parser is used only to find where a one-shot reply ends, never to
+// re-format it.
 #include "tools/cli/session.h"
 
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "protocol/reply_parser.h"
+#include "protocol/request_encoder.h"
 #include "tools/cli/line_editor.h"
 
 namespace tandem::cli {
@@ -160,9 +163,9 @@ int RunOneShot(const client::NodeAddress& node, const std::vector<std::string>& 
   }
   const bool noreply = line_words.back() == "noreply";
   const bool may_close = words[0] == "quit" || words[0] == "shutdown";
-  std::string request = absl::StrJoin(line_words, " ");
-  request.append("\r\n");
-  if (has_data) request.append(data).append("\r\n");
+  std::string request;
+  protocol::AppendRawRequestLine(&request, absl::StrJoin(line_words, " "));
+  if (has_data) protocol::AppendDataBlock(&request, data);
 
   absl::StatusOr<int> fd = ConnectTcp(node, timeout);
   if (!fd.ok()) {
@@ -253,8 +256,9 @@ int RunTerminal(int fd, const client::NodeAddress& node) {
       if (ReadSome(STDIN_FILENO, &input) <= 0) return kExitOk;
       for (LineEditor::Event& event : editor.Feed(input)) {
         if (event.kind == LineEditor::Event::kEof) return kExitOk;
-        event.line.append("\r\n");
-        if (!WriteAll(fd, event.line)) {
+        std::string request;
+        protocol::AppendRawRequestLine(&request, event.line);
+        if (!WriteAll(fd, request)) {
           WriteStdout("Connection closed by the server.\r\n");
           return kExitConnection;
         }

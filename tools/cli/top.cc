@@ -8,12 +8,15 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "client/connection.h"
+#include "protocol/command.h"
+#include "protocol/request_encoder.h"
 #include "tools/cli/session.h"
 
 namespace tandem::cli {
@@ -22,14 +25,29 @@ namespace {
 
 using Stats = std::map<std::string, std::string>;
 
-absl::StatusOr<Stats> Fetch(client::Connection& connection, const char* request, bool optional) {
-  absl::StatusOr<protocol::Reply> reply = connection.Call(request);
+// "stats[ <group>]\r\n"
+absl::StatusOr<std::string> StatsRequest(std::string_view group) {
+  protocol::Command command;
+  command.op = protocol::Op::kStats;
+  command.args = group;
+  std::string request;
+  absl::Status status = protocol::EncodeRequest(command, &request);
+  if (!status.ok()) return status;
+  return request;
+}
+
+// The stats `group` ("" for the general stats); an empty map when
+// `optional` and the node does not know the group.
+absl::StatusOr<Stats> Fetch(client::Connection& connection, std::string_view group, bool optional) {
+  absl::StatusOr<std::string> request = StatsRequest(group);
+  if (!request.ok()) return request.status();
+  absl::StatusOr<protocol::Reply> reply = connection.Call(*request);
   if (!reply.ok()) return reply.status();
   Stats stats;
   if (reply->kind == protocol::ReplyKind::kStats) {
     for (auto& [name, value] : reply->stats) stats[name] = value;
   } else if (!optional && reply->kind != protocol::ReplyKind::kValues) {
-    return absl::InternalError(absl::StrFormat("%s answered %s %s", request, protocol::ReplyKindName(reply->kind),
+    return absl::InternalError(absl::StrFormat("%s answered %s %s", *request, protocol::ReplyKindName(reply->kind),
                                                reply->text));
   }
   return stats;
@@ -119,13 +137,13 @@ int RunTop(const client::NodeAddress& node, const TopOptions& options) {
   bool have_previous = false;
   for (int i = 0; options.iterations == 0 || i < options.iterations; ++i) {
     if (i > 0) std::this_thread::sleep_for(absl::ToChronoNanoseconds(options.interval));
-    absl::StatusOr<Stats> stats = Fetch(**connection, "stats\r\n", false);
+    absl::StatusOr<Stats> stats = Fetch(**connection, "", false);
     if (!stats.ok()) {
       std::cerr << "tandem-cli: " << stats.status().message() << "\n";
       return kExitConnection;
     }
     const absl::Time at = absl::Now();
-    absl::StatusOr<Stats> replication = Fetch(**connection, "stats replication\r\n", true);
+    absl::StatusOr<Stats> replication = Fetch(**connection, "replication", true);
     if (!replication.ok()) {
       std::cerr << "tandem-cli: " << replication.status().message() << "\n";
       return kExitConnection;
