@@ -279,9 +279,9 @@ void PeerLink::ReadFrames(Conn* c) {
   while (!c->dead) {
     size_t avail = evbuffer_get_length(in);
     if (avail < kFrameHeaderSize) break;
-    unsigned char header[kFrameHeaderSize];
+    char header[kFrameHeaderSize];
     evbuffer_copyout(in, header, sizeof(header));
-    size_t body = size_t{header[0]} | size_t{header[1]} << 8 | size_t{header[2]} << 16 | size_t{header[3]} << 24;
+    const size_t body = FrameBodySize(std::string_view(header, sizeof(header)));
     if (body > max_body || body == 0) {
       stats_.protocol_errors.fetch_add(1);
       Close(c, c->authed ? "oversized frame" : "not a tandem peer (bad first frame)");
