@@ -1,7 +1,83 @@
-// Applier: see applier.h.
+// Applier: see applier.h for the receive sequence. Each On* function is
+// one frame type; the phase checks are the ones that make "out of
+// sequence" an error rather than a silently misapplied record.
 #include "replication/applier.h"
 
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "replication/log.h"
+#include "replication/record_codec.h"
+
 namespace tandem::replication {
+
+void Applier::StartLink(uint64_t peer_id, std::string peer_name) {
+  peer_id_ = peer_id;
+  peer_name_ = std::move(peer_name);
+  phase_ = Phase::kAwaitingSync;
+  last_ack_ = ~uint64_t{0};
+}
+
+absl::Status Applier::Receive(FrameType type, std::string_view payload, size_t frame_size) {
+  switch (type) {
+    case FrameType::kSyncStart:
+      return OnSyncStart(payload);
+    case FrameType::kRecord:
+    case FrameType::kSnapshotItem:
+      return OnMutation(type, payload, frame_size);
+    case FrameType::kSnapshotEnd:
+      return OnSnapshotEnd(payload);
+    case FrameType::kHello:
+    case FrameType::kAuth:
+    case FrameType::kAck:
+    case FrameType::kHeartbeat:
+      break;
+  }
+  return absl::DataLossError("not a frame of the peer's stream");
+}
+
+absl::Status Applier::OnSyncStart(std::string_view payload) {
+  SyncStart s;
+  if (absl::Status st = ParseSyncStart(payload, &s); !st.ok()) return st;
+  if (s.full) {
+    phase_ = Phase::kReceivingFull;
+    full_resume_ = s.offset;
+    SetPosition(0, 0);
+    stats_.full_syncs.fetch_add(1);
+    stats_.link.store(LinkState::kSyncing);
+    Log(absl::StrCat("receiving a full copy from ", peer_name_));
+    return absl::OkStatus();
+  }
+  if (stream_ != peer_id_ || s.offset > offset_) {
+    return absl::DataLossError("partial resync from an offset this node never applied");
+  }
+  SetPosition(peer_id_, s.offset);
+  stats_.partial_syncs.fetch_add(1);
+  // A partial SYNC_START during a full copy leaves the copy running (it
+  // can only pass the check above from a peer whose node id is 0).
+  if (phase_ == Phase::kAwaitingSync) phase_ = Phase::kStreaming;
+  return absl::OkStatus();
+}
+
+absl::Status Applier::OnMutation(FrameType type, std::string_view payload, size_t frame_size) {
+  const Phase expected = type == FrameType::kRecord ? Phase::kStreaming : Phase::kReceivingFull;
+  if (phase_ != expected) return absl::DataLossError("record out of sequence");
+  server::storage::Mutation m{};
+  if (absl::Status st = ParseMutation(payload, &m); !st.ok()) return st;
+  Apply(m);
+  if (type == FrameType::kRecord) offset_ += frame_size;
+  return absl::OkStatus();
+}
+
+absl::Status Applier::OnSnapshotEnd(std::string_view payload) {
+  if (absl::Status st = ParseSnapshotEnd(payload); !st.ok()) return st;
+  if (phase_ != Phase::kReceivingFull) return absl::DataLossError("snapshot end without a snapshot");
+  phase_ = Phase::kStreaming;
+  SetPosition(peer_id_, full_resume_);
+  stats_.link.store(LinkState::kUp);
+  Log(absl::StrCat("full copy from ", peer_name_, " complete"));
+  return absl::OkStatus();
+}
 
 void Applier::Apply(const server::storage::Mutation& m) {
   if (engine_.ApplyReplicated(m)) {
@@ -9,6 +85,13 @@ void Applier::Apply(const server::storage::Mutation& m) {
   } else if (m.kind != server::storage::Mutation::Kind::kFlushAll) {
     stats_.conflicts_resolved.fetch_add(1, std::memory_order_relaxed);
   }
+}
+
+bool Applier::TakeAck(std::string* out) {
+  if (phase_ != Phase::kStreaming || offset_ == last_ack_) return false;
+  EncodeAck(offset_, out);
+  last_ack_ = offset_;
+  return true;
 }
 
 }  // namespace tandem::replication

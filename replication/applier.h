@@ -1,14 +1,33 @@
-// Applier: the receiving side of a link. Each record or snapshot item the
-// peer sends is applied with Engine::ApplyReplicated, which keeps it only
-// when its version is newer than the local item's (so both nodes converge
-// whatever order writes arrive in); a dropped record counts as a resolved
-// conflict. The applier also remembers which peer stream it follows and up
-// to which offset, which is what a reconnect asks for (partial resync).
+// Applier: the receiving side of a link, everything that happens to a frame
+// of the peer's stream once the link has authenticated. PeerLink is the
+// transport (sockets, handshake, heartbeats, timeouts) and hands the Applier
+// each SYNC_START, RECORD, SNAPSHOT_ITEM and SNAPSHOT_END it reads on the
+// active link; the Applier checks they come in order, applies them, and
+// says when an ACK is due.
+//
+// The sequence on each link: SYNC_START first, either partial (records
+// follow from an offset this node has already applied from the same peer)
+// or full (snapshot items, SNAPSHOT_END, then records from the offset the
+// SYNC_START named). Each record or item is applied with
+// Engine::ApplyReplicated, which keeps it only when its version is newer
+// than the local item's (so both nodes converge whatever order writes
+// arrive in); a dropped one counts as a resolved conflict. The applier
+// remembers which peer stream it follows and up to which offset, which is
+// what a reconnect asks for (partial resync). Acks report that offset while
+// records stream, never during a full copy (the offset means nothing yet).
+//
+// Single-threaded (the link thread); in-process testable: feed it encoded
+// frames and look at the engine.
 #ifndef TANDEM_REPLICATION_APPLIER_H_
 #define TANDEM_REPLICATION_APPLIER_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
+#include "absl/status/status.h"
+#include "replication/record.h"
 #include "replication/repl_stats.h"
 #include "server/storage/engine.h"
 
@@ -16,24 +35,53 @@ namespace tandem::replication {
 
 class Applier {
  public:
+  // Where the current link is in the receive sequence.
+  enum class Phase {
+    kAwaitingSync,   // authenticated; SYNC_START not yet received
+    kReceivingFull,  // a full copy: snapshot items until SNAPSHOT_END
+    kStreaming,      // stream records, acked as they are applied
+  };
+
   Applier(server::storage::Engine& engine, ReplStats& stats) : engine_(engine), stats_(stats) {}
 
-  void Apply(const server::storage::Mutation& m);
+  // A link to the peer `peer_id` (called `peer_name` in log lines) has
+  // authenticated: it starts at kAwaitingSync with nothing acked.
+  void StartLink(uint64_t peer_id, std::string peer_name);
 
+  // One SYNC_START, RECORD, SNAPSHOT_ITEM or SNAPSHOT_END frame of
+  // `frame_size` bytes on the wire. An error means the peer broke the
+  // protocol (malformed or out of sequence): drop the link.
+  absl::Status Receive(FrameType type, std::string_view payload, size_t frame_size);
+
+  // Appends an ACK frame to *out and returns true when the link is
+  // streaming and the applied offset moved since the link's last ACK.
+  bool TakeAck(std::string* out);
+
+  Phase phase() const { return phase_; }
   // Position in the peer's stream: (stream id, offset) applied so far.
   uint64_t stream() const { return stream_; }
   uint64_t offset() const { return offset_; }
+
+ private:
+  absl::Status OnSyncStart(std::string_view payload);
+  absl::Status OnMutation(FrameType type, std::string_view payload, size_t frame_size);
+  absl::Status OnSnapshotEnd(std::string_view payload);
+  void Apply(const server::storage::Mutation& m);
   void SetPosition(uint64_t stream, uint64_t offset) {
     stream_ = stream;
     offset_ = offset;
   }
-  void Advance(uint64_t bytes) { offset_ += bytes; }
 
- private:
   server::storage::Engine& engine_;
   ReplStats& stats_;
   uint64_t stream_ = 0;
   uint64_t offset_ = 0;
+  // The current link.
+  uint64_t peer_id_ = 0;
+  std::string peer_name_;
+  Phase phase_ = Phase::kAwaitingSync;
+  uint64_t full_resume_ = 0;  // where the stream resumes after the full copy
+  uint64_t last_ack_ = ~uint64_t{0};
 };
 
 }  // namespace tandem::replication

@@ -1,6 +1,7 @@
 // PeerLink: see peer_link.h for the protocol and its rules. This file is the
 // libevent plumbing: the thread and its timers, accept and dial, the frame
-// reader, the handshake steps and the send pump.
+// reader, the handshake steps and the send pump. What a frame of the peer's
+// stream does once the link is up is the Applier's (applier.h).
 #include "replication/peer_link.h"
 
 #include <arpa/inet.h>
@@ -13,12 +14,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "replication/handshake.h"
+#include "replication/log.h"
 #include "replication/record_codec.h"
 
 namespace tandem::replication {
@@ -43,8 +44,6 @@ int64_t NowMs() {
       .count();
 }
 
-void Log(const std::string& line) { std::fprintf(stderr, "replication: %s\n", line.c_str()); }
-
 std::string AddrName(const sockaddr* addr) {
   char host[INET6_ADDRSTRLEN] = "?";
   int port = 0;
@@ -64,27 +63,33 @@ std::string AddrName(const sockaddr* addr) {
 
 // One TCP connection to (what claims to be) the peer.
 struct PeerLink::Conn {
+  // How far the connection got. Only the active link is ever kLinked (a
+  // duplicate is closed as it authenticates); where the peer's stream is
+  // on that link (awaiting SYNC_START, full copy, streaming) is the
+  // Applier's phase.
+  enum class State {
+    kConnecting,     // dialed; the TCP connect is under way
+    kAwaitingHello,  // connected, our HELLO sent
+    kAwaitingAuth,   // HELLO exchanged, our AUTH sent
+    kLinked,         // authenticated: the active link
+    kClosed,         // closed; no more reading or writing, destroyed soon
+  };
+
   PeerLink* link = nullptr;
   bufferevent* bev = nullptr;
+  State state = State::kConnecting;
+  // Which side opened the connection. Not part of the state: it is fixed
+  // for the connection's life, holds in every state, and decides which of
+  // two simultaneous links survives and whether this node is still dialing.
   bool dialed = false;
   std::string name;
-  bool connected = false;
-  bool dead = false;
   int64_t opened_ms = 0;
   int64_t last_recv_ms = 0;
   int64_t last_hb_sent_ms = 0;
   Hello self{};
   Hello peer{};
-  bool got_hello = false;
-  bool authed = false;
   Auth peer_auth{};
-  // Send side.
-  uint64_t send_offset = 0;
-  // Receive side.
-  bool got_sync = false;
-  bool receiving_full = false;
-  uint64_t full_resume = 0;
-  uint64_t last_ack_sent = ~uint64_t{0};
+  uint64_t send_offset = 0;  // next offset of our stream to send
 };
 
 PeerLink::PeerLink(PeerLinkConfig config, uint64_t node_id, server::storage::Engine& engine,
@@ -210,7 +215,7 @@ void PeerLink::OnAccept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   bufferevent* bev = bufferevent_socket_new(self->base_, fd, BEV_OPT_CLOSE_ON_FREE);
   Conn* c = self->AddConn(bev, /*dialed=*/false, AddrName(addr));
-  c->connected = true;
+  c->state = Conn::State::kAwaitingHello;
   std::string hello;
   EncodeHello(c->self, &hello);
   bufferevent_write(bev, hello.data(), hello.size());
@@ -236,7 +241,7 @@ void PeerLink::OnEvent(bufferevent*, short what, void* arg) {
   auto* c = static_cast<Conn*>(arg);
   PeerLink* self = c->link;
   if (what & BEV_EVENT_CONNECTED) {
-    c->connected = true;
+    c->state = Conn::State::kAwaitingHello;
     int one = 1;
     setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     std::string hello;
@@ -247,7 +252,7 @@ void PeerLink::OnEvent(bufferevent*, short what, void* arg) {
   if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
     // A failed dial is routine while the peer is away: only a link that was
     // up is worth a log line.
-    self->Close(c, c->authed ? "connection closed by peer" : "");
+    self->Close(c, c->state == Conn::State::kLinked ? "connection closed by peer" : "");
     self->Destroy(c);
   }
 }
@@ -256,7 +261,7 @@ void PeerLink::OnRead(bufferevent*, void* arg) {
   auto* c = static_cast<Conn*>(arg);
   PeerLink* self = c->link;
   self->ReadFrames(c);
-  if (c->dead) self->Destroy(c);
+  if (c->state == Conn::State::kClosed) self->Destroy(c);
 }
 
 void PeerLink::OnWrite(bufferevent*, void* arg) {
@@ -275,16 +280,16 @@ void PeerLink::OnWake(evutil_socket_t, short, void* arg) {
 
 void PeerLink::ReadFrames(Conn* c) {
   evbuffer* in = bufferevent_get_input(c->bev);
-  const size_t max_body = c->authed ? kMaxBody : kMaxHandshakeBody;
-  while (!c->dead) {
+  const size_t max_body = c->state == Conn::State::kLinked ? kMaxBody : kMaxHandshakeBody;
+  while (c->state != Conn::State::kClosed) {
     size_t avail = evbuffer_get_length(in);
     if (avail < kFrameHeaderSize) break;
-    unsigned char header[kFrameHeaderSize];
+    char header[kFrameHeaderSize];
     evbuffer_copyout(in, header, sizeof(header));
-    size_t body = size_t{header[0]} | size_t{header[1]} << 8 | size_t{header[2]} << 16 | size_t{header[3]} << 24;
+    const size_t body = FrameBodySize(std::string_view(header, sizeof(header)));
     if (body > max_body || body == 0) {
       stats_.protocol_errors.fetch_add(1);
-      Close(c, c->authed ? "oversized frame" : "not a tandem peer (bad first frame)");
+      Close(c, c->state == Conn::State::kLinked ? "oversized frame" : "not a tandem peer (bad first frame)");
       break;
     }
     if (avail < kFrameHeaderSize + body) break;
@@ -302,83 +307,32 @@ void PeerLink::ReadFrames(Conn* c) {
     }
     evbuffer_drain(in, consumed);
   }
-  if (!c->dead) MaybeAck(c);
+  if (c->state != Conn::State::kClosed) MaybeAck(c);
 }
 
 absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view payload, size_t frame_size) {
   const int64_t now = NowMs();
   c->last_recv_ms = now;
-  if (!c->got_hello) {
-    if (type != FrameType::kHello) return absl::DataLossError("not a tandem peer (expected HELLO)");
-    if (absl::Status st = AcceptHello(payload, c->self, &c->peer); !st.ok()) return st;
-    c->got_hello = true;
-    Auth auth;
-    auth.mac = MakeProof(config_.secret, c->self, c->peer);
-    auth.epoch = role_.epoch();
-    auth.role = role_.role();
-    auth.applied_stream = applier_.stream();
-    auth.applied_offset = applier_.offset();
-    auth.stream_end = log_.end();
-    std::string out;
-    EncodeAuth(auth, &out);
-    bufferevent_write(c->bev, out.data(), out.size());
-    return absl::OkStatus();
-  }
-  if (!c->authed) {
-    if (type != FrameType::kAuth) return absl::DataLossError("expected AUTH");
-    absl::Status st = AcceptAuth(payload, config_.secret, c->self, c->peer, &c->peer_auth);
-    if (absl::IsPermissionDenied(st)) {
-      stats_.auth_failures.fetch_add(1);
-      return absl::PermissionDeniedError(
-          absl::StrCat("peer ", c->name, " failed authentication (wrong --repl-secret?); refused"));
-    }
-    if (!st.ok()) return st;
-    c->authed = true;
-    return Authenticated(c);
+  switch (c->state) {
+    case Conn::State::kAwaitingHello:
+      return OnHello(c, type, payload);
+    case Conn::State::kAwaitingAuth:
+      return OnAuth(c, type, payload);
+    case Conn::State::kLinked:
+      break;
+    case Conn::State::kConnecting:
+    case Conn::State::kClosed:
+      return absl::InternalError("frame on a connection that is not open");  // ReadFrames never gets here
   }
   // Authenticated, and (being here) the active connection.
   stats_.last_heartbeat_ms.store(now);
   last_heard_ms_ = now;
   switch (type) {
-    case FrameType::kSyncStart: {
-      SyncStart s;
-      if (absl::Status st = ParseSyncStart(payload, &s); !st.ok()) return st;
-      c->got_sync = true;
-      if (s.full) {
-        c->receiving_full = true;
-        c->full_resume = s.offset;
-        applier_.SetPosition(0, 0);
-        stats_.full_syncs.fetch_add(1);
-        stats_.link.store(LinkState::kSyncing);
-        Log(absl::StrCat("receiving a full copy from ", c->name));
-      } else {
-        if (applier_.stream() != c->peer.node_id || s.offset > applier_.offset()) {
-          return absl::DataLossError("partial resync from an offset this node never applied");
-        }
-        applier_.SetPosition(c->peer.node_id, s.offset);
-        stats_.partial_syncs.fetch_add(1);
-      }
-      return absl::OkStatus();
-    }
+    case FrameType::kSyncStart:
     case FrameType::kRecord:
-    case FrameType::kSnapshotItem: {
-      if (!c->got_sync || (type == FrameType::kRecord) == c->receiving_full) {
-        return absl::DataLossError("record out of sequence");
-      }
-      server::storage::Mutation m{};
-      if (absl::Status st = ParseMutation(payload, &m); !st.ok()) return st;
-      applier_.Apply(m);
-      if (type == FrameType::kRecord) applier_.Advance(frame_size);
-      return absl::OkStatus();
-    }
+    case FrameType::kSnapshotItem:
     case FrameType::kSnapshotEnd:
-      if (absl::Status st = ParseSnapshotEnd(payload); !st.ok()) return st;
-      if (!c->receiving_full) return absl::DataLossError("snapshot end without a snapshot");
-      c->receiving_full = false;
-      applier_.SetPosition(c->peer.node_id, c->full_resume);
-      stats_.link.store(LinkState::kUp);
-      Log(absl::StrCat("full copy from ", c->name, " complete"));
-      return absl::OkStatus();
+      return applier_.Receive(type, payload, frame_size);
     case FrameType::kAck: {
       uint64_t off = 0;
       if (absl::Status st = ParseAck(payload, &off); !st.ok()) return st;
@@ -397,6 +351,36 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
   return absl::DataLossError("unexpected handshake frame");
 }
 
+absl::Status PeerLink::OnHello(Conn* c, FrameType type, std::string_view payload) {
+  if (type != FrameType::kHello) return absl::DataLossError("not a tandem peer (expected HELLO)");
+  if (absl::Status st = AcceptHello(payload, c->self, &c->peer); !st.ok()) return st;
+  c->state = Conn::State::kAwaitingAuth;
+  Auth auth;
+  auth.mac = MakeProof(config_.secret, c->self, c->peer);
+  auth.epoch = role_.epoch();
+  auth.role = role_.role();
+  auth.applied_stream = applier_.stream();
+  auth.applied_offset = applier_.offset();
+  auth.stream_end = log_.end();
+  std::string out;
+  EncodeAuth(auth, &out);
+  bufferevent_write(c->bev, out.data(), out.size());
+  return absl::OkStatus();
+}
+
+absl::Status PeerLink::OnAuth(Conn* c, FrameType type, std::string_view payload) {
+  if (type != FrameType::kAuth) return absl::DataLossError("expected AUTH");
+  absl::Status st = AcceptAuth(payload, config_.secret, c->self, c->peer, &c->peer_auth);
+  if (absl::IsPermissionDenied(st)) {
+    stats_.auth_failures.fetch_add(1);
+    return absl::PermissionDeniedError(
+        absl::StrCat("peer ", c->name, " failed authentication (wrong --repl-secret?); refused"));
+  }
+  if (!st.ok()) return st;
+  c->state = Conn::State::kLinked;
+  return Authenticated(c);
+}
+
 absl::Status PeerLink::Authenticated(Conn* c) {
   if (active_ != nullptr && active_ != c) {
     // Two links at once (both nodes dialed): keep the one dialed by the lower id.
@@ -408,6 +392,7 @@ absl::Status PeerLink::Authenticated(Conn* c) {
     Close(old, "replaced by a simultaneous link");
   }
   active_ = c;
+  applier_.StartLink(c->peer.node_id, c->name);
   dial_backoff_ms_ = 50;
   const Role before = role_.role();
   role_.Meet(node_id_, NodeState{c->peer_auth.role, c->peer_auth.epoch, c->peer.node_id});
@@ -441,7 +426,7 @@ absl::Status PeerLink::Authenticated(Conn* c) {
 }
 
 void PeerLink::Pump(Conn* c) {
-  if (c->dead || !c->authed) return;
+  if (c->state != Conn::State::kLinked) return;
   evbuffer* out = bufferevent_get_output(c->bev);
   std::string chunk;
   size_t snapshot_bytes = 0;
@@ -483,17 +468,14 @@ void PeerLink::SendHeartbeat(Conn* c, int64_t now) {
 }
 
 void PeerLink::MaybeAck(Conn* c) {
-  if (active_ != c || !c->got_sync || c->receiving_full) return;
-  if (applier_.offset() == c->last_ack_sent) return;
+  if (active_ != c) return;
   std::string out;
-  EncodeAck(applier_.offset(), &out);
-  bufferevent_write(c->bev, out.data(), out.size());
-  c->last_ack_sent = applier_.offset();
+  if (applier_.TakeAck(&out)) bufferevent_write(c->bev, out.data(), out.size());
 }
 
 void PeerLink::Close(Conn* c, const std::string& why) {
-  if (c->dead) return;
-  c->dead = true;
+  if (c->state == Conn::State::kClosed) return;
+  c->state = Conn::State::kClosed;
   if (!why.empty()) Log(absl::StrCat("closing link with ", c->name, ": ", why));
   if (active_ == c) {
     active_ = nullptr;
@@ -509,8 +491,10 @@ void PeerLink::Destroy(Conn* c) {
   // Best effort, never blocking: hand the kernel what is still queued. When
   // this side refuses the peer's AUTH in the same read that brought its
   // HELLO, our own AUTH is still queued; without it the peer would only see
-  // the connection close and could not log the wrong secret.
-  if (c->connected) evbuffer_write(bufferevent_get_output(c->bev), bufferevent_getfd(c->bev));
+  // the connection close and could not log the wrong secret. A dial that
+  // never connected has nothing queued (HELLO is written on connect).
+  evbuffer* out = bufferevent_get_output(c->bev);
+  if (evbuffer_get_length(out) > 0) evbuffer_write(out, bufferevent_getfd(c->bev));
   bufferevent_free(c->bev);
   c->bev = nullptr;
   conns_.erase(std::remove_if(conns_.begin(), conns_.end(), [c](const auto& p) { return p.get() == c; }),
@@ -528,7 +512,7 @@ void PeerLink::Tick() {
   std::vector<Conn*> expired;
   for (const auto& p : conns_) {
     Conn* c = p.get();
-    if (c->dead) {
+    if (c->state == Conn::State::kClosed) {
       expired.push_back(c);
       continue;
     }
@@ -541,7 +525,7 @@ void PeerLink::Tick() {
       if (now - c->last_hb_sent_ms >= config_.heartbeat_ms) SendHeartbeat(c, now);
     } else if (now - c->opened_ms >= std::max(config_.timeout_ms, 2000)) {
       // A handshake (or a dial) that never completed: a stranger or a dead address.
-      Close(c, c->connected ? "handshake timed out" : "");
+      Close(c, c->state == Conn::State::kConnecting ? "" : "handshake timed out");
       expired.push_back(c);
     }
   }
@@ -553,7 +537,7 @@ void PeerLink::Tick() {
     }
   }
   if (active_ == nullptr && !config_.peer_host.empty() && now >= next_dial_ms_) {
-    bool dialing = std::any_of(conns_.begin(), conns_.end(), [](const auto& p) { return p->dialed && !p->dead; });
+    bool dialing = std::any_of(conns_.begin(), conns_.end(), [](const auto& p) { return p->dialed && p->state != Conn::State::kClosed; });
     if (!dialing) Dial(now);
   }
 }

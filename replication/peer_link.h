@@ -1,5 +1,8 @@
 // PeerLink: the replication link's own thread and event loop: the listener
 // on the replication port, the dialer, and the connections to the peer.
+// It is the transport (connect, handshake, framing, sending, heartbeats,
+// timeouts); what each received frame of the peer's stream does is the
+// Applier's (applier.h).
 //
 // One TCP connection carries both directions: each node streams its own
 // mutations to the other and applies the other's. A node given -x dials its
@@ -89,6 +92,8 @@ class PeerLink {
   void Dial(int64_t now);
   void ReadFrames(Conn* c);
   absl::Status HandleFrame(Conn* c, FrameType type, std::string_view payload, size_t frame_size);
+  absl::Status OnHello(Conn* c, FrameType type, std::string_view payload);
+  absl::Status OnAuth(Conn* c, FrameType type, std::string_view payload);
   absl::Status Authenticated(Conn* c);
   void Pump(Conn* c);
   void SendHeartbeat(Conn* c, int64_t now);

@@ -154,10 +154,9 @@ void EncodeHeartbeat(const Heartbeat& hb, std::string* out) {
 absl::Status DecodeFrame(std::string_view in, size_t max_body, Frame* frame, size_t* consumed) {
   *consumed = 0;
   if (in.size() < kFrameHeaderSize) return absl::OkStatus();
-  Reader r(in);
-  uint32_t len = 0, crc = 0;
-  r.Get(&len);
-  r.Get(&crc);
+  const size_t len = FrameBodySize(in);
+  uint32_t crc = 0;
+  Reader(in.substr(sizeof(uint32_t))).Get(&crc);  // the checksum follows the length
   if (len == 0) return Malformed("empty body");
   if (len > max_body) return Malformed("frame too long");
   if (in.size() < kFrameHeaderSize + len) return absl::OkStatus();
@@ -173,11 +172,15 @@ absl::Status DecodeFrame(std::string_view in, size_t max_body, Frame* frame, siz
   return absl::OkStatus();
 }
 
+size_t FrameBodySize(std::string_view header) {
+  uint32_t len = 0;
+  Reader(header).Get(&len);
+  return len;
+}
+
 size_t FrameSizeAt(std::string_view in) {
   if (in.size() < kFrameHeaderSize) return 0;
-  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
-  const size_t body = size_t{p[0]} | size_t{p[1]} << 8 | size_t{p[2]} << 16 | size_t{p[3]} << 24;
-  return kFrameHeaderSize + body;
+  return kFrameHeaderSize + FrameBodySize(in);
 }
 
 size_t WholeFramesPrefix(std::string_view in) {

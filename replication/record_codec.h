@@ -58,6 +58,11 @@ struct Frame {
 // exceeds max_body, the checksum does not match or the type is unknown.
 absl::Status DecodeFrame(std::string_view in, size_t max_body, Frame* frame, size_t* consumed);
 
+// The body length a frame header declares: the u32le at the start of
+// `header`, which must hold at least kFrameHeaderSize bytes. The one place
+// the length field is read; nothing is checked against a bound.
+size_t FrameBodySize(std::string_view header);
+
 // Length of the longest prefix of `in` made of whole frames, judged by their
 // length fields only (`in` must start at a frame boundary). 0 when even the
 // first frame is incomplete.

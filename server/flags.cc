@@ -1,6 +1,8 @@
 // Flag parsing, table-driven: one row per memcached option (short letter,
 // long name, whether it takes a value, and how it lands in Settings), so the
 // getopt strings, the long-option array and `-h` all come from one place.
+// The `-o` extended options are a second table of the same shape (name,
+// value rule, -h listing, apply), so adding one is adding a row.
 #include "server/flags.h"
 
 #include <getopt.h>
@@ -327,197 +329,292 @@ const std::vector<FlagSpec>& FlagTable() {
 }
 
 // ---------------------------------------------------------------------------
-// -o options.
+// -o options: one row per name.
+//
+// A row says whether the option takes a value, whether `-h` names it, and
+// how it lands in Settings. Most rows are one of a few typed kinds built
+// from a Settings member (a switch set to a constant, an int in a range, a
+// count scaled to bytes, a positive factor); the rest are small functions
+// that keep memcached's wording. A name not in the table is "Illegal
+// suboption", as in memcached.
 // ---------------------------------------------------------------------------
 
-// memcached's -o options that tandem accepts and shows, but that have no
-// effect here (extstore, TLS, logging buffers, slab rebalancing tunables).
-constexpr absl::string_view kInertOptions[] = {
-    "ext_path", "ext_page_size", "ext_wbuf_size", "ext_threads", "ext_item_size",
-    "ext_item_age", "ext_low_ttl", "ext_drop_unread", "ext_recache_rate", "ext_compact_under",
-    "ext_drop_under", "ext_max_frag", "ext_max_sleep", "slab_automove_freeratio",
-    "ssl_chain_cert", "ssl_key", "ssl_keyformat", "ssl_verify_mode", "ssl_ciphers", "ssl_ca_cert",
-    "ssl_wbuf_size", "ssl_session_cache", "ssl_kernel_tls", "ssl_min_version", "sock_cookie_id",
-    "slab_sizes", "no_inline_ascii_resp",
-    "inline_ascii_resp", "proxy_config",
+// What an option does with the text after its '='.
+enum class ExtValue {
+  kIgnored,   // a switch: any "=..." is ignored
+  kRequired,  // absent or empty: "Missing value for -o NAME"
+  kOptional,  // slab_automove's level, and the inert options' recorded text
 };
+
+// One `-o` word, split at its first '='.
+struct ExtArg {
+  absl::string_view name;
+  absl::string_view value;
+  bool has_value = false;
+  std::string label;  // "-o NAME", the flag named by "invalid value for"
+};
+
+using ExtApply = absl::Status (*)(const ExtArg& arg, Settings* s);
+
+struct ExtendedOptionSpec {
+  absl::string_view name;
+  ExtValue value;
+  bool in_usage;  // named, in table order, on -h's "-o options:" lines
+  ExtApply apply;
+};
+
+template <bool Settings::*kField, bool kOn>
+absl::Status Switch(const ExtArg&, Settings* s) {
+  s->*kField = kOn;
+  return absl::OkStatus();
+}
+
+template <int Settings::*kField, int64_t kMin, int64_t kMax>
+absl::Status IntInRange(const ExtArg& a, Settings* s) {
+  return ParseIntInto(a.label, a.value, kMin, kMax, &(s->*kField));
+}
+
+// A non-negative count of 2^kShift-byte units (the logging buffers are in
+// kilobytes, read_buf_mem_limit in megabytes, as in memcached).
+template <size_t Settings::*kField, int kShift>
+absl::Status ScaledBytes(const ExtArg& a, Settings* s) {
+  int64_t n = 0;
+  if (auto st = ParseInt(a.label, a.value, 0, INT_MAX, &n); !st.ok()) return st;
+  s->*kField = static_cast<size_t>(n) << kShift;
+  return absl::OkStatus();
+}
+
+// hot_max_factor and warm_max_factor: a double above 0, in memcached's words.
+template <double Settings::*kField>
+absl::Status PositiveFactor(const ExtArg& a, Settings* s) {
+  if (!absl::SimpleAtod(a.value, &(s->*kField)) || !(s->*kField > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(a.name, " must be > 0"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Hashpower(const ExtArg& a, Settings* s) {
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(a.value, &v) || v < 12 || v > 32) {
+    return absl::InvalidArgumentError(absl::StrCat("Initial hashtable multiplier of ", a.value,
+                                                   " is out of range (12..32)"));
+  }
+  s->hashpower_init = static_cast<int>(v);
+  return absl::OkStatus();
+}
+
+// memcached 1.6.18's help says kilobytes, but it stores the number as bytes
+// (`stats settings` shows slab_chunk_max=16384 as 16384), so configurations
+// written for it mean bytes. ParseFlags checks it against -I and the page
+// size as memcached does.
+absl::Status SlabChunkMax(const ExtArg& a, Settings* s) {
+  int64_t bytes = 0;
+  if (auto st = ParseInt(a.label, a.value, kMinSlabChunkMax, kSlabPageSize, &bytes); !st.ok()) return st;
+  s->slab_chunk_max = static_cast<size_t>(bytes);
+  return absl::OkStatus();
+}
+
+absl::Status NoChunkedItems(const ExtArg&, Settings* s) {
+  s->slab_chunk_max = kSlabPageSize;
+  return absl::OkStatus();
+}
+
+// As in memcached: without the maintainer there is no segmented LRU.
+absl::Status NoLruMaintainer(const ExtArg&, Settings* s) {
+  s->lru_maintainer = false;
+  s->lru_segmented = false;
+  return absl::OkStatus();
+}
+
+// memcached 1.6: "currently: nothing".
+absl::Status Modern(const ExtArg&, Settings*) { return absl::OkStatus(); }
+
+// memcached 1.4's defaults, exactly the set memcached 1.6.18 changes.
+absl::Status NoModern(const ExtArg&, Settings* s) {
+  if (s->slab_chunk_max == kDefaultSlabChunkMax) s->slab_chunk_max = kSlabPageSize;
+  s->slab_reassign = false;
+  s->slab_automove = 0;
+  s->maxconns_fast = false;
+  s->lru_segmented = false;
+  s->lru_maintainer = false;
+  s->lru_crawler = false;
+  s->hash_algorithm = "jenkins";
+  return absl::OkStatus();
+}
+
+absl::Status HashAlgorithm(const ExtArg& a, Settings* s) {
+  if (a.value != "jenkins" && a.value != "murmur3" && a.value != "xxh3") {
+    return absl::InvalidArgumentError(absl::StrCat("Unknown hash_algorithm option: ", a.value));
+  }
+  s->hash_algorithm = std::string(a.value);
+  return absl::OkStatus();
+}
+
+// memcached refuses anything under 10 s, even an explicit 0.
+absl::Status TailRepairTime(const ExtArg& a, Settings* s) {
+  if (auto st = ParseIntInto(a.label, a.value, 0, INT_MAX, &s->tail_repair_time); !st.ok()) return st;
+  if (s->tail_repair_time < 10) {
+    return absl::InvalidArgumentError("Cannot set tail_repair_time to less than 10 seconds");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TemporaryTtl(const ExtArg& a, Settings* s) {
+  s->temp_lru = true;
+  return ParseIntInto(a.label, a.value, 0, INT_MAX, &s->temporary_ttl);
+}
+
+absl::Status NoSlabAutomove(const ExtArg&, Settings* s) {
+  s->slab_automove = 0;
+  return absl::OkStatus();
+}
+
+absl::Status SlabAutomoveRatio(const ExtArg& a, Settings* s) {
+  double v = 0;
+  if (!absl::SimpleAtod(a.value, &v) || !(v > 0 && v < 1)) {
+    return absl::InvalidArgumentError("slab_automove_ratio must be > 0 and < 1");
+  }
+  s->slab_automove_ratio = v;
+  return absl::OkStatus();
+}
+
+absl::Status SlabAutomoveWindow(const ExtArg& a, Settings* s) {
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(a.value, &v) || v <= 2 || v > INT_MAX) {
+    return absl::InvalidArgumentError("slab_automove_window must be > 2");
+  }
+  s->slab_automove_window = static_cast<int>(v);
+  return absl::OkStatus();
+}
+
+// Bare: level 1. With '=' (even an empty one) the level must be 0..2.
+absl::Status SlabAutomove(const ExtArg& a, Settings* s) {
+  s->slab_automove = 1;
+  if (a.has_value) return ParseIntInto(a.label, a.value, 0, 2, &s->slab_automove);
+  return absl::OkStatus();
+}
+
+// memcached's options that tandem accepts and shows in `stats settings`,
+// but that have no effect here (extstore, TLS, logging, slab tunables).
+absl::Status Inert(const ExtArg& a, Settings* s) {
+  s->inert_options.emplace_back(std::string(a.name), std::string(a.value));
+  return absl::OkStatus();
+}
+
+constexpr ExtValue kIgnored = ExtValue::kIgnored;
+constexpr ExtValue kRequired = ExtValue::kRequired;
+constexpr ExtValue kOptional = ExtValue::kOptional;
+constexpr bool kUsage = true;
+constexpr bool kNoUsage = false;
+
+constexpr ExtendedOptionSpec kExtendedOptions[] = {
+    {"maxconns_fast", kIgnored, kUsage, &Switch<&Settings::maxconns_fast, true>},
+    {"no_maxconns_fast", kIgnored, kNoUsage, &Switch<&Settings::maxconns_fast, false>},
+    {"hashpower", kRequired, kUsage, &Hashpower},
+    {"idle_timeout", kRequired, kUsage, &IntInRange<&Settings::idle_timeout, 0, INT_MAX>},
+    {"slab_chunk_max", kRequired, kUsage, &SlabChunkMax},
+    {"no_chunked_items", kIgnored, kNoUsage, &NoChunkedItems},
+    {"lru_crawler", kIgnored, kUsage, &Switch<&Settings::lru_crawler, true>},
+    {"no_lru_crawler", kIgnored, kUsage, &Switch<&Settings::lru_crawler, false>},
+    {"lru_maintainer", kIgnored, kUsage, &Switch<&Settings::lru_maintainer, true>},
+    {"no_lru_maintainer", kIgnored, kUsage, &NoLruMaintainer},
+    {"modern", kIgnored, kUsage, &Modern},
+    {"no_modern", kIgnored, kUsage, &NoModern},
+    {"hash_algorithm", kRequired, kUsage, &HashAlgorithm},
+    {"lru_crawler_sleep", kRequired, kNoUsage, &IntInRange<&Settings::lru_crawler_sleep, 0, 1000000>},
+    {"lru_crawler_tocrawl", kRequired, kNoUsage, &IntInRange<&Settings::lru_crawler_tocrawl, 0, INT_MAX>},
+    {"tail_repair_time", kRequired, kNoUsage, &TailRepairTime},
+    {"hot_lru_pct", kRequired, kNoUsage, &IntInRange<&Settings::hot_lru_pct, 1, 80>},
+    {"warm_lru_pct", kRequired, kNoUsage, &IntInRange<&Settings::warm_lru_pct, 1, 80>},
+    {"hot_max_factor", kRequired, kNoUsage, &PositiveFactor<&Settings::hot_max_factor>},
+    {"warm_max_factor", kRequired, kNoUsage, &PositiveFactor<&Settings::warm_max_factor>},
+    {"temporary_ttl", kRequired, kNoUsage, &TemporaryTtl},
+    {"watcher_logbuf_size", kRequired, kNoUsage, &ScaledBytes<&Settings::watcher_logbuf_size, 10>},
+    {"worker_logbuf_size", kRequired, kNoUsage, &ScaledBytes<&Settings::worker_logbuf_size, 10>},
+    {"read_buf_mem_limit", kRequired, kNoUsage, &ScaledBytes<&Settings::read_buf_mem_limit, 20>},
+    {"track_sizes", kIgnored, kNoUsage, &Switch<&Settings::track_sizes, true>},
+    {"no_hashexpand", kIgnored, kNoUsage, &Switch<&Settings::hash_expand, false>},
+    {"slab_reassign", kIgnored, kNoUsage, &Switch<&Settings::slab_reassign, true>},
+    {"no_slab_reassign", kIgnored, kNoUsage, &Switch<&Settings::slab_reassign, false>},
+    {"no_slab_automove", kIgnored, kNoUsage, &NoSlabAutomove},
+    {"slab_automove_ratio", kRequired, kNoUsage, &SlabAutomoveRatio},
+    {"slab_automove_window", kRequired, kNoUsage, &SlabAutomoveWindow},
+    {"slab_automove", kOptional, kNoUsage, &SlabAutomove},
+    // Accepted and shown, no effect.
+    {"ext_path", kOptional, kNoUsage, &Inert},
+    {"ext_page_size", kOptional, kNoUsage, &Inert},
+    {"ext_wbuf_size", kOptional, kNoUsage, &Inert},
+    {"ext_threads", kOptional, kNoUsage, &Inert},
+    {"ext_item_size", kOptional, kNoUsage, &Inert},
+    {"ext_item_age", kOptional, kNoUsage, &Inert},
+    {"ext_low_ttl", kOptional, kNoUsage, &Inert},
+    {"ext_drop_unread", kOptional, kNoUsage, &Inert},
+    {"ext_recache_rate", kOptional, kNoUsage, &Inert},
+    {"ext_compact_under", kOptional, kNoUsage, &Inert},
+    {"ext_drop_under", kOptional, kNoUsage, &Inert},
+    {"ext_max_frag", kOptional, kNoUsage, &Inert},
+    {"ext_max_sleep", kOptional, kNoUsage, &Inert},
+    {"slab_automove_freeratio", kOptional, kNoUsage, &Inert},
+    {"ssl_chain_cert", kOptional, kNoUsage, &Inert},
+    {"ssl_key", kOptional, kNoUsage, &Inert},
+    {"ssl_keyformat", kOptional, kNoUsage, &Inert},
+    {"ssl_verify_mode", kOptional, kNoUsage, &Inert},
+    {"ssl_ciphers", kOptional, kNoUsage, &Inert},
+    {"ssl_ca_cert", kOptional, kNoUsage, &Inert},
+    {"ssl_wbuf_size", kOptional, kNoUsage, &Inert},
+    {"ssl_session_cache", kOptional, kNoUsage, &Inert},
+    {"ssl_kernel_tls", kOptional, kNoUsage, &Inert},
+    {"ssl_min_version", kOptional, kNoUsage, &Inert},
+    {"sock_cookie_id", kOptional, kNoUsage, &Inert},
+    {"slab_sizes", kOptional, kNoUsage, &Inert},
+    {"no_inline_ascii_resp", kOptional, kNoUsage, &Inert},
+    {"inline_ascii_resp", kOptional, kNoUsage, &Inert},
+    {"proxy_config", kOptional, kNoUsage, &Inert},
+};
+
+const ExtendedOptionSpec* FindExtendedOption(absl::string_view name) {
+  for (const ExtendedOptionSpec& spec : kExtendedOptions) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+// The `-o options:` lines of -h: the kUsage names in table order, each line
+// (with its trailing comma) at most 80 columns.
+std::string ExtendedOptionsUsage() {
+  constexpr size_t kWidth = 80;
+  std::string out;
+  std::string line = "-o options:";
+  for (const ExtendedOptionSpec& spec : kExtendedOptions) {
+    if (!spec.in_usage) continue;
+    std::string item = absl::StrCat(" ", spec.name, ",");
+    if (line.size() + item.size() > kWidth) {
+      absl::StrAppend(&out, line, "\n");
+      line.assign(1, ' ');  // continuation lines start at column 2 (item begins with a space)
+    }
+    line += item;
+  }
+  absl::StrAppend(&out, line, " and memcached's other options (accepted, shown in stats settings)\n");
+  return out;
+}
 
 }  // namespace
 
 absl::Status ApplyExtendedOption(const std::string& option, Settings* s) {
-  absl::string_view name = option;
-  absl::string_view value;
-  bool has_value = false;
-  if (size_t eq = name.find('='); eq != absl::string_view::npos) {
-    value = name.substr(eq + 1);
-    name = name.substr(0, eq);
-    has_value = true;
+  ExtArg arg;
+  arg.name = option;
+  if (size_t eq = arg.name.find('='); eq != absl::string_view::npos) {
+    arg.value = arg.name.substr(eq + 1);
+    arg.name = arg.name.substr(0, eq);
+    arg.has_value = true;
   }
-  auto need = [&]() -> absl::Status {
-    if (!has_value || value.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("Missing value for -o ", name));
-    }
-    return absl::OkStatus();
-  };
-  auto flag = [&](bool* field, bool v) {
-    *field = v;
-    return absl::OkStatus();
-  };
-  std::string label = absl::StrCat("-o ", name);
-
-  if (name == "maxconns_fast") return flag(&s->maxconns_fast, true);
-  if (name == "no_maxconns_fast") return flag(&s->maxconns_fast, false);
-  if (name == "hashpower") {
-    if (auto st = need(); !st.ok()) return st;
-    int64_t v = 0;
-    if (!absl::SimpleAtoi(value, &v) || v < 12 || v > 32) {
-      return absl::InvalidArgumentError(absl::StrCat("Initial hashtable multiplier of ", value,
-                                                     " is out of range (12..32)"));
-    }
-    s->hashpower_init = static_cast<int>(v);
-    return absl::OkStatus();
+  const ExtendedOptionSpec* spec = FindExtendedOption(arg.name);
+  if (spec == nullptr) return absl::InvalidArgumentError(absl::StrCat("Illegal suboption \"", option, "\""));
+  if (spec->value == ExtValue::kRequired && arg.value.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("Missing value for -o ", arg.name));
   }
-  if (name == "idle_timeout") {
-    if (auto st = need(); !st.ok()) return st;
-    return ParseIntInto(label, value, 0, INT_MAX, &s->idle_timeout);
-  }
-  if (name == "slab_chunk_max") {
-    // memcached 1.6.18's help says kilobytes, but it stores the number as
-    // bytes (`stats settings` shows slab_chunk_max=16384 as 16384), so
-    // configurations written for it mean bytes. ParseFlags checks it against
-    // -I and the page size as memcached does.
-    if (auto st = need(); !st.ok()) return st;
-    int64_t bytes = 0;
-    if (auto st = ParseInt(label, value, kMinSlabChunkMax, kSlabPageSize, &bytes); !st.ok()) return st;
-    s->slab_chunk_max = static_cast<size_t>(bytes);
-    return absl::OkStatus();
-  }
-  if (name == "no_chunked_items") {
-    s->slab_chunk_max = kSlabPageSize;
-    return absl::OkStatus();
-  }
-  if (name == "lru_crawler") return flag(&s->lru_crawler, true);
-  if (name == "no_lru_crawler") return flag(&s->lru_crawler, false);
-  if (name == "lru_maintainer") return flag(&s->lru_maintainer, true);
-  if (name == "no_lru_maintainer") {
-    // As in memcached: without the maintainer there is no segmented LRU.
-    s->lru_maintainer = false;
-    s->lru_segmented = false;
-    return absl::OkStatus();
-  }
-  if (name == "modern") return absl::OkStatus();  // memcached 1.6: "currently: nothing"
-  if (name == "no_modern") {
-    // memcached 1.4's defaults, exactly the set memcached 1.6.18 changes.
-    if (s->slab_chunk_max == kDefaultSlabChunkMax) s->slab_chunk_max = kSlabPageSize;
-    s->slab_reassign = false;
-    s->slab_automove = 0;
-    s->maxconns_fast = false;
-    s->lru_segmented = false;
-    s->lru_maintainer = false;
-    s->lru_crawler = false;
-    s->hash_algorithm = "jenkins";
-    return absl::OkStatus();
-  }
-  if (name == "hash_algorithm") {
-    if (auto st = need(); !st.ok()) return st;
-    if (value != "jenkins" && value != "murmur3" && value != "xxh3") {
-      return absl::InvalidArgumentError(absl::StrCat("Unknown hash_algorithm option: ", value));
-    }
-    s->hash_algorithm = std::string(value);
-    return absl::OkStatus();
-  }
-  if (name == "lru_crawler_sleep") {
-    if (auto st = need(); !st.ok()) return st;
-    return ParseIntInto(label, value, 0, 1000000, &s->lru_crawler_sleep);
-  }
-  if (name == "lru_crawler_tocrawl") {
-    if (auto st = need(); !st.ok()) return st;
-    return ParseIntInto(label, value, 0, INT_MAX, &s->lru_crawler_tocrawl);
-  }
-  if (name == "tail_repair_time") {
-    if (auto st = need(); !st.ok()) return st;
-    // memcached refuses anything under 10 s, even an explicit 0.
-    if (auto st = ParseIntInto(label, value, 0, INT_MAX, &s->tail_repair_time); !st.ok()) return st;
-    if (s->tail_repair_time < 10) {
-      return absl::InvalidArgumentError("Cannot set tail_repair_time to less than 10 seconds");
-    }
-    return absl::OkStatus();
-  }
-  if (name == "hot_lru_pct") {
-    if (auto st = need(); !st.ok()) return st;
-    return ParseIntInto(label, value, 1, 80, &s->hot_lru_pct);
-  }
-  if (name == "warm_lru_pct") {
-    if (auto st = need(); !st.ok()) return st;
-    return ParseIntInto(label, value, 1, 80, &s->warm_lru_pct);
-  }
-  if (name == "hot_max_factor") {
-    if (auto st = need(); !st.ok()) return st;
-    if (!absl::SimpleAtod(value, &s->hot_max_factor) || !(s->hot_max_factor > 0)) {
-      return absl::InvalidArgumentError("hot_max_factor must be > 0");
-    }
-    return absl::OkStatus();
-  }
-  if (name == "warm_max_factor") {
-    if (auto st = need(); !st.ok()) return st;
-    if (!absl::SimpleAtod(value, &s->warm_max_factor) || !(s->warm_max_factor > 0)) {
-      return absl::InvalidArgumentError("warm_max_factor must be > 0");
-    }
-    return absl::OkStatus();
-  }
-  if (name == "temporary_ttl") {
-    if (auto st = need(); !st.ok()) return st;
-    s->temp_lru = true;
-    return ParseIntInto(label, value, 0, INT_MAX, &s->temporary_ttl);
-  }
-  if (name == "watcher_logbuf_size" || name == "worker_logbuf_size" || name == "read_buf_mem_limit") {
-    if (auto st = need(); !st.ok()) return st;
-    int64_t n = 0;
-    if (auto st = ParseInt(label, value, 0, INT_MAX, &n); !st.ok()) return st;
-    size_t bytes = static_cast<size_t>(n) << (name == "read_buf_mem_limit" ? 20 : 10);
-    if (name == "watcher_logbuf_size") s->watcher_logbuf_size = bytes;
-    if (name == "worker_logbuf_size") s->worker_logbuf_size = bytes;
-    if (name == "read_buf_mem_limit") s->read_buf_mem_limit = bytes;
-    return absl::OkStatus();
-  }
-  if (name == "track_sizes") return flag(&s->track_sizes, true);
-  if (name == "no_hashexpand") return flag(&s->hash_expand, false);
-  if (name == "slab_reassign") return flag(&s->slab_reassign, true);
-  if (name == "no_slab_reassign") return flag(&s->slab_reassign, false);
-  if (name == "no_slab_automove") {
-    s->slab_automove = 0;
-    return absl::OkStatus();
-  }
-  if (name == "slab_automove_ratio") {
-    if (auto st = need(); !st.ok()) return st;
-    double v = 0;
-    if (!absl::SimpleAtod(value, &v) || !(v > 0 && v < 1)) {
-      return absl::InvalidArgumentError("slab_automove_ratio must be > 0 and < 1");
-    }
-    s->slab_automove_ratio = v;
-    return absl::OkStatus();
-  }
-  if (name == "slab_automove_window") {
-    if (auto st = need(); !st.ok()) return st;
-    int64_t v = 0;
-    if (!absl::SimpleAtoi(value, &v) || v <= 2 || v > INT_MAX) {
-      return absl::InvalidArgumentError("slab_automove_window must be > 2");
-    }
-    s->slab_automove_window = static_cast<int>(v);
-    return absl::OkStatus();
-  }
-  if (name == "slab_automove") {
-    s->slab_automove = 1;
-    if (has_value) return ParseIntInto(label, value, 0, 2, &s->slab_automove);
-    return absl::OkStatus();
-  }
-  for (absl::string_view inert : kInertOptions) {
-    if (name == inert) {
-      s->inert_options.emplace_back(std::string(name), std::string(value));
-      return absl::OkStatus();
-    }
-  }
-  return absl::InvalidArgumentError(absl::StrCat("Illegal suboption \"", option, "\""));
+  arg.label = absl::StrCat("-o ", arg.name);
+  return spec->apply(arg, s);
 }
 
 std::string UsageText() {
@@ -531,10 +628,7 @@ std::string UsageText() {
     }
     absl::StrAppend(&out, names, std::string(names.size() < 34 ? 34 - names.size() : 1, ' '), f.help, "\n");
   }
-  absl::StrAppend(&out,
-                  "-o options: maxconns_fast, hashpower, idle_timeout, slab_chunk_max, lru_crawler,\n"
-                  "  no_lru_crawler, lru_maintainer, no_lru_maintainer, modern, no_modern,\n"
-                  "  hash_algorithm, and memcached's other options (accepted, shown in stats settings)\n");
+  absl::StrAppend(&out, ExtendedOptionsUsage());
   return out;
 }
 

@@ -24,6 +24,16 @@ TEST(RecordCodec, GoldenAck) {
   EXPECT_EQ(out, std::string("\x09\x00\x00\x00\x2f\x16\x54\xd6\x07\x08\x07\x06\x05\x04\x03\x02\x01", 17));
 }
 
+TEST(RecordCodec, FrameBodySizeReadsTheLengthField) {
+  EXPECT_EQ(FrameBodySize(std::string("\x09\x00\x00\x00\xff\xff\xff\xff", 8)), 9u);
+  EXPECT_EQ(FrameBodySize(std::string("\x01\x02\x03\x84\x00\x00\x00\x00", 8)), 0x84030201u);
+  EXPECT_EQ(FrameBodySize(std::string(8, '\0')), 0u);
+  std::string ack;
+  EncodeAck(7, &ack);
+  EXPECT_EQ(kFrameHeaderSize + FrameBodySize(ack), ack.size());
+  EXPECT_EQ(FrameSizeAt(ack), ack.size());
+}
+
 TEST(RecordCodec, GoldenMutation) {
   Mutation m{};
   m.kind = Mutation::Kind::kStore;

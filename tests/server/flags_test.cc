@@ -561,6 +561,65 @@ TEST(ExtendedOptions, UnknownOptionIsAnError) {
   }
 }
 
+// Every option that needs a value says so in memcached's words, whether the
+// '=' is missing or the value after it is empty.
+TEST(ExtendedOptions, MissingValuesAreNamed) {
+  for (const char* name :
+       {"hashpower", "idle_timeout", "slab_chunk_max", "hash_algorithm", "lru_crawler_sleep", "lru_crawler_tocrawl",
+        "tail_repair_time", "hot_lru_pct", "warm_lru_pct", "hot_max_factor", "warm_max_factor", "temporary_ttl",
+        "watcher_logbuf_size", "worker_logbuf_size", "read_buf_mem_limit", "slab_automove_ratio",
+        "slab_automove_window"}) {
+    for (const std::string& opt : {std::string(name), std::string(name) + "="}) {
+      Settings s;
+      EXPECT_EQ(Ext(opt, &s).message(), "Missing value for -o " + std::string(name)) << opt;
+    }
+  }
+}
+
+TEST(ExtendedOptions, RangeErrorsNameTheOption) {
+  Settings s;
+  EXPECT_EQ(Ext("lru_crawler_tocrawl=-1", &s).message(), "invalid value for -o lru_crawler_tocrawl: \"-1\"");
+  EXPECT_EQ(Ext("warm_lru_pct=81", &s).message(), "invalid value for -o warm_lru_pct: \"81\"");
+  EXPECT_EQ(Ext("worker_logbuf_size=x", &s).message(), "invalid value for -o worker_logbuf_size: \"x\"");
+  EXPECT_EQ(Ext("hashpower=40", &s).message(), "Initial hashtable multiplier of 40 is out of range (12..32)");
+  EXPECT_EQ(Ext("hash_algorithm=md5", &s).message(), "Unknown hash_algorithm option: md5");
+  // slab_automove alone means level 1; with '=' the level must be there.
+  EXPECT_EQ(Ext("slab_automove=", &s).message(), "invalid value for -o slab_automove: \"\"");
+  EXPECT_EQ(Ext("slab_automove=3", &s).message(), "invalid value for -o slab_automove: \"3\"");
+}
+
+// A switch ignores anything after '=': "lru_crawler=0" turns the crawler on.
+TEST(ExtendedOptions, SwitchesIgnoreAValue) {
+  EXPECT_TRUE(ParseOk({"-o", "no_lru_crawler,lru_crawler=0"})->lru_crawler);
+  EXPECT_FALSE(ParseOk({"-o", "no_maxconns_fast=1"})->maxconns_fast);
+  EXPECT_TRUE(ParseOk({"-o", "track_sizes=no"})->track_sizes);
+  EXPECT_FALSE(ParseOk({"-o", "no_hashexpand="})->hash_expand);
+}
+
+TEST(ExtendedOptions, EveryInertOptionIsRecorded) {
+  for (const char* name :
+       {"ext_path", "ext_page_size", "ext_wbuf_size", "ext_threads", "ext_item_size", "ext_item_age",
+        "ext_low_ttl", "ext_drop_unread", "ext_recache_rate", "ext_compact_under", "ext_drop_under",
+        "ext_max_frag", "ext_max_sleep", "slab_automove_freeratio", "ssl_chain_cert", "ssl_key", "ssl_keyformat",
+        "ssl_verify_mode", "ssl_ciphers", "ssl_ca_cert", "ssl_wbuf_size", "ssl_session_cache", "ssl_kernel_tls",
+        "ssl_min_version", "sock_cookie_id", "slab_sizes", "no_inline_ascii_resp", "inline_ascii_resp",
+        "proxy_config"}) {
+    Settings s;
+    EXPECT_OK(Ext(std::string(name) + "=v", &s)) << name;
+    EXPECT_THAT(s.inert_options, ElementsAre(Pair(name, "v")));
+  }
+}
+
+// The `-o options:` lines of -h, byte for byte (they come from the table).
+TEST(ExtendedOptions, UsageLines) {
+  EXPECT_THAT(UsageText(),
+              ::testing::EndsWith(
+                  "-o, --extended=<value>            comma separated list of extended options\n"
+                  "-o options: maxconns_fast, hashpower, idle_timeout, slab_chunk_max, lru_crawler,\n"
+                  "  no_lru_crawler, lru_maintainer, no_lru_maintainer, modern, no_modern,\n"
+                  "  hash_algorithm, and memcached's other options (accepted, shown in stats settings)\n"));
+}
+
 TEST(ExtendedOptions, SeveralOptionsInOneFlag) {
   std::unique_ptr<Settings> s = ParseOk({"-o", "hashpower=16,idle_timeout=3,,no_lru_crawler", "--extended=modern"});
   EXPECT_EQ(s->hashpower_init, 16);

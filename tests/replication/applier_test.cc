@@ -1,0 +1,173 @@
+// Applier: the receive sequence of a link, in process. Frames are encoded
+// with record_codec, fed to an Applier as PeerLink would after the
+// handshake, and land in a real storage::Engine (the replicating-engine
+// fixture of the storage tests).
+#include "replication/applier.h"
+
+#include <string>
+#include <string_view>
+
+#include "gtest/gtest.h"
+#include "replication/record_codec.h"
+#include "replication/repl_stats.h"
+#include "tests/storage/peer_writes.h"
+#include "tests/support/status_helpers.h"
+
+namespace tandem::replication {
+namespace {
+
+using server::storage::Mutation;
+using server::storage::PeerStore;
+using server::storage::WallVersion;
+
+constexpr uint64_t kPeer = 7;
+
+class ApplierTest : public server::storage::ReplicatingEngineTest {
+ protected:
+  void SetUp() override {
+    ReplicatingEngineTest::SetUp();
+    applier_ = std::make_unique<Applier>(*engine_, stats_);
+    applier_->StartLink(kPeer, "peer:1");
+  }
+
+  // Decodes one encoded frame and hands it to the applier.
+  absl::Status Feed(const std::string& bytes) {
+    Frame frame;
+    size_t consumed = 0;
+    absl::Status st = DecodeFrame(bytes, kMaxBody, &frame, &consumed);
+    EXPECT_OK(st);
+    EXPECT_EQ(consumed, bytes.size());
+    return applier_->Receive(frame.type, frame.payload, consumed);
+  }
+  absl::Status SyncStart(bool full, uint64_t offset) {
+    std::string out;
+    EncodeSyncStart({full, offset}, &out);
+    return Feed(out);
+  }
+  std::string MutationFrame(FrameType type, const Mutation& m) {
+    std::string out;
+    EncodeMutation(type, m, &out);
+    return out;
+  }
+  // An empty full copy: the link then streams from offset 0.
+  void StartStreaming() {
+    ASSERT_OK(SyncStart(/*full=*/true, 0));
+    ASSERT_OK(SnapshotEnd());
+  }
+  absl::Status SnapshotEnd() {
+    std::string out;
+    EncodeSnapshotEnd(&out);
+    return Feed(out);
+  }
+  // The offset in the ACK the applier wants sent, or -1 for none.
+  int64_t AckDue() {
+    std::string out;
+    if (!applier_->TakeAck(&out)) return -1;
+    Frame frame;
+    size_t consumed = 0;
+    EXPECT_OK(DecodeFrame(out, kMaxBody, &frame, &consumed));
+    EXPECT_EQ(frame.type, FrameType::kAck);
+    uint64_t offset = 0;
+    EXPECT_OK(ParseAck(frame.payload, &offset));
+    return static_cast<int64_t>(offset);
+  }
+
+  ReplStats stats_;
+  std::unique_ptr<Applier> applier_;
+};
+
+TEST_F(ApplierTest, FullCopyThenStream) {
+  EXPECT_EQ(applier_->phase(), Applier::Phase::kAwaitingSync);
+  EXPECT_EQ(AckDue(), -1);
+  ASSERT_OK(SyncStart(/*full=*/true, 100));
+  EXPECT_EQ(applier_->phase(), Applier::Phase::kReceivingFull);
+  EXPECT_EQ(applier_->stream(), 0u);
+  EXPECT_EQ(stats_.full_syncs.load(), 1u);
+  EXPECT_EQ(stats_.link.load(), LinkState::kSyncing);
+
+  ASSERT_OK(Feed(MutationFrame(FrameType::kSnapshotItem, PeerStore("a", "1", WallVersion()))));
+  EXPECT_EQ(GetValue("a"), "1");
+  EXPECT_EQ(applier_->offset(), 0u);  // snapshot items are not stream offsets
+  EXPECT_EQ(AckDue(), -1);            // no acks during a full copy
+
+  ASSERT_OK(SnapshotEnd());
+  EXPECT_EQ(applier_->phase(), Applier::Phase::kStreaming);
+  EXPECT_EQ(applier_->stream(), kPeer);
+  EXPECT_EQ(applier_->offset(), 100u);
+  EXPECT_EQ(stats_.link.load(), LinkState::kUp);
+  EXPECT_EQ(AckDue(), 100);
+  EXPECT_EQ(AckDue(), -1);  // nothing new
+
+  const std::string record = MutationFrame(FrameType::kRecord, PeerStore("b", "2", WallVersion()));
+  ASSERT_OK(Feed(record));
+  EXPECT_EQ(GetValue("b"), "2");
+  EXPECT_EQ(applier_->offset(), 100u + record.size());
+  EXPECT_EQ(AckDue(), static_cast<int64_t>(100 + record.size()));
+  EXPECT_EQ(stats_.applied.load(), 2u);
+}
+
+TEST_F(ApplierTest, PartialResyncOnlyFromAnAppliedOffset) {
+  ASSERT_OK(SyncStart(/*full=*/true, 40));
+  ASSERT_OK(SnapshotEnd());
+  const std::string record = MutationFrame(FrameType::kRecord, PeerStore("k", "v", WallVersion()));
+  ASSERT_OK(Feed(record));
+  const uint64_t applied = 40 + record.size();
+
+  // The next link resumes from what was applied (or earlier: records are
+  // idempotent), and counts a partial sync.
+  applier_->StartLink(kPeer, "peer:1");
+  EXPECT_EQ(AckDue(), -1);
+  ASSERT_OK(SyncStart(/*full=*/false, applied));
+  EXPECT_EQ(applier_->phase(), Applier::Phase::kStreaming);
+  EXPECT_EQ(stats_.partial_syncs.load(), 1u);
+  EXPECT_EQ(AckDue(), static_cast<int64_t>(applied));  // a new link acks its start
+
+  applier_->StartLink(kPeer, "peer:1");
+  EXPECT_EQ(SyncStart(/*full=*/false, applied + 1).message(),
+            "partial resync from an offset this node never applied");
+  // Another peer's stream: only a full copy will do.
+  applier_->StartLink(kPeer + 1, "other:1");
+  EXPECT_FALSE(SyncStart(/*full=*/false, 0).ok());
+  EXPECT_OK(SyncStart(/*full=*/true, 0));
+}
+
+TEST_F(ApplierTest, FramesOutOfSequenceAreRefused) {
+  const std::string record = MutationFrame(FrameType::kRecord, PeerStore("k", "v", WallVersion()));
+  const std::string item = MutationFrame(FrameType::kSnapshotItem, PeerStore("k", "v", WallVersion()));
+  // Before SYNC_START.
+  EXPECT_EQ(Feed(record).message(), "record out of sequence");
+  EXPECT_EQ(Feed(item).message(), "record out of sequence");
+  EXPECT_EQ(SnapshotEnd().message(), "snapshot end without a snapshot");
+  // A record inside a full copy, an item outside one.
+  ASSERT_OK(SyncStart(/*full=*/true, 0));
+  EXPECT_EQ(Feed(record).message(), "record out of sequence");
+  ASSERT_OK(SnapshotEnd());
+  EXPECT_EQ(Feed(item).message(), "record out of sequence");
+  EXPECT_EQ(SnapshotEnd().message(), "snapshot end without a snapshot");
+  EXPECT_EQ(GetValue("k"), "<miss>");
+  // Frames that are not the peer's stream are not the applier's.
+  EXPECT_FALSE(applier_->Receive(FrameType::kHeartbeat, "", kFrameHeaderSize + 1).ok());
+}
+
+TEST_F(ApplierTest, MalformedPayloadsAreErrors) {
+  EXPECT_EQ(applier_->Receive(FrameType::kSyncStart, "x", kFrameHeaderSize + 2).code(),
+            absl::StatusCode::kDataLoss);
+  StartStreaming();
+  EXPECT_EQ(applier_->Receive(FrameType::kRecord, "\x01", kFrameHeaderSize + 2).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(applier_->offset(), 0u);
+}
+
+// An older peer write loses to a newer one whatever order they arrive in,
+// and counts as a resolved conflict.
+TEST_F(ApplierTest, OlderWritesLoseAndCountAsConflicts) {
+  StartStreaming();
+  ASSERT_OK(Feed(MutationFrame(FrameType::kRecord, PeerStore("k", "new", WallVersion(0)))));
+  ASSERT_OK(Feed(MutationFrame(FrameType::kRecord, PeerStore("k", "old", WallVersion(-1000)))));
+  EXPECT_EQ(GetValue("k"), "new");
+  EXPECT_EQ(stats_.applied.load(), 1u);
+  EXPECT_EQ(stats_.conflicts_resolved.load(), 1u);
+}
+
+}  // namespace
+}  // namespace tandem::replication
