@@ -11,6 +11,7 @@
 #include <charconv>
 
 #include "protocol/error_strings.h"
+#include "server/storage/engine.h"
 #include "server/version.h"
 
 namespace tandem::server {

@@ -31,9 +31,14 @@
 #include "server/replication_hooks.h"
 #include "server/settings.h"
 #include "server/stats.h"
-#include "server/storage/engine.h"
 
 namespace tandem::server {
+
+// The handlers include this header and must not see the engine.
+namespace storage {
+class Clock;
+class Engine;
+}  // namespace storage
 
 // What the connection does after a command.
 enum class DispatchAction : uint8_t {

@@ -16,6 +16,8 @@
 #include "protocol/error_strings.h"
 #include "protocol/text_encoder.h"
 #include "server/executor.h"
+#include "server/storage/clock.h"
+#include "server/storage/engine.h"
 
 namespace tandem::server {
 namespace {

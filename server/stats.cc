@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "protocol/result.h"
+#include "server/storage/engine.h"
 #include "server/version.h"
 
 namespace tandem::server {

@@ -20,9 +20,12 @@
 #include "absl/synchronization/mutex.h"
 #include "protocol/result.h"
 #include "server/settings.h"
-#include "server/storage/engine.h"
 
 namespace tandem::server {
+
+namespace storage {
+class Engine;
+}  // namespace storage
 
 // Every per-thread counter, in the order `stats` prints them.
 #define TANDEM_THREAD_COUNTERS(X) \
