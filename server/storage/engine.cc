@@ -22,13 +22,12 @@
 // all computed from memcached's ITEM_ntotal, and our item never needs more
 // than that. Chunked items live in the largest class's LRU, as in memcached.
 //
-// Engine::Impl is declared in engine_impl.h.
+// Engine::Impl is declared in engine_impl.h; the background crawler in
+// engine_crawler.cc live beside this file.
 #include "server/storage/engine.h"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
-#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -42,7 +41,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/storage/engine_impl.h"
-#include "server/storage/expiry.h"
 #include "server/storage/hash_table.h"
 #include "server/storage/item.h"
 #include "server/storage/lru.h"
@@ -859,75 +857,6 @@ absl::Status Engine::Impl::SetMemoryLimit(size_t bytes) {
   return absl::OkStatus();
 }
 
-// Walks the hash table a few buckets at a time (segment by segment, one
-// segment lock at a time) and reclaims expired or flushed items. The budget
-// bounds both reclaimed items and, at 16x, items looked at, so one call never
-// holds a lock for long.
-size_t Engine::Impl::CrawlStep(size_t budget) {
-  absl::MutexLock crawl(&crawl_mu_);
-  const RelTime now = clock_->Now();
-  size_t reclaimed = 0;
-  size_t checked = 0;
-  const size_t max_checked = budget * 16 + 64;
-  size_t segments_visited = 0;
-  while (reclaimed < budget && checked < max_checked &&
-         segments_visited <= HashTable::kSegments) {
-    HashTable::Segment& seg = table_.segment(crawl_segment_);
-    bool segment_done = false;
-    {
-      absl::MutexLock lock(&seg.mu());
-      while (reclaimed < budget && checked < max_checked) {
-        // Collect first, unlink after: the walk itself stays read-only.
-        std::array<Item*, 16> dead;
-        size_t ndead = 0;
-        bool overflow = false;
-        const bool ok = seg.ForEachInBucketLocked(crawl_bucket_, [&](Item* it) {
-          ++checked;
-          if (!Dead(it, now)) return;
-          if (ndead < dead.size() && reclaimed + ndead < budget) {
-            dead[ndead++] = it;
-          } else {
-            overflow = true;
-          }
-        });
-        for (size_t i = 0; i < ndead; ++i) {
-          Item* it = dead[i];
-          {
-            Lru::Class& lc = lru_.cls(LruClass(it));
-            absl::MutexLock l(&lc.mu());
-            ++lc.counters().crawler_reclaimed;
-            if (Expiry::IsExpired(it, now) && !it->has(Item::kFetched)) {
-              ++lc.counters().expired_unfetched;
-            }
-          }
-          UnlinkLocked(seg, it, HashTable::Hash(layout_.key_view(it)));
-        }
-        reclaimed += ndead;
-        if (!ok) {
-          segment_done = true;
-          break;
-        }
-        if (!overflow) ++crawl_bucket_;  // else revisit: more dead items wait here
-      }
-    }
-    if (segment_done) {
-      crawl_bucket_ = 0;
-      crawl_segment_ = (crawl_segment_ + 1) % HashTable::kSegments;
-      ++segments_visited;
-    }
-  }
-  crawler_items_checked_.fetch_add(checked, std::memory_order_relaxed);
-  if (opts_.segmented_lru) {
-    // The LRU maintainer's share of the tick: age HOT/WARM tails into COLD.
-    for (int id = 1; id <= classes_.count(); ++id) {
-      Lru::Class& lc = lru_.cls(id);
-      absl::MutexLock lock(&lc.mu());
-      if (lc.total() != 0) lc.JuggleLocked(kMaintainerSteps, now);
-    }
-  }
-  return reclaimed;
-}
-
 bool Engine::Impl::CacheDump(int class_id, unsigned limit,
                              absl::FunctionRef<void(std::string_view, size_t, int64_t)> fn) {
   if (class_id < 1 || class_id > classes_.count()) return false;
@@ -1257,7 +1186,6 @@ bool Engine::Touch(std::string_view key, int64_t exptime) {
 }
 void Engine::FlushAll(int64_t delay) { impl_->FlushAll(delay); }
 absl::Status Engine::SetMemoryLimit(size_t bytes) { return impl_->SetMemoryLimit(bytes); }
-size_t Engine::CrawlStep(size_t budget) { return impl_->CrawlStep(budget); }
 void Engine::GeneralStats(StatList* out) const { impl_->GeneralStats(out); }
 int Engine::SizeClassCount() const { return impl_->SizeClassCount(); }
 void Engine::ResetStats() { impl_->ResetStats(); }
