@@ -22,13 +22,13 @@
 // all computed from memcached's ITEM_ntotal, and our item never needs more
 // than that. Chunked items live in the largest class's LRU, as in memcached.
 //
-// Engine::Impl is declared in engine_impl.h; stats in engine_stats.cc and
-// the background crawler in engine_crawler.cc live beside this file.
+// Engine::Impl is declared in engine_impl.h; replication in
+// engine_replication.cc, stats in engine_stats.cc and the background crawler
+// in engine_crawler.cc live beside this file.
 #include "server/storage/engine.h"
 
 #include <algorithm>
 #include <charconv>
-#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -38,7 +38,6 @@
 #include <thread>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/storage/engine_impl.h"
 #include "server/storage/hash_table.h"
@@ -46,7 +45,6 @@
 #include "server/storage/lru.h"
 #include "server/storage/mutation.h"
 #include "server/storage/mutation_observer.h"
-#include "server/storage/tombstones.h"
 
 namespace tandem::server::storage {
 
@@ -857,95 +855,6 @@ absl::Status Engine::Impl::SetMemoryLimit(size_t bytes) {
 }
 
 // ===========================================================================
-// Replication
-// ===========================================================================
-
-bool Engine::Impl::ApplyReplicated(const Mutation& m) {
-  hlc_.Observe(m.version);
-  if (m.kind == Mutation::Kind::kFlushAll) {
-    // By version only: this node's writes newer than the peer's flush stay.
-    flush_mark_.Record(m.version, m.flush_delay);
-    return true;
-  }
-  const uint32_t hash = HashTable::Hash(m.key);
-  HashTable::Segment& seg = table_.SegmentFor(hash);
-  if (m.kind == Mutation::Kind::kStore) {
-    if (m.key.size() > 255 || TooLarge(m.key.size(), m.value.size(), m.flags)) return false;
-    if (flush_mark_.Covers(m.version, WallMs)) return false;  // written before a known flush_all
-    Item* it = AllocItem(m.key, m.value.size(), m.flags, expiry_.FromUnix(m.expires_at));
-    if (it == nullptr) return false;
-    WriteValue(it, 0, m.value);
-    {
-      absl::MutexLock lock(&seg.mu());
-      Item* old = FindLiveLocked(seg, hash, m.key);
-      TombstoneSet& tombs = TombstonesLocked(seg, hash);
-      // A store no newer than a remembered delete of the key stays deleted
-      // (the delete wins a tie, on both nodes).
-      const bool buried = old == nullptr && !tombs.empty() && tombs.Find(m.key, WallMs()) >= m.version;
-      if (!buried && (old == nullptr || layout_.version(old) < m.version ||
-                      (layout_.version(old) == m.version && TieWins(old, m)))) {
-        if (!tombs.empty()) tombs.Erase(m.key);
-        layout_.set_cas(it, AdoptCas(m.cas));
-        layout_.set_version(it, m.version);
-        if (old != nullptr) {
-          ReplaceLocked(seg, old, it, hash);
-        } else {
-          LinkLocked(seg, it, hash);
-        }
-        return true;
-      }
-    }
-    FreeItem(it);
-    return false;
-  }
-  absl::MutexLock lock(&seg.mu());
-  Item* old = FindLiveLocked(seg, hash, m.key);
-  if (m.kind == Mutation::Kind::kDelete) {
-    // Equal versions: the delete wins, as a store meeting a tombstone loses.
-    if (old != nullptr && layout_.version(old) > m.version) return false;
-    TombstonesLocked(seg, hash).Record(m.key, m.version, WallMs());
-    if (old == nullptr) return false;
-    UnlinkLocked(seg, old, hash);
-    return true;
-  }
-  // kTouch
-  if (old == nullptr || layout_.version(old) >= m.version) return false;
-  old->exptime = expiry_.FromUnix(m.expires_at);
-  layout_.set_version(old, m.version);
-  return true;
-}
-
-bool Engine::Impl::SnapshotStep(uint64_t* cursor, size_t budget,
-                                absl::FunctionRef<void(const ItemView&)> fn,
-                                absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn) {
-  size_t segment = static_cast<size_t>(*cursor >> 32);
-  size_t bucket = static_cast<size_t>(*cursor & 0xffffffffu);
-  size_t seen = 0;
-  const RelTime now = clock_->Now();
-  while (segment < HashTable::kSegments && seen < budget) {
-    HashTable::Segment& seg = table_.segment(segment);
-    absl::MutexLock lock(&seg.mu());
-    while (seen < budget) {
-      const bool ok = seg.ForEachInBucketLocked(bucket, [&](Item* it) {
-        ++seen;
-        if (!Dead(it, now)) fn(Ref(this, it, now, it->has(Item::kFetched), it->time.load()));
-      });
-      if (!ok) {
-        // The segment's tombstones travel with its items, so the receiver
-        // also forgets keys deleted here (and keeps them deleted).
-        tombstones_[segment].ForEach(WallMs(), tombstone_fn);
-        ++segment;
-        bucket = 0;
-        break;
-      }
-      ++bucket;
-    }
-  }
-  *cursor = (static_cast<uint64_t>(segment) << 32) | bucket;
-  return segment < HashTable::kSegments;
-}
-
-// ===========================================================================
 // Engine: the public face forwards to Impl.
 // ===========================================================================
 
@@ -974,8 +883,6 @@ bool Engine::Touch(std::string_view key, int64_t exptime) {
 }
 void Engine::FlushAll(int64_t delay) { impl_->FlushAll(delay); }
 absl::Status Engine::SetMemoryLimit(size_t bytes) { return impl_->SetMemoryLimit(bytes); }
-void Engine::SetObserver(MutationObserver* observer) { impl_->SetObserver(observer); }
-bool Engine::ApplyReplicated(const Mutation& m) { return impl_->ApplyReplicated(m); }
 bool Engine::MetaGet(std::string_view key, const MetaGetOptions& o,
                      absl::FunctionRef<void(MetaItem&, bool)> fn) {
   return impl_->MetaGet(key, o, fn);
@@ -1000,36 +907,6 @@ MetaArithResult Engine::MetaArith(std::string_view key, const MetaArithOptions& 
 MetaArithResult Engine::MetaArith(std::string_view key, const MetaArithOptions& o,
                                   absl::FunctionRef<void(MetaItem&)> fn) {
   return impl_->MetaArith(key, o, [&fn](MetaItem& item, bool) { fn(item); });
-}
-void Engine::Impl::TombstoneStats(StatList* out) {
-  size_t count = 0, bytes = 0;
-  uint64_t evicted = 0;
-  const uint64_t now = WallMs();
-  for (size_t i = 0; i < HashTable::kSegments; ++i) {
-    absl::MutexLock lock(&table_.segment(i).mu());
-    tombstones_[i].Prune(now);
-    count += tombstones_[i].size();
-    bytes += tombstones_[i].bytes();
-    evicted += tombstones_[i].evicted();
-  }
-  out->emplace_back("tombstones", absl::StrCat(count));
-  out->emplace_back("tombstone_bytes", absl::StrCat(bytes));
-  out->emplace_back("tombstones_evicted", absl::StrCat(evicted));
-}
-
-void Engine::TombstoneStats(StatList* out) { impl_->TombstoneStats(out); }
-
-bool Engine::LastFlush(uint64_t* version, int64_t* delay) const { return impl_->LastFlush(version, delay); }
-
-bool Engine::SnapshotStep(uint64_t* cursor, size_t budget,
-                          absl::FunctionRef<void(const ItemView&)> fn) {
-  return impl_->SnapshotStep(cursor, budget, fn, [](std::string_view, uint64_t) {});
-}
-
-bool Engine::SnapshotStep(uint64_t* cursor, size_t budget,
-                          absl::FunctionRef<void(const ItemView&)> fn,
-                          absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn) {
-  return impl_->SnapshotStep(cursor, budget, fn, tombstone_fn);
 }
 
 }  // namespace tandem::server::storage
