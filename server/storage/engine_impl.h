@@ -2,10 +2,10 @@
 //
 // The engine is one object whose code is being split by concern into files
 // that all work on the same tables, counters and locks (so far: engine.cc,
-// engine_replication.cc, engine_stats.cc, engine_crawler.cc), so the class
-// is declared once, here. engine.h keeps its pImpl: its callers never see
-// the hash table, the LRUs or the slab allocator, and the public API did not
-// change when the engine was split.
+// engine_meta.cc, engine_replication.cc, engine_stats.cc,
+// engine_crawler.cc), so the class is declared once, here. engine.h keeps
+// its pImpl: its callers never see the hash table, the LRUs or the slab
+// allocator, and the public API did not change when the engine was split.
 //
 // Internal to server/storage/: include it from the engine's own files (and
 // from tests that need to look inside), never from the rest of the server.
