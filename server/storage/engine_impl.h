@@ -1,11 +1,14 @@
 // Engine::Impl: the engine's state and the members its files share.
 //
-// The engine is one object whose code is being split by concern into files
-// that all work on the same tables, counters and locks (so far: engine.cc,
-// engine_meta.cc, engine_replication.cc, engine_stats.cc,
-// engine_crawler.cc), so the class is declared once, here. engine.h keeps
-// its pImpl: its callers never see the hash table, the LRUs or the slab
-// allocator, and the public API did not change when the engine was split.
+// The engine is one object whose code is split by concern: engine.cc has
+// construction, linking and the storage verbs; engine_alloc.cc item memory
+// and eviction; engine_meta.cc the meta-protocol verbs;
+// engine_replication.cc the peer's writes and full copies; engine_stats.cc
+// the `stats` family and cachedump; engine_crawler.cc the background
+// crawler. They all work on the same tables, counters and locks, so the
+// class is declared once, here. engine.h keeps its pImpl: its callers never
+// see the hash table, the LRUs or the slab allocator, and the public API did
+// not change when the engine was split.
 //
 // Internal to server/storage/: include it from the engine's own files (and
 // from tests that need to look inside), never from the rest of the server.
@@ -302,6 +305,19 @@ class Engine::Impl::Ref final : public ItemView {
   bool fetched_before_;
   RelTime last_access_;
 };
+
+// Shared by engine_alloc.cc (AppendValue) and engine.cc (append/prepend),
+// so the template body lives here.
+template <typename Fn>
+void Engine::Impl::ForEachPiece(const Item* it, Fn&& fn) const {
+  if (!it->has(Item::kChunked)) {
+    fn(std::string_view(layout_.value(it), it->nbytes));
+    return;
+  }
+  for (const Chunk* c = layout_.first_chunk(it); c != nullptr; c = c->next) {
+    fn(std::string_view(c->data(), c->used));
+  }
+}
 
 }  // namespace tandem::server::storage
 
