@@ -1,38 +1,42 @@
 // The replication side of the engine: applying the peer's writes, walking
 // the table for a full copy, and the tombstones and flush marks that keep
 // late writes from undoing newer ones. The local side (stamping versions,
-// telling the observer) is in the storage verbs: NotifyStoreLocked and
-// NotifyDeleteLocked.
+// telling the observer) stays with the storage verbs: NotifyStoreLocked in
+// engine.cc, NotifyDeleteLocked in engine_impl.h.
 //
 // Which write wins. Every item carries the hybrid logical clock version
 // (version.h) of the write that made it. A peer's store or touch replaces
-// the local item only when its version is newer; on equal versions (both
-// nodes wrote in the same HLC tick) TieWins compares content, so both nodes
-// keep the same item. Applying a mutation first folds its version into the
-// local clock, so this node's later writes are newer than anything it has
-// seen.
+// the local item only when its version is newer. On equal versions (both
+// nodes wrote in the same HLC tick) a store is decided by TieWins, which
+// compares content, so both nodes keep the same item; a touch is dropped.
+// Applying a mutation first folds its version into the local clock, so
+// this node's later writes are newer than anything it has seen.
 //
 // Deletes. A delete leaves no item to carry its version, so it leaves a
 // tombstone (tombstones.h): key and delete version, per hash-table segment
-// under that segment's lock, for a bounded time and size. A peer's store no
-// newer than a remembered delete of an absent key is dropped, and a delete
-// wins a tie, on both nodes. A store that does win erases the tombstone.
+// under that segment's lock, for a bounded time and size. A peer's delete
+// is remembered even when the key is absent here, and removes the local
+// item unless that is newer (a tie goes to the delete). A peer's store no
+// newer than a remembered delete of an absent key is dropped; a store that
+// wins erases the tombstone.
 //
 // flush_all. memcached's flush goes by local store time, which a copy of
 // an item made on the peer does not share, so a replicating node also
-// records each flush as a version mark (flush_mark.h): an item whose
-// version is below the mark counts as flushed (Impl::Flushed), and a peer's
-// store below it is dropped on arrival. The peer's own flush is applied by
-// version only, so this node's writes newer than it stay.
+// records each flush as a version mark (flush_mark.h): once the mark's time
+// has come (flush_all may be delayed), an item whose version is below it
+// counts as flushed (Impl::Flushed), and a peer's store the mark covers is
+// dropped on arrival. The peer's own flush is applied by version only, so
+// this node's writes newer than it stay.
 //
 // The full-copy cursor. SnapshotStep's cursor is (segment << 32) | bucket:
 // it walks the 256 segments in order and each segment's buckets in order,
-// holding one segment lock at a time and stopping after `budget` items. A
+// holding one segment lock at a time, and returns once it has looked at
+// `budget` items (whole buckets at a time); false once the walk is done. A
 // segment that is growing is walked through both its tables
 // (HashTable::Segment::ForEachInBucketLocked), so growth can show an item
 // twice but never hides one. When the walk leaves a segment it passes on
 // that segment's live tombstones, so the receiver also keeps deleted keys
-// deleted. Dead (expired or flushed) items are skipped.
+// deleted. Dead (expired or flushed) items are counted but not shown.
 #include <cstdint>
 #include <string_view>
 
