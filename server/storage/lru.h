@@ -6,7 +6,7 @@
 //              class's items or the item is older than 0.2 x COLD's age
 //   WARM tail: active -> WARM head; else -> COLD once WARM holds > 40% or
 //              the item is older than 2 x COLD's age
-//   COLD tail: active -> WARM (second chance); else evict (engine.cc)
+//   COLD tail: active -> WARM (second chance); else evict (engine_alloc.cc)
 // memcached runs this juggling in its LRU maintainer thread; here one step
 // runs inline on every link and the engine's CrawlStep (the server's
 // background tick) runs more, so ages move items on an idle server too.

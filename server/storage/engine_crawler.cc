@@ -1,0 +1,107 @@
+// The background crawler: memcached's LRU crawler and LRU maintainer in one
+// bounded step, CrawlStep, which the server calls from its event loop every
+// 100 ms (server.cc, kCrawlBudget) and `lru_crawler crawl` calls once with
+// a budget of SIZE_MAX (dispatcher.cc).
+//
+// Pacing. There is no crawler thread: each step does a bounded amount of
+// work and returns, and the cursor (segment, bucket) lives in the engine
+// between steps, under crawl_mu_, so the walk resumes where it stopped and
+// laps the whole table over successive ticks. A step stops after reclaiming
+// `budget` items or looking at 16 x budget + 64, whichever comes first, and
+// after one lap of the table at most. It holds one segment lock at a time
+// and, within a bucket, collects up to 16 dead items before unlinking them,
+// so the chain walk itself stays read-only; a bucket with more dead items is
+// visited again before the cursor moves on. Expired and flushed items are
+// reclaimed; live ones are left alone (eviction is the allocator's job).
+//
+// Each step also does the LRU maintainer's share: with the segmented LRU it
+// moves up to kMaintainerSteps items per class from the HOT and WARM tails
+// toward COLD, so an idle server still ages its items.
+#include <array>
+#include <cstddef>
+
+#include "absl/synchronization/mutex.h"
+#include "server/storage/engine_impl.h"
+#include "server/storage/expiry.h"
+#include "server/storage/hash_table.h"
+#include "server/storage/item.h"
+#include "server/storage/lru.h"
+
+namespace tandem::server::storage {
+
+// Walks the hash table a few buckets at a time (segment by segment, one
+// segment lock at a time) and reclaims expired or flushed items. The budget
+// bounds both reclaimed items and, at 16x, items looked at, so one call never
+// holds a lock for long.
+size_t Engine::Impl::CrawlStep(size_t budget) {
+  absl::MutexLock crawl(&crawl_mu_);
+  const RelTime now = clock_->Now();
+  size_t reclaimed = 0;
+  size_t checked = 0;
+  const size_t max_checked = budget * 16 + 64;
+  size_t segments_visited = 0;
+  while (reclaimed < budget && checked < max_checked &&
+         segments_visited <= HashTable::kSegments) {
+    HashTable::Segment& seg = table_.segment(crawl_segment_);
+    bool segment_done = false;
+    {
+      absl::MutexLock lock(&seg.mu());
+      while (reclaimed < budget && checked < max_checked) {
+        // Collect first, unlink after: the walk itself stays read-only.
+        std::array<Item*, 16> dead;
+        size_t ndead = 0;
+        bool overflow = false;
+        const bool ok = seg.ForEachInBucketLocked(crawl_bucket_, [&](Item* it) {
+          ++checked;
+          if (!Dead(it, now)) return;
+          if (ndead < dead.size() && reclaimed + ndead < budget) {
+            dead[ndead++] = it;
+          } else {
+            overflow = true;
+          }
+        });
+        for (size_t i = 0; i < ndead; ++i) {
+          Item* it = dead[i];
+          {
+            Lru::Class& lc = lru_.cls(LruClass(it));
+            absl::MutexLock l(&lc.mu());
+            ++lc.counters().crawler_reclaimed;
+            if (Expiry::IsExpired(it, now) && !it->has(Item::kFetched)) {
+              ++lc.counters().expired_unfetched;
+            }
+          }
+          UnlinkLocked(seg, it, HashTable::Hash(layout_.key_view(it)));
+        }
+        reclaimed += ndead;
+        if (!ok) {
+          segment_done = true;
+          break;
+        }
+        if (!overflow) ++crawl_bucket_;  // else revisit: more dead items wait here
+      }
+    }
+    if (segment_done) {
+      crawl_bucket_ = 0;
+      crawl_segment_ = (crawl_segment_ + 1) % HashTable::kSegments;
+      ++segments_visited;
+    }
+  }
+  crawler_items_checked_.fetch_add(checked, std::memory_order_relaxed);
+  if (opts_.segmented_lru) {
+    // The LRU maintainer's share of the tick: age HOT/WARM tails into COLD.
+    for (int id = 1; id <= classes_.count(); ++id) {
+      Lru::Class& lc = lru_.cls(id);
+      absl::MutexLock lock(&lc.mu());
+      if (lc.total() != 0) lc.JuggleLocked(kMaintainerSteps, now);
+    }
+  }
+  return reclaimed;
+}
+
+// ===========================================================================
+// Engine: the public face forwards to Impl.
+// ===========================================================================
+
+size_t Engine::CrawlStep(size_t budget) { return impl_->CrawlStep(budget); }
+
+}  // namespace tandem::server::storage

@@ -1,0 +1,324 @@
+// Engine::Impl: the engine's state and the members its files share.
+//
+// The engine is one object whose code is split by concern: engine.cc has
+// construction, linking and the storage verbs; engine_alloc.cc item memory
+// and eviction; engine_meta.cc the meta-protocol verbs;
+// engine_replication.cc the peer's writes and full copies; engine_stats.cc
+// the `stats` family and cachedump; engine_crawler.cc the background
+// crawler. They all work on the same tables, counters and locks, so the
+// class is declared once, here. engine.h keeps its pImpl: its callers never
+// see the hash table, the LRUs or the slab allocator, and the public API did
+// not change when the engine was split.
+//
+// Internal to server/storage/: include it from the engine's own files (and
+// from tests that need to look inside), never from the rest of the server.
+// The lock order, and the rule for who may free an item, head engine.cc.
+#ifndef TANDEM_SERVER_STORAGE_ENGINE_IMPL_H_
+#define TANDEM_SERVER_STORAGE_ENGINE_IMPL_H_
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "server/storage/clock.h"
+#include "server/storage/engine.h"
+#include "server/storage/expiry.h"
+#include "server/storage/flush_mark.h"
+#include "server/storage/hash_table.h"
+#include "server/storage/item.h"
+#include "server/storage/lru.h"
+#include "server/storage/mutation.h"
+#include "server/storage/mutation_observer.h"
+#include "server/storage/size_classes.h"
+#include "server/storage/slab_allocator.h"
+#include "server/storage/tombstones.h"
+#include "server/storage/version.h"
+
+namespace tandem::server::storage {
+
+class Engine::Impl {
+ public:
+  explicit Impl(const EngineOptions& o);
+
+  // Items need no destruction: the slab allocator frees whole pages.
+
+  void GetMany(std::span<const std::string_view> keys, bool touch, int64_t exptime,
+               absl::FunctionRef<void(size_t, const ItemView*)> fn);
+  bool Get(std::string_view key, bool touch, int64_t exptime,
+           absl::FunctionRef<void(const ItemView&)> fn);
+  StoreResult Store(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
+                    std::string_view value, uint64_t cas_in);
+  bool Delete(std::string_view key);
+  ArithResult Arith(std::string_view key, bool incr, uint64_t delta);
+  void FlushAll(int64_t delay);
+  absl::Status SetMemoryLimit(size_t bytes);
+  size_t CrawlStep(size_t budget);
+  void GeneralStats(StatList* out);
+  int SizeClassCount() const { return classes_.count(); }
+  void ResetStats();
+  bool CacheDump(int class_id, unsigned limit,
+                 absl::FunctionRef<void(std::string_view, size_t, int64_t)> fn);
+  void SizesStats(StatList* out);
+  void EnableSizes(StatList* out);
+  void DisableSizes(StatList* out);
+  void SlabsStats(StatList* out);
+  void ItemsStats(StatList* out);
+  void SetObserver(MutationObserver* o) { observer_ = o; }
+  bool ApplyReplicated(const Mutation& m);
+  bool SnapshotStep(uint64_t* cursor, size_t budget,
+                    absl::FunctionRef<void(const ItemView&)> fn,
+                    absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn);
+  void TombstoneStats(StatList* out);
+  bool LastFlush(uint64_t* version, int64_t* delay) const { return flush_mark_.Get(version, delay); }
+  // Meta protocol (see engine.h).
+  bool MetaGet(std::string_view key, const MetaGetOptions& o,
+               absl::FunctionRef<void(MetaItem&, bool)> fn);
+  MetaDeleteOutcome MetaDelete(std::string_view key, const MetaDeleteOptions& o);
+  MetaArithResult MetaArith(std::string_view key, const MetaArithOptions& o,
+                            absl::FunctionRef<void(MetaItem&, bool created)> fn);
+  // Store's body; `meta` and `invalidate` carry ms's differences.
+  StoreResult StoreImpl(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
+                        std::string_view value, uint64_t cas_in, bool meta, bool invalidate,
+                        bool key_binary = false);
+
+ private:
+  // ---- shared helpers ---------------------------------------------------
+  // Private members rather than namespace-scope names, so every file of
+  // the engine sees them without putting them in the storage namespace.
+
+  // Per-class operation counters for `stats slabs` / `stats items`, sharded by
+  // segment so concurrent gets on one class do not fight over a cache line.
+  enum Op : int {
+    kCmdSet,
+    kDeleteHits,
+    kIncrHits,
+    kDecrHits,
+    kCasHits,
+    kCasBadval,
+    kTouchHits,
+    kHitsToHot,
+    kHitsToWarm,
+    kHitsToCold,
+    kGetExpired,  // global, kept in class 0
+    kGetFlushed,  // global, kept in class 0
+    kOpCount
+  };
+  static constexpr size_t kOpShards = 16;
+  static constexpr int kMaxRescues = 256;  // ACTIVE items moved to WARM per eviction
+  static constexpr int kMaintainerSteps = 100;  // LRU moves per class per CrawlStep
+
+  struct alignas(64) OpShard {
+    std::array<std::array<std::atomic<uint64_t>, kOpCount>, SizeClasses::kMaxClasses + 1> v{};
+  };
+
+  static size_t MemcachedTotal(size_t nkey, size_t nbytes, uint32_t flags, bool use_cas) {
+    return MemcachedSizes::Total(nkey, nbytes, flags, use_cas);
+  }
+
+  static uint64_t WallMs() {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  }
+
+  class Ref;
+  class MetaRef;
+  // incr/decr of a live item; *result receives the item now holding the
+  // value (it, or its replacement).
+  ArithResult ArithLocked(HashTable::Segment& seg, uint32_t hash, std::string_view key, Item* it,
+                          bool incr, uint64_t delta, Item** result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+
+  // ---- allocation -------------------------------------------------------
+  void* AllocChunk(int id);
+  // *busy is set when a candidate was skipped because its segment was locked.
+  bool EvictOne(int id, bool* busy);
+  Item* AllocItem(std::string_view key, size_t nbytes, uint32_t flags, RelTime exptime);
+  void FreeItem(Item* it);
+  // Copies src into the item's value starting at byte `offset`.
+  void WriteValue(Item* it, size_t offset, std::string_view src);
+  void AppendValue(const Item* it, std::string* out) const;
+  // Calls fn(piece) for each contiguous piece of the value.
+  template <typename Fn>
+  void ForEachPiece(const Item* it, Fn&& fn) const;
+
+  // ---- linking (segment lock held) ---------------------------------------
+  void LinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  void UnlinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  void ReplaceLocked(HashTable::Segment& seg, Item* old_it, Item* new_it, uint32_t hash)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  // Lookup with lazy expiry / flush reclaim (counts get_expired/get_flushed).
+  Item* FindLiveLocked(HashTable::Segment& seg, uint32_t hash, std::string_view key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  void BumpLocked(HashTable::Segment& seg, Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  void NotifyStoreLocked(HashTable::Segment& seg, const Item* it)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  // A local delete on a replicating node also leaves a tombstone (tombstones.h).
+  void NotifyDeleteLocked(HashTable::Segment& seg, uint32_t hash, std::string_view key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu()) {
+    if (observer_ == nullptr) return;
+    Mutation m{};
+    m.kind = Mutation::Kind::kDelete;
+    m.key = key;
+    m.version = NextVersion();
+    TombstonesLocked(seg, hash).Record(key, m.version, WallMs());
+    observer_->OnMutation(m);
+  }
+  // The tombstones of the segment `hash` falls in; guarded by that segment's lock.
+  TombstoneSet& TombstonesLocked(HashTable::Segment& seg, uint32_t hash)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu()) {
+    (void)seg;
+    return tombstones_[hash >> (32 - HashTable::kSegmentBits)];
+  }
+
+  // The LRU (and stats) class: chunked items count in the largest class.
+  int LruClass(const Item* it) const {
+    return it->has(Item::kChunked) ? classes_.count() : it->class_id();
+  }
+  uint64_t NextVersion() { return hlc_.Now(WallMs()); }
+  uint64_t NextCas() { return opts_.use_cas ? cas_.fetch_add(1, std::memory_order_relaxed) + 1 : 0; }
+  // A replicated item keeps its origin's CAS (so `gets` on one node and `cas`
+  // on the other works); the local counter moves past it so later local CAS
+  // values stay above every value this node has handed out.
+  // Equal versions (both nodes wrote the key in the same HLC tick): both
+  // nodes must keep the same item, so the tie goes to the larger (cas, flags,
+  // value), an order on content that both sides see alike.
+  bool TieWins(const Item* old, const Mutation& m) const {
+    const uint64_t old_cas = layout_.cas(old);
+    if (m.cas != old_cas) return m.cas > old_cas;
+    if (m.flags != old->flags) return m.flags > old->flags;
+    std::string value;
+    AppendValue(old, &value);
+    return m.value > std::string_view(value);
+  }
+  uint64_t AdoptCas(uint64_t cas) {
+    if (!opts_.use_cas) return 0;
+    if (cas == 0) return NextCas();
+    uint64_t cur = cas_.load(std::memory_order_relaxed);
+    while (cur < cas && !cas_.compare_exchange_weak(cur, cas, std::memory_order_relaxed)) {
+    }
+    return cas;
+  }
+  bool TooLarge(size_t nkey, size_t nbytes, uint32_t flags) const {
+    return MemcachedTotal(nkey, nbytes, flags, opts_.use_cas) > opts_.item_size_max;
+  }
+  // memcached chunks an item whose ITEM_ntotal exceeds slab_chunk_max.
+  bool Chunked(size_t nkey, size_t nbytes, uint32_t flags) const {
+    return MemcachedTotal(nkey, nbytes, flags, opts_.use_cas) > classes_.largest();
+  }
+  // flush_all's by local store time (memcached's rule), and on a
+  // replicating node also by version (flush_mark.h).
+  bool Flushed(const Item* it, RelTime now) const {
+    return expiry_.IsFlushed(it, layout_.cas(it), now) || flush_mark_.Covers(layout_.version(it), WallMs);
+  }
+  bool Dead(const Item* it, RelTime now) const { return Expiry::IsExpired(it, now) || Flushed(it, now); }
+  void Count(uint32_t hash, int cls, Op op) {
+    shards_[(hash >> 24) % kOpShards].v[static_cast<size_t>(cls)][op].fetch_add(
+        1, std::memory_order_relaxed);
+  }
+  uint64_t Sum(int cls, Op op) const {
+    uint64_t n = 0;
+    for (size_t s = 0; s < kOpShards; ++s)
+      n += shards_[s].v[static_cast<size_t>(cls)][op].load(std::memory_order_relaxed);
+    return n;
+  }
+  void DeleteExisting(std::string_view key, uint32_t hash);
+
+  const EngineOptions opts_;
+  const Clock* clock_;
+  const ItemLayout layout_;
+  const SizeClasses classes_;
+  SlabAllocator slabs_;
+  HashTable table_;
+  Lru lru_;
+  Expiry expiry_;
+  std::unique_ptr<OpShard[]> shards_;
+  std::unique_ptr<TombstoneSet[]> tombstones_;  // one per hash-table segment, under its lock
+  MutationObserver* observer_ = nullptr;
+  HlcClock hlc_;
+  FlushMark flush_mark_;  // recorded only on a replicating node
+
+  std::atomic<uint64_t> cas_{0};
+  std::atomic<uint64_t> curr_items_{0};
+  std::atomic<uint64_t> total_items_{0};
+  std::atomic<uint64_t> bytes_{0};
+  std::atomic<uint64_t> lrutail_reflocked_{0};
+  std::atomic<uint64_t> crawler_items_checked_{0};
+
+  // `stats sizes` histogram (memcached item_stats_sizes_*): only touched
+  // when enabled, so the flag is checked before the lock.
+  void SizesAdd(const Item* it, int delta);
+  std::atomic<bool> sizes_on_{false};
+  absl::Mutex sizes_mu_;
+  std::unique_ptr<uint32_t[]> sizes_hist_ ABSL_GUARDED_BY(sizes_mu_);
+  size_t sizes_buckets_ ABSL_GUARDED_BY(sizes_mu_) = 0;
+  uint64_t sizes_cas_min_ ABSL_GUARDED_BY(sizes_mu_) = 0;
+
+  absl::Mutex crawl_mu_;
+  size_t crawl_segment_ ABSL_GUARDED_BY(crawl_mu_) = 0;
+  size_t crawl_bucket_ ABSL_GUARDED_BY(crawl_mu_) = 0;
+};
+
+// ===========================================================================
+// ItemView over a locked item
+// ===========================================================================
+
+class Engine::Impl::Ref final : public ItemView {
+ public:
+  Ref(const Impl* impl, const Item* it, RelTime now, bool fetched_before, RelTime last_access)
+      : impl_(impl), it_(it), now_(now), fetched_before_(fetched_before),
+        last_access_(last_access) {}
+  std::string_view key() const override { return impl_->layout_.key_view(it_); }
+  uint32_t flags() const override { return it_->flags; }
+  uint64_t cas() const override { return impl_->layout_.cas(it_); }
+  size_t value_size() const override { return it_->nbytes; }
+  void AppendValueTo(std::string* out) const override { impl_->AppendValue(it_, out); }
+  int64_t ttl_remaining() const override { return impl_->expiry_.Remaining(it_->exptime, now_); }
+  uint32_t seconds_since_access() const override {
+    return now_ > last_access_ ? now_ - last_access_ : 0;
+  }
+  bool fetched_before() const override { return fetched_before_; }
+  bool contiguous_value(std::string_view* out) const override {
+    if (it_->has(Item::kChunked)) return false;
+    *out = std::string_view(impl_->layout_.value(it_), it_->nbytes);
+    return true;
+  }
+  uint64_t version() const override { return impl_->layout_.version(it_); }
+  int64_t expires_at() const override { return impl_->expiry_.ToUnix(it_->exptime); }
+
+ private:
+  const Impl* impl_;
+  const Item* it_;
+  RelTime now_;
+  bool fetched_before_;
+  RelTime last_access_;
+};
+
+// Shared by engine_alloc.cc (AppendValue) and engine.cc (append/prepend),
+// so the template body lives here.
+template <typename Fn>
+void Engine::Impl::ForEachPiece(const Item* it, Fn&& fn) const {
+  if (!it->has(Item::kChunked)) {
+    fn(std::string_view(layout_.value(it), it->nbytes));
+    return;
+  }
+  for (const Chunk* c = layout_.first_chunk(it); c != nullptr; c = c->next) {
+    fn(std::string_view(c->data(), c->used));
+  }
+}
+
+}  // namespace tandem::server::storage
+
+#endif  // TANDEM_SERVER_STORAGE_ENGINE_IMPL_H_

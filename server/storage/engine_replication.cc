@@ -1,0 +1,179 @@
+// The replication side of the engine: applying the peer's writes, walking
+// the table for a full copy, and the tombstones and flush marks that keep
+// late writes from undoing newer ones. The local side (stamping versions,
+// telling the observer) stays with the storage verbs: NotifyStoreLocked in
+// engine.cc, NotifyDeleteLocked in engine_impl.h.
+//
+// Which write wins. Every item carries the hybrid logical clock version
+// (version.h) of the write that made it. A peer's store or touch replaces
+// the local item only when its version is newer. On equal versions (both
+// nodes wrote in the same HLC tick) a store is decided by TieWins, which
+// compares content, so both nodes keep the same item; a touch is dropped.
+// Applying a mutation first folds its version into the local clock, so
+// this node's later writes are newer than anything it has seen.
+//
+// Deletes. A delete leaves no item to carry its version, so it leaves a
+// tombstone (tombstones.h): key and delete version, per hash-table segment
+// under that segment's lock, for a bounded time and size. A peer's delete
+// is remembered even when the key is absent here, and removes the local
+// item unless that is newer (a tie goes to the delete). A peer's store no
+// newer than a remembered delete of an absent key is dropped; a store that
+// wins erases the tombstone.
+//
+// flush_all. memcached's flush goes by local store time, which a copy of
+// an item made on the peer does not share, so a replicating node also
+// records each flush as a version mark (flush_mark.h): once the mark's time
+// has come (flush_all may be delayed), an item whose version is below it
+// counts as flushed (Impl::Flushed), and a peer's store the mark covers is
+// dropped on arrival. The peer's own flush is applied by version only, so
+// this node's writes newer than it stay.
+//
+// The full-copy cursor. SnapshotStep's cursor is (segment << 32) | bucket:
+// it walks the 256 segments in order and each segment's buckets in order,
+// holding one segment lock at a time, and returns once it has looked at
+// `budget` items (whole buckets at a time); false once the walk is done. A
+// segment that is growing is walked through both its tables
+// (HashTable::Segment::ForEachInBucketLocked), so growth can show an item
+// twice but never hides one. When the walk leaves a segment it passes on
+// that segment's live tombstones, so the receiver also keeps deleted keys
+// deleted. Dead (expired or flushed) items are counted but not shown.
+#include <cstdint>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "server/storage/engine_impl.h"
+#include "server/storage/hash_table.h"
+#include "server/storage/item.h"
+#include "server/storage/mutation.h"
+#include "server/storage/tombstones.h"
+
+namespace tandem::server::storage {
+
+// ===========================================================================
+// Replication
+// ===========================================================================
+
+bool Engine::Impl::ApplyReplicated(const Mutation& m) {
+  hlc_.Observe(m.version);
+  if (m.kind == Mutation::Kind::kFlushAll) {
+    // By version only: this node's writes newer than the peer's flush stay.
+    flush_mark_.Record(m.version, m.flush_delay);
+    return true;
+  }
+  const uint32_t hash = HashTable::Hash(m.key);
+  HashTable::Segment& seg = table_.SegmentFor(hash);
+  if (m.kind == Mutation::Kind::kStore) {
+    if (m.key.size() > 255 || TooLarge(m.key.size(), m.value.size(), m.flags)) return false;
+    if (flush_mark_.Covers(m.version, WallMs)) return false;  // written before a known flush_all
+    Item* it = AllocItem(m.key, m.value.size(), m.flags, expiry_.FromUnix(m.expires_at));
+    if (it == nullptr) return false;
+    WriteValue(it, 0, m.value);
+    {
+      absl::MutexLock lock(&seg.mu());
+      Item* old = FindLiveLocked(seg, hash, m.key);
+      TombstoneSet& tombs = TombstonesLocked(seg, hash);
+      // A store no newer than a remembered delete of the key stays deleted
+      // (the delete wins a tie, on both nodes).
+      const bool buried = old == nullptr && !tombs.empty() && tombs.Find(m.key, WallMs()) >= m.version;
+      if (!buried && (old == nullptr || layout_.version(old) < m.version ||
+                      (layout_.version(old) == m.version && TieWins(old, m)))) {
+        if (!tombs.empty()) tombs.Erase(m.key);
+        layout_.set_cas(it, AdoptCas(m.cas));
+        layout_.set_version(it, m.version);
+        if (old != nullptr) {
+          ReplaceLocked(seg, old, it, hash);
+        } else {
+          LinkLocked(seg, it, hash);
+        }
+        return true;
+      }
+    }
+    FreeItem(it);
+    return false;
+  }
+  absl::MutexLock lock(&seg.mu());
+  Item* old = FindLiveLocked(seg, hash, m.key);
+  if (m.kind == Mutation::Kind::kDelete) {
+    // Equal versions: the delete wins, as a store meeting a tombstone loses.
+    if (old != nullptr && layout_.version(old) > m.version) return false;
+    TombstonesLocked(seg, hash).Record(m.key, m.version, WallMs());
+    if (old == nullptr) return false;
+    UnlinkLocked(seg, old, hash);
+    return true;
+  }
+  // kTouch
+  if (old == nullptr || layout_.version(old) >= m.version) return false;
+  old->exptime = expiry_.FromUnix(m.expires_at);
+  layout_.set_version(old, m.version);
+  return true;
+}
+
+bool Engine::Impl::SnapshotStep(uint64_t* cursor, size_t budget,
+                                absl::FunctionRef<void(const ItemView&)> fn,
+                                absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn) {
+  size_t segment = static_cast<size_t>(*cursor >> 32);
+  size_t bucket = static_cast<size_t>(*cursor & 0xffffffffu);
+  size_t seen = 0;
+  const RelTime now = clock_->Now();
+  while (segment < HashTable::kSegments && seen < budget) {
+    HashTable::Segment& seg = table_.segment(segment);
+    absl::MutexLock lock(&seg.mu());
+    while (seen < budget) {
+      const bool ok = seg.ForEachInBucketLocked(bucket, [&](Item* it) {
+        ++seen;
+        if (!Dead(it, now)) fn(Ref(this, it, now, it->has(Item::kFetched), it->time.load()));
+      });
+      if (!ok) {
+        // The segment's tombstones travel with its items, so the receiver
+        // also forgets keys deleted here (and keeps them deleted).
+        tombstones_[segment].ForEach(WallMs(), tombstone_fn);
+        ++segment;
+        bucket = 0;
+        break;
+      }
+      ++bucket;
+    }
+  }
+  *cursor = (static_cast<uint64_t>(segment) << 32) | bucket;
+  return segment < HashTable::kSegments;
+}
+
+void Engine::Impl::TombstoneStats(StatList* out) {
+  size_t count = 0, bytes = 0;
+  uint64_t evicted = 0;
+  const uint64_t now = WallMs();
+  for (size_t i = 0; i < HashTable::kSegments; ++i) {
+    absl::MutexLock lock(&table_.segment(i).mu());
+    tombstones_[i].Prune(now);
+    count += tombstones_[i].size();
+    bytes += tombstones_[i].bytes();
+    evicted += tombstones_[i].evicted();
+  }
+  out->emplace_back("tombstones", absl::StrCat(count));
+  out->emplace_back("tombstone_bytes", absl::StrCat(bytes));
+  out->emplace_back("tombstones_evicted", absl::StrCat(evicted));
+}
+
+// ===========================================================================
+// Engine: the public face forwards to Impl.
+// ===========================================================================
+
+void Engine::SetObserver(MutationObserver* observer) { impl_->SetObserver(observer); }
+bool Engine::ApplyReplicated(const Mutation& m) { return impl_->ApplyReplicated(m); }
+void Engine::TombstoneStats(StatList* out) { impl_->TombstoneStats(out); }
+
+bool Engine::LastFlush(uint64_t* version, int64_t* delay) const { return impl_->LastFlush(version, delay); }
+
+bool Engine::SnapshotStep(uint64_t* cursor, size_t budget,
+                          absl::FunctionRef<void(const ItemView&)> fn) {
+  return impl_->SnapshotStep(cursor, budget, fn, [](std::string_view, uint64_t) {});
+}
+
+bool Engine::SnapshotStep(uint64_t* cursor, size_t budget,
+                          absl::FunctionRef<void(const ItemView&)> fn,
+                          absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn) {
+  return impl_->SnapshotStep(cursor, budget, fn, tombstone_fn);
+}
+
+}  // namespace tandem::server::storage
