@@ -1,4 +1,25 @@
-// HashTable: see hash_table.h.
+// HashTable (see hash_table.h): the bucket arrays and the incremental
+// doubling of one segment.
+//
+// A segment is in one of two states. Stable: new_ is null and every item
+// hangs off table_[hash & (size-1)]. Expanding: new_ (twice the size) has
+// been allocated and cursor_ says how far the move has got. Old bucket i
+// below cursor_ is empty: its items were rehashed into new_[i] or
+// new_[i + size], the two buckets they can land in once one more hash bit
+// counts. BucketLocked applies that rule, so a find, insert or remove always
+// touches exactly one chain whatever the phase. The move is paid for by
+// inserts only (kMovePerInsert buckets each, under the segment lock the
+// insert holds anyway) where memcached has a maintainer thread; a segment
+// that stops taking inserts stays half-moved, which costs nothing but the
+// second array. When cursor_ reaches the end the old array is freed and new_
+// becomes table_.
+//
+// Growth starts at a load of 1.5 items per bucket and stops at 2^24 buckets
+// per segment (2^32 in all, the 32-bit hash's limit). A failed allocation
+// simply keeps the longer chains; nothing is ever refused for lack of
+// buckets. Moved items are rehashed from their keys because the hash is not
+// stored in the item (hash_table.h). Arrays of a page or more come from
+// mmap, not malloc, so an outgrown array goes back to the kernel.
 #include "server/storage/hash_table.h"
 
 #include <sys/mman.h>

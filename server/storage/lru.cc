@@ -1,4 +1,22 @@
-// Lru: see lru.h.
+// Lru (see lru.h): the three intrusive doubly linked lists of a slab class
+// and the tail juggling that keeps HOT and WARM within their shares.
+//
+// JuggleLocked looks at tails only, as memcached's lru_pull_tail does: one
+// step moves at most one item out of HOT and one out of WARM, and stops as
+// soon as neither tail had to move (so the common call is two tail checks).
+// The shares are of the class's current item count, and the age limits are
+// multiples of the age of COLD's tail item, read once per call: when COLD
+// is empty its age is 0, so any inactive HOT or WARM tail item at least a
+// second old flows to COLD. An ACTIVE item at WARM's tail goes back to WARM's
+// head with its bit cleared (moves_within_lru); at HOT's tail it is
+// promoted to WARM. Reads never come here: they only set ACTIVE (item.h),
+// which is why a get needs no LRU lock.
+//
+// LinkLocked runs one step per new item so the lists stay in shape under a
+// pure write load; the crawler runs more steps on an idle server. ForceToCold
+// is the allocator's fallback when the COLD tail gave nothing to evict
+// (engine_alloc.cc). Every function here needs the class mutex; none takes a
+// segment lock.
 #include "server/storage/lru.h"
 
 #include <algorithm>

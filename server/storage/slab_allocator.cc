@@ -1,4 +1,23 @@
-// SlabAllocator: see slab_allocator.h.
+// SlabAllocator (see slab_allocator.h): chunks from per-class free lists,
+// pages reserved against -m with a CAS, pages carved from huge-page regions.
+//
+// Alloc takes the class mutex and tries, in order: the free list (a chunk
+// freed earlier, LIFO, so the most recently touched memory is reused), the
+// uncarved end of the class's newest page, and a new page. Free pushes the
+// chunk back on the list; the list's link lives in the chunk itself, so a
+// free chunk costs no memory of its own. Nothing is ever returned to the
+// kernel or moved between classes (memcached's slab rebalancer is not
+// implemented): a class keeps every page it was ever given.
+//
+// A new page is first reserved in malloced_ with a compare-and-swap loop
+// that refuses when the page would pass the limit, unless the class has no
+// page at all (memcached's do_slabs_newslab rule, so every item size stays
+// storable). Only then is the memory mapped; a failed map gives the bytes
+// back and counts a malloc failure. The class mutex is held throughout, and
+// pages_mu_ (the region bookkeeping) nests inside it as a leaf.
+//
+// Alloc returning nullptr is not an error: the engine then evicts from the
+// class's COLD tail and tries again (engine_alloc.cc).
 #include "server/storage/slab_allocator.h"
 
 #include <sys/mman.h>

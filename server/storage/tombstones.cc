@@ -1,6 +1,18 @@
-// TombstoneSet: see tombstones.h. The arrival-order queue makes pruning a
-// pop from the front; deletes arrive roughly in version order, so the front
-// is (nearly) always the first to expire.
+// TombstoneSet (see tombstones.h): a map from key to the newest delete
+// version, plus a queue of (key, version) in arrival order that drives
+// pruning and the byte bound.
+//
+// The queue may hold entries the map no longer agrees with: a key deleted
+// again gets a second entry (the map keeps the newer version), and Erase (a
+// newer replicated store of the key won) removes only the map entry. Prune
+// therefore erases a map entry only when the queue entry it pops carries the
+// same version, and the bytes of a stale entry stay charged until it reaches
+// the front. Pruning pops from the front while the set is over its byte
+// budget or the front has expired; deletes arrive roughly in version order,
+// so the front is (nearly) always the first to expire. A tombstone that
+// expired behind a younger front stays in the map until popped, but Find
+// treats it as absent, so expiry is exact even when pruning lags. Tombstones
+// dropped before their window ends (for room) are counted as evicted.
 #include "server/storage/tombstones.h"
 
 #include "server/storage/version.h"
