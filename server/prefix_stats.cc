@@ -1,4 +1,15 @@
-// Per-prefix stats; see prefix_stats.h.
+// PrefixStats (see prefix_stats.h): a flat_hash_map from prefix to counts,
+// under one mutex, that reproduces memcached's dump order.
+//
+// memcached keeps prefixes in a 256-bucket chained table (stats_prefix.c),
+// inserting each new prefix at the head of its bucket's chain, and `stats
+// detail dump` walks bucket 0 to 255, each chain from its head. So the
+// order is: by bucket, then newest first. Each entry therefore records its
+// bucket (MurmurHash3 of the prefix mod 256; murmur3 is memcached 1.6's
+// default hash_algorithm, so the order matches when memcached runs with it)
+// and a creation sequence number, and Dump sorts by (bucket ascending,
+// sequence descending). Keys without the delimiter are not counted, as in
+// memcached.
 #include "server/prefix_stats.h"
 
 #include <algorithm>

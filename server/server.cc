@@ -1,4 +1,17 @@
-// Server; see server.h.
+// Server (see server.h): the main thread's event loop and what hangs off it.
+//
+// The main base runs the listener, the signals, a one-second tick that
+// advances the process clock (memcached's clock_handler: requests read the
+// time from it instead of asking the system), and, unless the LRU crawler
+// is off (-o no_lru_crawler), a 100 ms tick that lets the engine's crawler
+// do a bounded step of expiry and LRU work (kCrawlBudget items). Each
+// worker runs its own base on its own thread.
+//
+// Stopping (a signal, or `shutdown` through stop_event_ from a worker)
+// breaks the main loop; Run then closes the listening sockets before
+// stopping the workers, so no new connection arrives while the existing
+// ones are closed. With --repl-sync the server is the replication thread's
+// AckListener and forwards each ack to every worker.
 #include "server/server.h"
 
 #include <csignal>

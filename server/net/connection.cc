@@ -1,4 +1,38 @@
-// Connection state machine; see connection.h.
+// Connection (see connection.h): the per-socket state machine.
+//
+// States are not an enum but which event the connection is armed for:
+//   EV_READ   (the usual): read what the socket has, then ProcessInput
+//             parses and executes complete requests, appending replies to
+//             the output queue, and flushes once at the end.
+//   EV_WRITE  the socket refused part of the replies: stop reading and
+//             executing until it drains, then run what is already buffered.
+//   parked    (--repl-sync, armed for nothing): replies of a batch that
+//             wrote wait for the peer's ack, or for --repl-sync-timeout.
+// Besides running out of complete requests (or a quit), ProcessInput stops
+// when -R requests ran in this event (the connection re-activates its own
+// read event and yields, so other connections on the worker get a turn), a
+// refused data block is still being swallowed (nothing is sent meanwhile,
+// as in memcached), or the queued output passed kOutputHighWater (flush;
+// if the client still does not read, wait for EV_WRITE). The high-water
+// mark bounds what a client that never reads can pin: about 512 KB plus one
+// reply.
+//
+// --repl-sync. Before each request the connection notes this thread's end
+// of the replication stream (ReplicationHooks::ThreadStreamEnd); if the
+// request moved it, the request wrote and the batch's replies must wait for
+// the peer to have applied up to that offset (sync_target_). HoldForPeer
+// joins the worker's waiters before checking the ack, so an ack arriving in
+// between still wakes it; if the peer has already applied the writes, or
+// there is no link, the replies go at once. While parked, neither reading
+// nor writing is armed (idle timeout included) and the input stays
+// buffered; OnSyncProgress, called by the worker on an ack or by the timer,
+// releases the replies and resumes with the buffered requests, so replies
+// always leave in request order.
+//
+// Input is one flat buffer: [start_, end_) unconsumed, compacted after each
+// batch, grown by doubling up to max(-I, 4 MB) + 64 KB (a request still
+// incomplete at that size closes the connection) and freed when drained
+// and larger than 64 KB, so idle connections hold little memory.
 #include "server/net/connection.h"
 
 #include <netinet/in.h>

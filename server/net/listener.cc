@@ -1,4 +1,20 @@
-// Listener; see listener.h.
+// Listener (see listener.h): binding, accepting and the -c limit, all on
+// the main thread.
+//
+// Binding resolves each -l entry (host, host:port, [v6]:port, bare IPv6)
+// with getaddrinfo and binds every address it returns, one socket per
+// family (IPV6_V6ONLY), as memcached does; an entry that binds nothing is a
+// startup error. A UDP socket is bound on the same hosts and registered
+// with every worker, which then compete to read it.
+//
+// Accept takes up to 64 connections per wake-up and deals them round robin
+// to the workers. The -c check uses curr_connections, which the listener
+// increments here and the connection decrements when it is destroyed on its
+// worker. Past the limit, with maxconns_fast (the default) the new socket
+// gets "ERROR Too many open connections" and is closed; without it the
+// socket is closed and the listening sockets are taken out of the event
+// loop, polled every 10 ms until a connection has ended. Running out of
+// descriptors (EMFILE/ENFILE) pauses accepting the same way.
 #include "server/net/listener.h"
 
 #include <arpa/inet.h>

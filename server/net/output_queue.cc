@@ -1,4 +1,14 @@
-// OutputQueue; see output_queue.h.
+// OutputQueue (see output_queue.h): a deque of string blocks; replies are
+// appended to the last one, writev sends from the first.
+//
+// Invariants: only the first block is partly sent (front_offset_ bytes of
+// it); pending_ counts the bytes of every block but the last (the last one
+// is still growing, so its size is read directly). Tail() starts a new block
+// once the last one reaches 64 KB, so a long batch never reallocates what is
+// already queued. WriteTo gathers up to 64 blocks into one writev and drops
+// what was sent; the last block is kept (cleared) when drained, so the next
+// batch reuses its capacity. Trim, called when the queue is empty, frees any
+// extra blocks and a last block grown past 256 KB.
 #include "server/net/output_queue.h"
 
 #include <sys/uio.h>

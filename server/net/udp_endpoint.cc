@@ -1,4 +1,15 @@
-// UdpEndpoint; see udp_endpoint.h.
+// UdpEndpoint (see udp_endpoint.h): one worker's reader of the shared UDP
+// socket.
+//
+// Each wake-up reads up to 64 datagrams with MSG_DONTWAIT; EAGAIN just
+// means another worker took it. A datagram with a count other than 1 is
+// dropped. The rest runs through a fresh handler chosen by the first byte,
+// like a new TCP connection, so each datagram stands alone: commands are
+// run in turn, each reply sent as its own sequence of framed datagrams
+// (a long get answered in parts is collected into one reply first). An
+// incomplete request, a refused data block or a quit ends the datagram,
+// as nothing more can arrive for it. Sends are MSG_DONTWAIT and not
+// retried: a full socket buffer loses the reply, as UDP may.
 #include "server/net/udp_endpoint.h"
 
 #include <cerrno>

@@ -1,4 +1,18 @@
-// WorkerThread; see worker_thread.h.
+// WorkerThread (see worker_thread.h): one event loop per thread, fed from
+// the listener and woken for --repl-sync.
+//
+// Two cross-thread doors, both event_active() on a fd-less event: Assign
+// (the listener thread) queues the new socket under mu_ and pokes notify_;
+// WakeSyncWaiters (the replication thread, on an ack) pokes sync_wake_, but
+// only when has_sync_waiters_ says some connection of this worker is parked,
+// so a write load with no waiters costs no wake-ups. Everything else
+// (connections_, sync_waiters_) is touched only by the loop thread.
+//
+// OnSyncWake lets every parked connection re-check its ack. A connection it
+// releases may close, park again or run more requests, so the walk is over
+// a copy and skips connections that have left the set meanwhile. The loop
+// runs with EVLOOP_NO_EXIT_ON_EMPTY; Stop breaks it and only then deletes
+// the remaining connections, so that cannot race with their callbacks.
 #include "server/net/worker_thread.h"
 
 #include <unistd.h>
