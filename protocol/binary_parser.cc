@@ -1,4 +1,22 @@
-// Binary request parser; see binary_parser.h.
+// Binary request parser (see binary_parser.h): a 256-entry opcode table
+// and a three-step read.
+//
+// ParseRequest reads (1) the 24-byte header, checking the magic only once
+// all of it is there; (2) extras and key, which every opcode's handling
+// needs, and which are consumed whatever the body length says; (3) for a
+// well-formed store or concat, the value: its length is checked against -I
+// before a byte of it is buffered, so an oversized value is swallowed by the
+// connection instead of read into memory. For any other opcode the body past
+// extras and key is not consumed: memcached reads the next header from
+// there, and so does the connection. An ill-formed request is still kOk
+// (well_formed is false): the caller picks the error reply from the header,
+// which is all memcached looks at.
+//
+// RequestToCommand maps the loud base opcode to a Command: quiet forms keep
+// the opcode and a quiet flag for the reply writer, GETK/GATK ask for the
+// key in the reply, a store with a non-zero CAS becomes a cas, incr/decr
+// with expiration 0xffffffff do not create, and `stat` groups follow
+// memcached's process_bin_stat matching (StatArgs).
 #include "protocol/binary_parser.h"
 
 #include <array>
