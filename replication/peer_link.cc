@@ -1,7 +1,34 @@
-// PeerLink: see peer_link.h for the protocol and its rules. This file is the
-// libevent plumbing: the thread and its timers, accept and dial, the frame
+// PeerLink (see peer_link.h for the protocol and its rules): the libevent
+// plumbing of the link thread: its timers, accept and dial, the frame
 // reader, the handshake steps and the send pump. What a frame of the peer's
 // stream does once the link is up is the Applier's (applier.h).
+//
+// Connections. Every socket (accepted or dialed) becomes a Conn and walks
+// kConnecting -> kAwaitingHello -> kAwaitingAuth -> kLinked, sending its own
+// HELLO on connect and its AUTH on the peer's HELLO. At most one Conn is
+// active_; Authenticated settles a second one by the lower-dialer rule and
+// closes the loser. A closed Conn is destroyed at once by its own callback
+// or by the next Tick, never in the middle of another Conn's callback.
+//
+// Reading. ReadFrames peeks each frame's length before pulling it up, and
+// refuses lengths over the state's bound (tiny before AUTH, kMaxBody
+// after), so a stranger cannot make the node buffer more than a header's
+// claim allows. After a batch of frames the Applier's ack, if any, goes out.
+//
+// Sending. Pump fills the socket's output buffer up to kHighWater from one
+// of two sources: the snapshot walk while a full copy is active, then the
+// backlog from the Conn's send_offset. It runs when the buffer drains below
+// kLowWater (the write callback), when a worker appends to the log (wake_),
+// and, during a full copy, from a zero-delay timer after every
+// kSnapshotSlice of encoded items, so reads and heartbeats are served
+// between slices. A peer that falls out of the backlog is disconnected; its
+// reconnect gets a full copy.
+//
+// Timers. Tick runs every heartbeat/4 ms (clamped to 5..50): it drops the
+// active link after --repl-timeout-ms without a frame, sends heartbeats,
+// drops handshakes older than max(timeout, 2 s), promotes a slave that has
+// heard nothing for the timeout, and dials (with backoff) when there is no
+// active link and no dial under way.
 #include "replication/peer_link.h"
 
 #include <arpa/inet.h>

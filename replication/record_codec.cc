@@ -1,7 +1,17 @@
-// RecordCodec: see record_codec.h for the frame layout. Payloads are fixed
+// RecordCodec (see record_codec.h for the frame layout). Payloads are fixed
 // little-endian fields in the order of the structs in record.h; a mutation
 // is kind:u8 flags:u32 expires_at:i64 cas:u64 version:u64 flush_delay:i64
 // key_len:u16 key value_len:u32 value.
+//
+// Encoding appends in one pass: Begin reserves the 8-byte header and writes
+// the type, the payload is appended, and Finish fills in the body length
+// and the CRC-32C of the body (table-driven, reflected 0x82f63b78). Decoding
+// checks, in order: a whole header, the length against the caller's bound
+// (before waiting for the body, so the bound also limits buffering), a whole
+// body, the checksum, then the type. The Parse* functions demand the exact
+// payload size (no trailing bytes) and range-check enums and lengths (a key
+// is at most 255 bytes, memcached's limit), so a frame that passes its CRC
+// but was written by a different layout is still refused.
 #include "replication/record_codec.h"
 
 #include <array>
