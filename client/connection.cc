@@ -1,4 +1,17 @@
 // Connection (see connection.h): a non-blocking socket driven by poll().
+//
+// Connect tries each address getaddrinfo returns, all within one
+// connect_timeout, stopping at the first timeout. Requests accumulate in
+// output_ and leave in Flush; whenever the socket will not take more, Flush
+// polls for writable or readable and reads what the server has sent, so
+// neither side can block the other with full buffers. The send and receive
+// deadlines restart on every byte of progress, so they bound silence, not
+// the length of a large transfer. Received bytes accumulate in input_ and
+// the reply parser consumes from input_pos_; the parsed prefix is erased
+// only when it is at least half the buffer, which keeps the copying linear.
+// Any error marks the connection broken (Break) so the pool drops it.
+// LooksReusable is the pool's check that an idle socket has not been closed
+// by the server (a readable idle socket means EOF or stray bytes).
 #include "client/connection.h"
 
 #include <errno.h>

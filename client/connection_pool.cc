@@ -1,6 +1,12 @@
 // ConnectionPool (see connection_pool.h): a mutex-guarded stack of idle
 // connections; the most recently returned is reused first (its socket is
 // the most likely to still be warm and alive).
+//
+// The mutex covers only the stack: the liveness check of a popped
+// connection, a new connect, and the destruction of dropped connections
+// (Clear) all happen outside it. Only a healthy connection with no request
+// in flight goes back, and at most max_idle are kept; a connection
+// checked out is owned by its caller and counted nowhere.
 #include "client/connection_pool.h"
 
 #include <utility>

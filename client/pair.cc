@@ -1,4 +1,14 @@
 // Pair (see pair.h): node selection with down marks, and failover.
+//
+// Acquire walks the nodes in configuration order, skipping a node marked down
+// (until its retry time) and the node that just failed this request, and
+// takes the first connection it can get; a successful checkout clears the
+// node's mark, a failed connect sets it. Execute sends the whole batch on
+// that connection and reads every reply; on a transport error it marks the
+// node down, drops its idle connections (they likely share the fault) and
+// repeats on another node, at most once per node. Any other error (an
+// unparseable reply) is returned without failover. Probe ignores the marks
+// and asks every node for `version`, clearing the mark of each that answers.
 #include "client/pair.h"
 
 #include <string>
