@@ -1,4 +1,21 @@
-// LoadConnection: request batching and reply validation for one socket.
+// LoadConnection (see load_connection.h): request batching and reply
+// validation for one socket.
+//
+// The requests in flight are a ring of max_depth Pending slots (head_,
+// count_), each holding its send time and the keys it asked for (KeysOf),
+// so every reply is checked against the request at the ring's head:
+// memcached answers in order. FillMix tops the pipeline up to `depth`,
+// drawing get or set per request, and FillPreload walks this connection's
+// stride of the key space; both only append to the output buffer, and
+// Flush sends what the socket takes. OnReadable reads until the socket has
+// nothing more and runs the protocol's parser over the input; each parse
+// step returns 1 (a line or block consumed), 0 (need more bytes) or -1
+// (the connection failed and is closed). A get's VALUE blocks are matched
+// against its keys in order (next_key), so hits are counted key by key and
+// the latency sample is taken when the whole reply has arrived. An error
+// reply (NOT_STORED, SERVER_ERROR...) is counted and its request retired;
+// anything that does not parse closes the connection (Fail), which drops
+// its in-flight requests with it.
 #include "tools/bench/load_connection.h"
 
 #include <sys/socket.h>
