@@ -112,7 +112,7 @@ struct Command {
   bool has_number = false;             // kFlushAll: a delay was given
   std::string_view value;              // storage data block, without its "\r\n"
   // Storage command whose data block exceeds -I: the parser swallows the
-  // data and the dispatcher answers SERVER_ERROR (and, for set, removes the
+  // data and the executor answers SERVER_ERROR (and, for set, removes the
   // old value, as memcached does).
   bool value_too_large = false;
   std::string_view args;               // kStats, kShutdown

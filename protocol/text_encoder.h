@@ -1,6 +1,6 @@
 // Text encoder: appends classic text-protocol reply bytes to a std::string.
 //
-// The dispatcher builds replies in a per-connection output string; these
+// The reply writers build replies in a per-connection output string; these
 // helpers keep the framing ("\r\n", the VALUE header layout, STAT lines) in
 // one place and format integers without printf. Values themselves are
 // appended by the caller (or sent by reference from the item) after the

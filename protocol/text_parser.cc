@@ -238,7 +238,7 @@ ParseResult ParseNoArgs(const Request& req, Command*) {
   return Ok(req.line.length);
 }
 
-// stats [args...], shutdown [graceful]: the dispatcher interprets args
+// stats [args...], shutdown [graceful]: the executor interprets args
 // (memcached checks shutdown's enable flag before its argument).
 ParseResult ParseArgs(const Request& req, Command* cmd) {
   cmd->args = ArgsAfterCommand(req);

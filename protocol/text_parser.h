@@ -46,7 +46,7 @@ struct ParseResult {
 // Parses one request from the start of `input` into *cmd (cmd->Reset()
 // first). String views in *cmd point into `input`.
 //
-// kOk with cmd->value_too_large: the dispatcher answers SERVER_ERROR object
+// kOk with cmd->value_too_large: the executor answers SERVER_ERROR object
 // too large for cache (unless noreply) and, for set, drops the old item;
 // consumed covers the line and whatever data is present, swallow the rest.
 // kError: reply error_line unless cmd->noreply, then advance by consumed.

@@ -7,26 +7,21 @@
 #include "replication/record_codec.h"
 
 namespace tandem::replication {
-namespace {
-// Per worker thread, so a connection can tell its own request's records
-// from other threads' (see ReplicationHooks::ThreadStreamEnd).
-thread_local uint64_t thread_end = 0;
-}  // namespace
 
-uint64_t MutationLog::ThreadEnd() { return thread_end; }
-
-void MutationLog::OnMutation(const server::storage::Mutation& m) {
+uint64_t MutationLog::OnMutation(const server::storage::Mutation& m) {
   thread_local std::string frame;
   frame.clear();
   EncodeMutation(FrameType::kRecord, m, &frame);
+  uint64_t end;
   {
     absl::MutexLock lock(&mu_);
     backlog_.Append(frame);
-    thread_end = backlog_.end();
-    end_.store(thread_end, std::memory_order_release);
+    end = backlog_.end();
+    end_.store(end, std::memory_order_release);
   }
   if (frame.capacity() > (1u << 20)) std::string().swap(frame);  // a huge value: give the memory back
   if (wake_ && !wake_pending_.exchange(true, std::memory_order_acq_rel)) wake_();
+  return end;
 }
 
 bool MutationLog::Contains(uint64_t offset) const {

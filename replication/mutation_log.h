@@ -31,12 +31,11 @@ class MutationLog : public server::storage::MutationObserver {
   // The link thread calls this before it drains, so the next append wakes it again.
   void ClearWake() { wake_pending_.store(false, std::memory_order_release); }
 
-  void OnMutation(const server::storage::Mutation& m) override;
+  // Appends m's record; returns the stream end just after it (where a
+  // --repl-sync reply waits for the peer's ack).
+  uint64_t OnMutation(const server::storage::Mutation& m) override;
 
   uint64_t end() const { return end_.load(std::memory_order_acquire); }
-  // The stream end just after the calling thread's last append (0: none):
-  // where a --repl-sync reply waits for the peer's ack.
-  static uint64_t ThreadEnd();
   bool Contains(uint64_t offset) const;
   // Appends whole frames of the stream from `offset` (a frame boundary) to
   // *out: up to max bytes, or the first frame alone when it is bigger.

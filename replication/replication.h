@@ -38,7 +38,6 @@ class Replication : public server::ReplicationHooks {
   void Stop(absl::Duration drain);
 
   void ReplicationReport(protocol::StatList* out) override;
-  uint64_t ThreadStreamEnd() const override { return MutationLog::ThreadEnd(); }
   bool PeerHasApplied(uint64_t offset) const override {
     return stats_.peer_acked_offset.load() >= offset;
   }

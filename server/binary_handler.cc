@@ -66,7 +66,9 @@ HandleResult BinaryHandler::HandleOne(std::string_view input, ThreadStats& ts, s
     return result;
   }
   protocol::BinaryReplyWriter writer(out);
-  result.action = executor_.Execute(command_, writer, ts);
+  ExecContext ctx(ts, writer);
+  result.action = executor_.Execute(command_, ctx);
+  result.stream_end = ctx.receipt.stream_end;
   return result;
 }
 

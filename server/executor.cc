@@ -70,14 +70,14 @@ bool OpaqueTooLong(const p::MetaFlag& f) {
 
 }  // namespace
 
-DispatchAction Executor::Execute(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
+DispatchAction Executor::Execute(const Command& cmd, ExecContext& ctx) {
   switch (cmd.op) {
     case Op::kGet:
     case Op::kGets:
     case Op::kGat:
     case Op::kGats:
-      RetrievePart(cmd, SIZE_MAX, reply, ts, [] { return size_t{0}; });
-      reply.Done(cmd, Result::Of(Outcome::kEnd));
+      RetrievePart(cmd, SIZE_MAX, ctx, [] { return size_t{0}; });
+      ctx.reply.Done(cmd, Result::Of(Outcome::kEnd));
       return DispatchAction::kContinue;
     case Op::kSet:
     case Op::kAdd:
@@ -86,31 +86,31 @@ DispatchAction Executor::Execute(const Command& cmd, ReplyWriter& reply, ThreadS
     case Op::kPrepend:
     case Op::kCas:
     case Op::kMetaSet:
-      Store(cmd, reply, ts);
+      Store(cmd, ctx);
       return DispatchAction::kContinue;
     case Op::kIncr:
     case Op::kDecr:
     case Op::kMetaArith:
-      Arith(cmd, reply, ts);
+      Arith(cmd, ctx);
       return DispatchAction::kContinue;
     case Op::kDelete:
     case Op::kMetaDelete:
-      Delete(cmd, reply, ts);
+      Delete(cmd, ctx);
       return DispatchAction::kContinue;
     case Op::kTouch:
-      Touch(cmd, reply, ts);
+      Touch(cmd, ctx);
       return DispatchAction::kContinue;
     case Op::kFlushAll:
-      FlushAll(cmd, reply, ts);
+      FlushAll(cmd, ctx);
       return DispatchAction::kContinue;
     case Op::kMetaGet:
-      MetaGet(cmd, reply, ts);
+      MetaGet(cmd, ctx);
       return DispatchAction::kContinue;
     case Op::kMetaDebug:
-      MetaDebug(cmd, reply, ts);
+      MetaDebug(cmd, ctx);
       return DispatchAction::kContinue;
     default:
-      return Admin(cmd, reply);
+      return Admin(cmd, ctx);
   }
 }
 
@@ -119,21 +119,26 @@ DispatchAction Executor::Execute(const Command& cmd, ReplyWriter& reply, ThreadS
 // ---------------------------------------------------------------------------
 
 size_t Executor::RetrieveBatch(const Command& cmd, std::span<const std::string_view> keys,
-                               ReplyWriter& reply, uint64_t* hits) {
-  const bool touch = cmd.op == Op::kGat || cmd.op == Op::kGats;
+                               ExecContext& ctx, uint64_t* hits) {
+  storage::GetOptions o;
+  o.touch = cmd.op == Op::kGat || cmd.op == Op::kGats;
+  o.exptime = cmd.exptime;
   const bool record = detail() && cmd.policy.prefix_stats;
-  engine_.GetMany(keys, touch, cmd.exptime, [&](size_t i, const storage::ItemView* item) {
+  engine_.GetMany(
+      keys, o,
+      [&](size_t i, const storage::ItemView* item) {
     if (item != nullptr) {
       const auto append_value = [item](std::string* out) { item->AppendValueTo(out); };
       const p::ItemReply hit{item->key(), item->flags(), item->cas(), item->value_size(),
                              append_value};
-      reply.Hit(cmd, hit);
+      ctx.reply.Hit(cmd, hit);
       ++*hits;
     } else {
-      reply.Miss(cmd, keys[i]);
+      ctx.reply.Miss(cmd, keys[i]);
     }
     if (record) prefix_stats_.RecordGet(keys[i], item != nullptr);
-  });
+      },
+      &ctx.receipt);
   return keys.size();
 }
 
@@ -154,51 +159,54 @@ void Executor::CountRetrieval(const Command& cmd, uint64_t done, uint64_t hits, 
 // Storage: set add replace append prepend cas, ms, binary SET ... PREPEND
 // ---------------------------------------------------------------------------
 
-void Executor::Store(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
-  if (!cmd.value_too_large || cmd.policy.count_refused_set) ts.cmd_set.Inc();
+void Executor::Store(const Command& cmd, ExecContext& ctx) {
+  if (!cmd.value_too_large || cmd.policy.count_refused_set) ctx.stats.cmd_set.Inc();
   if (detail() && cmd.policy.prefix_stats) prefix_stats_.RecordSet(cmd.key);
   if (cmd.value_too_large) {
-    ts.store_too_large.Inc();
+    ctx.stats.store_too_large.Inc();
     // memcached drops the old value so a failed set never leaves stale data.
-    if (cmd.policy.drop_old_when_too_large) engine_.Delete(cmd.key);
-    reply.Done(cmd, Result::Of(Outcome::kTooLarge));
+    if (cmd.policy.drop_old_when_too_large) engine_.Delete(cmd.key, &ctx.receipt);
+    ctx.reply.Done(cmd, Result::Of(Outcome::kTooLarge));
     return;
   }
   const storage::StoreMode mode = StoreModeOf(cmd);
-  storage::StoreResult r;
+  storage::StoreOptions o;
+  o.mode = mode;
+  o.flags = cmd.client_flags;
+  o.exptime = cmd.exptime;
+  o.cas_in = cmd.cas_unique;
   if (cmd.op == Op::kMetaSet) {
-    const bool invalidate = cmd.meta.invalidate && mode == storage::StoreMode::kCas;
-    r = engine_.MetaStore(mode, cmd.key, cmd.client_flags, cmd.exptime, cmd.value, cmd.cas_unique,
-                          invalidate, cmd.meta.base64);
-  } else {
-    r = engine_.Store(mode, cmd.key, cmd.client_flags, cmd.exptime, cmd.value, cmd.cas_unique);
+    o.meta = true;
+    o.invalidate = cmd.meta.invalidate && mode == storage::StoreMode::kCas;
+    o.key_binary = cmd.meta.base64;
   }
+  const storage::StoreResult r = engine_.Store(cmd.key, cmd.value, o, &ctx.receipt);
   // Only a cas (a store carrying a CAS value) counts in the cas_* stats.
   const bool cas = mode == storage::StoreMode::kCas;
   switch (r.outcome) {
     case storage::StoreOutcome::kStored:
-      if (cas) ts.cas_hits.Inc();
+      if (cas) ctx.stats.cas_hits.Inc();
       break;
     case storage::StoreOutcome::kExists:
-      if (cas) ts.cas_badval.Inc();
+      if (cas) ctx.stats.cas_badval.Inc();
       break;
     case storage::StoreOutcome::kNotFound:
-      if (cas) ts.cas_misses.Inc();
+      if (cas) ctx.stats.cas_misses.Inc();
       break;
     case storage::StoreOutcome::kTooLarge:
-      ts.store_too_large.Inc();
-      if (cmd.policy.drop_old_when_refused) engine_.Delete(cmd.key);
+      ctx.stats.store_too_large.Inc();
+      if (cmd.policy.drop_old_when_refused) engine_.Delete(cmd.key, &ctx.receipt);
       break;
     case storage::StoreOutcome::kOutOfMemory:
-      ts.store_no_memory.Inc();
-      if (cmd.policy.drop_old_when_refused) engine_.Delete(cmd.key);
+      ctx.stats.store_no_memory.Inc();
+      if (cmd.policy.drop_old_when_refused) engine_.Delete(cmd.key, &ctx.receipt);
       break;
     case storage::StoreOutcome::kNotStored:
       break;
   }
   Result result = Result::Of(OutcomeOf(r.outcome));
   result.cas = r.cas;
-  reply.Done(cmd, result);
+  ctx.reply.Done(cmd, result);
 }
 
 // ---------------------------------------------------------------------------
@@ -207,10 +215,10 @@ void Executor::Store(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
 
 // memcached's binary incr/decr creates a missing key holding `initial` as a
 // separate add, so a racing writer makes it fail with "Not stored.".
-void Executor::Arith(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
+void Executor::Arith(const Command& cmd, ExecContext& ctx) {
   const bool meta = cmd.op == Op::kMetaArith;
   const p::MetaCommand& m = cmd.meta;
-  storage::MetaArithOptions o;
+  storage::ArithOptions o;
   o.incr = meta ? !(m.mode == 'D' || m.mode == '-') : cmd.op == Op::kIncr;
   o.delta = cmd.delta;
   o.cas = cmd.cas_unique;
@@ -219,8 +227,9 @@ void Executor::Arith(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
   bool opaque_too_long = false;
   const auto no_value = [](std::string*) {};  // ma's reply carries the number instead
   p::MetaItemReply item(no_value);
-  const storage::MetaArithResult r =
-      engine_.MetaArith(cmd.key, o, [&](storage::MetaItem& it, bool created) {
+  const storage::ArithResult r = engine_.Arith(
+      cmd.key, o,
+      [&](storage::MetaItem& it, bool created) {
         item.cas = it.cas();
         if (!meta) return;
         // memcached applies T and N and reads t as it walks the flags, and
@@ -237,43 +246,47 @@ void Executor::Arith(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
             default: break;
           }
         }
-      });
+      },
+      &ctx.receipt);
   Result result;
   switch (r.outcome) {
-    case storage::MetaArithOutcome::kOk:
-    case storage::MetaArithOutcome::kCreated:
-      if (r.outcome == storage::MetaArithOutcome::kOk) (o.incr ? ts.incr_hits : ts.decr_hits).Inc();
+    case storage::ArithOutcome::kOk:
+    case storage::ArithOutcome::kCreated:
+      if (r.outcome == storage::ArithOutcome::kOk) (o.incr ? ctx.stats.incr_hits : ctx.stats.decr_hits).Inc();
       if (opaque_too_long) {
-        reply.Done(cmd, Result::ErrorLine(p::kClientErrorOpaqueTooLong));
+        ctx.reply.Done(cmd, Result::ErrorLine(p::kClientErrorOpaqueTooLong));
         return;
       }
       result.outcome = Outcome::kNumber;
       result.number = r.value;
-      result.created = r.outcome == storage::MetaArithOutcome::kCreated;
+      result.created = r.outcome == storage::ArithOutcome::kCreated;
       result.cas = item.cas;
       result.meta_item = &item;
-      reply.Done(cmd, result);
+      ctx.reply.Done(cmd, result);
       return;
-    case storage::MetaArithOutcome::kNotFound:
+    case storage::ArithOutcome::kNotFound:
       if (cmd.policy.arith_creates) break;
-      (o.incr ? ts.incr_misses : ts.decr_misses).Inc();
-      reply.Done(cmd, Result::Of(Outcome::kNotFound));
+      (o.incr ? ctx.stats.incr_misses : ctx.stats.decr_misses).Inc();
+      ctx.reply.Done(cmd, Result::Of(Outcome::kNotFound));
       return;
-    case storage::MetaArithOutcome::kExists: reply.Done(cmd, Result::Of(Outcome::kExists)); return;
-    case storage::MetaArithOutcome::kNonNumeric:
-      reply.Done(cmd, Result::Of(Outcome::kNonNumeric));
+    case storage::ArithOutcome::kExists: ctx.reply.Done(cmd, Result::Of(Outcome::kExists)); return;
+    case storage::ArithOutcome::kNonNumeric:
+      ctx.reply.Done(cmd, Result::Of(Outcome::kNonNumeric));
       return;
-    case storage::MetaArithOutcome::kOutOfMemory:
-      reply.Done(cmd, Result::Of(Outcome::kArithOutOfMemory));
+    case storage::ArithOutcome::kOutOfMemory:
+      ctx.reply.Done(cmd, Result::Of(Outcome::kArithOutOfMemory));
       return;
-    case storage::MetaArithOutcome::kNotStored:
-      reply.Done(cmd, Result::Of(Outcome::kNewItemOutOfMemory));
+    case storage::ArithOutcome::kNotStored:
+      ctx.reply.Done(cmd, Result::Of(Outcome::kNewItemOutOfMemory));
       return;
   }
   char digits[24];
   const auto end = std::to_chars(digits, digits + sizeof digits, cmd.initial).ptr;
-  const storage::StoreResult s = engine_.Store(storage::StoreMode::kAdd, cmd.key, 0, cmd.exptime,
-                                               std::string_view(digits, end - digits));
+  storage::StoreOptions add;
+  add.mode = storage::StoreMode::kAdd;
+  add.exptime = cmd.exptime;
+  const storage::StoreResult s =
+      engine_.Store(cmd.key, std::string_view(digits, end - digits), add, &ctx.receipt);
   switch (s.outcome) {
     case storage::StoreOutcome::kStored:
       result.outcome = Outcome::kNumber;
@@ -285,14 +298,14 @@ void Executor::Arith(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
     case storage::StoreOutcome::kTooLarge: result.outcome = Outcome::kNewItemOutOfMemory; break;
     default: result.outcome = Outcome::kNotStored; break;
   }
-  reply.Done(cmd, result);
+  ctx.reply.Done(cmd, result);
 }
 
 // ---------------------------------------------------------------------------
 // delete, md, binary DELETE; touch
 // ---------------------------------------------------------------------------
 
-void Executor::Delete(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
+void Executor::Delete(const Command& cmd, ExecContext& ctx) {
   if (detail() && cmd.policy.prefix_stats) prefix_stats_.RecordDelete(cmd.key);
   storage::MetaDeleteOptions o;
   o.cas = cmd.cas_unique;
@@ -303,44 +316,44 @@ void Executor::Delete(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
     o.has_exptime = cmd.meta.has_ttl;
     o.exptime = cmd.meta.ttl;
   }
-  switch (engine_.MetaDelete(cmd.key, o)) {
+  switch (engine_.MetaDelete(cmd.key, o, &ctx.receipt)) {
     case storage::MetaDeleteOutcome::kDeleted:
-      ts.delete_hits.Inc();
-      reply.Done(cmd, Result::Of(Outcome::kDeleted));
+      ctx.stats.delete_hits.Inc();
+      ctx.reply.Done(cmd, Result::Of(Outcome::kDeleted));
       return;
     case storage::MetaDeleteOutcome::kInvalidated:
-      reply.Done(cmd, Result::Of(Outcome::kDeleted));
+      ctx.reply.Done(cmd, Result::Of(Outcome::kDeleted));
       return;
     case storage::MetaDeleteOutcome::kNotFound:
-      ts.delete_misses.Inc();
-      reply.Done(cmd, Result::Of(Outcome::kNotFound));
+      ctx.stats.delete_misses.Inc();
+      ctx.reply.Done(cmd, Result::Of(Outcome::kNotFound));
       return;
     case storage::MetaDeleteOutcome::kExists:
-      if (cmd.policy.cas_mismatch_is_delete_miss) ts.delete_misses.Inc();
-      reply.Done(cmd, Result::Of(Outcome::kExists));
+      if (cmd.policy.cas_mismatch_is_delete_miss) ctx.stats.delete_misses.Inc();
+      ctx.reply.Done(cmd, Result::Of(Outcome::kExists));
       return;
   }
 }
 
-void Executor::Touch(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
-  ts.cmd_touch.Inc();
-  if (engine_.Touch(cmd.key, cmd.exptime)) {
-    ts.touch_hits.Inc();
-    reply.Done(cmd, Result::Of(Outcome::kTouched));
+void Executor::Touch(const Command& cmd, ExecContext& ctx) {
+  ctx.stats.cmd_touch.Inc();
+  if (engine_.Touch(cmd.key, cmd.exptime, &ctx.receipt)) {
+    ctx.stats.touch_hits.Inc();
+    ctx.reply.Done(cmd, Result::Of(Outcome::kTouched));
   } else {
-    ts.touch_misses.Inc();
-    reply.Done(cmd, Result::Of(Outcome::kNotFound));
+    ctx.stats.touch_misses.Inc();
+    ctx.reply.Done(cmd, Result::Of(Outcome::kNotFound));
   }
 }
 
-void Executor::FlushAll(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
+void Executor::FlushAll(const Command& cmd, ExecContext& ctx) {
   if (!settings_.flush_enabled) {
-    reply.Done(cmd, Result::Of(Outcome::kFlushDisabled));
+    ctx.reply.Done(cmd, Result::Of(Outcome::kFlushDisabled));
     return;
   }
-  ts.cmd_flush.Inc();
-  engine_.FlushAll(cmd.has_number ? cmd.number : 0);
-  reply.Done(cmd, Result::Of(Outcome::kOk));
+  ctx.stats.cmd_flush.Inc();
+  engine_.FlushAll(cmd.has_number ? cmd.number : 0, &ctx.receipt);
+  ctx.reply.Done(cmd, Result::Of(Outcome::kOk));
 }
 
 // ---------------------------------------------------------------------------
@@ -351,7 +364,7 @@ void Executor::FlushAll(const Command& cmd, ReplyWriter& reply, ThreadStats& ts)
 // after a `T` differ), stops at an over-long opaque, and only then decides
 // the recache token: Z when one was handed out already, X for a stale item
 // (whose first reader wins), W for the winner.
-void Executor::MetaGet(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
+void Executor::MetaGet(const Command& cmd, ExecContext& ctx) {
   const p::MetaCommand& m = cmd.meta;
   storage::MetaGetOptions o;
   o.bump = !m.no_bump;
@@ -393,29 +406,29 @@ void Executor::MetaGet(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) 
     r.value_size = item.value_size();
     r.seconds_since_access = static_cast<uint32_t>(item.rel_now() - item.rel_last_access());
     r.fetched_before = item.fetched_before();
-    reply.MetaHit(cmd, r);
-  });
+    ctx.reply.MetaHit(cmd, r);
+  }, &ctx.receipt);
   if (hit) {
     if (failed) {  // memcached bails out before counting
-      reply.Done(cmd, Result::ErrorLine(p::kClientErrorOpaqueTooLong));
+      ctx.reply.Done(cmd, Result::ErrorLine(p::kClientErrorOpaqueTooLong));
       return;
     }
     if (m.has_ttl) {
-      ts.cmd_touch.Inc();
-      ts.touch_hits.Inc();
+      ctx.stats.cmd_touch.Inc();
+      ctx.stats.touch_hits.Inc();
     } else {
-      ts.cmd_get.Inc();
-      ts.get_hits.Inc();
+      ctx.stats.cmd_get.Inc();
+      ctx.stats.get_hits.Inc();
     }
     return;
   }
-  ts.cmd_get.Inc();
-  ts.get_misses.Inc();
-  reply.Done(cmd, Result::Of(Outcome::kNotFound));
+  ctx.stats.cmd_get.Inc();
+  ctx.stats.get_misses.Inc();
+  ctx.reply.Done(cmd, Result::Of(Outcome::kNotFound));
 }
 
-void Executor::MetaDebug(const Command& cmd, ReplyWriter& reply, ThreadStats& ts) {
-  ts.cmd_meta.Inc();
+void Executor::MetaDebug(const Command& cmd, ExecContext& ctx) {
+  ctx.stats.cmd_meta.Inc();
   storage::MetaGetOptions o;
   o.bump = false;
   o.count = false;
@@ -433,9 +446,9 @@ void Executor::MetaDebug(const Command& cmd, ReplyWriter& reply, ThreadStats& ts
     r.fetched_before = item.fetched_before();
     r.class_id = static_cast<unsigned>(item.class_id());
     r.total_size = item.total_size();
-    reply.MetaHit(cmd, r);
+    ctx.reply.MetaHit(cmd, r);
   });
-  if (!hit) reply.Done(cmd, Result::Of(Outcome::kNotFound));
+  if (!hit) ctx.reply.Done(cmd, Result::Of(Outcome::kNotFound));
 }
 
 // ---------------------------------------------------------------------------
@@ -443,46 +456,46 @@ void Executor::MetaDebug(const Command& cmd, ReplyWriter& reply, ThreadStats& ts
 // stats, slabs, lru_crawler
 // ---------------------------------------------------------------------------
 
-DispatchAction Executor::Admin(const Command& cmd, ReplyWriter& reply) {
+DispatchAction Executor::Admin(const Command& cmd, ExecContext& ctx) {
   switch (cmd.op) {
     case Op::kVersion: {
       Result r = Result::Of(Outcome::kVersion);
       r.text = kMemcachedCompatVersion;
-      reply.Done(cmd, r);
+      ctx.reply.Done(cmd, r);
       break;
     }
     case Op::kVerbosity:
       settings_.verbose.store(static_cast<int>(cmd.number));
-      reply.Done(cmd, Result::Of(Outcome::kOk));
+      ctx.reply.Done(cmd, Result::Of(Outcome::kOk));
       break;
     case Op::kQuit:
-      reply.Done(cmd, Result::Of(Outcome::kClose));
+      ctx.reply.Done(cmd, Result::Of(Outcome::kClose));
       return DispatchAction::kClose;
     case Op::kShutdown:
       if (!settings_.enable_shutdown) {
-        reply.Done(cmd, Result::ErrorLine(p::kErrorShutdownNotEnabled));
+        ctx.reply.Done(cmd, Result::ErrorLine(p::kErrorShutdownNotEnabled));
         break;
       }
       if (!cmd.args.empty() && cmd.args != "graceful") {
-        reply.Done(cmd, Result::ErrorLine(p::kClientErrorInvalidShutdownMode));
+        ctx.reply.Done(cmd, Result::ErrorLine(p::kClientErrorInvalidShutdownMode));
         break;
       }
       return DispatchAction::kShutdown;
     case Op::kCacheMemlimit:
       if (cmd.number < 8) {
-        reply.Done(cmd, Result::ErrorLine(p::kMemlimitTooSmall));
+        ctx.reply.Done(cmd, Result::ErrorLine(p::kMemlimitTooSmall));
       } else if (!engine_.SetMemoryLimit(static_cast<size_t>(cmd.number) << 20).ok()) {
-        reply.Done(cmd, Result::ErrorLine(p::kMemlimitAdjustFailed));
+        ctx.reply.Done(cmd, Result::ErrorLine(p::kMemlimitAdjustFailed));
       } else {
         settings_.max_bytes.store(static_cast<size_t>(cmd.number) << 20);
-        reply.Done(cmd, Result::Of(Outcome::kOk));
+        ctx.reply.Done(cmd, Result::Of(Outcome::kOk));
       }
       break;
-    case Op::kMetaNoop: reply.Done(cmd, Result::Of(Outcome::kNoop)); break;
-    case Op::kStats: Stats(cmd, reply); break;
-    case Op::kSlabs: Slabs(cmd, reply); break;
-    case Op::kLruCrawler: LruCrawler(cmd, reply); break;
-    default: reply.Done(cmd, Result::ErrorLine(p::kError)); break;
+    case Op::kMetaNoop: ctx.reply.Done(cmd, Result::Of(Outcome::kNoop)); break;
+    case Op::kStats: Stats(cmd, ctx.reply); break;
+    case Op::kSlabs: Slabs(cmd, ctx.reply); break;
+    case Op::kLruCrawler: LruCrawler(cmd, ctx.reply); break;
+    default: ctx.reply.Done(cmd, Result::ErrorLine(p::kError)); break;
   }
   return DispatchAction::kContinue;
 }

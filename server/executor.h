@@ -31,6 +31,7 @@
 #include "server/replication_hooks.h"
 #include "server/settings.h"
 #include "server/stats.h"
+#include "server/storage/write_receipt.h"
 
 namespace tandem::server {
 
@@ -47,6 +48,16 @@ enum class DispatchAction : uint8_t {
   kShutdown,  // shutdown: reply sent, stop the server
 };
 
+// One command's surroundings: where its counters go, who writes its reply,
+// and (filled in by the engine) where its replication records end, which a
+// --repl-sync reply waits for.
+struct ExecContext {
+  ExecContext(ThreadStats& s, protocol::ReplyWriter& r) : stats(s), reply(r) {}
+  ThreadStats& stats;
+  protocol::ReplyWriter& reply;
+  storage::WriteReceipt receipt;
+};
+
 class Executor {
  public:
   Executor(Settings& settings, storage::Engine& engine, ServerStats& stats,
@@ -54,9 +65,8 @@ class Executor {
       : settings_(settings), engine_(engine), stats_(stats), prefix_stats_(prefix_stats),
         clock_(clock) {}
 
-  // Carries out cmd, reporting its reply through `reply`.
-  DispatchAction Execute(const protocol::Command& cmd, protocol::ReplyWriter& reply,
-                         ThreadStats& ts);
+  // Carries out cmd, reporting its reply through ctx.reply.
+  DispatchAction Execute(const protocol::Command& cmd, ExecContext& ctx);
 
   // A get-family command answered in parts. Values are copied into the
   // reply, so a get naming one large value thousands of times must not be
@@ -64,8 +74,8 @@ class Executor {
   // has grown by `budget` bytes (plus at most a few values) and returns how
   // many it answered. The caller reports kEnd after the last key.
   template <typename SizeFn>
-  size_t RetrievePart(const protocol::Command& cmd, size_t budget, protocol::ReplyWriter& reply,
-                      ThreadStats& ts, SizeFn reply_size);
+  size_t RetrievePart(const protocol::Command& cmd, size_t budget, ExecContext& ctx,
+                      SizeFn reply_size);
 
   // One `stats` sub-command (executor_stats.cc's table).
   using StatsFn = void (Executor::*)(const protocol::Command&, std::string_view, std::string_view,
@@ -76,17 +86,17 @@ class Executor {
 
  private:
   size_t RetrieveBatch(const protocol::Command& cmd, std::span<const std::string_view> keys,
-                       protocol::ReplyWriter& reply, uint64_t* hits);
+                       ExecContext& ctx, uint64_t* hits);
   void CountRetrieval(const protocol::Command& cmd, uint64_t done, uint64_t hits, ThreadStats& ts);
 
-  void Store(const protocol::Command& cmd, protocol::ReplyWriter& reply, ThreadStats& ts);
-  void Arith(const protocol::Command& cmd, protocol::ReplyWriter& reply, ThreadStats& ts);
-  void Delete(const protocol::Command& cmd, protocol::ReplyWriter& reply, ThreadStats& ts);
-  void Touch(const protocol::Command& cmd, protocol::ReplyWriter& reply, ThreadStats& ts);
-  void FlushAll(const protocol::Command& cmd, protocol::ReplyWriter& reply, ThreadStats& ts);
-  void MetaGet(const protocol::Command& cmd, protocol::ReplyWriter& reply, ThreadStats& ts);
-  void MetaDebug(const protocol::Command& cmd, protocol::ReplyWriter& reply, ThreadStats& ts);
-  DispatchAction Admin(const protocol::Command& cmd, protocol::ReplyWriter& reply);
+  void Store(const protocol::Command& cmd, ExecContext& ctx);
+  void Arith(const protocol::Command& cmd, ExecContext& ctx);
+  void Delete(const protocol::Command& cmd, ExecContext& ctx);
+  void Touch(const protocol::Command& cmd, ExecContext& ctx);
+  void FlushAll(const protocol::Command& cmd, ExecContext& ctx);
+  void MetaGet(const protocol::Command& cmd, ExecContext& ctx);
+  void MetaDebug(const protocol::Command& cmd, ExecContext& ctx);
+  DispatchAction Admin(const protocol::Command& cmd, ExecContext& ctx);
 
   // `stats` and its sub-reports (executor_stats.cc): each gets the
   // sub-command's name and the arguments after it.
@@ -121,8 +131,8 @@ class Executor {
 };
 
 template <typename SizeFn>
-size_t Executor::RetrievePart(const protocol::Command& cmd, size_t budget,
-                              protocol::ReplyWriter& reply, ThreadStats& ts, SizeFn reply_size) {
+size_t Executor::RetrievePart(const protocol::Command& cmd, size_t budget, ExecContext& ctx,
+                              SizeFn reply_size) {
   const std::span<const std::string_view> keys(cmd.keys);
   const size_t start_size = reply_size();
   uint64_t hits = 0;
@@ -137,9 +147,9 @@ size_t Executor::RetrievePart(const protocol::Command& cmd, size_t budget,
       const size_t per_key = done == 0 ? budget : grown / done + 1;
       batch = std::clamp<size_t>((budget - grown) / per_key, 1, std::min<size_t>(batch, 16));
     }
-    done += RetrieveBatch(cmd, keys.subspan(done, batch), reply, &hits);
+    done += RetrieveBatch(cmd, keys.subspan(done, batch), ctx, &hits);
   }
-  CountRetrieval(cmd, done, hits, ts);
+  CountRetrieval(cmd, done, hits, ctx.stats);
   return done;
 }
 

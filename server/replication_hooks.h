@@ -27,13 +27,10 @@ class ReplicationHooks {
   virtual void ReplicationReport(protocol::StatList* out) = 0;
 
   // ---- --repl-sync -------------------------------------------------------
-  // A connection notes ThreadStreamEnd() around each request; when it moved,
-  // the request's mutations end there in this node's stream, and the reply
-  // waits until PeerHasApplied() that offset (or the timeout). The defaults
-  // describe a node without replication: nothing ever waits.
-  //
-  // Offset just past the last record this thread appended (0: none yet).
-  virtual uint64_t ThreadStreamEnd() const { return 0; }
+  // A request that wrote reports where its records end in this node's
+  // stream (HandleResult::stream_end, from the engine's WriteReceipt); its
+  // reply waits until PeerHasApplied() that offset (or the timeout). The
+  // defaults describe a node without replication: nothing ever waits.
   // Whether the peer has acknowledged applying the stream up to `offset`.
   virtual bool PeerHasApplied(uint64_t offset) const {
     (void)offset;

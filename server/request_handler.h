@@ -27,6 +27,9 @@ struct HandleResult {
   // kClose: send what is queued, then close (quit, or input memcached
   // answers by hanging up); kShutdown: the same, and stop the server.
   DispatchAction action = DispatchAction::kContinue;
+  // Where this request's replication records end (0: it wrote none): with
+  // --repl-sync its reply waits until the peer has applied that far.
+  uint64_t stream_end = 0;
 };
 
 class RequestHandler {

@@ -55,7 +55,9 @@ HandleResult TextHandler::HandleOne(std::string_view input, ThreadStats& stats, 
   }
   if (protocol::IsRetrieval(command_.op)) return Retrieve(input, r.consumed, stats, out);
   protocol::TextReplyWriter writer(out);
-  result.action = executor_.Execute(command_, writer, stats);
+  ExecContext ctx(stats, writer);
+  result.action = executor_.Execute(command_, ctx);
+  result.stream_end = ctx.receipt.stream_end;
   return result;
 }
 
@@ -76,16 +78,20 @@ HandleResult TextHandler::HandleMeta(std::string_view input, ThreadStats& stats,
     return result;
   }
   protocol::MetaReplyWriter writer(out);
-  result.action = executor_.Execute(command_, writer, stats);
+  ExecContext ctx(stats, writer);
+  result.action = executor_.Execute(command_, ctx);
+  result.stream_end = ctx.receipt.stream_end;
   return result;
 }
 
 HandleResult TextHandler::Retrieve(std::string_view input, size_t line_length, ThreadStats& stats,
                                    std::string* out) {
   protocol::TextReplyWriter writer(out);
-  const size_t answered = executor_.RetrievePart(command_, kRetrievalBudget, writer, stats,
-                                                 [out] { return out->size(); });
+  ExecContext ctx(stats, writer);
+  const size_t answered =
+      executor_.RetrievePart(command_, kRetrievalBudget, ctx, [out] { return out->size(); });
   HandleResult result;
+  result.stream_end = ctx.receipt.stream_end;  // gat/gats touch
   if (answered == command_.keys.size()) {
     writer.Done(command_, protocol::Result::Of(protocol::Outcome::kEnd));
     result.consumed = line_length;
@@ -113,6 +119,7 @@ HandleResult TextHandler::ContinueRetrieval(std::string_view input, ThreadStats&
   constexpr size_t kKeysPerGroup = 64;
   const size_t start_size = out->size();
   protocol::TextReplyWriter writer(out);
+  ExecContext ctx(stats, writer);
   std::string_view rest = line->text;
   while (!protocol::TrimSpaces(rest).empty()) {
     if (out->size() - start_size >= kRetrievalBudget) {
@@ -130,7 +137,8 @@ HandleResult TextHandler::ContinueRetrieval(std::string_view input, ThreadStats&
     }
     const size_t budget = kRetrievalBudget - (out->size() - start_size);
     const size_t answered =
-        executor_.RetrievePart(command_, budget, writer, stats, [out] { return out->size(); });
+        executor_.RetrievePart(command_, budget, ctx, [out] { return out->size(); });
+    result.stream_end = ctx.receipt.stream_end;
     if (answered < command_.keys.size()) {
       result.partial = true;
       result.consumed = static_cast<size_t>(command_.keys[answered].data() - input.data());

@@ -235,11 +235,9 @@ bool Connection::ProcessInput() {
     if (handler_ == nullptr) {
       handler_ = ctx.handlers->ForFirstByte(static_cast<uint8_t>(input[0]), fd_);
     }
-    ReplicationHooks* sync = worker_.sync_hooks();
-    const uint64_t stream_mark = sync != nullptr ? sync->ThreadStreamEnd() : 0;
     HandleResult r = handler_->HandleOne(input, worker_.stats(), output_.Tail());
-    if (sync != nullptr && sync->ThreadStreamEnd() != stream_mark) {
-      sync_target_ = sync->ThreadStreamEnd();  // this request wrote: its reply waits
+    if (r.stream_end != 0 && worker_.sync_hooks() != nullptr) {
+      sync_target_ = r.stream_end;  // this request wrote: its reply waits
     }
     if (r.need_more) break;
     ++handled;

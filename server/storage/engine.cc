@@ -189,7 +189,7 @@ void Engine::Impl::BumpLocked(HashTable::Segment&, Item* it) {
   }
 }
 
-void Engine::Impl::NotifyStoreLocked(HashTable::Segment&, const Item* it) {
+void Engine::Impl::NotifyStoreLocked(HashTable::Segment&, const Item* it, WriteReceipt* receipt) {
   if (observer_ == nullptr) return;
   Mutation m{};
   m.kind = Mutation::Kind::kStore;
@@ -206,15 +206,15 @@ void Engine::Impl::NotifyStoreLocked(HashTable::Segment&, const Item* it) {
   } else {
     m.value = std::string_view(layout_.value(it), it->nbytes);
   }
-  observer_->OnMutation(m);
+  Receive(receipt, observer_->OnMutation(m));
 }
 
 // ===========================================================================
 // Commands
 // ===========================================================================
 
-bool Engine::Impl::Get(std::string_view key, bool touch, int64_t exptime,
-                       absl::FunctionRef<void(const ItemView&)> fn) {
+bool Engine::Impl::Get(std::string_view key, const GetOptions& o,
+                       absl::FunctionRef<void(const ItemView&)> fn, WriteReceipt* receipt) {
   const uint32_t hash = HashTable::Hash(key);
   HashTable::Segment& seg = table_.SegmentFor(hash);
   absl::MutexLock lock(&seg.mu());
@@ -223,15 +223,15 @@ bool Engine::Impl::Get(std::string_view key, bool touch, int64_t exptime,
   const bool fetched_before = it->has(Item::kFetched);
   const RelTime last_access = it->time.load(std::memory_order_relaxed);
   BumpLocked(seg, it);
-  if (touch) {
-    it->exptime = expiry_.ToRelTime(exptime);
+  if (o.touch) {
+    it->exptime = expiry_.ToRelTime(o.exptime);
     layout_.set_version(it, NextVersion());
     Count(hash, LruClass(it), kTouchHits);
     // A touch travels as the whole item: a bare "new expiry and version"
     // applied to a peer holding another value of the key (a concurrent
     // write in flight) would stamp that value with the same version, and
     // the two nodes would keep different values forever.
-    NotifyStoreLocked(seg, it);
+    NotifyStoreLocked(seg, it, receipt);
   } else {
     // One counter per hit: the class's get_hits is the sum of the three.
     switch (it->lru()) {
@@ -249,8 +249,9 @@ bool Engine::Impl::Get(std::string_view key, bool touch, int64_t exptime,
 // bucket slot, then each chain's head item, then do the real lookups. The
 // independent misses of a group are in flight together instead of one after
 // another; the two extra lock round trips per key cost far less.
-void Engine::Impl::GetMany(std::span<const std::string_view> keys, bool touch, int64_t exptime,
-                           absl::FunctionRef<void(size_t, const ItemView*)> fn) {
+void Engine::Impl::GetMany(std::span<const std::string_view> keys, const GetOptions& o,
+                           absl::FunctionRef<void(size_t, const ItemView*)> fn,
+                           WriteReceipt* receipt) {
   constexpr size_t kPrefetchBatch = 16;
   uint32_t hashes[kPrefetchBatch];
   for (size_t base = 0; base < keys.size(); base += kPrefetchBatch) {
@@ -270,37 +271,34 @@ void Engine::Impl::GetMany(std::span<const std::string_view> keys, bool touch, i
     }
     for (size_t i = 0; i < n; ++i) {
       const size_t index = base + i;
-      bool hit = Get(keys[index], touch, exptime, [&](const ItemView& item) { fn(index, &item); });
+      bool hit = Get(keys[index], o, [&](const ItemView& item) { fn(index, &item); }, receipt);
       if (!hit) fn(index, nullptr);
     }
   }
 }
 
-void Engine::Impl::DeleteExisting(std::string_view key, uint32_t hash) {
+void Engine::Impl::DeleteExisting(std::string_view key, uint32_t hash, WriteReceipt* receipt) {
   HashTable::Segment& seg = table_.SegmentFor(hash);
   absl::MutexLock lock(&seg.mu());
   if (Item* old = FindLiveLocked(seg, hash, key)) {
     UnlinkLocked(seg, old, hash);
-    NotifyDeleteLocked(seg, hash, key);
+    NotifyDeleteLocked(seg, hash, key, receipt);
   }
 }
 
-StoreResult Engine::Impl::Store(StoreMode mode, std::string_view key, uint32_t flags,
-                                int64_t exptime, std::string_view value, uint64_t cas_in) {
-  return StoreImpl(mode, key, flags, exptime, value, cas_in, false, false);
-}
-
-StoreResult Engine::Impl::StoreImpl(StoreMode mode, std::string_view key, uint32_t flags,
-                                    int64_t exptime, std::string_view value, uint64_t cas_in,
-                                    bool meta, bool invalidate, bool key_binary) {
+StoreResult Engine::Impl::Store(std::string_view key, std::string_view value,
+                                const StoreOptions& o, WriteReceipt* receipt) {
+  const StoreMode mode = o.mode;
+  const uint32_t flags = o.flags;
+  const uint64_t cas_in = o.cas_in;
   const uint32_t hash = HashTable::Hash(key);
   if (key.size() > 255 || TooLarge(key.size(), value.size(), flags)) {
     // memcached drops the old value on a failed set so it cannot go stale
     // (on a failed ms, whatever its mode).
-    if (mode == StoreMode::kSet || meta) DeleteExisting(key, hash);
+    if (mode == StoreMode::kSet || o.meta) DeleteExisting(key, hash, receipt);
     return {StoreOutcome::kTooLarge};
   }
-  const RelTime rel = expiry_.ToRelTime(exptime);
+  const RelTime rel = expiry_.ToRelTime(o.exptime);
   HashTable::Segment& seg = table_.SegmentFor(hash);
 
   if (mode == StoreMode::kAppend || mode == StoreMode::kPrepend) {
@@ -327,16 +325,16 @@ StoreResult Engine::Impl::StoreImpl(StoreMode mode, std::string_view key, uint32
     layout_.set_cas(it, cas);
     layout_.set_version(it, NextVersion());
     ReplaceLocked(seg, old, it, hash);
-    NotifyStoreLocked(seg, it);
+    NotifyStoreLocked(seg, it, receipt);
     return {StoreOutcome::kStored, cas};
   }
 
   Item* it = AllocItem(key, value.size(), flags, rel);
   if (it == nullptr) {
-    if (mode == StoreMode::kSet || meta) DeleteExisting(key, hash);
+    if (mode == StoreMode::kSet || o.meta) DeleteExisting(key, hash, receipt);
     return {StoreOutcome::kOutOfMemory};
   }
-  if (key_binary) it->clsid |= Item::kKeyBinary;
+  if (o.key_binary) it->clsid |= Item::kKeyBinary;
   WriteValue(it, 0, value);
 
   StoreResult result{StoreOutcome::kNotStored};
@@ -358,7 +356,7 @@ StoreResult Engine::Impl::StoreImpl(StoreMode mode, std::string_view key, uint32
       case StoreMode::kCas:
         if (old == nullptr) {
           result.outcome = StoreOutcome::kNotFound;
-        } else if (invalidate && cas_in < layout_.cas(old)) {
+        } else if (o.invalidate && cas_in < layout_.cas(old)) {
           // ms I: an older CAS still stores, but as stale data that keeps
           // the old TTL and any recache token already handed out.
           it->exptime = old->exptime;
@@ -385,7 +383,7 @@ StoreResult Engine::Impl::StoreImpl(StoreMode mode, std::string_view key, uint32
       } else {
         LinkLocked(seg, it, hash);
       }
-      NotifyStoreLocked(seg, it);
+      NotifyStoreLocked(seg, it, receipt);
       return {StoreOutcome::kStored, cas};
     }
   }
@@ -393,7 +391,7 @@ StoreResult Engine::Impl::StoreImpl(StoreMode mode, std::string_view key, uint32
   return result;
 }
 
-bool Engine::Impl::Delete(std::string_view key) {
+bool Engine::Impl::Delete(std::string_view key, WriteReceipt* receipt) {
   const uint32_t hash = HashTable::Hash(key);
   HashTable::Segment& seg = table_.SegmentFor(hash);
   absl::MutexLock lock(&seg.mu());
@@ -401,30 +399,16 @@ bool Engine::Impl::Delete(std::string_view key) {
   if (it == nullptr) return false;
   Count(hash, LruClass(it), kDeleteHits);
   UnlinkLocked(seg, it, hash);
-  NotifyDeleteLocked(seg, hash, key);
+  NotifyDeleteLocked(seg, hash, key, receipt);
   return true;
 }
 
 // memcached do_add_delta: incr wraps at 2^64, decr stops at 0; a result that
 // fits in the old length is written in place and space padded ("10" decr 1
 // is "9 "), otherwise a new item replaces the old one. CAS changes either way.
-ArithResult Engine::Impl::Arith(std::string_view key, bool incr, uint64_t delta) {
-  const uint32_t hash = HashTable::Hash(key);
-  HashTable::Segment& seg = table_.SegmentFor(hash);
-  absl::MutexLock lock(&seg.mu());
-  Item* it = FindLiveLocked(seg, hash, key);
-  if (it == nullptr) return {ArithOutcome::kNotFound};
-  // memcached refuses empty and chunked values (by its own chunking rule).
-  if (it->nbytes == 0 || Chunked(it->nkey, it->nbytes, it->flags)) {
-    return {ArithOutcome::kNonNumeric};
-  }
-  Item* result = nullptr;
-  return ArithLocked(seg, hash, key, it, incr, delta, &result);
-}
-
 ArithResult Engine::Impl::ArithLocked(HashTable::Segment& seg, uint32_t hash,
                                       std::string_view key, Item* it, bool incr, uint64_t delta,
-                                      Item** result) {
+                                      Item** result, WriteReceipt* receipt) {
   std::string_view current;
   thread_local std::string copy;
   if (it->has(Item::kChunked)) {  // chunked here but not in memcached
@@ -456,7 +440,7 @@ ArithResult Engine::Impl::ArithLocked(HashTable::Segment& seg, uint32_t hash,
     layout_.set_cas(it, NextCas());
     layout_.set_version(it, NextVersion());
     it->time.store(clock_->Now(), std::memory_order_relaxed);
-    NotifyStoreLocked(seg, it);
+    NotifyStoreLocked(seg, it, receipt);
     *result = it;
     return {ArithOutcome::kOk, value};
   }
@@ -466,12 +450,12 @@ ArithResult Engine::Impl::ArithLocked(HashTable::Segment& seg, uint32_t hash,
   layout_.set_cas(fresh, NextCas());
   layout_.set_version(fresh, NextVersion());
   ReplaceLocked(seg, it, fresh, hash);
-  NotifyStoreLocked(seg, fresh);
+  NotifyStoreLocked(seg, fresh, receipt);
   *result = fresh;
   return {ArithOutcome::kOk, value};
 }
 
-void Engine::Impl::FlushAll(int64_t delay) {
+void Engine::Impl::FlushAll(int64_t delay, WriteReceipt* receipt) {
   expiry_.Flush(delay, opts_.use_cas, [this] { return NextCas(); });
   if (observer_ != nullptr) {
     Mutation m{};
@@ -479,7 +463,7 @@ void Engine::Impl::FlushAll(int64_t delay) {
     m.flush_delay = delay;
     m.version = NextVersion();
     flush_mark_.Record(m.version, delay);
-    observer_->OnMutation(m);
+    Receive(receipt, observer_->OnMutation(m));
   }
 }
 
@@ -493,30 +477,25 @@ absl::Status Engine::Impl::SetMemoryLimit(size_t bytes) {
 // Engine: the public face forwards to Impl.
 // ===========================================================================
 
-void Engine::GetMany(std::span<const std::string_view> keys, bool touch, int64_t exptime,
-                     absl::FunctionRef<void(size_t, const ItemView*)> fn) {
-  impl_->GetMany(keys, touch, exptime, fn);
+void Engine::GetMany(std::span<const std::string_view> keys, const GetOptions& o,
+                     absl::FunctionRef<void(size_t, const ItemView*)> fn, WriteReceipt* receipt) {
+  impl_->GetMany(keys, o, fn, receipt);
 }
-
-bool Engine::Get(std::string_view key, absl::FunctionRef<void(const ItemView&)> fn) {
-  return impl_->Get(key, false, 0, fn);
+bool Engine::Get(std::string_view key, const GetOptions& o,
+                 absl::FunctionRef<void(const ItemView&)> fn, WriteReceipt* receipt) {
+  return impl_->Get(key, o, fn, receipt);
 }
-bool Engine::GetAndTouch(std::string_view key, int64_t exptime,
-                         absl::FunctionRef<void(const ItemView&)> fn) {
-  return impl_->Get(key, true, exptime, fn);
+StoreResult Engine::Store(std::string_view key, std::string_view value, const StoreOptions& o,
+                          WriteReceipt* receipt) {
+  return impl_->Store(key, value, o, receipt);
 }
-StoreResult Engine::Store(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
-                          std::string_view value, uint64_t cas_in) {
-  return impl_->Store(mode, key, flags, exptime, value, cas_in);
+bool Engine::Delete(std::string_view key, WriteReceipt* receipt) {
+  return impl_->Delete(key, receipt);
 }
-bool Engine::Delete(std::string_view key) { return impl_->Delete(key); }
-ArithResult Engine::Arith(std::string_view key, bool incr, uint64_t delta) {
-  return impl_->Arith(key, incr, delta);
+bool Engine::Touch(std::string_view key, int64_t exptime, WriteReceipt* receipt) {
+  return impl_->Get(key, GetOptions{true, exptime}, [](const ItemView&) {}, receipt);
 }
-bool Engine::Touch(std::string_view key, int64_t exptime) {
-  return impl_->Get(key, true, exptime, [](const ItemView&) {});
-}
-void Engine::FlushAll(int64_t delay) { impl_->FlushAll(delay); }
+void Engine::FlushAll(int64_t delay, WriteReceipt* receipt) { impl_->FlushAll(delay, receipt); }
 absl::Status Engine::SetMemoryLimit(size_t bytes) { return impl_->SetMemoryLimit(bytes); }
 
 }  // namespace tandem::server::storage

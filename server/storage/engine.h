@@ -1,4 +1,4 @@
-// Engine: the storage API the dispatcher calls. It owns the slab allocator,
+// Engine: the storage API the executor (server/executor.h) calls. It owns the slab allocator,
 // the hash table, the per-class segmented LRUs and the expiry rules, and it
 // is safe to call from every worker thread at once (striped item locks).
 //
@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "server/storage/clock.h"
 #include "server/storage/mutation.h"
+#include "server/storage/write_receipt.h"
 
 namespace tandem::server::storage {
 
@@ -63,16 +64,49 @@ struct StoreResult {
   uint64_t cas = 0;  // CAS of the stored item when kStored
 };
 
+// What a store does beyond writing the value.
+struct StoreOptions {
+  StoreMode mode = StoreMode::kSet;
+  uint32_t flags = 0;
+  int64_t exptime = 0;  // as the client sent it
+  uint64_t cas_in = 0;  // kCas; append/prepend check it when nonzero
+  // The meta protocol's store (ms): a refused store drops the old item
+  // whatever the mode (the classic protocols drop it only for kSet).
+  bool meta = false;
+  // ms I: a kCas whose cas_in is below the item's CAS still stores, marked
+  // stale, keeping the old exptime and recache token.
+  bool invalidate = false;
+  // ms b: the item remembers its key was binary (mg k and me send it base64).
+  bool key_binary = false;
+};
+
+// Get-family options: gat/gats also set a new exptime.
+struct GetOptions {
+  bool touch = false;
+  int64_t exptime = 0;
+};
+
 enum class ArithOutcome : uint8_t {
   kOk,
+  kCreated,      // a miss created with `initial` (ArithOptions::vivify)
   kNotFound,
+  kExists,       // ArithOptions::cas did not match
   kNonNumeric,   // "CLIENT_ERROR cannot increment or decrement non-numeric value"
   kOutOfMemory,  // "SERVER_ERROR out of memory"
+  kNotStored,    // the item to create could not be allocated
+};
+
+struct ArithOptions {
+  bool incr = true;
+  uint64_t delta = 1;
+  uint64_t cas = 0;     // nonzero must match (memcached ignores C0)
+  bool vivify = false;  // ma N: create with `initial` on a miss
+  uint64_t initial = 0;
 };
 
 struct ArithResult {
   ArithOutcome outcome;
-  uint64_t value = 0;
+  uint64_t value = 0;  // the new value (kOk) or the initial one (kCreated)
 };
 
 // A read-only look at a stored item, valid only inside the callback that
@@ -155,22 +189,6 @@ struct MetaDeleteOptions {
   int64_t exptime = 0;
 };
 
-enum class MetaArithOutcome : uint8_t {
-  kOk, kCreated, kNotFound, kExists, kNonNumeric, kOutOfMemory, kNotStored,
-};
-
-struct MetaArithOptions {
-  bool incr = true;
-  uint64_t delta = 1;
-  uint64_t cas = 0;  // C: nonzero must match (memcached ignores C0)
-  bool vivify = false;  // N: create with `initial` on a miss
-  uint64_t initial = 0;
-};
-
-struct MetaArithResult {
-  MetaArithOutcome outcome;
-  uint64_t value = 0;  // the new value (kOk) or the initial one (kCreated)
-};
 
 // name/value pairs for the `stats` family; server/stats formats them.
 using StatList = std::vector<std::pair<std::string, std::string>>;
@@ -182,26 +200,43 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  // Every call that can change an item takes an optional WriteReceipt,
+  // filled with where its replication records end.
+
   // Calls fn under the item's lock and returns true on a hit. A hit marks the
-  // item as fetched and active for the LRU.
-  bool Get(std::string_view key, absl::FunctionRef<void(const ItemView&)> fn);
+  // item as fetched and active for the LRU (and with o.touch sets the new
+  // exptime).
+  bool Get(std::string_view key, const GetOptions& o, absl::FunctionRef<void(const ItemView&)> fn,
+           WriteReceipt* receipt = nullptr);
+  bool Get(std::string_view key, absl::FunctionRef<void(const ItemView&)> fn) {
+    return Get(key, GetOptions{}, fn);
+  }
   // Looks up every key in order, calling fn(i, item) for a hit on keys[i]
-  // and fn(i, nullptr) for a miss. Same semantics as Get (or GetAndTouch
-  // when touch is set), but the cache misses of several keys overlap.
-  void GetMany(std::span<const std::string_view> keys, bool touch, int64_t exptime,
-               absl::FunctionRef<void(size_t, const ItemView*)> fn);
+  // and fn(i, nullptr) for a miss. Same semantics as Get, but the cache
+  // misses of several keys overlap.
+  void GetMany(std::span<const std::string_view> keys, const GetOptions& o,
+               absl::FunctionRef<void(size_t, const ItemView*)> fn, WriteReceipt* receipt = nullptr);
 
-  // Get and set a new exptime (gat/gats).
-  bool GetAndTouch(std::string_view key, int64_t exptime,
-                   absl::FunctionRef<void(const ItemView&)> fn);
-
+  StoreResult Store(std::string_view key, std::string_view value, const StoreOptions& o,
+                    WriteReceipt* receipt = nullptr);
+  // The classic store, for callers with nothing more to say.
   StoreResult Store(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
-                    std::string_view value, uint64_t cas_in = 0);
-  bool Delete(std::string_view key);
-  ArithResult Arith(std::string_view key, bool incr, uint64_t delta);
-  bool Touch(std::string_view key, int64_t exptime);
+                    std::string_view value, uint64_t cas_in = 0) {
+    return Store(key, value, StoreOptions{mode, flags, exptime, cas_in});
+  }
+  bool Delete(std::string_view key, WriteReceipt* receipt = nullptr);
+  // incr/decr (memcached do_add_delta), with ma's CAS check and autovivify;
+  // on kOk/kCreated fn runs under the item's lock with the resulting item
+  // (ma's c, t, T, N) and whether it was just created.
+  ArithResult Arith(std::string_view key, const ArithOptions& o,
+                    absl::FunctionRef<void(MetaItem&, bool created)> fn,
+                    WriteReceipt* receipt = nullptr);
+  ArithResult Arith(std::string_view key, const ArithOptions& o) {
+    return Arith(key, o, [](MetaItem&, bool) {});
+  }
+  bool Touch(std::string_view key, int64_t exptime, WriteReceipt* receipt = nullptr);
   // Invalidates every item stored before now + delay (delay <= 0: now).
-  void FlushAll(int64_t delay);
+  void FlushAll(int64_t delay, WriteReceipt* receipt = nullptr);
 
   // cache_memlimit: change -m at run time (memcached only grows the pool).
   absl::Status SetMemoryLimit(size_t bytes);
@@ -245,28 +280,11 @@ class Engine {
   // created; the LRU bump (unless !o.bump) comes after fn, so fn sees the
   // fetched mark and last access from before this request. False on a miss.
   bool MetaGet(std::string_view key, const MetaGetOptions& o,
-               absl::FunctionRef<void(MetaItem&, bool created)> fn);
+               absl::FunctionRef<void(MetaItem&, bool created)> fn,
+               WriteReceipt* receipt = nullptr);
   // md: delete, or with I mark stale (new CAS, token cleared, optional TTL).
-  MetaDeleteOutcome MetaDelete(std::string_view key, const MetaDeleteOptions& o);
-  // ms: Store, plus memcached's meta rules: with invalidate, a kCas whose
-  // cas_in is below the item's CAS still stores, marked stale, keeping the
-  // old exptime and token; a failed allocation drops the old item whatever
-  // the mode.
-  StoreResult MetaStore(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
-                        std::string_view value, uint64_t cas_in, bool invalidate);
-  // The same for `ms ... b`: the stored item remembers its key was binary.
-  StoreResult MetaStore(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
-                        std::string_view value, uint64_t cas_in, bool invalidate,
-                        bool key_binary);
-  // ma: incr/decr with CAS compare and autovivify; on kOk/kCreated fn runs
-  // under the item's lock with the resulting item (for c, t, T, N) and
-  // whether it was just created. kNotStored: the autovivified item could
-  // not be allocated.
-  MetaArithResult MetaArith(std::string_view key, const MetaArithOptions& o,
-                            absl::FunctionRef<void(MetaItem&)> fn);
-  // The same, telling fn whether the item was just autovivified (ma N).
-  MetaArithResult MetaArith(std::string_view key, const MetaArithOptions& o,
-                            absl::FunctionRef<void(MetaItem&, bool created)> fn);
+  MetaDeleteOutcome MetaDelete(std::string_view key, const MetaDeleteOptions& o,
+                               WriteReceipt* receipt = nullptr);
 
   // Replication hooks in here; may be null. Set before serving.
   void SetObserver(MutationObserver* observer);

@@ -1,7 +1,7 @@
 // The background crawler: memcached's LRU crawler and LRU maintainer in one
 // bounded step, CrawlStep, which the server calls from its event loop every
 // 100 ms (server.cc, kCrawlBudget) and `lru_crawler crawl` calls once with
-// a budget of SIZE_MAX (dispatcher.cc).
+// a budget of SIZE_MAX (executor_stats.cc).
 //
 // Pacing. There is no crawler thread: each step does a bounded amount of
 // work and returns, and the cursor (segment, bucket) lives in the engine
@@ -38,7 +38,10 @@ size_t Engine::Impl::CrawlStep(size_t budget) {
   const RelTime now = clock_->Now();
   size_t reclaimed = 0;
   size_t checked = 0;
-  const size_t max_checked = budget * 16 + 64;
+  // Saturating: `lru_crawler crawl` passes SIZE_MAX, where 16 x budget + 64
+  // would wrap around to 48 and the "whole table" pass would look at 48 items.
+  const size_t max_checked =
+      budget > (SIZE_MAX - 64) / 16 ? SIZE_MAX : budget * 16 + 64;
   size_t segments_visited = 0;
   while (reclaimed < budget && checked < max_checked &&
          segments_visited <= HashTable::kSegments) {

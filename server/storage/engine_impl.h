@@ -52,15 +52,17 @@ class Engine::Impl {
 
   // Items need no destruction: the slab allocator frees whole pages.
 
-  void GetMany(std::span<const std::string_view> keys, bool touch, int64_t exptime,
-               absl::FunctionRef<void(size_t, const ItemView*)> fn);
-  bool Get(std::string_view key, bool touch, int64_t exptime,
-           absl::FunctionRef<void(const ItemView&)> fn);
-  StoreResult Store(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
-                    std::string_view value, uint64_t cas_in);
-  bool Delete(std::string_view key);
-  ArithResult Arith(std::string_view key, bool incr, uint64_t delta);
-  void FlushAll(int64_t delay);
+  // The storage verbs (see engine.h); `receipt` may be null.
+  void GetMany(std::span<const std::string_view> keys, const GetOptions& o,
+               absl::FunctionRef<void(size_t, const ItemView*)> fn, WriteReceipt* receipt);
+  bool Get(std::string_view key, const GetOptions& o, absl::FunctionRef<void(const ItemView&)> fn,
+           WriteReceipt* receipt);
+  StoreResult Store(std::string_view key, std::string_view value, const StoreOptions& o,
+                    WriteReceipt* receipt);
+  bool Delete(std::string_view key, WriteReceipt* receipt);
+  ArithResult Arith(std::string_view key, const ArithOptions& o,
+                    absl::FunctionRef<void(MetaItem&, bool created)> fn, WriteReceipt* receipt);
+  void FlushAll(int64_t delay, WriteReceipt* receipt);
   absl::Status SetMemoryLimit(size_t bytes);
   size_t CrawlStep(size_t budget);
   void GeneralStats(StatList* out);
@@ -82,14 +84,9 @@ class Engine::Impl {
   bool LastFlush(uint64_t* version, int64_t* delay) const { return flush_mark_.Get(version, delay); }
   // Meta protocol (see engine.h).
   bool MetaGet(std::string_view key, const MetaGetOptions& o,
-               absl::FunctionRef<void(MetaItem&, bool)> fn);
-  MetaDeleteOutcome MetaDelete(std::string_view key, const MetaDeleteOptions& o);
-  MetaArithResult MetaArith(std::string_view key, const MetaArithOptions& o,
-                            absl::FunctionRef<void(MetaItem&, bool created)> fn);
-  // Store's body; `meta` and `invalidate` carry ms's differences.
-  StoreResult StoreImpl(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
-                        std::string_view value, uint64_t cas_in, bool meta, bool invalidate,
-                        bool key_binary = false);
+               absl::FunctionRef<void(MetaItem&, bool)> fn, WriteReceipt* receipt);
+  MetaDeleteOutcome MetaDelete(std::string_view key, const MetaDeleteOptions& o,
+                               WriteReceipt* receipt);
 
  private:
   // ---- shared helpers ---------------------------------------------------
@@ -136,7 +133,7 @@ class Engine::Impl {
   // incr/decr of a live item; *result receives the item now holding the
   // value (it, or its replacement).
   ArithResult ArithLocked(HashTable::Segment& seg, uint32_t hash, std::string_view key, Item* it,
-                          bool incr, uint64_t delta, Item** result)
+                          bool incr, uint64_t delta, Item** result, WriteReceipt* receipt)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
 
   // ---- allocation -------------------------------------------------------
@@ -163,18 +160,20 @@ class Engine::Impl {
   Item* FindLiveLocked(HashTable::Segment& seg, uint32_t hash, std::string_view key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
   void BumpLocked(HashTable::Segment& seg, Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
-  void NotifyStoreLocked(HashTable::Segment& seg, const Item* it)
+  // Tell the observer (if any) of a change; the receipt (if any) records
+  // where the change's record ends in the stream.
+  void NotifyStoreLocked(HashTable::Segment& seg, const Item* it, WriteReceipt* receipt)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
   // A local delete on a replicating node also leaves a tombstone (tombstones.h).
-  void NotifyDeleteLocked(HashTable::Segment& seg, uint32_t hash, std::string_view key)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu()) {
+  void NotifyDeleteLocked(HashTable::Segment& seg, uint32_t hash, std::string_view key,
+                          WriteReceipt* receipt) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu()) {
     if (observer_ == nullptr) return;
     Mutation m{};
     m.kind = Mutation::Kind::kDelete;
     m.key = key;
     m.version = NextVersion();
     TombstonesLocked(seg, hash).Record(key, m.version, WallMs());
-    observer_->OnMutation(m);
+    Receive(receipt, observer_->OnMutation(m));
   }
   // The tombstones of the segment `hash` falls in; guarded by that segment's lock.
   TombstoneSet& TombstonesLocked(HashTable::Segment& seg, uint32_t hash)
@@ -234,7 +233,10 @@ class Engine::Impl {
       n += shards_[s].v[static_cast<size_t>(cls)][op].load(std::memory_order_relaxed);
     return n;
   }
-  void DeleteExisting(std::string_view key, uint32_t hash);
+  void DeleteExisting(std::string_view key, uint32_t hash, WriteReceipt* receipt);
+  static void Receive(WriteReceipt* receipt, uint64_t stream_end) {
+    if (receipt != nullptr) receipt->stream_end = stream_end;
+  }
 
   const EngineOptions opts_;
   const Clock* clock_;

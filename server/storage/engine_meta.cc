@@ -78,7 +78,7 @@ class Engine::Impl::MetaRef final : public MetaItem {
 // ===========================================================================
 
 bool Engine::Impl::MetaGet(std::string_view key, const MetaGetOptions& o,
-                           absl::FunctionRef<void(MetaItem&, bool)> fn) {
+                           absl::FunctionRef<void(MetaItem&, bool)> fn, WriteReceipt* receipt) {
   const uint32_t hash = HashTable::Hash(key);
   HashTable::Segment& seg = table_.SegmentFor(hash);
   absl::MutexLock lock(&seg.mu());
@@ -114,12 +114,13 @@ bool Engine::Impl::MetaGet(std::string_view key, const MetaGetOptions& o,
   }
   if (created || it->exptime != old_exptime) {
     if (it->exptime != old_exptime) layout_.set_version(it, NextVersion());
-    NotifyStoreLocked(seg, it);
+    NotifyStoreLocked(seg, it, receipt);
   }
   return true;
 }
 
-MetaDeleteOutcome Engine::Impl::MetaDelete(std::string_view key, const MetaDeleteOptions& o) {
+MetaDeleteOutcome Engine::Impl::MetaDelete(std::string_view key, const MetaDeleteOptions& o,
+                                           WriteReceipt* receipt) {
   const uint32_t hash = HashTable::Hash(key);
   HashTable::Segment& seg = table_.SegmentFor(hash);
   absl::MutexLock lock(&seg.mu());
@@ -133,58 +134,57 @@ MetaDeleteOutcome Engine::Impl::MetaDelete(std::string_view key, const MetaDelet
     it->clear(Item::kTokenSent);
     layout_.set_cas(it, NextCas());
     layout_.set_version(it, NextVersion());
-    NotifyStoreLocked(seg, it);
+    NotifyStoreLocked(seg, it, receipt);
     return MetaDeleteOutcome::kInvalidated;
   }
   Count(hash, LruClass(it), kDeleteHits);
   UnlinkLocked(seg, it, hash);
-  NotifyDeleteLocked(seg, hash, key);
+  NotifyDeleteLocked(seg, hash, key, receipt);
   return MetaDeleteOutcome::kDeleted;
 }
 
-MetaArithResult Engine::Impl::MetaArith(std::string_view key, const MetaArithOptions& o,
-                                        absl::FunctionRef<void(MetaItem&, bool created)> fn) {
+// incr/decr with ma's additions: a CAS to match, and autovivify (a miss
+// creates the key holding `initial`, flags 0, exptime 0; N sets its TTL in
+// fn). fn sees the resulting item under its lock.
+ArithResult Engine::Impl::Arith(std::string_view key, const ArithOptions& o,
+                                absl::FunctionRef<void(MetaItem&, bool created)> fn,
+                                WriteReceipt* receipt) {
   const uint32_t hash = HashTable::Hash(key);
   HashTable::Segment& seg = table_.SegmentFor(hash);
   absl::MutexLock lock(&seg.mu());
   Item* it = FindLiveLocked(seg, hash, key);
   Item* result = nullptr;
-  MetaArithResult r{MetaArithOutcome::kOk};
+  ArithResult r{ArithOutcome::kOk};
   if (it == nullptr) {
-    if (!o.vivify) return {MetaArithOutcome::kNotFound};
+    if (!o.vivify) return {ArithOutcome::kNotFound};
     // memcached adds the initial value as a new item (flags 0, exptime 0;
     // N sets the TTL in fn).
     char buf[24];
     const size_t len =
         static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, o.initial).ptr - buf);
-    if (key.size() > 255) return {MetaArithOutcome::kNotStored};
+    if (key.size() > 255) return {ArithOutcome::kNotStored};
     result = AllocItem(key, len, 0, 0);
-    if (result == nullptr) return {MetaArithOutcome::kNotStored};
+    if (result == nullptr) return {ArithOutcome::kNotStored};
     WriteValue(result, 0, std::string_view(buf, len));
     layout_.set_cas(result, NextCas());
     layout_.set_version(result, NextVersion());
     LinkLocked(seg, result, hash);
-    r = {MetaArithOutcome::kCreated, o.initial};
+    r = {ArithOutcome::kCreated, o.initial};
   } else {
     if (it->nbytes == 0 || Chunked(it->nkey, it->nbytes, it->flags)) {
-      return {MetaArithOutcome::kNonNumeric};
+      return {ArithOutcome::kNonNumeric};
     }
-    if (o.cas != 0 && layout_.cas(it) != o.cas) return {MetaArithOutcome::kExists};
-    const ArithResult a = ArithLocked(seg, hash, key, it, o.incr, o.delta, &result);
-    switch (a.outcome) {
-      case ArithOutcome::kOk: r = {MetaArithOutcome::kOk, a.value}; break;
-      case ArithOutcome::kNotFound: return {MetaArithOutcome::kNotFound};
-      case ArithOutcome::kNonNumeric: return {MetaArithOutcome::kNonNumeric};
-      case ArithOutcome::kOutOfMemory: return {MetaArithOutcome::kOutOfMemory};
-    }
+    if (o.cas != 0 && layout_.cas(it) != o.cas) return {ArithOutcome::kExists};
+    r = ArithLocked(seg, hash, key, it, o.incr, o.delta, &result, receipt);
+    if (r.outcome != ArithOutcome::kOk) return r;
   }
   const RelTime old_exptime = result->exptime;
   MetaRef ref(this, result, clock_->Now(), result->has(Item::kFetched),
               result->time.load(std::memory_order_relaxed));
-  fn(ref, r.outcome == MetaArithOutcome::kCreated);
-  if (result->exptime != old_exptime || r.outcome == MetaArithOutcome::kCreated) {
+  fn(ref, r.outcome == ArithOutcome::kCreated);
+  if (result->exptime != old_exptime || r.outcome == ArithOutcome::kCreated) {
     layout_.set_version(result, NextVersion());
-    NotifyStoreLocked(seg, result);
+    NotifyStoreLocked(seg, result, receipt);
   }
   return r;
 }
@@ -194,29 +194,18 @@ MetaArithResult Engine::Impl::MetaArith(std::string_view key, const MetaArithOpt
 // ===========================================================================
 
 bool Engine::MetaGet(std::string_view key, const MetaGetOptions& o,
-                     absl::FunctionRef<void(MetaItem&, bool)> fn) {
-  return impl_->MetaGet(key, o, fn);
+                     absl::FunctionRef<void(MetaItem&, bool)> fn, WriteReceipt* receipt) {
+  return impl_->MetaGet(key, o, fn, receipt);
 }
-MetaDeleteOutcome Engine::MetaDelete(std::string_view key, const MetaDeleteOptions& o) {
-  return impl_->MetaDelete(key, o);
+MetaDeleteOutcome Engine::MetaDelete(std::string_view key, const MetaDeleteOptions& o,
+                                     WriteReceipt* receipt) {
+  return impl_->MetaDelete(key, o, receipt);
 }
-StoreResult Engine::MetaStore(StoreMode mode, std::string_view key, uint32_t flags,
-                              int64_t exptime, std::string_view value, uint64_t cas_in,
-                              bool invalidate) {
-  return impl_->StoreImpl(mode, key, flags, exptime, value, cas_in, true, invalidate);
-}
-StoreResult Engine::MetaStore(StoreMode mode, std::string_view key, uint32_t flags,
-                              int64_t exptime, std::string_view value, uint64_t cas_in,
-                              bool invalidate, bool key_binary) {
-  return impl_->StoreImpl(mode, key, flags, exptime, value, cas_in, true, invalidate, key_binary);
-}
-MetaArithResult Engine::MetaArith(std::string_view key, const MetaArithOptions& o,
-                                  absl::FunctionRef<void(MetaItem&, bool created)> fn) {
-  return impl_->MetaArith(key, o, fn);
-}
-MetaArithResult Engine::MetaArith(std::string_view key, const MetaArithOptions& o,
-                                  absl::FunctionRef<void(MetaItem&)> fn) {
-  return impl_->MetaArith(key, o, [&fn](MetaItem& item, bool) { fn(item); });
+
+ArithResult Engine::Arith(std::string_view key, const ArithOptions& o,
+                          absl::FunctionRef<void(MetaItem&, bool created)> fn,
+                          WriteReceipt* receipt) {
+  return impl_->Arith(key, o, fn, receipt);
 }
 
 }  // namespace tandem::server::storage

@@ -501,7 +501,7 @@ TEST_F(TextParserTest, CacheMemlimit) {
   EXPECT_EQ(cmd_.number, 100);
   ExpectOk("cache_memlimit 64 noreply\r\n", Op::kCacheMemlimit);
   EXPECT_TRUE(cmd_.noreply);
-  // Range checks (MEMLIMIT_TOO_SMALL ...) are the dispatcher's.
+  // Range checks (MEMLIMIT_TOO_SMALL ...) are the executor's.
   ExpectOk("cache_memlimit 4\r\n", Op::kCacheMemlimit);
   EXPECT_EQ(cmd_.number, 4);
   ExpectLineError("cache_memlimit\r\n", kError);

@@ -24,6 +24,7 @@
 #include "server/stats.h"
 #include "server/storage/clock.h"
 #include "server/storage/engine.h"
+#include "server/storage/mutation_observer.h"
 
 namespace tandem::server {
 namespace {
@@ -54,7 +55,9 @@ class ExecutorTest : public ::testing::Test {
     EXPECT_EQ(r.status, p::ParseStatus::kOk) << request;
     std::string out;
     p::TextReplyWriter writer(&out);
-    executor_->Execute(cmd_, writer, ts());
+    ExecContext ctx(ts(), writer);
+    executor_->Execute(cmd_, ctx);
+    last_stream_end_ = ctx.receipt.stream_end;
     return out;
   }
 
@@ -65,7 +68,9 @@ class ExecutorTest : public ::testing::Test {
     EXPECT_EQ(r.status, p::ParseStatus::kOk) << request;
     std::string out;
     p::MetaReplyWriter writer(&out);
-    executor_->Execute(cmd_, writer, ts());
+    ExecContext ctx(ts(), writer);
+    executor_->Execute(cmd_, ctx);
+    last_stream_end_ = ctx.receipt.stream_end;
     return out;
   }
 
@@ -82,7 +87,9 @@ class ExecutorTest : public ::testing::Test {
     EXPECT_TRUE(b::RequestToCommand(req, r.status == b::ParseStatus::kValueTooLarge, options, &cmd_));
     std::string out;
     p::BinaryReplyWriter writer(&out);
-    executor_->Execute(cmd_, writer, ts());
+    ExecContext ctx(ts(), writer);
+    executor_->Execute(cmd_, ctx);
+    last_stream_end_ = ctx.receipt.stream_end;
     return out;
   }
 
@@ -109,6 +116,7 @@ class ExecutorTest : public ::testing::Test {
   PrefixStats prefix_stats_{':'};
   std::unique_ptr<Executor> executor_;
   p::Command cmd_;
+  uint64_t last_stream_end_ = 0;
 };
 
 TEST_F(ExecutorTest, TextStoreAndRetrieve) {
@@ -263,6 +271,33 @@ TEST_F(ExecutorTest, PrefixStatsFollowTheProtocolPolicy) {
   EXPECT_NE(dump.find("PREFIX c get 1 hit 0 set 0 del 0\r\n"), std::string::npos) << dump;
   EXPECT_EQ(dump.find("PREFIX b"), std::string::npos) << dump;
   EXPECT_TRUE(dump.ends_with("END\r\n")) << dump;
+}
+
+// The stream position a --repl-sync reply waits for comes back with the
+// request: set only when the command wrote (a too-large set's drop of the
+// old value counts; a get does not).
+class CountingObserver : public storage::MutationObserver {
+ public:
+  uint64_t OnMutation(const storage::Mutation&) override { return ++records_; }
+
+ private:
+  uint64_t records_ = 0;
+};
+
+TEST_F(ExecutorTest, AWriteReportsWhereItsRecordEnds) {
+  CountingObserver observer;
+  engine_->SetObserver(&observer);
+  Text("set k 0 0 1\r\na\r\n");
+  EXPECT_EQ(last_stream_end_, 1u);
+  Text("get k\r\n");
+  EXPECT_EQ(last_stream_end_, 0u);
+  Meta("ma k\r\n");
+  EXPECT_EQ(last_stream_end_, 0u);  // not a number: nothing written
+  Binary(b::Opcode::kDelete, {}, "k");
+  EXPECT_EQ(last_stream_end_, 2u);
+  Text("set k 0 0 1\r\na\r\n");
+  Text("set k 0 0 2000\r\n" + std::string(2000, 'x') + "\r\n");
+  EXPECT_EQ(last_stream_end_, 4u);
 }
 
 }  // namespace

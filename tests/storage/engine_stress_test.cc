@@ -58,7 +58,7 @@ TEST(EngineStressTest, MixedOperationsFromManyThreads) {
         engine.Delete(key);
       } else if (op < 92) {
         const std::string nkey = "num:" + std::to_string(rng() % 50);
-        if (engine.Arith(nkey, rng() % 2, rng() % 1000).outcome == ArithOutcome::kNotFound) {
+        if (engine.Arith(nkey, ArithOptions{.incr = rng() % 2 == 1, .delta = rng() % 1000}).outcome == ArithOutcome::kNotFound) {
           engine.Store(StoreMode::kAdd, nkey, 0, 0, "100");
         }
       } else if (op < 96) {

@@ -145,23 +145,23 @@ TEST_F(EngineTest, NoCasMeansZero) {
 
 TEST_F(EngineTest, IncrDecrLikeMemcached) {
   Set("n", "10", 0, 5);
-  ArithResult r = engine_->Arith("n", false, 1);
+  ArithResult r = engine_->Arith("n", ArithOptions{.incr = false, .delta = 1});
   EXPECT_EQ(r.outcome, ArithOutcome::kOk);
   EXPECT_EQ(r.value, 9u);
   EXPECT_EQ(GetValue("n"), "9 ");  // memcached keeps the length
-  r = engine_->Arith("n", true, 100);
+  r = engine_->Arith("n", ArithOptions{.incr = true, .delta = 100});
   EXPECT_EQ(r.value, 109u);
   EXPECT_EQ(GetValue("n"), "109");
   EXPECT_EQ(GetFlags("n"), 5u);
-  r = engine_->Arith("n", false, 1000);
+  r = engine_->Arith("n", ArithOptions{.incr = false, .delta = 1000});
   EXPECT_EQ(r.value, 0u);
   EXPECT_EQ(GetValue("n"), "0  ");
-  EXPECT_EQ(engine_->Arith("missing", true, 1).outcome, ArithOutcome::kNotFound);
+  EXPECT_EQ(engine_->Arith("missing", ArithOptions{.incr = true, .delta = 1}).outcome, ArithOutcome::kNotFound);
 }
 
 TEST_F(EngineTest, IncrWrapsAt64Bits) {
   Set("n", "18446744073709551615");
-  ArithResult r = engine_->Arith("n", true, 2);
+  ArithResult r = engine_->Arith("n", ArithOptions{.incr = true, .delta = 2});
   EXPECT_EQ(r.value, 1u);
   EXPECT_EQ(GetValue("n"), "1                   ");
 }
@@ -189,7 +189,7 @@ TEST_F(EngineTest, IncrParsesLikeStrtoull) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.value);
     Set("n", c.value);
-    ArithResult r = engine_->Arith("n", true, 1);
+    ArithResult r = engine_->Arith("n", ArithOptions{.incr = true, .delta = 1});
     if (!c.numeric) {
       EXPECT_EQ(r.outcome, ArithOutcome::kNonNumeric);
       EXPECT_EQ(GetValue("n"), c.value);
@@ -203,7 +203,7 @@ TEST_F(EngineTest, IncrParsesLikeStrtoull) {
 
 TEST_F(EngineTest, IncrChangesCas) {
   uint64_t cas = engine_->Store(StoreMode::kSet, "n", 0, 0, "1").cas;
-  engine_->Arith("n", true, 1);
+  engine_->Arith("n", ArithOptions{.incr = true, .delta = 1});
   EXPECT_GT(GetCas("n"), cas);
 }
 
@@ -215,7 +215,8 @@ TEST_F(EngineTest, TouchAndGetAndTouch) {
   clock_.Advance(50);
   EXPECT_EQ(GetValue("k"), "v");
   std::string v;
-  EXPECT_TRUE(engine_->GetAndTouch("k", -1, [&](const ItemView& it) { it.AppendValueTo(&v); }));
+  EXPECT_TRUE(engine_->Get("k", GetOptions{.touch = true, .exptime = -1},
+                          [&](const ItemView& it) { it.AppendValueTo(&v); }));
   EXPECT_EQ(v, "v");
   EXPECT_EQ(GetValue("k"), "<miss>");
 }
@@ -231,7 +232,7 @@ TEST_F(EngineTest, GetManyReportsEveryKeyInOrder) {
   owned.push_back("k1");
   std::vector<std::string_view> keys(owned.begin(), owned.end());
   std::vector<std::string> seen;
-  engine_->GetMany(keys, /*touch=*/false, 0, [&](size_t i, const ItemView* item) {
+  engine_->GetMany(keys, GetOptions{}, [&](size_t i, const ItemView* item) {
     std::string v = "<miss>";
     if (item != nullptr) {
       v.clear();
@@ -250,7 +251,8 @@ TEST_F(EngineTest, GetManyTouchSetsNewExptime) {
   ASSERT_EQ(Set("a", "1", 0, 0), StoreOutcome::kStored);
   std::vector<std::string_view> keys = {"a", "b"};
   int hits = 0;
-  engine_->GetMany(keys, /*touch=*/true, 10, [&](size_t, const ItemView* item) { hits += item != nullptr; });
+  engine_->GetMany(keys, GetOptions{.touch = true, .exptime = 10},
+                   [&](size_t, const ItemView* item) { hits += item != nullptr; });
   EXPECT_EQ(hits, 1);
   clock_.Advance(11);
   EXPECT_EQ(GetValue("a"), "<miss>");
@@ -284,7 +286,7 @@ TEST_F(EngineTest, ChunkedItemsRoundTrip) {
   ASSERT_EQ(engine_->Store(StoreMode::kPrepend, "big", 0, 0, "head").outcome,
             StoreOutcome::kStored);
   EXPECT_EQ(GetValue("big"), "head" + big + "tail");
-  EXPECT_EQ(engine_->Arith("big", true, 1).outcome, ArithOutcome::kNonNumeric);
+  EXPECT_EQ(engine_->Arith("big", ArithOptions{.incr = true, .delta = 1}).outcome, ArithOutcome::kNonNumeric);
   EXPECT_TRUE(engine_->Delete("big"));
   // All chunks went back to the free lists.
   StatList slabs;
@@ -456,8 +458,11 @@ class RecordingObserver : public MutationObserver {
     uint64_t cas;
     uint64_t version;
   };
-  void OnMutation(const Mutation& m) override {
+  // Answers with a stream of one byte per record: the receipt after the
+  // n-th record says n.
+  uint64_t OnMutation(const Mutation& m) override {
     recs.push_back({m.kind, std::string(m.key), std::string(m.value), m.flags, m.expires_at, m.cas, m.version});
+    return recs.size();
   }
   std::vector<Rec> recs;
 };
@@ -467,7 +472,7 @@ TEST_F(EngineTest, ObserverSeesFullValues) {
   engine_->SetObserver(&obs);
   Set("k", "10", 100, 9);
   engine_->Store(StoreMode::kAppend, "k", 0, 0, "0");
-  engine_->Arith("k", false, 1);
+  engine_->Arith("k", ArithOptions{.incr = false, .delta = 1});
   engine_->Store(StoreMode::kAdd, "k", 0, 0, "x");  // not applied: no record
   engine_->Touch("k", 0);
   engine_->Delete("k");
@@ -483,6 +488,37 @@ TEST_F(EngineTest, ObserverSeesFullValues) {
   EXPECT_EQ(obs.recs[3].expires_at, 0);
   EXPECT_EQ(obs.recs[4].kind, Mutation::Kind::kDelete);
   EXPECT_EQ(obs.recs[5].kind, Mutation::Kind::kFlushAll);
+}
+
+// Every call that changes an item hands back where its record ends in the
+// observer's stream; a call that changes nothing leaves the receipt alone.
+TEST_F(EngineTest, WriteReceiptCarriesTheObserversStreamEnd) {
+  RecordingObserver obs;  // its stream grows one byte per record
+  engine_->SetObserver(&obs);
+  WriteReceipt r;
+  engine_->Store("k", "10", StoreOptions{}, &r);
+  EXPECT_EQ(r.stream_end, 1u);
+  r = {};
+  engine_->Arith("k", ArithOptions{.incr = true, .delta = 1}, [](MetaItem&, bool) {}, &r);
+  EXPECT_EQ(r.stream_end, 2u);
+  r = {};
+  engine_->Store("k", "x", StoreOptions{.mode = StoreMode::kAdd}, &r);  // refused: no record
+  EXPECT_EQ(r.stream_end, 0u);
+  engine_->Get("k", GetOptions{}, [](const ItemView&) {}, &r);  // a plain get writes nothing
+  EXPECT_EQ(r.stream_end, 0u);
+  engine_->Get("k", GetOptions{.touch = true, .exptime = 50}, [](const ItemView&) {}, &r);
+  EXPECT_EQ(r.stream_end, 3u);
+  engine_->Touch("k", 0, &r);
+  EXPECT_EQ(r.stream_end, 4u);
+  engine_->Delete("k", &r);
+  EXPECT_EQ(r.stream_end, 5u);
+  engine_->FlushAll(0, &r);
+  EXPECT_EQ(r.stream_end, 6u);
+  // A set too large to store drops the old value: that delete is its record.
+  engine_->Store("k", "v", StoreOptions{});
+  r = {};
+  engine_->Store("k", std::string(2u << 20, 'x'), StoreOptions{}, &r);
+  EXPECT_EQ(r.stream_end, 8u);
 }
 
 // Two nodes, a write of k on each crossing in flight, and a touch on one:

@@ -154,5 +154,15 @@ TEST_F(ExpiryTest, CrawlStepReclaimsExpiredAndFlushed) {
   EXPECT_EQ(engine_->CrawlStep(100), 0u);
 }
 
+// `lru_crawler crawl all` asks for one whole pass: CrawlStep(SIZE_MAX) must
+// reclaim every dead item in one call (16 x SIZE_MAX + 64 once wrapped to 48).
+TEST_F(ExpiryTest, AnUnboundedCrawlStepReclaimsEverythingDeadAtOnce) {
+  for (int i = 0; i < 1000; ++i) Set("short:" + std::to_string(i), 5);
+  for (int i = 0; i < 100; ++i) Set("long:" + std::to_string(i), 0);
+  clock_.Advance(10);
+  EXPECT_EQ(engine_->CrawlStep(SIZE_MAX), 1000u);
+  EXPECT_EQ(Stat("curr_items"), "100");
+}
+
 }  // namespace
 }  // namespace tandem::server::storage

@@ -61,7 +61,10 @@ inline Mutation PeerFlush(uint64_t version, int64_t delay_s = 0) {
 // Remembers the version of the engine's last local mutation of each kind.
 class LastVersionObserver : public MutationObserver {
  public:
-  void OnMutation(const Mutation& m) override { last_[static_cast<size_t>(m.kind)] = m.version; }
+  uint64_t OnMutation(const Mutation& m) override {
+    last_[static_cast<size_t>(m.kind)] = m.version;
+    return 0;
+  }
   uint64_t last(Mutation::Kind kind) const { return last_[static_cast<size_t>(kind)]; }
 
  private:
