@@ -314,9 +314,18 @@ bool IsMetaLine(std::string_view line) {
 
 ParseResult ParseMetaCommand(std::string_view input, const MetaParserOptions& options,
                              MetaCommand* cmd) {
-  cmd->Reset();
   const std::optional<Line> line = FindLine(input);
-  if (!line) return IncompleteLine(input);
+  if (!line) {
+    cmd->Reset();
+    return IncompleteLine(input);
+  }
+  return ParseMetaLine(input, *line, options, cmd);
+}
+
+ParseResult ParseMetaLine(std::string_view input, const Line& framed,
+                          const MetaParserOptions& options, MetaCommand* cmd) {
+  cmd->Reset();
+  const Line* line = &framed;
   std::array<std::string_view, kMaxLineTokens> tokens;
   std::string_view rest;
   const size_t count = Tokenize(line->text, tokens, &rest);
@@ -337,13 +346,24 @@ ParseResult ParseMetaCommand(std::string_view input, const MetaParserOptions& op
 
 ParseResult ParseMetaCommand(std::string_view input, const MetaParserOptions& options,
                              Command* cmd) {
+  const std::optional<Line> line = FindLine(input);
+  if (!line) {
+    cmd->Reset();
+    cmd->meta.Reset();
+    return IncompleteLine(input);
+  }
+  return ParseMetaLine(input, *line, options, cmd);
+}
+
+ParseResult ParseMetaLine(std::string_view input, const Line& line,
+                          const MetaParserOptions& options, Command* cmd) {
   cmd->Reset();
   cmd->protocol = Protocol::kMeta;
   // memcached drops the old item on any failed ms allocation.
   cmd->policy.drop_old_when_too_large = true;
   cmd->policy.cas_mismatch_is_delete_miss = true;
   cmd->policy.prefix_stats = false;
-  const ParseResult r = ParseMetaCommand(input, options, &cmd->meta);
+  const ParseResult r = ParseMetaLine(input, line, options, &cmd->meta);
   if (r.status != ParseStatus::kOk) return r;
   const MetaCommand& m = cmd->meta;
   switch (m.op) {

@@ -44,6 +44,13 @@ ParseResult ParseMetaCommand(std::string_view input, const MetaParserOptions& op
 ParseResult ParseMetaCommand(std::string_view input, const MetaParserOptions& options,
                              Command* cmd);
 
+// The same for input whose first line the caller has already framed
+// (`line` is FindLine(input)).
+ParseResult ParseMetaLine(std::string_view input, const Line& line,
+                          const MetaParserOptions& options, MetaCommand* cmd);
+ParseResult ParseMetaLine(std::string_view input, const Line& line,
+                          const MetaParserOptions& options, Command* cmd);
+
 // memcached's base64 (base64.c): decoding ignores bytes outside the
 // alphabet, fails (false) unless a nonzero multiple of four symbols remain
 // or on bad padding. *out is replaced.

@@ -338,13 +338,20 @@ ParseResult IncompleteLine(std::string_view input) {
 
 ParseResult ParseTextCommand(std::string_view input,
                              const TextParserOptions& options, Command* cmd) {
-  cmd->Reset();
   const std::optional<Line> line = FindLine(input);
-  if (!line) return IncompleteLine(input);
+  if (!line) {
+    cmd->Reset();
+    return IncompleteLine(input);
+  }
+  return ParseTextLine(input, *line, options, cmd);
+}
 
+ParseResult ParseTextLine(std::string_view input, const Line& line,
+                          const TextParserOptions& options, Command* cmd) {
+  cmd->Reset();
   std::array<std::string_view, kMaxLineTokens> tokens;
-  Request req{input, *line, {}, {}, &options};
-  const size_t count = Tokenize(line->text, tokens, &req.rest);
+  Request req{input, line, {}, {}, &options};
+  const size_t count = Tokenize(line.text, tokens, &req.rest);
   req.tokens = std::span<const std::string_view>(tokens.data(), count);
 
   // No command is shorter than two bytes.

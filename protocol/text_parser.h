@@ -16,6 +16,7 @@
 
 #include "protocol/command.h"
 #include "protocol/limits.h"
+#include "protocol/tokenizer.h"
 
 namespace tandem::protocol {
 
@@ -52,6 +53,12 @@ struct ParseResult {
 // kError: reply error_line unless cmd->noreply, then advance by consumed.
 ParseResult ParseTextCommand(std::string_view input,
                              const TextParserOptions& options, Command* cmd);
+
+// The same for input whose first line the caller has already framed
+// (`line` is FindLine(input)), so a handler that looked at the line to pick
+// a grammar does not frame it twice.
+ParseResult ParseTextLine(std::string_view input, const Line& line,
+                          const TextParserOptions& options, Command* cmd);
 
 }  // namespace tandem::protocol
 

@@ -30,15 +30,18 @@ TextHandler::TextHandler(const Settings& settings, Executor& executor, int fd)
 
 HandleResult TextHandler::HandleOne(std::string_view input, ThreadStats& stats, std::string* out) {
   if (pending_) return ContinueRetrieval(input, stats, out);
-  // A line still without its newline goes to the text parser, which waits
-  // or (past 2048 bytes) closes, the same for both grammars.
-  if (const std::optional<protocol::Line> line = protocol::FindLine(input);
-      line && protocol::IsMetaLine(line->text)) {
-    HandleResult result = HandleMeta(input, stats, out);
+  // The line is framed once, here, to pick the grammar. A line still
+  // without its newline goes to the text parser, which waits or (past 2048
+  // bytes) closes, the same for both grammars.
+  const std::optional<protocol::Line> line = protocol::FindLine(input);
+  if (line && protocol::IsMetaLine(line->text)) {
+    HandleResult result = HandleMeta(input, *line, stats, out);
     if (!result.need_more && LogEnabled(settings_, 2)) LogRequest(input, result.consumed);
     return result;
   }
-  protocol::ParseResult r = protocol::ParseTextCommand(input, parser_options_, &command_);
+  const protocol::ParseResult r =
+      line ? protocol::ParseTextLine(input, *line, parser_options_, &command_)
+           : protocol::ParseTextCommand(input, parser_options_, &command_);
   HandleResult result;
   if (r.status == protocol::ParseStatus::kNeedMore) {
     result.need_more = true;
@@ -63,8 +66,9 @@ HandleResult TextHandler::HandleOne(std::string_view input, ThreadStats& stats, 
 
 // Meta errors are sent whatever q says; a meta line never closes the
 // connection except past the line limit.
-HandleResult TextHandler::HandleMeta(std::string_view input, ThreadStats& stats, std::string* out) {
-  const protocol::ParseResult r = protocol::ParseMetaCommand(input, meta_options_, &command_);
+HandleResult TextHandler::HandleMeta(std::string_view input, const protocol::Line& line,
+                                     ThreadStats& stats, std::string* out) {
+  const protocol::ParseResult r = protocol::ParseMetaLine(input, line, meta_options_, &command_);
   HandleResult result;
   if (r.status == protocol::ParseStatus::kNeedMore) {
     result.need_more = true;

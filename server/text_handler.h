@@ -17,6 +17,7 @@
 #include "protocol/command.h"
 #include "protocol/meta_parser.h"
 #include "protocol/text_parser.h"
+#include "protocol/tokenizer.h"
 #include "server/executor.h"
 #include "server/request_handler.h"
 #include "server/settings.h"
@@ -29,7 +30,9 @@ class TextHandler final : public RequestHandler {
   HandleResult HandleOne(std::string_view input, ThreadStats& stats, std::string* out) override;
 
  private:
-  HandleResult HandleMeta(std::string_view input, ThreadStats& stats, std::string* out);
+  // A meta request whose line `line` starts `input`.
+  HandleResult HandleMeta(std::string_view input, const protocol::Line& line, ThreadStats& stats,
+                          std::string* out);
   void LogRequest(std::string_view input, size_t consumed) const;
   // Answers the get-family command in command_, whose line starts `input`,
   // up to the reply budget; when keys remain, consumes only the answered

@@ -252,5 +252,27 @@ TEST(Base64Test, EncodesWithPadding) {
   }
 }
 
+// Parsing into a Command lifts the meta fields and sets meta's policy.
+TEST(MetaCommandLiftTest, ParseMetaLineFillsTheCommand) {
+  const std::string_view input = "ms k 2 T30 F5 C7 MA q\r\nhi\r\n";
+  const std::optional<Line> line = FindLine(input);
+  ASSERT_TRUE(line.has_value());
+  Command cmd;
+  const ParseResult r = ParseMetaLine(input, *line, MetaParserOptions{}, &cmd);
+  ASSERT_EQ(r.status, ParseStatus::kOk);
+  EXPECT_EQ(r.consumed, input.size());
+  EXPECT_EQ(cmd.op, Op::kMetaSet);
+  EXPECT_EQ(cmd.protocol, Protocol::kMeta);
+  EXPECT_EQ(cmd.key, "k");
+  EXPECT_EQ(cmd.value, "hi");
+  EXPECT_EQ(cmd.exptime, 30);
+  EXPECT_EQ(cmd.client_flags, 5u);
+  EXPECT_EQ(cmd.cas_unique, 7u);
+  EXPECT_EQ(cmd.meta.mode, 'A');
+  EXPECT_TRUE(cmd.meta.quiet);
+  EXPECT_TRUE(cmd.policy.drop_old_when_too_large);
+  EXPECT_FALSE(cmd.policy.prefix_stats);
+}
+
 }  // namespace
 }  // namespace tandem::protocol

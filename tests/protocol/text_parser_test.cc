@@ -746,5 +746,25 @@ TEST_F(TextParserTest, CommandIsResetAndKeysKeepCapacity) {
   EXPECT_TRUE(cmd_.value.empty());
 }
 
+// A handler that framed the line already passes it in: same result as
+// parsing from the raw input, data block included.
+TEST_F(TextParserTest, ParseTextLineMatchesParseTextCommand) {
+  const std::string_view input = "set k 3 0 2 noreply\r\nhi\r\nget k\r\n";
+  const std::optional<Line> line = FindLine(input);
+  ASSERT_TRUE(line.has_value());
+  TextParserOptions options;
+  Command framed;
+  const ParseResult a = ParseTextLine(input, *line, options, &framed);
+  Command raw;
+  const ParseResult b = ParseTextCommand(input, options, &raw);
+  EXPECT_EQ(a.status, ParseStatus::kOk);
+  EXPECT_EQ(a.consumed, b.consumed);
+  EXPECT_EQ(a.consumed, input.find("get"));
+  EXPECT_EQ(framed.op, raw.op);
+  EXPECT_EQ(framed.value, "hi");
+  EXPECT_TRUE(framed.noreply);
+  EXPECT_TRUE(framed.policy.drop_old_when_too_large);
+}
+
 }  // namespace
 }  // namespace tandem::protocol
