@@ -231,17 +231,32 @@ void Executor::CacheDump(const Command& cmd, std::string_view, std::string_view 
 // ---------------------------------------------------------------------------
 
 // slabs automove 0|1|2 is accepted and has no effect: tandem has no slab
-// page mover, so `slabs reassign` is refused as memcached refuses it when
-// slab_reassign is off.
+// page mover yet, so a well-formed `slabs reassign <src> <dst>` is refused
+// as memcached refuses it when slab_reassign is off. The argument checks are
+// memcached's: a level or class that is not a number is a bad command line,
+// a level over 2 or a reassign without exactly two classes is ERROR.
 void Executor::Slabs(const Command& cmd, ReplyWriter& reply) {
-  const auto [sub, rest] = FirstWord(cmd.args);
-  if (sub == "automove") {
-    if (rest == "0" || rest == "1" || rest == "2") {
+  const std::vector<absl::string_view> words =
+      absl::StrSplit(absl::string_view(cmd.args.data(), cmd.args.size()), ' ', absl::SkipEmpty());
+  if (words.size() >= 2 && words[0] == "automove") {
+    uint64_t level = 0;
+    if (!absl::SimpleAtoi(words[1], &level)) {
+      reply.Done(cmd, Result::ErrorLine(p::kClientErrorBadFormat));
+    } else if (level <= 2) {
       reply.Done(cmd, Result::Of(Outcome::kOk));
-      return;
+    } else {
+      reply.Done(cmd, Result::ErrorLine(p::kError));
     }
-  } else if (sub == "reassign" && !rest.empty()) {
-    reply.Done(cmd, Result::ErrorLine(p::kClientErrorSlabReassignDisabled));
+    return;
+  }
+  if (words.size() == 3 && words[0] == "reassign") {
+    int32_t src = 0;
+    int32_t dst = 0;
+    if (!absl::SimpleAtoi(words[1], &src) || !absl::SimpleAtoi(words[2], &dst)) {
+      reply.Done(cmd, Result::ErrorLine(p::kClientErrorBadFormat));
+    } else {
+      reply.Done(cmd, Result::ErrorLine(p::kClientErrorSlabReassignDisabled));
+    }
     return;
   }
   reply.Done(cmd, Result::ErrorLine(p::kError));
