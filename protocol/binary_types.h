@@ -71,6 +71,9 @@ enum class Status : uint16_t {
   kAuthContinue = 0x0021,
   kUnknownCommand = 0x0081,
   kOutOfMemory = 0x0082,
+  // Not sent by memcached; tandem's answer when a command forwarded to the
+  // key's owner node went unanswered (server/forwarding.h).
+  kTemporaryFailure = 0x0086,
 };
 
 // The body memcached's write_bin_error sends for each status when the
@@ -86,6 +89,7 @@ constexpr std::string_view ErrorText(Status s) {
     case Status::kDeltaBadValue: return "Non-numeric server-side value for incr or decr";
     case Status::kNotStored: return "Not stored.";
     case Status::kAuthError: return "Auth failure.";
+    case Status::kTemporaryFailure: return "Temporary failure";
     default: return "";
   }
 }

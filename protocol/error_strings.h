@@ -139,6 +139,10 @@ inline constexpr std::string_view kServerErrorOutputLineTooLong =
     "SERVER_ERROR output line too long";
 inline constexpr std::string_view kServerErrorRefcountOverflow =
     "SERVER_ERROR refcount overflow during fetch";
+// A command forwarded to the key's owner node (server/forwarding.h) was
+// sent but not answered: it may have run there, so it is not run again.
+inline constexpr std::string_view kServerErrorPeerLost =
+    "SERVER_ERROR peer did not answer; the command may or may not have run";
 // ma N: the autovivified item could not be allocated (capital O, as sent).
 inline constexpr std::string_view kServerErrorOutOfMemoryNewItem =
     "SERVER_ERROR Out of memory allocating new item";

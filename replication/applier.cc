@@ -31,6 +31,8 @@ absl::Status Applier::Receive(FrameType type, std::string_view payload, size_t f
     case FrameType::kAuth:
     case FrameType::kAck:
     case FrameType::kHeartbeat:
+    case FrameType::kForwardRequest:
+    case FrameType::kForwardAnswer:
       break;
   }
   return absl::DataLossError("not a frame of the peer's stream");

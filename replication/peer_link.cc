@@ -24,6 +24,10 @@
 // between slices. A peer that falls out of the backlog is disconnected; its
 // reconnect gets a full copy.
 //
+// Forwarding (forwarder.h). FORWARD_REQUEST and FORWARD_ANSWER frames go to
+// the Forwarder; Pump ends by sending what it has due (queued requests,
+// answers whose records are now sent); Close ends the calls of the link.
+//
 // Timers. Tick runs every heartbeat/4 ms (clamped to 5..50): it drops the
 // active link after --repl-timeout-ms without a frame, sends heartbeats,
 // drops handshakes older than max(timeout, 2 s), promotes a slave that has
@@ -183,6 +187,7 @@ absl::Status PeerLink::Listen() {
 
 void PeerLink::Start() {
   log_.SetWake([this] { event_active(wake_, EV_READ, 0); });
+  if (forwarder_ != nullptr) forwarder_->SetWake([this] { event_active(wake_, EV_READ, 0); });
   last_heard_ms_ = NowMs();
   int tick_ms = std::clamp(config_.heartbeat_ms / 4, 5, 50);
   timeval tv{0, tick_ms * 1000};
@@ -358,8 +363,18 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
     case FrameType::kSyncStart:
     case FrameType::kRecord:
     case FrameType::kSnapshotItem:
-    case FrameType::kSnapshotEnd:
-      return applier_.Receive(type, payload, frame_size);
+    case FrameType::kSnapshotEnd: {
+      absl::Status st = applier_.Receive(type, payload, frame_size);
+      // Forwarding starts once this node holds the peer's data (forwarder.h).
+      if (st.ok() && forwarder_ != nullptr && applier_.phase() == Applier::Phase::kStreaming &&
+          !forwarder_->routing()) {
+        forwarder_->LinkReady(c->peer.node_id);
+      }
+      return st;
+    }
+    case FrameType::kForwardRequest:
+    case FrameType::kForwardAnswer:
+      return HandleForwardFrame(c, type, payload);
     case FrameType::kAck: {
       uint64_t off = 0;
       if (absl::Status st = ParseAck(payload, &off); !st.ok()) return st;
@@ -420,6 +435,7 @@ absl::Status PeerLink::Authenticated(Conn* c) {
   }
   active_ = c;
   applier_.StartLink(c->peer.node_id, c->name);
+  if (on_link_up_) on_link_up_(c->peer.node_id);
   dial_backoff_ms_ = 50;
   const Role before = role_.role();
   role_.Meet(node_id_, NodeState{c->peer_auth.role, c->peer_auth.epoch, c->peer.node_id});
@@ -480,6 +496,22 @@ void PeerLink::Pump(Conn* c) {
     }
     if (!chunk.empty()) bufferevent_write(c->bev, chunk.data(), chunk.size());
   }
+  SendForwards(c);
+}
+
+absl::Status PeerLink::HandleForwardFrame(Conn* c, FrameType type, std::string_view payload) {
+  if (forwarder_ == nullptr) return absl::DataLossError("forwarded command, but forwarding is off");
+  if (type == FrameType::kForwardAnswer) return forwarder_->OnAnswer(payload);
+  absl::Status st = forwarder_->OnRequest(payload);
+  if (st.ok()) Pump(c);  // its records, then its answer
+  return st;
+}
+
+void PeerLink::SendForwards(Conn* c) {
+  if (forwarder_ == nullptr) return;
+  std::string out;
+  forwarder_->TakeOutgoing(c->send_offset, snapshot_.active(), NowMs(), &out);
+  if (!out.empty()) bufferevent_write(c->bev, out.data(), out.size());
 }
 
 void PeerLink::SendHeartbeat(Conn* c, int64_t now) {
@@ -508,6 +540,7 @@ void PeerLink::Close(Conn* c, const std::string& why) {
     active_ = nullptr;
     stats_.link.store(LinkState::kDown);
     snapshot_.Cancel();
+    if (forwarder_ != nullptr) forwarder_->LinkDown();
     if (on_ack_progress_) on_ack_progress_();  // held replies need not wait for this link
   }
   bufferevent_disable(c->bev, EV_READ | EV_WRITE);
@@ -536,6 +569,7 @@ void PeerLink::OnTick(evutil_socket_t, short, void* arg) { static_cast<PeerLink*
 
 void PeerLink::Tick() {
   const int64_t now = NowMs();
+  if (forwarder_ != nullptr) forwarder_->ExpireCalls(now);
   std::vector<Conn*> expired;
   for (const auto& p : conns_) {
     Conn* c = p.get();

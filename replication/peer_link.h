@@ -41,6 +41,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "replication/applier.h"
+#include "replication/forwarder.h"
 #include "replication/mutation_log.h"
 #include "replication/repl_stats.h"
 #include "replication/role.h"
@@ -72,6 +73,11 @@ class PeerLink {
   // Called on the link thread whenever the peer's ack advances or the
   // active link drops (--repl-sync releases held replies). Before Start().
   void SetAckCallback(std::function<void()> fn) { on_ack_progress_ = std::move(fn); }
+  // Called on the link thread when a link to the peer `peer_id` has
+  // authenticated (the CAS node bit follows the node ids' order). Before Start().
+  void SetLinkUpCallback(std::function<void(uint64_t peer_id)> fn) { on_link_up_ = std::move(fn); }
+  // Carries forwarded commands both ways (forwarder.h); null: none. Before Start().
+  void SetForwarder(Forwarder* forwarder) { forwarder_ = forwarder; }
   // Starts the link thread.
   void Start();
   // Waits up to `drain` for the peer to acknowledge everything written so
@@ -96,6 +102,8 @@ class PeerLink {
   absl::Status OnAuth(Conn* c, FrameType type, std::string_view payload);
   absl::Status Authenticated(Conn* c);
   void Pump(Conn* c);
+  absl::Status HandleForwardFrame(Conn* c, FrameType type, std::string_view payload);
+  void SendForwards(Conn* c);
   void SendHeartbeat(Conn* c, int64_t now);
   void MaybeAck(Conn* c);
   void Close(Conn* c, const std::string& why);
@@ -110,6 +118,8 @@ class PeerLink {
   Applier applier_;
   SnapshotSender snapshot_;
   std::function<void()> on_ack_progress_;
+  std::function<void(uint64_t)> on_link_up_;
+  Forwarder* forwarder_ = nullptr;
 
   event_base* base_ = nullptr;
   std::vector<evconnlistener*> listeners_;

@@ -26,6 +26,8 @@ enum class FrameType : uint8_t {
   kSnapshotEnd = 6,   // the full copy is complete; the stream continues
   kAck = 7,           // receiver -> sender: applied up to this stream offset
   kHeartbeat = 8,     // both ways, every --repl-heartbeat-ms
+  kForwardRequest = 9,  // a client request for a key the receiver owns (forward_codec.h)
+  kForwardAnswer = 10,  // the owner's reply bytes for one kForwardRequest
 };
 
 enum class Role : uint8_t { kNone = 0, kMaster = 1, kSlave = 2 };

@@ -97,6 +97,12 @@ uint32_t Crc32c(std::string_view data, uint32_t crc) {
   return ~crc;
 }
 
+void EncodeFrame(FrameType type, std::string_view payload, std::string* out) {
+  const size_t at = Begin(type, out);
+  out->append(payload);
+  Finish(at, out);
+}
+
 void EncodeHello(const Hello& hello, std::string* out) {
   size_t at = Begin(FrameType::kHello, out);
   Put<uint32_t>(out, kHelloMagic);
@@ -173,7 +179,7 @@ absl::Status DecodeFrame(std::string_view in, size_t max_body, Frame* frame, siz
   std::string_view body = in.substr(kFrameHeaderSize, len);
   if (Crc32c(body) != crc) return Malformed("checksum mismatch");
   uint8_t type = static_cast<uint8_t>(body[0]);
-  if (type < static_cast<uint8_t>(FrameType::kHello) || type > static_cast<uint8_t>(FrameType::kHeartbeat)) {
+  if (type < static_cast<uint8_t>(FrameType::kHello) || type > static_cast<uint8_t>(FrameType::kForwardAnswer)) {
     return Malformed("unknown frame type");
   }
   frame->type = static_cast<FrameType>(type);

@@ -36,6 +36,8 @@ constexpr size_t kMaxBody = (size_t{1} << 30) + 4096;
 uint32_t Crc32c(std::string_view data, uint32_t crc = 0);
 
 // ---- encoding: each appends one whole frame to *out ----------------------
+// Any frame type around a payload its own codec built (forward_codec.h).
+void EncodeFrame(FrameType type, std::string_view payload, std::string* out);
 void EncodeHello(const Hello& hello, std::string* out);
 void EncodeAuth(const Auth& auth, std::string* out);
 void EncodeSyncStart(const SyncStart& start, std::string* out);

@@ -16,7 +16,11 @@
 namespace tandem::replication {
 
 Replication::Replication(server::storage::Engine& engine, size_t backlog_bytes)
-    : engine_(engine), node_id_(RandomNodeId()), log_(backlog_bytes) {}
+    : engine_(engine), node_id_(RandomNodeId()), log_(backlog_bytes) {
+  // Until a link orders the two node ids, the CAS node bit is a guess from
+  // this node's own (random) id; see Start.
+  engine_.SetCasNodeBit(static_cast<unsigned>(node_id_ & 1));
+}
 
 Replication::~Replication() {
   if (link_ != nullptr) Stop(absl::ZeroDuration());
@@ -67,7 +71,9 @@ absl::StatusOr<std::unique_ptr<Replication>> Replication::Create(const server::S
   c.heartbeat_ms = s.repl_heartbeat_ms;
   c.timeout_ms = s.repl_timeout_ms;
   r->role_.Start(c.peer_host.empty() ? Role::kMaster : Role::kSlave);
+  r->forwarder_ = std::make_unique<Forwarder>(r->node_id_, c.timeout_ms);
   r->link_ = std::make_unique<PeerLink>(std::move(c), r->node_id_, engine, r->log_, r->role_, r->stats_);
+  r->link_->SetForwarder(r->forwarder_.get());
   return r;
 }
 
@@ -76,6 +82,9 @@ absl::Status Replication::Listen() { return link_ == nullptr ? absl::OkStatus() 
 void Replication::Start() {
   if (link_ == nullptr) return;
   engine_.SetObserver(&log_);
+  // The node with the larger id hands out odd CAS values, the other even
+  // ones: no token is ever handed out by both (engine.h, cas_from_version).
+  link_->SetLinkUpCallback([this](uint64_t peer_id) { engine_.SetCasNodeBit(node_id_ > peer_id ? 1 : 0); });
   link_->SetAckCallback([this] {
     if (server::AckListener* l = ack_listener_.load()) l->OnAckProgress();
   });

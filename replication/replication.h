@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "replication/forwarder.h"
 #include "replication/mutation_log.h"
 #include "replication/peer_link.h"
 #include "replication/repl_stats.h"
@@ -47,6 +48,13 @@ class Replication : public server::ReplicationHooks {
     (acked ? stats_.sync_acked : stats_.sync_timeouts).fetch_add(1, std::memory_order_relaxed);
   }
   uint64_t node_id() const { return node_id_; }
+  // Forwarding (forwarder.h): the server sends conditional commands for the
+  // peer's keys through this (null without replication), and this runs
+  // those the peer sends with `runner`. Both before Start().
+  server::Forwarder* forwarder() { return forwarder_.get(); }
+  void SetForwardedRunner(server::ForwardedRunner* runner) {
+    if (forwarder_ != nullptr) forwarder_->SetRunner(runner);
+  }
 
  private:
   Replication(server::storage::Engine& engine, size_t backlog_bytes);
@@ -56,6 +64,7 @@ class Replication : public server::ReplicationHooks {
   MutationLog log_;
   RoleState role_;
   ReplStats stats_;
+  std::unique_ptr<Forwarder> forwarder_;
   std::unique_ptr<PeerLink> link_;
   std::atomic<server::AckListener*> ack_listener_{nullptr};
 };

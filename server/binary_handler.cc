@@ -17,8 +17,8 @@ constexpr size_t kKeyMaxLength = 250;  // memcached's KEY_MAX_LENGTH
 
 }  // namespace
 
-BinaryHandler::BinaryHandler(const Settings& settings, Executor& executor, int fd)
-    : settings_(settings), executor_(executor), fd_(fd) {
+BinaryHandler::BinaryHandler(const Settings& settings, Executor& executor, int fd, Forwarder* forwarder)
+    : settings_(settings), executor_(executor), fd_(fd), forwarder_(forwarder) {
   parser_options_.max_value = settings.item_size_max;
   parser_options_.use_cas = settings.use_cas;
 }
@@ -65,11 +65,24 @@ HandleResult BinaryHandler::HandleOne(std::string_view input, ThreadStats& ts, s
     result.swallow = Refuse(req, out);
     return result;
   }
+  // A refused value (swallowed here) is not forwarded: see TextHandler.
+  if (may_forward() && !too_large && ForwardsToPeer(forwarder_, command_)) {
+    result.forward = std::make_shared<ForwardCall>(forwarder_, WireKind::kBinary, input.substr(0, r.consumed));
+    return result;
+  }
   protocol::BinaryReplyWriter writer(out);
   ExecContext ctx(ts, writer);
   result.action = executor_.Execute(command_, ctx);
   result.stream_end = ctx.receipt.stream_end;
   return result;
+}
+
+// The packet parsed before it was forwarded; errors are answered even for
+// the quiet opcodes, as memcached answers them.
+void BinaryHandler::AnswerLost(std::string_view request, std::string* out) {
+  b::Request req;
+  b::ParseRequest(request, parser_options_, &req);
+  b::AppendError(out, req.opcode, Status::kTemporaryFailure, req.opaque);
 }
 
 size_t BinaryHandler::Refuse(const b::Request& req, std::string* out) const {

@@ -28,8 +28,12 @@ namespace tandem::server {
 
 class BinaryHandler final : public RequestHandler {
  public:
-  BinaryHandler(const Settings& settings, Executor& executor, int fd);
+  // forwarder: see TextHandler.
+  BinaryHandler(const Settings& settings, Executor& executor, int fd, Forwarder* forwarder = nullptr);
   HandleResult HandleOne(std::string_view input, ThreadStats& stats, std::string* out) override;
+
+ protected:
+  void AnswerLost(std::string_view request, std::string* out) override;
 
  private:
   // An opcode the server does not carry out: memcached's answer, and the
@@ -40,6 +44,7 @@ class BinaryHandler final : public RequestHandler {
   const Settings& settings_;
   Executor& executor_;
   const int fd_;  // for -vv log lines only
+  Forwarder* const forwarder_;
   protocol::binary::ParserOptions parser_options_;
   protocol::binary::Request request_;
   protocol::Command command_;

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "server/executor.h"
+#include "server/forwarding.h"
 #include "server/request_handler.h"
 #include "server/settings.h"
 
@@ -22,10 +23,14 @@ class DefaultHandlerFactory final : public HandlerFactory {
   DefaultHandlerFactory(const Settings& settings, Executor& executor)
       : settings_(settings), executor_(executor) {}
   std::unique_ptr<RequestHandler> ForFirstByte(uint8_t first_byte, int fd) override;
+  // Conditional commands for keys the peer owns go there (forwarding.h).
+  // Set before serving; null (the default): everything runs here.
+  void SetForwarder(Forwarder* forwarder) { forwarder_ = forwarder; }
 
  private:
   const Settings& settings_;
   Executor& executor_;
+  Forwarder* forwarder_ = nullptr;
 };
 
 }  // namespace tandem::server

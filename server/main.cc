@@ -42,6 +42,7 @@ tandem::server::storage::EngineOptions EngineOptionsFrom(const Settings& s,
   o.slab_chunk_max = s.slab_chunk_max;
   o.evict_to_free = s.evict_to_free;
   o.use_cas = s.use_cas;
+  o.cas_from_version = s.replication_enabled();
   if (s.hashpower_init > 0) o.hashpower = s.hashpower_init;
   o.segmented_lru = s.lru_segmented;
   o.clock = clock;
@@ -153,6 +154,9 @@ int main(int argc, char** argv) {
   }
   tandem::server::Server server(settings, engine, clock);
   server.SetReplicationHooks(replication->get());
+  // Conditional commands for keys the peer owns run there (server/forwarding.h).
+  server.SetForwarder((*replication)->forwarder());
+  (*replication)->SetForwardedRunner(&server.forwarded_runner());
   if (absl::Status s = server.Listen(); !s.ok()) {
     absl::FPrintF(stderr, "tandemd: %s\n", s.message());
     return kExitOsError;

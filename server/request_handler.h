@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "server/executor.h"
+#include "server/forwarding.h"
 #include "server/stats.h"
 
 namespace tandem::server {
@@ -30,6 +31,10 @@ struct HandleResult {
   // Where this request's replication records end (0: it wrote none): with
   // --repl-sync its reply waits until the peer has applied that far.
   uint64_t stream_end = 0;
+  // The request goes to the key's owner (forwarding.h): the connection
+  // starts the call, waits for it without blocking its thread, and then
+  // asks FinishForward for the reply. `consumed` covers the request.
+  std::shared_ptr<ForwardCall> forward;
 };
 
 class RequestHandler {
@@ -38,6 +43,23 @@ class RequestHandler {
   // Handles the request at the start of `input` (never empty), appending
   // its reply to *out.
   virtual HandleResult HandleOne(std::string_view input, ThreadStats& stats, std::string* out) = 0;
+
+  // A request HandleOne forwarded has ended: appends its reply to *out.
+  // Answered: the owner's bytes. Not sent (no link): the request runs
+  // here, as every request does while the link is down. Lost: the owner
+  // may have run it, so it is not run again; AnswerLost says SERVER_ERROR.
+  // The result's stream_end and action are the local run's.
+  HandleResult FinishForward(ForwardCall& call, ThreadStats& stats, std::string* out);
+
+ protected:
+  // Whether HandleOne may forward (false while FinishForward runs a
+  // request locally).
+  bool may_forward() const { return may_forward_; }
+  // The protocol's SERVER_ERROR for a forwarded request nobody answered.
+  virtual void AnswerLost(std::string_view request, std::string* out) = 0;
+
+ private:
+  bool may_forward_ = true;
 };
 
 // Creates the handler for a new connection from the first byte it sent.

@@ -33,10 +33,12 @@ Server::Server(Settings& settings, storage::Engine& engine, storage::SystemClock
     : settings_(settings),
       engine_(engine),
       clock_(clock),
-      stats_(settings, settings.num_threads),
+      // One ThreadStats per worker, and one for requests the peer forwards.
+      stats_(settings, settings.num_threads + 1),
       prefix_stats_(settings.prefix_delimiter),
       executor_(settings, engine, stats_, prefix_stats_, clock),
-      handlers_(settings, executor_) {
+      handlers_(settings, executor_),
+      runner_(settings, executor_, stats_.thread(settings.num_threads)) {
   base_ = event_base_new();
   // Signal handlers go in before any socket is bound: a client (or a test)
   // that sees the port open may signal at once, and a SIGTERM that arrived

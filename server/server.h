@@ -12,6 +12,8 @@
 
 #include "absl/status/status.h"
 #include "server/executor.h"
+#include "server/forwarded_runner.h"
+#include "server/forwarding.h"
 #include "server/net/listener.h"
 #include "server/net/worker_thread.h"
 #include "server/prefix_stats.h"
@@ -39,6 +41,10 @@ class Server : private AckListener {
   // `stats replication` and, with --repl-sync, holding write replies for
   // the peer's ack (see replication_hooks.h); call before Run().
   void SetReplicationHooks(ReplicationHooks* hooks);
+  // Conditional commands for keys the peer owns go there (forwarding.h);
+  // call before Run(). The runner carries out what the peer forwards.
+  void SetForwarder(Forwarder* forwarder) { handlers_.SetForwarder(forwarder); }
+  ForwardedRunner& forwarded_runner() { return runner_; }
 
  private:
   static void OnTick(evutil_socket_t, short, void* arg);
@@ -55,6 +61,7 @@ class Server : private AckListener {
   PrefixStats prefix_stats_;
   Executor executor_;
   DefaultHandlerFactory handlers_;
+  ForwardedRunnerImpl runner_;
   event_base* base_ = nullptr;
   std::vector<std::unique_ptr<net::WorkerThread>> workers_;
   std::unique_ptr<net::Listener> listener_;

@@ -22,8 +22,8 @@ constexpr size_t kRetrievalBudget = 256 * 1024;
 
 }  // namespace
 
-TextHandler::TextHandler(const Settings& settings, Executor& executor, int fd)
-    : settings_(settings), executor_(executor), fd_(fd) {
+TextHandler::TextHandler(const Settings& settings, Executor& executor, int fd, Forwarder* forwarder)
+    : settings_(settings), executor_(executor), fd_(fd), forwarder_(forwarder) {
   parser_options_.item_size_max = settings.item_size_max;
   meta_options_.item_size_max = settings.item_size_max;
 }
@@ -56,6 +56,7 @@ HandleResult TextHandler::HandleOne(std::string_view input, ThreadStats& stats, 
     if (r.close_connection) result.action = DispatchAction::kClose;
     return result;
   }
+  if (Forwards(r)) return Forward(input, r.consumed);
   if (protocol::IsRetrieval(command_.op)) return Retrieve(input, r.consumed, stats, out);
   protocol::TextReplyWriter writer(out);
   ExecContext ctx(stats, writer);
@@ -81,11 +82,41 @@ HandleResult TextHandler::HandleMeta(std::string_view input, const protocol::Lin
     if (r.close_connection) result.action = DispatchAction::kClose;
     return result;
   }
+  if (Forwards(r)) return Forward(input, r.consumed);
   protocol::MetaReplyWriter writer(out);
   ExecContext ctx(stats, writer);
   result.action = executor_.Execute(command_, ctx);
   result.stream_end = ctx.receipt.stream_end;
   return result;
+}
+
+// A refused data block (swallowed, answered SERVER_ERROR here) is not
+// forwarded: the owner would not get the bytes to refuse.
+bool TextHandler::Forwards(const protocol::ParseResult& r) const {
+  return may_forward() && r.swallow == 0 && !command_.value_too_large &&
+         ForwardsToPeer(forwarder_, command_);
+}
+
+HandleResult TextHandler::Forward(std::string_view input, size_t consumed) {
+  HandleResult result;
+  result.consumed = consumed;
+  result.forward = std::make_shared<ForwardCall>(forwarder_, WireKind::kText, input.substr(0, consumed));
+  return result;
+}
+
+// The request parsed before it was forwarded, so it parses again; the
+// writer knows whether noreply hides the line (meta errors always show).
+void TextHandler::AnswerLost(std::string_view request, std::string* out) {
+  const std::optional<protocol::Line> line = protocol::FindLine(request);
+  if (line && protocol::IsMetaLine(line->text)) {
+    protocol::ParseMetaCommand(request, meta_options_, &command_);
+    protocol::MetaReplyWriter writer(out);
+    writer.Done(command_, protocol::Result::ErrorLine(protocol::kServerErrorPeerLost));
+    return;
+  }
+  protocol::ParseTextCommand(request, parser_options_, &command_);
+  protocol::TextReplyWriter writer(out);
+  writer.Done(command_, protocol::Result::ErrorLine(protocol::kServerErrorPeerLost));
 }
 
 HandleResult TextHandler::Retrieve(std::string_view input, size_t line_length, ThreadStats& stats,

@@ -26,10 +26,18 @@ namespace tandem::server {
 
 class TextHandler final : public RequestHandler {
  public:
-  TextHandler(const Settings& settings, Executor& executor, int fd);
+  // forwarder: where conditional commands for keys the peer owns go (null:
+  // never forwarded, as on a single node or when running a forwarded request).
+  TextHandler(const Settings& settings, Executor& executor, int fd, Forwarder* forwarder = nullptr);
   HandleResult HandleOne(std::string_view input, ThreadStats& stats, std::string* out) override;
 
+ protected:
+  void AnswerLost(std::string_view request, std::string* out) override;
+
  private:
+  // The parsed command_ goes to its key's owner instead of running here.
+  bool Forwards(const protocol::ParseResult& r) const;
+  HandleResult Forward(std::string_view input, size_t consumed);
   // A meta request whose line `line` starts `input`.
   HandleResult HandleMeta(std::string_view input, const protocol::Line& line, ThreadStats& stats,
                           std::string* out);
@@ -44,6 +52,7 @@ class TextHandler final : public RequestHandler {
   const Settings& settings_;
   Executor& executor_;
   const int fd_;  // for -vv log lines only
+  Forwarder* const forwarder_;
   protocol::TextParserOptions parser_options_;
   protocol::MetaParserOptions meta_options_;
   protocol::Command command_;

@@ -29,6 +29,12 @@
 // releases the replies and resumes with the buffered requests, so replies
 // always leave in request order.
 //
+// Forwarding. A request the handler forwards to its key's owner ends the
+// batch: the connection parks as for --repl-sync (WaitForOwner) and the
+// worker wakes it when the call has ended (OnForwardProgress), which
+// appends the reply, then resumes ProcessInput with the buffered requests,
+// whose replies the usual flush (or --repl-sync hold) sends in order.
+//
 // Input is one flat buffer: [start_, end_) unconsumed, compacted after each
 // batch, grown by doubling up to max(-I, 4 MB) + 64 KB (a request still
 // incomplete at that size closes the connection) and freed when drained
@@ -141,6 +147,7 @@ void Connection::HandleEvent(short what) {
   if (what & EV_READ) {
     if (armed_ == EV_WRITE) return;  // a yield fired after we blocked on output
     if (sync_parked_) return;        // resumes when the peer acks (OnSyncProgress)
+    if (forward_ != nullptr) return;  // resumes when the owner answers (OnForwardProgress)
     const bool yielded = yielded_;
     yielded_ = false;
     if (!yielded && !ReadSocket()) {
@@ -244,6 +251,10 @@ bool Connection::ProcessInput() {
     info_.last_cmd_time.store(ctx.clock->Now(), std::memory_order_relaxed);
     start_ += r.consumed;
     swallow_ = r.swallow;
+    if (r.forward != nullptr) {
+      forward_ = std::move(r.forward);  // the rest waits for the owner's answer
+      break;
+    }
     if (r.action == DispatchAction::kClose) {
       close_after_flush_ = true;
     } else if (r.action == DispatchAction::kShutdown) {
@@ -252,6 +263,10 @@ bool Connection::ProcessInput() {
     }
   }
   CompactInput();
+  if (forward_ != nullptr) {
+    WaitForOwner();
+    return true;
+  }
   // memcached sends nothing while it swallows a refused data block; holding
   // the replies keeps a client's view of the stream the same.
   if (swallow_ > 0) return true;
@@ -317,6 +332,32 @@ void Connection::OnSyncProgress(bool timed_out) {
   // Requests after the held batch are still buffered (a -R yield was
   // cancelled by parking): run them, then send everything in order.
   yielded_ = false;
+  WantEvents(EV_READ);
+  if (!ProcessInput()) Close();
+}
+
+void Connection::WaitForOwner() {
+  event_del(event_);  // neither read nor write until answered
+  armed_ = 0;
+  yielded_ = false;
+  worker_.AddForwardWaiter(this);
+  WorkerThread* worker = &worker_;
+  forward_->Start([worker] { worker->WakeForwardWaiters(); });
+}
+
+void Connection::OnForwardProgress() {
+  if (forward_ == nullptr || forward_->outcome() == ForwardCall::Outcome::kPending) return;
+  const std::shared_ptr<ForwardCall> call = std::move(forward_);
+  forward_ = nullptr;
+  worker_.RemoveForwardWaiter(this);
+  // The reply goes after those already queued; the requests behind it are
+  // still buffered and run now.
+  const HandleResult r = handler_->FinishForward(*call, worker_.stats(), output_.Tail());
+  if (r.stream_end != 0 && worker_.sync_hooks() != nullptr) sync_target_ = r.stream_end;
+  if (r.action != DispatchAction::kContinue) close_after_flush_ = true;
+  if (r.action == DispatchAction::kShutdown) {
+    worker_.context().request_stop(worker_.context().request_stop_arg);
+  }
   WantEvents(EV_READ);
   if (!ProcessInput()) Close();
 }

@@ -15,6 +15,11 @@
 // sync_timeouts): the connection parks (no reading, no writing) and the
 // worker wakes it when an ack arrives; other connections run meanwhile.
 // Without a link the replies go at once.
+//
+// A conditional command for a key the peer owns (server/forwarding.h) parks
+// the connection the same way until the owner's answer arrives: requests
+// pipelined behind it stay buffered and run afterwards, so replies leave in
+// request order, and the worker serves other connections meanwhile.
 #ifndef TANDEM_SERVER_NET_CONNECTION_H_
 #define TANDEM_SERVER_NET_CONNECTION_H_
 
@@ -25,6 +30,7 @@
 #include <memory>
 #include <string>
 
+#include "server/forwarding.h"
 #include "server/net/output_queue.h"
 #include "server/request_handler.h"
 #include "server/stats.h"
@@ -47,6 +53,9 @@ class Connection {
   // the wait's timer fired). Releases the held replies when due; may close
   // (delete) the connection.
   void OnSyncProgress(bool timed_out);
+  // The worker's wake-up for forwarded commands: if this connection's call
+  // has ended, appends its reply and resumes. May close the connection.
+  void OnForwardProgress();
 
  private:
   static void OnEvent(evutil_socket_t fd, short what, void* arg);
@@ -66,6 +75,8 @@ class Connection {
   // now parked); false when they may go now.
   bool HoldForPeer();
   static void OnSyncTimeout(evutil_socket_t, short, void* arg);
+  // Parks on forward_ and starts it.
+  void WaitForOwner();
 
   WorkerThread& worker_;
   const int fd_;
@@ -90,6 +101,9 @@ class Connection {
   uint64_t sync_target_ = 0;
   bool sync_parked_ = false;
   event* sync_timer_ = nullptr;
+
+  // The forwarded command this connection is parked on (null: none).
+  std::shared_ptr<ForwardCall> forward_;
 };
 
 }  // namespace tandem::server::net

@@ -8,6 +8,9 @@
 // so a write load with no waiters costs no wake-ups. Everything else
 // (connections_, sync_waiters_) is touched only by the loop thread.
 //
+// A third door, forward_wake_, is poked by the replication thread when a
+// command forwarded to the peer (server/forwarding.h) has ended.
+//
 // OnSyncWake lets every parked connection re-check its ack. A connection it
 // releases may close, park again or run more requests, so the walk is over
 // a copy and skips connections that have left the set meanwhile. The loop
@@ -32,6 +35,8 @@ WorkerThread::WorkerThread(int index, const ServerContext& context)
   event_add(notify_, nullptr);
   sync_wake_ = event_new(base_, -1, EV_PERSIST, &WorkerThread::OnSyncWake, this);
   event_add(sync_wake_, nullptr);
+  forward_wake_ = event_new(base_, -1, EV_PERSIST, &WorkerThread::OnForwardWake, this);
+  event_add(forward_wake_, nullptr);
 }
 
 WorkerThread::~WorkerThread() {
@@ -39,6 +44,7 @@ WorkerThread::~WorkerThread() {
   udp_.clear();
   if (notify_ != nullptr) event_free(notify_);
   if (sync_wake_ != nullptr) event_free(sync_wake_);
+  if (forward_wake_ != nullptr) event_free(forward_wake_);
   if (base_ != nullptr) event_base_free(base_);
   absl::MutexLock lock(&mu_);
   for (const Pending& p : pending_) ::close(p.fd);
@@ -95,6 +101,16 @@ void WorkerThread::OnSyncWake(evutil_socket_t, short, void* arg) {
   std::vector<Connection*> waiting(self->sync_waiters_.begin(), self->sync_waiters_.end());
   for (Connection* conn : waiting) {
     if (self->sync_waiters_.count(conn) != 0) conn->OnSyncProgress(/*timed_out=*/false);
+  }
+}
+
+// The same walk for connections waiting on a forwarded command: each checks
+// whether its own call has ended (a wake-up may be for another one).
+void WorkerThread::OnForwardWake(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<WorkerThread*>(arg);
+  std::vector<Connection*> waiting(self->forward_waiters_.begin(), self->forward_waiters_.end());
+  for (Connection* conn : waiting) {
+    if (self->forward_waiters_.count(conn) != 0) conn->OnForwardProgress();
   }
 }
 

@@ -63,6 +63,7 @@ class WorkerThread {
   void Forget(Connection* conn) {
     connections_.erase(conn);
     RemoveSyncWaiter(conn);
+    forward_waiters_.erase(conn);
   }
 
   // ---- --repl-sync (see Connection) ----------------------------------------
@@ -76,6 +77,13 @@ class WorkerThread {
   // Thread-safe: makes the waiting connections re-check their acks.
   void WakeSyncWaiters();
 
+  // ---- forwarding (see Connection) ------------------------------------------
+  // A connection waiting for a forwarded command's answer (loop thread only).
+  void AddForwardWaiter(Connection* conn) { forward_waiters_.insert(conn); }
+  void RemoveForwardWaiter(Connection* conn) { forward_waiters_.erase(conn); }
+  // Thread-safe: makes the waiting connections check their calls.
+  void WakeForwardWaiters() { event_active(forward_wake_, EV_READ, 0); }
+
  private:
   struct Pending {
     int fd;
@@ -84,6 +92,7 @@ class WorkerThread {
   };
   static void OnNotify(evutil_socket_t, short, void* arg);
   static void OnSyncWake(evutil_socket_t, short, void* arg);
+  static void OnForwardWake(evutil_socket_t, short, void* arg);
   void TakePending();
 
   const ServerContext context_;
@@ -101,6 +110,9 @@ class WorkerThread {
   event* sync_wake_ = nullptr;
   std::unordered_set<Connection*> sync_waiters_;  // loop thread only
   std::atomic<bool> has_sync_waiters_{false};     // skips wake-ups nobody needs
+
+  event* forward_wake_ = nullptr;
+  std::unordered_set<Connection*> forward_waiters_;  // loop thread only
 };
 
 }  // namespace tandem::server::net

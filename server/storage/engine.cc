@@ -496,6 +496,7 @@ bool Engine::Touch(std::string_view key, int64_t exptime, WriteReceipt* receipt)
   return impl_->Get(key, GetOptions{true, exptime}, [](const ItemView&) {}, receipt);
 }
 void Engine::FlushAll(int64_t delay, WriteReceipt* receipt) { impl_->FlushAll(delay, receipt); }
+void Engine::SetCasNodeBit(unsigned bit) { impl_->SetCasNodeBit(bit); }
 absl::Status Engine::SetMemoryLimit(size_t bytes) { return impl_->SetMemoryLimit(bytes); }
 
 }  // namespace tandem::server::storage

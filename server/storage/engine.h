@@ -37,6 +37,10 @@ struct EngineOptions {
   size_t slab_chunk_max = 512u << 10;  // -o slab_chunk_max (default page/2)
   bool evict_to_free = true;        // false with -M
   bool use_cas = true;              // false with -C
+  // A replicating node's CAS is derived from the item's hybrid clock
+  // (version.h) and this node's place in the pair, so tokens are unique
+  // across both nodes (SetCasNodeBit); otherwise memcached's 1, 2, 3...
+  bool cas_from_version = false;
   int hashpower = 16;               // -o hashpower: initial 2^n buckets
   bool segmented_lru = true;        // -o modern (default) / no_modern
   const Clock* clock = nullptr;     // required
@@ -288,6 +292,11 @@ class Engine {
 
   // Replication hooks in here; may be null. Set before serving.
   void SetObserver(MutationObserver* observer);
+  // With cas_from_version: which of the pair's two nodes this is (0 or 1,
+  // the order of the node ids), the low bit of every CAS this node hands
+  // out. Thread-safe; changing it never makes a token repeat (the clock
+  // part moves on).
+  void SetCasNodeBit(unsigned bit);
 
   // ---- Replication support (added; see design.md) ----------------------
   // Every applied local mutation is stamped with a hybrid logical clock

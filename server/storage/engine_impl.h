@@ -76,6 +76,7 @@ class Engine::Impl {
   void SlabsStats(StatList* out);
   void ItemsStats(StatList* out);
   void SetObserver(MutationObserver* o) { observer_ = o; }
+  void SetCasNodeBit(unsigned bit) { cas_node_bit_.store(bit & 1, std::memory_order_relaxed); }
   bool ApplyReplicated(const Mutation& m);
   bool SnapshotStep(uint64_t* cursor, size_t budget,
                     absl::FunctionRef<void(const ItemView&)> fn,
@@ -187,7 +188,20 @@ class Engine::Impl {
     return it->has(Item::kChunked) ? classes_.count() : it->class_id();
   }
   uint64_t NextVersion() { return hlc_.Now(WallMs()); }
-  uint64_t NextCas() { return opts_.use_cas ? cas_.fetch_add(1, std::memory_order_relaxed) + 1 : 0; }
+  // CAS. A single node counts 1, 2, 3... as memcached does (the
+  // differential tests compare exact values). A replicating node makes the
+  // CAS from a fresh hybrid-clock tick and its node bit, (hlc << 1) | bit:
+  // unique across the pair (the bit differs, and each node's clock never
+  // repeats) and still increasing, since the clock folds in every version
+  // the peer sends. The clock needs 57 bits until the year 6000, so the
+  // token stays a memcached-compatible 64-bit number.
+  uint64_t NextCas() {
+    if (!opts_.use_cas) return 0;
+    if (opts_.cas_from_version) {
+      return (NextVersion() << 1) | cas_node_bit_.load(std::memory_order_relaxed);
+    }
+    return cas_.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
   // A replicated item keeps its origin's CAS (so `gets` on one node and `cas`
   // on the other works); the local counter moves past it so later local CAS
   // values stay above every value this node has handed out.
@@ -205,6 +219,10 @@ class Engine::Impl {
   uint64_t AdoptCas(uint64_t cas) {
     if (!opts_.use_cas) return 0;
     if (cas == 0) return NextCas();
+    if (opts_.cas_from_version) {
+      hlc_.Observe(cas >> 1);  // later local tokens order after it
+      return cas;
+    }
     uint64_t cur = cas_.load(std::memory_order_relaxed);
     while (cur < cas && !cas_.compare_exchange_weak(cur, cas, std::memory_order_relaxed)) {
     }
@@ -253,6 +271,7 @@ class Engine::Impl {
   FlushMark flush_mark_;  // recorded only on a replicating node
 
   std::atomic<uint64_t> cas_{0};
+  std::atomic<unsigned> cas_node_bit_{0};  // cas_from_version: this node's place in the pair
   std::atomic<uint64_t> curr_items_{0};
   std::atomic<uint64_t> total_items_{0};
   std::atomic<uint64_t> bytes_{0};

@@ -105,6 +105,10 @@ void CheckRoundTrip(const r::Frame& frame, std::string_view bytes) {
       r::EncodeHeartbeat(hb, &again);
       break;
     }
+    case r::FrameType::kForwardRequest:
+    case r::FrameType::kForwardAnswer:
+      r::EncodeFrame(frame.type, frame.payload, &again);
+      break;
   }
   Check(again == bytes, "a parsed frame re-encodes to its own bytes");
 }

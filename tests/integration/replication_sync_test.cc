@@ -92,7 +92,11 @@ TEST(ReplicationSync, AWriteIsOnThePeerWhenItsReplyArrives) {
   }
   // Nothing timed out: every reply above was released by an ack.
   EXPECT_EQ(ReplStat(m, "sync_timeouts"), "0") << pair.Logs();
-  EXPECT_GE(SyncStat(m, "sync_acked"), 25u);
+  // incr, append and touch of "n" are carried out by n's owner (server/
+  // forwarding.h); when that is the slave (node ids are random), their
+  // records precede the answer on the link, so the master holds (and
+  // counts) no reply for those three.
+  EXPECT_GE(SyncStat(m, "sync_acked"), 22u);
   EXPECT_GE(SyncStat(s, "sync_acked"), 20u);
 }
 
