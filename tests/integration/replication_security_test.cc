@@ -176,6 +176,26 @@ TEST(ReplicationSecurity, TamperedStreamDropsTheLinkAndIsNeverApplied) {
   EXPECT_EQ(relay.Seen().find("ORIGINAL-VALUE"), std::string::npos);
 }
 
+// Connections that never finish their handshake are bounded in number (8)
+// and in age (2 s): a stranger cannot pile them up or keep them, and the
+// live link is untouched.
+TEST(ReplicationSecurity, PendingHandshakesAreBoundedInNumberAndAge) {
+  TempDir dir;
+  repl::Pair pair = repl::StartPair(Tuned({absl::StrCat("--repl-secret=", dir.File("secret", "bounded\n"))}));
+  ASSERT_NE(pair.slave, nullptr);
+  const int mr = pair.master->extra_ports()[0];
+  std::vector<RawSocket> idle;
+  for (int i = 0; i < 12; ++i) {
+    absl::StatusOr<RawSocket> s = RawSocket::Connect(mr);
+    ASSERT_TRUE(s.ok());
+    idle.push_back(std::move(*s));
+  }
+  EXPECT_TRUE(WaitUntil([&] { return Counter(pair.m(), "refused_connections") >= 4; }, absl::Seconds(5)))
+      << ReplStat(pair.m(), "refused_connections");
+  for (RawSocket& s : idle) EXPECT_TRUE(s.IsClosedByPeer(absl::Seconds(5)));
+  EXPECT_TRUE(LinkUp(pair.m()) && LinkUp(pair.s()));
+}
+
 // (c) Each node has its own data and a different secret: nothing crosses.
 TEST(ReplicationSecurity, WrongSecretGetsNoDataEitherWay) {
   TempDir dir;
