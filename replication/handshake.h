@@ -1,58 +1,62 @@
-// Handshake: how two nodes meeting on the replication port agree to trust
-// each other and where each one's stream resumes.
+// Handshake: what two nodes say once their connection is open, and what
+// each decides from it.
 //
-// Both sides speak at once (there is no client and server at this level):
-//   1. each sends HELLO: magic, protocol version, its node id and a fresh
-//      random 16-byte challenge nonce;
-//   2. on the peer's HELLO, each answers AUTH: HMAC-SHA256(secret, "tandem
-//      repl v1" | peer's nonce | own node id | own nonce) plus its state
-//      (epoch, role, which peer stream it has applied and up to where);
-//   3. on the peer's AUTH, each checks the MAC (constant time). A wrong MAC
-//      closes the connection and is logged; nothing else is ever sent before
-//      this point, so a peer without the secret gets no data. Each side then
-//      decides alone how to feed the other (DecideSync): a partial resync
-//      when the peer last applied *this process's* stream and the offset is
-//      still in the backlog, else a full copy.
-// The nonce makes every proof single-use (a recorded AUTH is worthless on
-// the next connection); HMAC rather than a bare hash of secret|nonce because
-// SHA-256 is length-extendable. Without --repl-secret both sides use the
-// empty secret, which still catches a stray peer speaking another protocol.
-// SHA-256 is implemented here (FIPS 180-4) to avoid a crypto dependency for
-// one MAC per connection.
+// Trust comes from the transport, not from here: with --repl-secret or
+// certificates the connection is TLS 1.3 (tls_context.h), so by the time a
+// HELLO can be read the peer has proven it holds the secret or a
+// certificate of the pair's CA, and every byte after is authenticated and
+// encrypted. A relayed or reflected handshake fails inside TLS (the PSK
+// binder and Finished messages cover the whole transcript). Without either,
+// the link is unauthenticated and the only fence is the peer address check
+// (peer_link.h).
+//
+// The exchange, inside the (TLS) connection:
+//   1. the dialer sends HELLO: magic, protocol version, node id, epoch,
+//      role, which peer stream it has applied and up to where, its own
+//      stream end;
+//   2. the acceptor checks it (DecideOnHello) and either answers with its
+//      own HELLO or closes: never while it already has a live link (a new
+//      connection never displaces one), and not when its own dial to the
+//      peer is under way and its id is lower (then that dial is the one to
+//      keep, so two simultaneous dials settle on one link without replacing
+//      any; when its own dial fails, the peer's next one is taken);
+//   3. with both HELLOs known, each side decides alone how to feed the
+//      other (DecideSync): a partial resync when the peer last applied
+//      *this process's* stream and the offset is still in the backlog, else
+//      a full copy.
 #ifndef TANDEM_REPLICATION_HANDSHAKE_H_
 #define TANDEM_REPLICATION_HANDSHAKE_H_
 
-#include <array>
 #include <cstdint>
-#include <string>
 #include <string_view>
 
-#include "absl/status/statusor.h"
+#include "absl/status/status.h"
 #include "replication/record.h"
 
 namespace tandem::replication {
 
-std::array<uint8_t, 32> Sha256(std::string_view data);
-std::array<uint8_t, 32> HmacSha256(std::string_view key, std::string_view data);
+// Parses the peer's HELLO payload into *peer. A malformed frame is
+// DataLoss; a HELLO carrying our own node id (we dialed ourselves, or a
+// frame reflected back at us) is FailedPrecondition.
+absl::Status AcceptHello(std::string_view payload, uint64_t self_id, Hello* peer);
 
-// The MAC a node with `node_id` and `own_nonce` sends in answer to `peer_nonce`.
-std::array<uint8_t, kMacSize> MakeProof(std::string_view secret, const Hello& self, const Hello& peer);
-// Checks the MAC `peer` sent us in answer to our own `self` hello.
-bool VerifyProof(std::string_view secret, const Hello& self, const Hello& peer,
-                 const std::array<uint8_t, kMacSize>& mac);
+// What a node does with a connection whose peer HELLO it just accepted.
+enum class HelloVerdict {
+  kLink,           // this connection becomes the link
+  kAlreadyLinked,  // a live link exists: refuse, never replace it
+  kPeerShouldWait, // both dial and we have the lower id: our own dial is the link
+};
 
-// The checks on the peer's two handshake frames, in one place so the peer
-// link and the handshake fuzz target run the same code.
-//   AcceptHello parses the peer's HELLO payload into *peer and refuses one
-//   carrying our own node id: answering it would let a stranger reflect our
-//   proof (open two connections, hand each one the other's nonce as its own,
-//   and return our AUTH from the second as its AUTH on the first).
-//   AcceptAuth parses the peer's AUTH payload into *auth and checks its MAC
-//   against our challenge; a wrong MAC is PermissionDenied, a malformed
-//   frame DataLoss.
-absl::Status AcceptHello(std::string_view payload, const Hello& self, Hello* peer);
-absl::Status AcceptAuth(std::string_view payload, std::string_view secret, const Hello& self, const Hello& peer,
-                        Auth* auth);
+struct LinkSituation {
+  uint64_t self_id = 0;
+  uint64_t peer_id = 0;
+  bool we_dialed = false;          // this connection was opened by us
+  bool our_dial_pending = false;   // another connection we dialed is still in its handshake
+  bool have_live_link = false;
+};
+
+// The rule of step 2, pure so the handshake fuzzer and the tests run it.
+HelloVerdict DecideOnHello(const LinkSituation& s);
 
 // How to feed a peer that has applied `peer_applied_stream` up to
 // `peer_applied_offset`: partial from that offset when it is this stream's
@@ -61,12 +65,8 @@ absl::Status AcceptAuth(std::string_view payload, std::string_view secret, const
 SyncStart DecideSync(uint64_t own_stream_id, uint64_t backlog_start, uint64_t stream_end,
                      uint64_t peer_applied_stream, uint64_t peer_applied_offset);
 
-// Reads --repl-secret's file; surrounding whitespace (a trailing newline) is dropped.
-absl::StatusOr<std::string> ReadSecretFile(const std::string& path);
-
-// Random 64-bit node id (never 0) and nonce.
+// A random 64-bit node id, never 0, from OpenSSL's CSPRNG (RAND_bytes).
 uint64_t RandomNodeId();
-std::array<uint8_t, kNonceSize> RandomNonce();
 
 }  // namespace tandem::replication
 

@@ -1,19 +1,34 @@
 // PeerLink (see peer_link.h for the protocol and its rules): the libevent
-// plumbing of the link thread: its timers, accept and dial, the frame
+// plumbing of the link thread: its timers, accept and dial, TLS, the frame
 // reader, the handshake steps and the send pump. What a frame of the peer's
 // stream does once the link is up is the Applier's (applier.h).
 //
-// Connections. Every socket (accepted or dialed) becomes a Conn and walks
-// kConnecting -> kAwaitingHello -> kAwaitingAuth -> kLinked, sending its own
-// HELLO on connect and its AUTH on the peer's HELLO. At most one Conn is
-// active_; Authenticated settles a second one by the lower-dialer rule and
-// closes the loser. A closed Conn is destroyed at once by its own callback
-// or by the next Tick, never in the middle of another Conn's callback.
+// Connections. Every socket becomes a Conn and walks kConnecting (dialed:
+// TCP connect under way) -> kTlsHandshake (skipped without TLS) ->
+// kAwaitingHello -> kLinked. The dialer sends its HELLO when the transport
+// is ready; the acceptor answers with its own only if it keeps the
+// connection (DecideOnHello), so a refused dialer never sees the acceptor's
+// state. At most one Conn is active_, and it is never replaced. A dial is
+// made on a plain socket bufferevent (bound to -l's first address, so a
+// peer fencing by address sees the one it was told); once TCP connects, the
+// socket moves to its transport bufferevent (TLS or plain). A closed Conn is
+// destroyed at once by its own callback or by the next Tick, never in the
+// middle of another Conn's callback.
+//
+// Accepting. Before anything is read, an accepted socket must come from -x's
+// host when the link is plaintext, and at most kMaxPendingHandshakes
+// accepted connections may be in their handshake; otherwise it is closed
+// (counted in refused_connections, logged at most a few times a second).
+// A TLS failure before the link is up (wrong secret, a certificate the CA
+// did not sign, or not TLS at all) is an auth failure, counted and logged
+// the same way.
 //
 // Reading. ReadFrames peeks each frame's length before pulling it up, and
-// refuses lengths over the state's bound (tiny before AUTH, kMaxBody
-// after), so a stranger cannot make the node buffer more than a header's
-// claim allows. After a batch of frames the Applier's ack, if any, goes out.
+// refuses lengths over the bound of the connection's state *at that frame*
+// (tiny before HELLO, kMaxBody after), so a stranger cannot make the node
+// buffer more than a header's claim allows, and frames that arrive in the
+// same read as the HELLO get the link's bound. After a batch of frames the
+// Applier's ack, if any, goes out.
 //
 // Sending. Pump fills the socket's output buffer up to kHighWater from one
 // of two sources: the snapshot walk while a full copy is active, then the
@@ -38,14 +53,17 @@
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -68,6 +86,9 @@ constexpr size_t kSnapshotBudget = 256;   // items looked at per snapshot step
 // re-activated from its own callback in the same pass, before any I/O.
 constexpr size_t kSnapshotSlice = 256u << 10;
 constexpr int64_t kMaxDialBackoffMs = 1000;
+constexpr size_t kMaxPendingHandshakes = 8;  // accepted connections not yet linked
+constexpr int64_t kHandshakeDeadlineMs = 2000;  // or --repl-timeout-ms if longer
+constexpr int kLogLinesPerSecond = 3;           // LogRateLimited
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -90,19 +111,64 @@ std::string AddrName(const sockaddr* addr) {
   return absl::StrCat(host, ":", port);
 }
 
+// The numeric address of `addr`, an IPv4-mapped IPv6 address as IPv4.
+std::string NumericHost(const sockaddr* addr) {
+  char host[INET6_ADDRSTRLEN] = "";
+  if (addr->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(addr)->sin_addr, host, sizeof(host));
+  } else if (addr->sa_family == AF_INET6) {
+    const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(&a)) {
+      inet_ntop(AF_INET, &a.s6_addr[12], host, sizeof(host));
+    } else {
+      inet_ntop(AF_INET6, &a, host, sizeof(host));
+    }
+  }
+  return host;
+}
+
+bool IsLoopback(const std::string& numeric) { return numeric.rfind("127.", 0) == 0 || numeric == "::1"; }
+
+// The -l address a dial to `peer` should come from: the first numeric one
+// of the peer's family on the same side of loopback (a loopback source
+// cannot reach another host; a wildcard is no choice at all). None when no
+// -l address fits.
+std::optional<std::string> SourceAddress(const std::vector<std::string>& listen_hosts, const sockaddr* peer) {
+  const std::string peer_host = NumericHost(peer);
+  const bool v6 = peer_host.find(':') != std::string::npos;
+  for (const std::string& host : listen_hosts) {
+    in6_addr parsed{};
+    const bool is_v6 = inet_pton(AF_INET6, host.c_str(), &parsed) == 1;
+    if (!is_v6 && inet_pton(AF_INET, host.c_str(), &parsed) != 1) continue;  // a name, or empty
+    if (is_v6 != v6 || host == "0.0.0.0" || host == "::") continue;
+    if (IsLoopback(host) == IsLoopback(peer_host)) return host;
+  }
+  return std::nullopt;
+}
+
+// The OpenSSL errors libevent recorded on `bev`, as one line ("" if none).
+std::string TlsErrors(bufferevent* bev) {
+  std::string text;
+  while (unsigned long err = bufferevent_get_openssl_error(bev)) {
+    if (!text.empty()) text += "; ";
+    text += OpenSslErrorText(err);
+  }
+  return text;
+}
+
 }  // namespace
 
 // One TCP connection to (what claims to be) the peer.
 struct PeerLink::Conn {
   // How far the connection got. Only the active link is ever kLinked (a
-  // duplicate is closed as it authenticates); where the peer's stream is
-  // on that link (awaiting SYNC_START, full copy, streaming) is the
-  // Applier's phase.
+  // connection arriving while one is live is refused at its HELLO); where
+  // the peer's stream is on that link (awaiting SYNC_START, full copy,
+  // streaming) is the Applier's phase.
   enum class State {
     kConnecting,     // dialed; the TCP connect is under way
-    kAwaitingHello,  // connected, our HELLO sent
-    kAwaitingAuth,   // HELLO exchanged, our AUTH sent
-    kLinked,         // authenticated: the active link
+    kTlsHandshake,   // TCP up; the TLS handshake is under way
+    kAwaitingHello,  // transport ready (authenticated, with TLS); waiting for the peer's HELLO
+    kLinked,         // HELLOs exchanged: the active link
     kClosed,         // closed; no more reading or writing, destroyed soon
   };
 
@@ -110,16 +176,15 @@ struct PeerLink::Conn {
   bufferevent* bev = nullptr;
   State state = State::kConnecting;
   // Which side opened the connection. Not part of the state: it is fixed
-  // for the connection's life, holds in every state, and decides which of
-  // two simultaneous links survives and whether this node is still dialing.
+  // for the connection's life, holds in every state, and decides who speaks
+  // first, who applies the simultaneous-dial rule and whether this node is
+  // still dialing.
   bool dialed = false;
   std::string name;
   int64_t opened_ms = 0;
   int64_t last_recv_ms = 0;
   int64_t last_hb_sent_ms = 0;
-  Hello self{};
   Hello peer{};
-  Auth peer_auth{};
   uint64_t send_offset = 0;  // next offset of our stream to send
 };
 
@@ -142,7 +207,9 @@ PeerLink::PeerLink(PeerLinkConfig config, uint64_t node_id, server::storage::Eng
 
 PeerLink::~PeerLink() {
   Stop(absl::ZeroDuration());
-  for (const auto& c : conns_) bufferevent_free(c->bev);
+  for (const auto& c : conns_) {
+    if (c->bev != nullptr) bufferevent_free(c->bev);
+  }
   conns_.clear();
   for (evconnlistener* l : listeners_) evconnlistener_free(l);
   event_free(tick_);
@@ -153,6 +220,19 @@ PeerLink::~PeerLink() {
 }
 
 absl::Status PeerLink::Listen() {
+  if (!tls() && !config_.peer_host.empty()) {
+    // The plaintext fence: resolved once, at start-up, like -l.
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (int rc = getaddrinfo(config_.peer_host.c_str(), nullptr, &hints, &res); rc != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("replication: cannot resolve -x ", config_.peer_host, ": ", gai_strerror(rc)));
+    }
+    for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) peer_addresses_.push_back(NumericHost(ai->ai_addr));
+    freeaddrinfo(res);
+  }
   if (config_.listen_port == 0) return absl::OkStatus();
   std::vector<std::string> hosts = config_.listen_hosts;
   if (hosts.empty()) hosts.push_back("");
@@ -223,34 +303,83 @@ void PeerLink::OnStop(evutil_socket_t, short, void* arg) {
 // Connections
 // ===========================================================================
 
+bufferevent* PeerLink::NewTransport(evutil_socket_t fd, bool accepting) {
+  if (!tls()) return bufferevent_socket_new(base_, fd, BEV_OPT_CLOSE_ON_FREE);
+  SSL* ssl = config_.tls->NewSsl();
+  if (ssl == nullptr) return nullptr;
+  bufferevent* bev = bufferevent_openssl_socket_new(
+      base_, fd, ssl, accepting ? BUFFEREVENT_SSL_ACCEPTING : BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+  if (bev == nullptr) {
+    SSL_free(ssl);
+    return nullptr;
+  }
+  // A peer that closes without close_notify (killed, or dropping a link) is
+  // an ordinary EOF here; a tampered record is still an error.
+  bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+  return bev;
+}
+
 PeerLink::Conn* PeerLink::AddConn(bufferevent* bev, bool dialed, std::string name) {
   auto conn = std::make_unique<Conn>();
   Conn* c = conn.get();
   c->link = this;
-  c->bev = bev;
   c->dialed = dialed;
   c->name = std::move(name);
   c->opened_ms = NowMs();
   c->last_recv_ms = c->opened_ms;
-  c->self.node_id = node_id_;
-  c->self.nonce = RandomNonce();
-  bufferevent_setcb(bev, &PeerLink::OnRead, &PeerLink::OnWrite, &PeerLink::OnEvent, c);
-  bufferevent_setwatermark(bev, EV_WRITE, kLowWater, 0);
-  bufferevent_enable(bev, EV_READ | EV_WRITE);
+  Attach(c, bev);
   conns_.push_back(std::move(conn));
   return c;
 }
 
+void PeerLink::Attach(Conn* c, bufferevent* bev) {
+  c->bev = bev;
+  bufferevent_setcb(bev, &PeerLink::OnRead, &PeerLink::OnWrite, &PeerLink::OnEvent, c);
+  bufferevent_setwatermark(bev, EV_WRITE, kLowWater, 0);
+  bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+size_t PeerLink::PendingAccepted() const {
+  return static_cast<size_t>(std::count_if(conns_.begin(), conns_.end(), [](const auto& p) {
+    return !p->dialed && p->state != Conn::State::kLinked && p->state != Conn::State::kClosed;
+  }));
+}
+
+bool PeerLink::AcceptAllowed(const sockaddr* addr, const std::string& name) {
+  if (!tls() && !peer_addresses_.empty() &&
+      std::find(peer_addresses_.begin(), peer_addresses_.end(), NumericHost(addr)) == peer_addresses_.end()) {
+    stats_.refused_connections.fetch_add(1);
+    LogRateLimited(absl::StrCat("refused a connection from ", name, ": the link is unauthenticated and -x names ",
+                                config_.peer_host));
+    return false;
+  }
+  if (PendingAccepted() >= kMaxPendingHandshakes) {
+    stats_.refused_connections.fetch_add(1);
+    LogRateLimited(absl::StrCat("refused a connection from ", name, ": ", kMaxPendingHandshakes,
+                                " handshakes already under way"));
+    return false;
+  }
+  return true;
+}
+
 void PeerLink::OnAccept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int, void* arg) {
   auto* self = static_cast<PeerLink*>(arg);
+  const std::string name = AddrName(addr);
+  if (!self->AcceptAllowed(addr, name)) {
+    evutil_closesocket(fd);
+    return;
+  }
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  bufferevent* bev = bufferevent_socket_new(self->base_, fd, BEV_OPT_CLOSE_ON_FREE);
-  Conn* c = self->AddConn(bev, /*dialed=*/false, AddrName(addr));
-  c->state = Conn::State::kAwaitingHello;
-  std::string hello;
-  EncodeHello(c->self, &hello);
-  bufferevent_write(bev, hello.data(), hello.size());
+  bufferevent* bev = self->NewTransport(fd, /*accepting=*/true);
+  if (bev == nullptr) {
+    evutil_closesocket(fd);
+    return;
+  }
+  Conn* c = self->AddConn(bev, /*dialed=*/false, name);
+  // With TLS, BEV_EVENT_CONNECTED marks the end of the handshake; plaintext
+  // is ready at once. Either way the acceptor waits for the dialer's HELLO.
+  c->state = self->tls() ? Conn::State::kTlsHandshake : Conn::State::kAwaitingHello;
 }
 
 void PeerLink::Dial(int64_t now) {
@@ -262,7 +391,25 @@ void PeerLink::Dial(int64_t now) {
   addrinfo* res = nullptr;
   std::string port = absl::StrCat(config_.peer_port);
   if (getaddrinfo(config_.peer_host.c_str(), port.c_str(), &hints, &res) != 0 || res == nullptr) return;
-  bufferevent* bev = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE);
+  evutil_socket_t fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    freeaddrinfo(res);
+    return;
+  }
+  // Speak from one of -l's addresses (best effort): a plaintext peer
+  // accepts only the address its -x names.
+  if (std::optional<std::string> source = SourceAddress(config_.listen_hosts, res->ai_addr)) {
+    addrinfo src_hints{};
+    src_hints.ai_family = res->ai_family;
+    src_hints.ai_socktype = SOCK_STREAM;
+    src_hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+    addrinfo* src = nullptr;
+    if (getaddrinfo(source->c_str(), "0", &src_hints, &src) == 0 && src != nullptr) {
+      (void)bind(fd, src->ai_addr, src->ai_addrlen);
+      freeaddrinfo(src);
+    }
+  }
+  bufferevent* bev = bufferevent_socket_new(base_, fd, BEV_OPT_CLOSE_ON_FREE);
   Conn* c = AddConn(bev, /*dialed=*/true, absl::StrCat(config_.peer_host, ":", config_.peer_port));
   int rc = bufferevent_socket_connect(bev, res->ai_addr, static_cast<int>(res->ai_addrlen));
   freeaddrinfo(res);
@@ -273,20 +420,70 @@ void PeerLink::OnEvent(bufferevent*, short what, void* arg) {
   auto* c = static_cast<Conn*>(arg);
   PeerLink* self = c->link;
   if (what & BEV_EVENT_CONNECTED) {
-    c->state = Conn::State::kAwaitingHello;
-    int one = 1;
-    setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    std::string hello;
-    EncodeHello(c->self, &hello);
-    bufferevent_write(c->bev, hello.data(), hello.size());
+    if (c->state == Conn::State::kConnecting) {
+      self->TcpConnected(c);
+    } else {
+      self->TransportReady(c);
+    }
+    if (c->state == Conn::State::kClosed) self->Destroy(c);
     return;
   }
   if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-    // A failed dial is routine while the peer is away: only a link that was
-    // up is worth a log line.
-    self->Close(c, c->state == Conn::State::kLinked ? "connection closed by peer" : "");
+    self->ConnectionFailed(c);
     self->Destroy(c);
   }
+}
+
+// The dial's TCP connect completed: the socket moves from the plain dialing
+// bufferevent to its transport (TLS client, or plaintext).
+void PeerLink::TcpConnected(Conn* c) {
+  int one = 1;
+  setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  const evutil_socket_t fd = dup(bufferevent_getfd(c->bev));
+  bufferevent_free(c->bev);  // closes the original descriptor; `fd` keeps the socket
+  c->bev = nullptr;
+  bufferevent* bev = fd < 0 ? nullptr : NewTransport(fd, /*accepting=*/false);
+  if (bev == nullptr) {
+    if (fd >= 0) evutil_closesocket(fd);
+    c->state = Conn::State::kClosed;
+    return;
+  }
+  Attach(c, bev);
+  c->state = Conn::State::kTlsHandshake;
+  if (!tls()) TransportReady(c);
+}
+
+// TLS is up (the peer proved the secret or its certificate), or the
+// plaintext socket is connected: the dialer speaks first.
+void PeerLink::TransportReady(Conn* c) {
+  if (c->state != Conn::State::kTlsHandshake) return;
+  c->state = Conn::State::kAwaitingHello;
+  if (c->dialed) SendHello(c);
+}
+
+void PeerLink::ConnectionFailed(Conn* c) {
+  const std::string tls_errors = tls() && c->bev != nullptr ? TlsErrors(c->bev) : "";
+  switch (c->state) {
+    case Conn::State::kConnecting:  // a failed dial is routine while the peer is away
+    case Conn::State::kClosed:
+      break;
+    case Conn::State::kTlsHandshake:
+    case Conn::State::kAwaitingHello:
+      // With certificates, the server checks the client's only after the
+      // client's handshake is done, so a refusal can arrive while awaiting HELLO.
+      if (!tls_errors.empty()) {
+        stats_.auth_failures.fetch_add(1);
+        LogRateLimited(absl::StrCat("peer ", c->name,
+                                    " failed authentication (wrong --repl-secret or certificate?); refused: ",
+                                    tls_errors));
+      }
+      break;
+    case Conn::State::kLinked:
+      if (!tls_errors.empty()) stats_.protocol_errors.fetch_add(1);
+      Close(c, tls_errors.empty() ? "connection closed by peer" : absl::StrCat("TLS error: ", tls_errors));
+      return;
+  }
+  Close(c, "");
 }
 
 void PeerLink::OnRead(bufferevent*, void* arg) {
@@ -312,8 +509,11 @@ void PeerLink::OnWake(evutil_socket_t, short, void* arg) {
 
 void PeerLink::ReadFrames(Conn* c) {
   evbuffer* in = bufferevent_get_input(c->bev);
-  const size_t max_body = c->state == Conn::State::kLinked ? kMaxBody : kMaxHandshakeBody;
-  while (c->state != Conn::State::kClosed) {
+  while (c->state == Conn::State::kAwaitingHello || c->state == Conn::State::kLinked) {
+    // The bound is the state's at each frame: frames read in the same chunk
+    // as the HELLO belong to the link and get its bound.
+    const bool linked = c->state == Conn::State::kLinked;
+    const size_t max_body = linked ? kMaxBody : kMaxHandshakeBody;
     size_t avail = evbuffer_get_length(in);
     if (avail < kFrameHeaderSize) break;
     char header[kFrameHeaderSize];
@@ -321,7 +521,7 @@ void PeerLink::ReadFrames(Conn* c) {
     const size_t body = FrameBodySize(std::string_view(header, sizeof(header)));
     if (body > max_body || body == 0) {
       stats_.protocol_errors.fetch_add(1);
-      Close(c, c->state == Conn::State::kLinked ? "oversized frame" : "not a tandem peer (bad first frame)");
+      Close(c, linked ? "oversized frame" : "not a tandem peer (bad first frame)");
       break;
     }
     if (avail < kFrameHeaderSize + body) break;
@@ -339,7 +539,7 @@ void PeerLink::ReadFrames(Conn* c) {
     }
     evbuffer_drain(in, consumed);
   }
-  if (c->state != Conn::State::kClosed) MaybeAck(c);
+  if (c->state == Conn::State::kLinked) MaybeAck(c);
 }
 
 absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view payload, size_t frame_size) {
@@ -348,15 +548,14 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
   switch (c->state) {
     case Conn::State::kAwaitingHello:
       return OnHello(c, type, payload);
-    case Conn::State::kAwaitingAuth:
-      return OnAuth(c, type, payload);
     case Conn::State::kLinked:
       break;
     case Conn::State::kConnecting:
+    case Conn::State::kTlsHandshake:
     case Conn::State::kClosed:
       return absl::InternalError("frame on a connection that is not open");  // ReadFrames never gets here
   }
-  // Authenticated, and (being here) the active connection.
+  // Linked, and (being here) the active connection.
   stats_.last_heartbeat_ms.store(now);
   last_heard_ms_ = now;
   switch (type) {
@@ -393,52 +592,54 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
   return absl::DataLossError("unexpected handshake frame");
 }
 
-absl::Status PeerLink::OnHello(Conn* c, FrameType type, std::string_view payload) {
-  if (type != FrameType::kHello) return absl::DataLossError("not a tandem peer (expected HELLO)");
-  if (absl::Status st = AcceptHello(payload, c->self, &c->peer); !st.ok()) return st;
-  c->state = Conn::State::kAwaitingAuth;
-  Auth auth;
-  auth.mac = MakeProof(config_.secret, c->self, c->peer);
-  auth.epoch = role_.epoch();
-  auth.role = role_.role();
-  auth.applied_stream = applier_.stream();
-  auth.applied_offset = applier_.offset();
-  auth.stream_end = log_.end();
+void PeerLink::SendHello(Conn* c) {
+  Hello h;
+  h.node_id = node_id_;
+  h.epoch = role_.epoch();
+  h.role = role_.role();
+  h.applied_stream = applier_.stream();
+  h.applied_offset = applier_.offset();
+  h.stream_end = log_.end();
   std::string out;
-  EncodeAuth(auth, &out);
+  EncodeHello(h, &out);
   bufferevent_write(c->bev, out.data(), out.size());
-  return absl::OkStatus();
 }
 
-absl::Status PeerLink::OnAuth(Conn* c, FrameType type, std::string_view payload) {
-  if (type != FrameType::kAuth) return absl::DataLossError("expected AUTH");
-  absl::Status st = AcceptAuth(payload, config_.secret, c->self, c->peer, &c->peer_auth);
-  if (absl::IsPermissionDenied(st)) {
-    stats_.auth_failures.fetch_add(1);
-    return absl::PermissionDeniedError(
-        absl::StrCat("peer ", c->name, " failed authentication (wrong --repl-secret?); refused"));
+absl::Status PeerLink::OnHello(Conn* c, FrameType type, std::string_view payload) {
+  if (type != FrameType::kHello) return absl::DataLossError("not a tandem peer (expected HELLO)");
+  if (absl::Status st = AcceptHello(payload, node_id_, &c->peer); !st.ok()) return st;
+  LinkSituation situation;
+  situation.self_id = node_id_;
+  situation.peer_id = c->peer.node_id;
+  situation.we_dialed = c->dialed;
+  situation.our_dial_pending = std::any_of(conns_.begin(), conns_.end(), [c](const auto& p) {
+    return p.get() != c && p->dialed && p->state != Conn::State::kClosed;
+  });
+  situation.have_live_link = active_ != nullptr;
+  switch (DecideOnHello(situation)) {
+    case HelloVerdict::kAlreadyLinked:
+      LogRateLimited(absl::StrCat("refused a second connection from ", c->name, ": the link with ",
+                                  active_->name, " is up and is never replaced"));
+      Close(c, "");
+      return absl::OkStatus();
+    case HelloVerdict::kPeerShouldWait:
+      Close(c, "");  // our own dial is the one to keep
+      return absl::OkStatus();
+    case HelloVerdict::kLink:
+      break;
   }
-  if (!st.ok()) return st;
+  if (!c->dialed) SendHello(c);
   c->state = Conn::State::kLinked;
   return Authenticated(c);
 }
 
 absl::Status PeerLink::Authenticated(Conn* c) {
-  if (active_ != nullptr && active_ != c) {
-    // Two links at once (both nodes dialed): keep the one dialed by the lower id.
-    auto dialer = [this](const Conn* x) { return x->dialed ? node_id_ : x->peer.node_id; };
-    auto acceptor = [this](const Conn* x) { return x->dialed ? x->peer.node_id : node_id_; };
-    auto preferred = [&](const Conn* x) { return dialer(x) < acceptor(x); };
-    if (preferred(active_) || !preferred(c)) return absl::AlreadyExistsError("duplicate link; keeping the first");
-    Conn* old = active_;
-    Close(old, "replaced by a simultaneous link");
-  }
   active_ = c;
   applier_.StartLink(c->peer.node_id, c->name);
   if (on_link_up_) on_link_up_(c->peer.node_id);
   dial_backoff_ms_ = 50;
   const Role before = role_.role();
-  role_.Meet(node_id_, NodeState{c->peer_auth.role, c->peer_auth.epoch, c->peer.node_id});
+  role_.Meet(node_id_, NodeState{c->peer.role, c->peer.epoch, c->peer.node_id});
   stats_.set_peer(c->name);
   stats_.link.store(LinkState::kUp);
   stats_.last_heartbeat_ms.store(NowMs());
@@ -448,20 +649,21 @@ absl::Status PeerLink::Authenticated(Conn* c) {
   }
   // Feed the peer: partial from its applied offset if the backlog has it, else a full copy.
   uint64_t end = log_.end();
-  bool in_backlog = log_.Contains(c->peer_auth.applied_offset);
-  SyncStart s = DecideSync(node_id_, in_backlog ? c->peer_auth.applied_offset : end + 1, end,
-                           c->peer_auth.applied_stream, c->peer_auth.applied_offset);
+  bool in_backlog = log_.Contains(c->peer.applied_offset);
+  SyncStart s = DecideSync(node_id_, in_backlog ? c->peer.applied_offset : end + 1, end,
+                           c->peer.applied_stream, c->peer.applied_offset);
   std::string out;
   EncodeSyncStart(s, &out);
   bufferevent_write(c->bev, out.data(), out.size());
   c->send_offset = s.offset;
   if (s.full) {
     snapshot_.Start();
-    Log(absl::StrCat("link up with ", c->name, " (", RoleName(role_.role()), ", epoch ", role_.epoch(),
-                     "); sending a full copy"));
+    Log(absl::StrCat("link up with ", c->name, " (", RoleName(role_.role()), ", epoch ", role_.epoch(), ", auth ",
+                     AuthModeName(tls() ? config_.tls->mode() : AuthMode::kNone), "); sending a full copy"));
   } else {
-    Log(absl::StrCat("link up with ", c->name, " (", RoleName(role_.role()), ", epoch ", role_.epoch(),
-                     "); partial resync from offset ", s.offset));
+    Log(absl::StrCat("link up with ", c->name, " (", RoleName(role_.role()), ", epoch ", role_.epoch(), ", auth ",
+                     AuthModeName(tls() ? config_.tls->mode() : AuthMode::kNone), "); partial resync from offset ",
+                     s.offset));
   }
   SendHeartbeat(c, NowMs());
   Pump(c);
@@ -543,22 +745,37 @@ void PeerLink::Close(Conn* c, const std::string& why) {
     if (forwarder_ != nullptr) forwarder_->LinkDown();
     if (on_ack_progress_) on_ack_progress_();  // held replies need not wait for this link
   }
-  bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+  if (c->bev != nullptr) bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 }
 
 void PeerLink::Destroy(Conn* c) {
   Close(c, "");
-  // Best effort, never blocking: hand the kernel what is still queued. When
-  // this side refuses the peer's AUTH in the same read that brought its
-  // HELLO, our own AUTH is still queued; without it the peer would only see
-  // the connection close and could not log the wrong secret. A dial that
-  // never connected has nothing queued (HELLO is written on connect).
-  evbuffer* out = bufferevent_get_output(c->bev);
-  if (evbuffer_get_length(out) > 0) evbuffer_write(out, bufferevent_getfd(c->bev));
-  bufferevent_free(c->bev);
+  if (c->bev != nullptr) bufferevent_free(c->bev);
   c->bev = nullptr;
   conns_.erase(std::remove_if(conns_.begin(), conns_.end(), [c](const auto& p) { return p.get() == c; }),
                conns_.end());
+}
+
+// At most kLogLinesPerSecond lines a second: a stranger hammering the port
+// must not flood the log. The first line after a quiet spell says how many
+// were left out.
+void PeerLink::LogRateLimited(const std::string& line) {
+  const int64_t now = NowMs();
+  if (now - log_window_ms_ >= 1000) {
+    log_window_ms_ = now;
+    log_lines_in_window_ = 0;
+  }
+  if (log_lines_in_window_ >= kLogLinesPerSecond) {
+    ++log_suppressed_;
+    return;
+  }
+  ++log_lines_in_window_;
+  if (log_suppressed_ > 0) {
+    Log(absl::StrCat(line, " (", log_suppressed_, " similar lines suppressed)"));
+    log_suppressed_ = 0;
+  } else {
+    Log(line);
+  }
 }
 
 // ===========================================================================
@@ -584,7 +801,7 @@ void PeerLink::Tick() {
         continue;
       }
       if (now - c->last_hb_sent_ms >= config_.heartbeat_ms) SendHeartbeat(c, now);
-    } else if (now - c->opened_ms >= std::max(config_.timeout_ms, 2000)) {
+    } else if (now - c->opened_ms >= std::max<int64_t>(config_.timeout_ms, kHandshakeDeadlineMs)) {
       // A handshake (or a dial) that never completed: a stranger or a dead address.
       Close(c, c->state == Conn::State::kConnecting ? "" : "handshake timed out");
       expired.push_back(c);

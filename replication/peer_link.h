@@ -1,18 +1,30 @@
 // PeerLink: the replication link's own thread and event loop: the listener
 // on the replication port, the dialer, and the connections to the peer.
-// It is the transport (connect, handshake, framing, sending, heartbeats,
-// timeouts); what each received frame of the peer's stream does is the
-// Applier's (applier.h).
+// It is the transport (connect, TLS, handshake, framing, sending,
+// heartbeats, timeouts); what each received frame of the peer's stream does
+// is the Applier's (applier.h).
 //
 // One TCP connection carries both directions: each node streams its own
-// mutations to the other and applies the other's. A node given -x dials its
-// peer whenever it has no live link, with backoff (50 ms doubling to 1 s),
-// forever: unlike repcached, a broken link is always redialled. A node with
-// -X accepts. When both dial at once (symmetric start) two connections may
-// authenticate; both nodes keep the one dialed by the lower node id, and a
-// node with a live link stops dialing, so the pair settles on one link.
+// mutations to the other and applies the other's. With --repl-secret or
+// certificates that connection is TLS 1.3 (tls_context.h): nothing is read
+// from or sent to a peer before it has authenticated, and every frame after
+// is authenticated and encrypted, so a changed byte drops the link instead
+// of changing a record. Without either the link is plaintext, and when -x
+// names the peer only connections from that host's addresses are accepted.
 //
-// Per connection: HELLO and AUTH (handshake.h), then each side sends a
+// A node given -x dials its peer whenever it has no live link, with backoff
+// (50 ms doubling to 1 s), forever: unlike repcached, a broken link is
+// always redialled. A node with -X accepts. A live link is never replaced
+// by a new connection, authenticated or not: a second connection is refused
+// until the live one drops (after --repl-timeout-ms of silence at most).
+// When both nodes dial at once, the acceptor with the lower node id declines
+// the other's connection while its own dial is under way, and that dial
+// becomes the link (handshake.h).
+// Connections still in their handshake are bounded in number
+// (kMaxPendingHandshakes accepted at once) and in age (2 s, or
+// --repl-timeout-ms if longer), so strangers cannot pile them up.
+//
+// Per connection: HELLO each way (handshake.h), then each side sends a
 // SYNC_START and feeds the other either from the backlog (partial) or with a
 // snapshot followed by the backlog from the offset noted when the snapshot
 // began (full). Sending is pumped whenever the socket drains below its low
@@ -46,6 +58,7 @@
 #include "replication/repl_stats.h"
 #include "replication/role.h"
 #include "replication/snapshot_sender.h"
+#include "replication/tls_context.h"
 #include "server/storage/engine.h"
 
 namespace tandem::replication {
@@ -55,7 +68,7 @@ struct PeerLinkConfig {
   int listen_port = 0;                    // 0: do not listen
   std::string peer_host;                  // empty: do not dial
   int peer_port = 0;
-  std::string secret;
+  const TlsContext* tls = nullptr;  // not owned; mode kNone: plaintext
   int heartbeat_ms = 200;
   int timeout_ms = 1000;
 };
@@ -94,13 +107,22 @@ class PeerLink {
   static void OnWake(evutil_socket_t, short, void* arg);
   static void OnStop(evutil_socket_t, short, void* arg);
 
+  bool tls() const { return config_.tls != nullptr && config_.tls->mode() != AuthMode::kNone; }
+  bufferevent* NewTransport(evutil_socket_t fd, bool accepting);
   Conn* AddConn(bufferevent* bev, bool dialed, std::string name);
+  void Attach(Conn* c, bufferevent* bev);
+  bool AcceptAllowed(const sockaddr* addr, const std::string& name);
+  size_t PendingAccepted() const;
   void Dial(int64_t now);
+  void TcpConnected(Conn* c);
+  void TransportReady(Conn* c);
+  void ConnectionFailed(Conn* c);
+  void SendHello(Conn* c);
   void ReadFrames(Conn* c);
   absl::Status HandleFrame(Conn* c, FrameType type, std::string_view payload, size_t frame_size);
   absl::Status OnHello(Conn* c, FrameType type, std::string_view payload);
-  absl::Status OnAuth(Conn* c, FrameType type, std::string_view payload);
   absl::Status Authenticated(Conn* c);
+  void LogRateLimited(const std::string& line);
   void Pump(Conn* c);
   absl::Status HandleForwardFrame(Conn* c, FrameType type, std::string_view payload);
   void SendForwards(Conn* c);
@@ -131,6 +153,10 @@ class PeerLink {
   std::atomic<bool> running_{false};
 
   // Link-thread state.
+  std::vector<std::string> peer_addresses_;  // -x's addresses, numeric (the plaintext fence)
+  int64_t log_window_ms_ = 0;                // LogRateLimited: start of the current second
+  int log_lines_in_window_ = 0;
+  uint64_t log_suppressed_ = 0;
   std::vector<std::unique_ptr<Conn>> conns_;
   Conn* active_ = nullptr;
   int64_t next_dial_ms_ = 0;

@@ -4,13 +4,12 @@
 // applied mutation each (storage::Mutation, state-based: the full resulting
 // value), addressed by the byte offset of its frame in the sender's stream,
 // so "apply from offset N" is all a partial resync needs to say. The other
-// frames run the link itself: the handshake (hello, auth), the start of a
+// frames run the link itself: the handshake (hello), the start of a
 // sync (partial from an offset, or a full copy), snapshot items, acks and
 // heartbeats. record_codec turns frames into bytes and back.
 #ifndef TANDEM_REPLICATION_RECORD_H_
 #define TANDEM_REPLICATION_RECORD_H_
 
-#include <array>
 #include <cstdint>
 
 #include "server/storage/mutation.h"
@@ -18,8 +17,8 @@
 namespace tandem::replication {
 
 enum class FrameType : uint8_t {
-  kHello = 1,         // first frame each way: magic, node id, challenge nonce
-  kAuth = 2,          // proof of the secret + the node's replication state
+  kHello = 1,         // first frame each way, inside TLS: node id and replication state
+  kAuth = 2,          // protocol v1's HMAC proof: retired (TLS authenticates), refused on arrival
   kSyncStart = 3,     // sender -> receiver: partial from an offset, or full copy
   kRecord = 4,        // one stream record (a mutation)
   kSnapshotItem = 5,  // one item of a full copy
@@ -33,18 +32,13 @@ enum class FrameType : uint8_t {
 enum class Role : uint8_t { kNone = 0, kMaster = 1, kSlave = 2 };
 
 constexpr uint32_t kHelloMagic = 0x4d444e54;  // "TNDM" little-endian
-constexpr uint16_t kProtocolVersion = 1;
-constexpr size_t kNonceSize = 16;
-constexpr size_t kMacSize = 32;
+constexpr uint16_t kProtocolVersion = 2;  // 2: the link is TLS 1.3; HELLO carries the state
 
+// A node's identity and replication state, its first frame on a link. It
+// travels inside TLS, so only a peer holding the secret (or a certificate
+// of the pair's CA) ever sends or reads one.
 struct Hello {
   uint64_t node_id = 0;
-  std::array<uint8_t, kNonceSize> nonce{};
-};
-
-// A node's replication state, sent with its proof of the secret.
-struct Auth {
-  std::array<uint8_t, kMacSize> mac{};
   uint64_t epoch = 0;
   Role role = Role::kNone;
   uint64_t applied_stream = 0;  // node id of the peer stream this node has applied (0: none)

@@ -108,18 +108,11 @@ void EncodeHello(const Hello& hello, std::string* out) {
   Put<uint32_t>(out, kHelloMagic);
   Put<uint16_t>(out, kProtocolVersion);
   Put<uint64_t>(out, hello.node_id);
-  out->append(reinterpret_cast<const char*>(hello.nonce.data()), hello.nonce.size());
-  Finish(at, out);
-}
-
-void EncodeAuth(const Auth& auth, std::string* out) {
-  size_t at = Begin(FrameType::kAuth, out);
-  out->append(reinterpret_cast<const char*>(auth.mac.data()), auth.mac.size());
-  Put<uint64_t>(out, auth.epoch);
-  Put<uint8_t>(out, static_cast<uint8_t>(auth.role));
-  Put<uint64_t>(out, auth.applied_stream);
-  Put<uint64_t>(out, auth.applied_offset);
-  Put<uint64_t>(out, auth.stream_end);
+  Put<uint64_t>(out, hello.epoch);
+  Put<uint8_t>(out, static_cast<uint8_t>(hello.role));
+  Put<uint64_t>(out, hello.applied_stream);
+  Put<uint64_t>(out, hello.applied_offset);
+  Put<uint64_t>(out, hello.stream_end);
   Finish(at, out);
 }
 
@@ -212,24 +205,13 @@ absl::Status ParseHello(std::string_view payload, Hello* out) {
   Reader r(payload);
   uint32_t magic = 0;
   uint16_t version = 0;
-  std::string_view nonce;
+  uint8_t role = 0;
   if (!r.Get(&magic) || magic != kHelloMagic) return Malformed("bad hello magic");
   if (!r.Get(&version) || version != kProtocolVersion) return Malformed("unsupported protocol version");
-  if (!r.Get(&out->node_id) || !r.Bytes(kNonceSize, &nonce) || !r.done()) return Malformed("hello");
-  std::memcpy(out->nonce.data(), nonce.data(), kNonceSize);
-  return absl::OkStatus();
-}
-
-absl::Status ParseAuth(std::string_view payload, Auth* out) {
-  Reader r(payload);
-  std::string_view mac;
-  uint8_t role = 0;
-  if (!r.Bytes(kMacSize, &mac) || !r.Get(&out->epoch) || !r.Get(&role) || role > 2 ||
-      !r.Get(&out->applied_stream) || !r.Get(&out->applied_offset) || !r.Get(&out->stream_end) ||
-      !r.done()) {
-    return Malformed("auth");
+  if (!r.Get(&out->node_id) || !r.Get(&out->epoch) || !r.Get(&role) || role > 2 || !r.Get(&out->applied_stream) ||
+      !r.Get(&out->applied_offset) || !r.Get(&out->stream_end) || !r.done()) {
+    return Malformed("hello");
   }
-  std::memcpy(out->mac.data(), mac.data(), kMacSize);
   out->role = static_cast<Role>(role);
   return absl::OkStatus();
 }

@@ -10,6 +10,8 @@
 // authenticated the bound is tiny (kMaxHandshakeBody), so a stranger that
 // connects to the replication port and writes anything is refused after a
 // few bytes instead of making the node allocate what the garbage claims.
+// (With a secret or certificates the link is TLS, so only a peer that has
+// authenticated sends frames at all; the bound stays as a second fence.)
 //
 // Decoding follows the project's parser convention: it takes bytes, never a
 // socket, and answers "a frame of N bytes", "need more" (consumed = 0) or
@@ -39,7 +41,6 @@ uint32_t Crc32c(std::string_view data, uint32_t crc = 0);
 // Any frame type around a payload its own codec built (forward_codec.h).
 void EncodeFrame(FrameType type, std::string_view payload, std::string* out);
 void EncodeHello(const Hello& hello, std::string* out);
-void EncodeAuth(const Auth& auth, std::string* out);
 void EncodeSyncStart(const SyncStart& start, std::string* out);
 // type is kRecord or kSnapshotItem.
 void EncodeMutation(FrameType type, const server::storage::Mutation& m, std::string* out);
@@ -74,7 +75,6 @@ size_t WholeFramesPrefix(std::string_view in);
 size_t FrameSizeAt(std::string_view in);
 
 absl::Status ParseHello(std::string_view payload, Hello* out);
-absl::Status ParseAuth(std::string_view payload, Auth* out);
 absl::Status ParseSyncStart(std::string_view payload, SyncStart* out);
 absl::Status ParseMutation(std::string_view payload, server::storage::Mutation* out);
 // SNAPSHOT_END carries nothing: any payload is a malformed frame.

@@ -25,7 +25,8 @@ struct ReplStats {
   std::atomic<uint64_t> partial_syncs{0};    // partial resyncs sent or received
   std::atomic<uint64_t> conflicts_resolved{0};  // peer records dropped: the local item was newer
   std::atomic<uint64_t> applied{0};          // peer records and items applied
-  std::atomic<uint64_t> auth_failures{0};
+  std::atomic<uint64_t> auth_failures{0};     // TLS handshakes that failed (wrong secret or certificate)
+  std::atomic<uint64_t> refused_connections{0};  // closed on accept: not -x's host, or too many handshakes
   std::atomic<uint64_t> protocol_errors{0};
   std::atomic<uint64_t> backlog_overruns{0};  // peer fell out of the backlog: full copy instead
   std::atomic<int64_t> last_heartbeat_ms{-1};  // wall ms of the last frame from the peer, -1: never
@@ -52,6 +53,7 @@ struct ReplReport {
   uint64_t repl_offset = 0;  // this node's stream end
   uint64_t promotions = 0;
   int64_t now_ms = 0;        // wall clock, for last_heartbeat_ms
+  const char* auth = "none";  // how the link authenticates: tls-psk, tls-cert or none
 };
 
 // Appends "STAT name value\r\n" lines (no END) for every contract field and a few more.

@@ -1,6 +1,8 @@
 // Replication: see replication.h. Turns Settings into the link's
 // configuration: -x HOST[:PORT] (the port defaults to -X), -l's addresses
-// for the replication listener, the secret from --repl-secret's file.
+// for the replication listener, and the TLS context from --repl-secret or
+// --repl-tls-cert/key/ca. Without either it says, once on stderr, that the
+// link is unauthenticated and what fences it.
 #include "replication/replication.h"
 
 #include <chrono>
@@ -11,6 +13,8 @@
 #include "absl/strings/strip.h"
 
 #include <algorithm>
+#include <cstdio>
+
 #include "replication/handshake.h"
 
 namespace tandem::replication {
@@ -25,6 +29,16 @@ Replication::Replication(server::storage::Engine& engine, size_t backlog_bytes)
 Replication::~Replication() {
   if (link_ != nullptr) Stop(absl::ZeroDuration());
   engine_.SetObserver(nullptr);
+}
+
+void Replication::WarnUnauthenticated(const PeerLinkConfig& c) {
+  const std::string fence =
+      c.peer_host.empty() ? std::string("any host that reaches the replication port")
+                          : absl::StrCat("connections only from ", c.peer_host, "'s addresses (-x)");
+  std::fprintf(stderr,
+               "tandemd: WARNING: the replication link is unauthenticated and unencrypted (no --repl-secret or "
+               "--repl-tls-cert/key/ca): it accepts %s, and whoever it accepts can read and write the cache\n",
+               fence.c_str());
 }
 
 absl::StatusOr<std::unique_ptr<Replication>> Replication::Create(const server::Settings& s,
@@ -63,11 +77,16 @@ absl::StatusOr<std::unique_ptr<Replication>> Replication::Create(const server::S
     }
     c.peer_host = std::string(peer);
   }
-  if (!s.repl_secret_file.empty()) {
-    absl::StatusOr<std::string> secret = ReadSecretFile(s.repl_secret_file);
-    if (!secret.ok()) return secret.status();
-    c.secret = *secret;
-  }
+  TlsOptions tls;
+  tls.secret_file = s.repl_secret_file;
+  tls.cert_file = s.repl_tls_cert_file;
+  tls.key_file = s.repl_tls_key_file;
+  tls.ca_file = s.repl_tls_ca_file;
+  absl::StatusOr<std::unique_ptr<TlsContext>> context = TlsContext::Create(tls);
+  if (!context.ok()) return context.status();
+  r->tls_ = std::move(*context);
+  c.tls = r->tls_.get();
+  if (r->tls_->mode() == AuthMode::kNone) WarnUnauthenticated(c);
   c.heartbeat_ms = s.repl_heartbeat_ms;
   c.timeout_ms = s.repl_timeout_ms;
   r->role_.Start(c.peer_host.empty() ? Role::kMaster : Role::kSlave);
@@ -101,6 +120,7 @@ void Replication::ReplicationReport(protocol::StatList* out) {
   r.epoch = role_.epoch();
   r.repl_offset = log_.end();
   r.promotions = role_.promotions();
+  r.auth = AuthModeName(tls_ == nullptr ? AuthMode::kNone : tls_->mode());
   r.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();

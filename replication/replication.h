@@ -17,6 +17,7 @@
 #include "replication/peer_link.h"
 #include "replication/repl_stats.h"
 #include "replication/role.h"
+#include "replication/tls_context.h"
 #include "server/replication_hooks.h"
 #include "server/settings.h"
 #include "server/storage/engine.h"
@@ -25,7 +26,8 @@ namespace tandem::replication {
 
 class Replication : public server::ReplicationHooks {
  public:
-  // Reads the secret file and checks the peer address; errors are start-up errors.
+  // Reads the secret or certificate files and checks the peer address;
+  // errors are start-up errors.
   static absl::StatusOr<std::unique_ptr<Replication>> Create(const server::Settings& settings,
                                                              server::storage::Engine& engine);
   ~Replication() override;
@@ -58,6 +60,7 @@ class Replication : public server::ReplicationHooks {
 
  private:
   Replication(server::storage::Engine& engine, size_t backlog_bytes);
+  static void WarnUnauthenticated(const PeerLinkConfig& c);
 
   server::storage::Engine& engine_;
   uint64_t node_id_;
@@ -65,6 +68,7 @@ class Replication : public server::ReplicationHooks {
   RoleState role_;
   ReplStats stats_;
   std::unique_ptr<Forwarder> forwarder_;
+  std::unique_ptr<TlsContext> tls_;  // before link_: the link uses it until it is gone
   std::unique_ptr<PeerLink> link_;
   std::atomic<server::AckListener*> ack_listener_{nullptr};
 };

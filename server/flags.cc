@@ -263,10 +263,28 @@ const std::vector<FlagSpec>& FlagTable() {
          s->repl_peer = a;
          return absl::OkStatus();
        }},
-      {kLongOnlyBase + 1, "repl-secret", true, "replication: file holding the shared secret",
+      {kLongOnlyBase + 1, "repl-secret", true, "replication: file (mode 600) holding the shared secret: TLS 1.3 PSK",
        [](const char* a, Settings* s) {
          if (*a == '\0') return Invalid("--repl-secret", a);
          s->repl_secret_file = a;
+         return absl::OkStatus();
+       }},
+      {kLongOnlyBase + 9, "repl-tls-cert", true, "replication: this node's certificate (PEM), instead of a secret",
+       [](const char* a, Settings* s) {
+         if (*a == '\0') return Invalid("--repl-tls-cert", a);
+         s->repl_tls_cert_file = a;
+         return absl::OkStatus();
+       }},
+      {kLongOnlyBase + 10, "repl-tls-key", true, "replication: the certificate's private key (PEM, mode 600)",
+       [](const char* a, Settings* s) {
+         if (*a == '\0') return Invalid("--repl-tls-key", a);
+         s->repl_tls_key_file = a;
+         return absl::OkStatus();
+       }},
+      {kLongOnlyBase + 11, "repl-tls-ca", true, "replication: CA (PEM) that must have signed the peer's certificate",
+       [](const char* a, Settings* s) {
+         if (*a == '\0') return Invalid("--repl-tls-ca", a);
+         s->repl_tls_ca_file = a;
          return absl::OkStatus();
        }},
       {kLongOnlyBase + 2, "repl-sync", false, "replication: acknowledge writes once the peer applied them",

@@ -87,6 +87,9 @@ struct Settings {
   int repl_port = 0;                // -X / --repl-port; 11212 when only -x is given
   std::string repl_peer;            // -x / --peer HOST[:PORT] (port defaults to repl_port)
   std::string repl_secret_file;     // --repl-secret=FILE; empty = no secret
+  std::string repl_tls_cert_file;   // --repl-tls-cert=FILE (with key and ca: certificates instead of a secret)
+  std::string repl_tls_key_file;    // --repl-tls-key=FILE
+  std::string repl_tls_ca_file;     // --repl-tls-ca=FILE
   bool repl_sync = false;           // --repl-sync
   int repl_sync_timeout_ms = 100;   // --repl-sync-timeout
   size_t repl_backlog_bytes = 64u << 20;  // --repl-backlog (MB on the command line)

@@ -1,20 +1,19 @@
-// libFuzzer target for the replication handshake: the fuzzer is a stranger
-// on the replication port who does not know the secret. It opens up to
-// eight connections to one node, and on each sends HELLO and AUTH frames
-// of its choosing: raw payloads, or AUTH frames carrying a MAC it has seen
-// (the node's own answer on any connection, which is how a reflection attack
-// works, or a genuine peer's proof from another connection, a replay). A
-// genuine peer holding the secret can also answer on the current connection.
-// The node runs the checks PeerLink runs (DecodeFrame with the handshake
-// bound, AcceptHello, AcceptAuth), and the invariants are:
-//   - an AUTH is accepted only when the genuine peer signed it for this very
-//     connection (no raw bytes, reflection or replay ever gets in);
-//   - the genuine peer's AUTH is always accepted when the node awaits one.
-// Nothing here can compute a MAC without the secret, so the first would
-// only fail through a bug in the checks (or a verification that leaks the
-// expected MAC through its comparisons, which libFuzzer's comparison
-// tracing would exploit).
-#include <array>
+// libFuzzer target for the replication handshake as it runs inside TLS: the
+// fuzzer plays whatever reaches a node on its replication link, on up to
+// eight connections, each accepted or dialed by the node, while the node
+// may or may not already hold a live link. Authentication is TLS's (a
+// stranger never gets this far with --repl-secret or certificates); what
+// is left to get wrong is the HELLO decoder and the keep-or-refuse rule, so
+// the target runs exactly what PeerLink runs on a connection's first frame
+// (DecodeFrame with the handshake bound, AcceptHello, DecideOnHello) and
+// checks:
+//   - an accepted HELLO round-trips to the bytes it came from and never
+//     carries the node's own id;
+//   - a connection is never linked while another link is live (a new
+//     connection never displaces one), so at most one is ever linked;
+//   - the lower-id tie-break is only applied by an acceptor with a dial of
+//     its own under way, so two nodes dialing each other settle on exactly
+//     one of the two connections.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,35 +32,14 @@ namespace r = tandem::replication;
 using tandem::fuzz::ByteReader;
 using tandem::fuzz::Check;
 
-constexpr std::string_view kSecret = "fuzzing secret, never on the wire";
 constexpr uint64_t kNodeId = 0x7a6e646d2d6e6f64;
 constexpr size_t kMaxConnections = 8;
 
-using Mac = std::array<uint8_t, r::kMacSize>;
-
 struct Conn {
-  r::Hello self;
-  r::Hello peer;
-  bool got_hello = false;
-  bool authed = false;
-  bool dead = false;
-  Mac node_answer{};  // what the node sent back on HELLO (an attacker sees it)
-  bool has_node_answer = false;
-  Mac genuine{};  // what the genuine peer signed here (an attacker may record it)
-  bool has_genuine = false;
+  bool dialed = false;
+  bool linked = false;
+  bool done = false;  // linked, refused or broken: no more frames
 };
-
-enum class Origin { kAttacker, kGenuinePeer };
-
-// The node's nonce on its n-th connection: distinct per connection, as the
-// random ones are, and not chosen by the attacker.
-r::Hello NodeHello(size_t n) {
-  r::Hello h;
-  h.node_id = kNodeId;
-  std::array<uint8_t, 32> digest = r::Sha256(std::string("nonce ") + std::to_string(n));
-  for (size_t i = 0; i < r::kNonceSize; ++i) h.nonce[i] = digest[i];
-  return h;
-}
 
 std::string Frame(uint8_t type, std::string_view payload) {
   std::string body(1, static_cast<char>(type));
@@ -76,119 +54,111 @@ std::string Frame(uint8_t type, std::string_view payload) {
   return out + body;
 }
 
-// The node's side of one frame, as PeerLink::ReadFrames/HandleFrame.
-void Deliver(Conn* c, std::string_view bytes, Origin origin) {
-  if (c->dead || c->authed) return;
-  r::Frame frame;
-  size_t consumed = 0;
-  if (!r::DecodeFrame(bytes, r::kMaxHandshakeBody, &frame, &consumed).ok() || consumed == 0) {
-    c->dead = true;
-    return;
+struct Node {
+  std::vector<Conn> conns;
+
+  bool HasLiveLink() const {
+    for (const Conn& c : conns) {
+      if (c.linked) return true;
+    }
+    return false;
   }
-  if (!c->got_hello) {
-    if (frame.type != r::FrameType::kHello || !r::AcceptHello(frame.payload, c->self, &c->peer).ok()) {
-      c->dead = true;
+  bool DialPendingBesides(size_t k) const {
+    for (size_t i = 0; i < conns.size(); ++i) {
+      if (i != k && conns[i].dialed && !conns[i].done) return true;
+    }
+    return false;
+  }
+
+  // The node's side of a connection's first frame, as PeerLink::ReadFrames/OnHello.
+  void Deliver(size_t k, std::string_view bytes) {
+    Conn& c = conns[k];
+    if (c.done) return;
+    r::Frame frame;
+    size_t consumed = 0;
+    if (!r::DecodeFrame(bytes, r::kMaxHandshakeBody, &frame, &consumed).ok() || consumed == 0 ||
+        frame.type != r::FrameType::kHello) {
+      c.done = true;
       return;
     }
-    Check(c->peer.node_id != c->self.node_id, "a hello with the node's own id is refused");
-    c->got_hello = true;
-    c->node_answer = r::MakeProof(kSecret, c->self, c->peer);
-    c->has_node_answer = true;
-    return;
+    r::Hello peer;
+    if (!r::AcceptHello(frame.payload, kNodeId, &peer).ok()) {
+      c.done = true;
+      return;
+    }
+    Check(peer.node_id != kNodeId, "a HELLO with the node's own id is refused");
+    std::string again;
+    r::EncodeHello(peer, &again);
+    Check(again == bytes.substr(0, consumed), "an accepted HELLO re-encodes to its own bytes");
+    r::LinkSituation s;
+    s.self_id = kNodeId;
+    s.peer_id = peer.node_id;
+    s.we_dialed = c.dialed;
+    s.our_dial_pending = DialPendingBesides(k);
+    s.have_live_link = HasLiveLink();
+    const r::HelloVerdict verdict = r::DecideOnHello(s);
+    if (s.have_live_link) Check(verdict == r::HelloVerdict::kAlreadyLinked, "a live link is never replaced");
+    if (verdict == r::HelloVerdict::kPeerShouldWait) {
+      Check(!c.dialed && s.our_dial_pending && kNodeId < peer.node_id, "only a lower-id acceptor that dials waits");
+    }
+    c.done = true;
+    c.linked = verdict == r::HelloVerdict::kLink;
+    size_t linked = 0;
+    for (const Conn& x : conns) linked += x.linked ? 1 : 0;
+    Check(linked <= 1, "at most one connection is linked");
   }
-  r::Auth auth;
-  const bool accepted =
-      frame.type == r::FrameType::kAuth && r::AcceptAuth(frame.payload, kSecret, c->self, c->peer, &auth).ok();
-  if (origin == Origin::kGenuinePeer) {
-    Check(accepted, "the genuine peer's proof is accepted");
-  } else {
-    Check(!accepted, "no proof is accepted unless the genuine peer made it for this connection");
-  }
-  if (accepted) {
-    c->authed = true;
-  } else {
-    c->dead = true;
-  }
-}
 
-std::string AuthWithMac(const Mac& mac, ByteReader* in) {
-  r::Auth auth;
-  auth.mac = mac;
-  auth.epoch = in->U64();
-  auth.role = static_cast<r::Role>(in->Byte() % 3);
-  auth.applied_stream = in->U64();
-  auth.applied_offset = in->U64();
-  auth.stream_end = in->U64();
-  std::string out;
-  r::EncodeAuth(auth, &out);
-  return out;
-}
+  void Drop(size_t k) {
+    conns[k].linked = false;
+    conns[k].done = true;
+  }
+};
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ByteReader in(data, size);
-  std::vector<Conn> conns;
-  conns.reserve(kMaxConnections);
-  size_t current = 0;
-  auto open = [&]() {
-    if (conns.size() == kMaxConnections) return;
-    conns.emplace_back();
-    conns.back().self = NodeHello(conns.size());
-    current = conns.size() - 1;
-  };
-  open();
+  Node node;
+  node.conns.reserve(kMaxConnections);
+  auto pick = [&]() -> size_t { return in.Byte() % node.conns.size(); };
+  node.conns.push_back(Conn{});
   while (!in.empty()) {
-    Conn& c = conns[current];
-    switch (in.Byte() % 8) {
-      case 0:
-        open();
+    switch (in.Byte() % 6) {
+      case 0:  // a new connection, accepted or dialed by the node
+        if (node.conns.size() < kMaxConnections) node.conns.push_back(Conn{(in.Byte() & 1) != 0});
         break;
-      case 1:
-        current = in.Byte() % conns.size();
-        break;
-      case 2: {  // a HELLO payload of the attacker's choosing
-        size_t len = in.Byte();
-        Deliver(&c, Frame(static_cast<uint8_t>(r::FrameType::kHello), in.Take(len)), Origin::kAttacker);
-        break;
-      }
-      case 3: {  // a well-formed HELLO from the attacker
+      case 1: {  // a well-formed HELLO with fuzzed state
         r::Hello h;
         h.node_id = (in.Byte() & 1) ? kNodeId : in.U64();
-        std::string_view nonce = in.Take(r::kNonceSize);
-        for (size_t i = 0; i < nonce.size(); ++i) h.nonce[i] = static_cast<uint8_t>(nonce[i]);
-        // Or a nonce the node used on another connection (reflection).
-        if (in.Byte() & 1) h.nonce = conns[in.Byte() % conns.size()].self.nonce;
+        h.epoch = in.U64();
+        h.role = static_cast<r::Role>(in.Byte() % 3);
+        h.applied_stream = in.U64();
+        h.applied_offset = in.U64();
+        h.stream_end = in.U64();
         std::string frame;
         r::EncodeHello(h, &frame);
-        Deliver(&c, frame, Origin::kAttacker);
+        node.Deliver(pick(), frame);
         break;
       }
-      case 4: {  // an AUTH payload of the attacker's choosing
-        size_t len = in.Byte();
-        Deliver(&c, Frame(static_cast<uint8_t>(r::FrameType::kAuth), in.Take(len)), Origin::kAttacker);
+      case 2: {  // a HELLO payload of the fuzzer's choosing
+        const size_t k = pick();
+        node.Deliver(k, Frame(static_cast<uint8_t>(r::FrameType::kHello), in.Take(in.Byte())));
         break;
       }
-      case 5: {  // an AUTH replaying a MAC seen on some connection
-        const Conn& seen = conns[in.Byte() % conns.size()];
-        const bool own = in.Byte() & 1;
-        if (own ? !seen.has_node_answer : !seen.has_genuine) break;
-        Deliver(&c, AuthWithMac(own ? seen.node_answer : seen.genuine, &in), Origin::kAttacker);
+      case 3: {  // any frame type, any payload
+        const size_t k = pick();
+        const uint8_t type = in.Byte();
+        node.Deliver(k, Frame(type, in.Take(in.Byte())));
         break;
       }
-      case 6: {  // the genuine peer answers the node's challenge here
-        if (!c.got_hello || c.dead || c.authed) break;
-        c.genuine = r::MakeProof(kSecret, c.peer, c.self);
-        c.has_genuine = true;
-        Deliver(&c, AuthWithMac(c.genuine, &in), Origin::kGenuinePeer);
+      case 4: {  // raw bytes
+        const size_t k = pick();
+        node.Deliver(k, in.Take(in.Byte()));
         break;
       }
-      case 7: {  // any frame type with any payload
-        uint8_t type = in.Byte();
-        size_t len = in.Byte();
-        Deliver(&c, Frame(type, in.Take(len)), Origin::kAttacker);
+      case 5:  // a connection drops (the live link too)
+        node.Drop(pick());
         break;
-      }
     }
   }
   return 0;

@@ -62,18 +62,16 @@ Mutation Store(std::string_view key, std::string_view value) {
 // ---- record_decoder: mode, seed, selector, stream ------------------------
 void RecordDecoderSeeds() {
   const std::string t = "record_decoder";
-  r::Hello hello{0x1111, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
-  r::Auth auth;
-  auth.mac.fill(0xab);
-  auth.epoch = 3;
-  auth.role = r::Role::kMaster;
-  auth.applied_stream = 0x2222;
-  auth.applied_offset = 900;
-  auth.stream_end = 1200;
+  r::Hello hello;
+  hello.node_id = 0x1111;
+  hello.epoch = 3;
+  hello.role = r::Role::kMaster;
+  hello.applied_stream = 0x2222;
+  hello.applied_offset = 900;
+  hello.stream_end = 1200;
   std::string handshake;
   r::EncodeHello(hello, &handshake);
-  r::EncodeAuth(auth, &handshake);
-  Write(t, "hello_auth", Control(2, 1, 2) + handshake);
+  Write(t, "hello", Control(2, 1, 2) + handshake);
 
   std::string full;
   r::EncodeSyncStart({true, 4096}, &full);
@@ -124,7 +122,7 @@ void RecordDecoderSeeds() {
 
   // Payloads the parsers must refuse: a hello with a trailing byte, a
   // mutation key longer than 255, a snapshot end with a payload.
-  Write(t, "hello_trailing_byte", Control(0, 3, 4) + RawFrame(r::FrameType::kHello, handshake.substr(9, 30) + "!"));
+  Write(t, "hello_trailing_byte", Control(0, 3, 4) + RawFrame(r::FrameType::kHello, handshake.substr(9) + "!"));
   const std::string fixed = std::string(1, '\0') + Le(0, 4) + Le(0, 8) + Le(0, 8) + Le(0, 8) + Le(0, 8);
   Write(t, "mutation_key_too_long",
         Control(0, 3, 4) + RawFrame(r::FrameType::kRecord, fixed + Le(256, 2) + std::string(256, 'k') + Le(0, 4)));
@@ -134,27 +132,23 @@ void RecordDecoderSeeds() {
 // ---- handshake: an op stream (see handshake_fuzz.cc) ----------------------
 void HandshakeSeeds() {
   const std::string t = "handshake";
-  const std::string auth_fields = Le(5, 8) + "\x01" + Le(0, 8) + Le(0, 8) + Le(77, 8);
-  const std::string hello = std::string("\x03\x00", 2) + Le(0x2222, 8) + std::string(16, 'N') + std::string(1, '\0');
-  const std::string genuine = "\x06" + auth_fields;
-  Write(t, "genuine", hello + genuine);
-  // Reflection: connection 1 takes connection 0's nonce as its own and gets
-  // the node's answer; connection 0 then names the node's own id with
-  // connection 1's nonce (refused) and returns that answer.
-  Write(t, "reflection", std::string("\x00\x03\x00", 3) + Le(0x3333, 8) + std::string(16, 'R') +
-                             std::string("\x01\x00", 2) + std::string("\x01\x00\x03\x01", 4) +
-                             std::string(16, 'M') + std::string("\x01\x01", 2) + std::string("\x05\x01\x01", 3) +
-                             auth_fields);
-  // Replay: a genuine proof recorded on connection 0 sent on connection 1.
-  Write(t, "replay", hello + genuine + std::string("\x00", 1) + hello + std::string("\x05\x00\x00", 3) +
-                         auth_fields);
-  Write(t, "raw_auth", hello + "\x04" + std::string(1, static_cast<char>(32 + 33)) + std::string(32, 'm') +
-                           auth_fields);
-  Write(t, "raw_hello", std::string("\x02\x1e", 2) + Le(r::kHelloMagic, 4) + Le(r::kProtocolVersion, 2) +
-                            Le(0x4444, 8) + std::string(16, 'h'));
-  Write(t, "wrong_first_frame", std::string("\x07\x07\x08", 3) + Le(100, 8) + hello);
-  Write(t, "switch_connections", hello + std::string("\x00", 1) + hello + std::string("\x01\x00", 2) + genuine +
-                                     std::string("\x01\x01", 2) + genuine);
+  // Op 1: a well-formed HELLO (own-id selector, id, epoch, role, three
+  // offsets), then the connection it goes to.
+  auto hello = [](uint8_t own_id, uint64_t id, uint8_t conn) {
+    return std::string("\x01", 1) + std::string(1, static_cast<char>(own_id)) + (own_id & 1 ? "" : Le(id, 8)) +
+           Le(2, 8) + "\x01" +
+           Le(0x3333, 8) + Le(100, 8) + Le(200, 8) + std::string(1, static_cast<char>(conn));
+  };
+  const std::string accepted = std::string("\x00\x00", 2), dialed = std::string("\x00\x01", 2);
+  Write(t, "genuine", hello(0, 0x2222, 0));
+  Write(t, "own_id", hello(1, 0, 0));
+  Write(t, "second_connection_while_linked", hello(0, 0x2222, 0) + accepted + hello(0, 0x2222, 1));
+  Write(t, "simultaneous_dials", dialed + hello(0, 0xffffffffffffffffull, 0) + hello(0, 0xffffffffffffffffull, 1));
+  Write(t, "drop_then_relink", hello(0, 0x2222, 0) + std::string("\x05\x00", 2) + accepted + hello(0, 0x2222, 1));
+  Write(t, "raw_hello", std::string("\x02\x00\x2f", 3) + Le(r::kHelloMagic, 4) + Le(r::kProtocolVersion, 2) +
+                            Le(0x4444, 8) + Le(1, 8) + "\x02" + Le(0, 8) + Le(0, 8) + Le(0, 8));
+  Write(t, "v1_auth_frame", std::string("\x03\x00\x02\x20", 4) + std::string(32, 'm'));
+  Write(t, "wrong_first_frame", std::string("\x03\x00\x07\x08", 4) + Le(100, 8));
 }
 
 // ---- reply_parser: line limit, seed, selector, stream --------------------

@@ -303,6 +303,9 @@ TEST(ReplicationPair, WrongSecretIsRefusedAndGetsNoData) {
   std::string good = dir + "/good", bad = dir + "/bad";
   std::ofstream(good) << "correct horse battery staple\n";
   std::ofstream(bad) << "wrong secret\n";
+  // Secret files must be private (tandemd refuses one others can read).
+  std::filesystem::permissions(good, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::permissions(bad, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::unique_ptr<ServerProcess> master = StartMaster({absl::StrCat("--repl-secret=", good)});
   ASSERT_NE(master, nullptr);
   ASSERT_EQ(Request(master->port(), "set secret 0 0 4\r\ndata\r\n", "\r\n"), "STORED\r\n");

@@ -1,7 +1,9 @@
-// handshake: SHA-256/HMAC against published vectors, the proof, the
-// partial-or-full decision; role: the meeting and promotion rules.
+// handshake: the HELLO checks, the keep-or-refuse rule for a new
+// connection, the partial-or-full decision; role: the meeting and promotion
+// rules.
 #include "replication/handshake.h"
 
+#include <set>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -11,89 +13,62 @@
 namespace tandem::replication {
 namespace {
 
-std::string Hex(const std::array<uint8_t, 32>& d) {
-  static const char* k = "0123456789abcdef";
-  std::string s;
-  for (uint8_t b : d) {
-    s.push_back(k[b >> 4]);
-    s.push_back(k[b & 15]);
-  }
-  return s;
-}
-
-TEST(Sha256, FipsVectors) {
-  EXPECT_EQ(Hex(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(Hex(Sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(Hex(Sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  EXPECT_EQ(Hex(Sha256(std::string(1000000, 'a'))),
-            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-}
-
-TEST(HmacSha256, Rfc4231) {
-  EXPECT_EQ(Hex(HmacSha256("Jefe", "what do ya want for nothing?")),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-  // Case 6: a key longer than the block size.
-  EXPECT_EQ(Hex(HmacSha256(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First")),
-            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
-}
-
-TEST(Handshake, ProofNeedsTheSecretAndTheNonce) {
-  Hello a{1, RandomNonce()};
-  Hello b{2, RandomNonce()};
-  auto mac = MakeProof("s3cret", b, a);  // b answers a's challenge
-  EXPECT_TRUE(VerifyProof("s3cret", a, b, mac));
-  EXPECT_FALSE(VerifyProof("other", a, b, mac));
-  EXPECT_FALSE(VerifyProof("", a, b, mac));
-  Hello a2{1, RandomNonce()};  // a new connection: the old proof is worthless
-  EXPECT_FALSE(VerifyProof("s3cret", a2, b, mac));
-  // A reflected proof (a's own answer sent back) does not verify either.
-  auto own = MakeProof("s3cret", a, b);
-  EXPECT_FALSE(VerifyProof("s3cret", a, b, own));
-}
-
 std::string HelloPayload(const Hello& h) {
   std::string frame;
   EncodeHello(h, &frame);
   return frame.substr(kFrameHeaderSize + 1);
 }
 
-std::string AuthPayload(const std::array<uint8_t, kMacSize>& mac) {
-  Auth auth;
-  auth.mac = mac;
-  std::string frame;
-  EncodeAuth(auth, &frame);
-  return frame.substr(kFrameHeaderSize + 1);
+TEST(Handshake, AcceptHelloTakesTheStateAndRefusesOurOwnId) {
+  Hello sent;
+  sent.node_id = 9;
+  sent.epoch = 2;
+  sent.role = Role::kMaster;
+  sent.applied_stream = 7;
+  sent.applied_offset = 300;
+  sent.stream_end = 500;
+  Hello got;
+  ASSERT_TRUE(AcceptHello(HelloPayload(sent), 7, &got).ok());
+  EXPECT_EQ(got.node_id, 9u);
+  EXPECT_EQ(got.epoch, 2u);
+  EXPECT_EQ(got.role, Role::kMaster);
+  EXPECT_EQ(got.applied_offset, 300u);
+  // A node that dialed itself (or gets its own HELLO back) does not link.
+  EXPECT_EQ(AcceptHello(HelloPayload(Hello{7}), 7, &got).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(AcceptHello("junk", 7, &got).code(), absl::StatusCode::kDataLoss);
 }
 
-TEST(Handshake, AcceptAuthTakesOnlyTheGenuineProof) {
-  Hello self{1, RandomNonce()};
-  Hello peer{2, RandomNonce()};
-  Auth auth;
-  EXPECT_TRUE(AcceptAuth(AuthPayload(MakeProof("s3cret", peer, self)), "s3cret", self, peer, &auth).ok());
-  EXPECT_EQ(AcceptAuth(AuthPayload(MakeProof("other", peer, self)), "s3cret", self, peer, &auth).code(),
-            absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(AcceptAuth("short", "s3cret", self, peer, &auth).code(), absl::StatusCode::kDataLoss);
+TEST(Handshake, ALiveLinkIsNeverReplaced) {
+  for (bool we_dialed : {false, true}) {
+    for (bool we_dial : {false, true}) {
+      for (uint64_t peer : {uint64_t{1}, uint64_t{100}}) {
+        EXPECT_EQ(DecideOnHello({50, peer, we_dialed, we_dial, /*have_live_link=*/true}),
+                  HelloVerdict::kAlreadyLinked);
+      }
+    }
+  }
 }
 
-// The attack AcceptHello's own-id check stops (handshake_fuzz finds it when
-// the check is removed): on connection 1 the stranger presents connection
-// 0's nonce and gets the node's proof over it; on connection 0 it presents
-// the node's own id with connection 1's nonce, which would make that proof
-// exactly what connection 0 expects.
-TEST(Handshake, AcceptHelloRefusesAReflectedIdentity) {
-  const Hello conn0{7, RandomNonce()};
-  const Hello conn1{7, RandomNonce()};
-  Hello stranger1;
-  ASSERT_TRUE(AcceptHello(HelloPayload(Hello{9, conn0.nonce}), conn1, &stranger1).ok());
-  const auto node_answer = MakeProof("s3cret", conn1, stranger1);
-  Hello stranger0;
-  EXPECT_EQ(AcceptHello(HelloPayload(Hello{7, conn1.nonce}), conn0, &stranger0).code(),
-            absl::StatusCode::kFailedPrecondition);
-  // Had it been answered, the reflected proof would verify.
-  Auth auth;
-  EXPECT_TRUE(AcceptAuth(AuthPayload(node_answer), "s3cret", conn0, Hello{7, conn1.nonce}, &auth).ok());
-  EXPECT_EQ(AcceptHello("junk", conn0, &stranger0).code(), absl::StatusCode::kDataLoss);
+TEST(Handshake, SimultaneousDialsSettleOnTheLowerIdsConnection) {
+  // Node 5 and node 9 both dial. On node 5, 9's connection is declined;
+  // on node 9, 5's connection links; each dialer takes the acceptor's answer.
+  EXPECT_EQ(DecideOnHello({5, 9, /*we_dialed=*/false, /*our_dial_pending=*/true, false}),
+            HelloVerdict::kPeerShouldWait);
+  EXPECT_EQ(DecideOnHello({9, 5, /*we_dialed=*/false, /*our_dial_pending=*/true, false}), HelloVerdict::kLink);
+  EXPECT_EQ(DecideOnHello({5, 9, /*we_dialed=*/true, /*our_dial_pending=*/false, false}), HelloVerdict::kLink);
+  // With no dial of our own under way (-X only, or our dial failed), the
+  // peer's connection is taken whatever the ids.
+  EXPECT_EQ(DecideOnHello({5, 9, /*we_dialed=*/false, /*our_dial_pending=*/false, false}), HelloVerdict::kLink);
+}
+
+TEST(Handshake, NodeIdsAreRandomAndNeverZero) {
+  std::set<uint64_t> ids;
+  for (int i = 0; i < 1000; ++i) {
+    const uint64_t id = RandomNodeId();
+    EXPECT_NE(id, 0u);
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), 1000u);
 }
 
 TEST(Handshake, PartialOnlyForThisStreamInsideTheBacklog) {
