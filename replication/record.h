@@ -31,7 +31,7 @@ enum class FrameType : uint8_t {
 enum class Role : uint8_t { kNone = 0, kMaster = 1, kSlave = 2 };
 
 constexpr uint32_t kHelloMagic = 0x4d444e54;  // "TNDM" little-endian
-constexpr uint16_t kProtocolVersion = 1;
+constexpr uint16_t kProtocolVersion = 2;  // 2: times relative to origin_ms (record_codec.cc)
 constexpr size_t kNonceSize = 16;
 constexpr size_t kMacSize = 32;
 
@@ -60,6 +60,7 @@ struct Heartbeat {
   Role role = Role::kNone;
   uint64_t stream_end = 0;
   uint64_t applied_offset = 0;
+  int64_t wall_ms = 0;  // the sender's wall clock: the peer measures the clock offset from it
 };
 
 // A stream record or a snapshot item. The views point into the decoded
