@@ -95,8 +95,10 @@ void Applier::Localize(server::storage::Mutation& m) const {
   const int64_t offset = stats_.peer_clock_offset_ms.load(std::memory_order_relaxed);
   m.origin_ms -= offset;
   if (m.expires_at > 1) {
+    // To the nearest second: the offset is measured to a few ms, and
+    // rounding up would turn 30 s minus 2 ms of noise into a second late.
     const int64_t at_ms = m.expires_at * 1000 - offset;
-    m.expires_at = at_ms <= 1000 ? 1 : (at_ms + 999) / 1000;
+    m.expires_at = at_ms <= 1000 ? 1 : (at_ms + 500) / 1000;
   }
 }
 
