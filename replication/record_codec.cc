@@ -135,17 +135,26 @@ void EncodeSyncStart(const SyncStart& start, std::string* out) {
 }
 
 namespace {
+// expires_at 1 is "already expired" (Mutation), as is any expiry not after
+// origin_ms; a live expiry is a whole second on the origin's clock.
 int64_t TtlMs(const Mutation& m) {
   if (m.expires_at == 0) return 0;
   const int64_t left = m.expires_at * 1000 - m.origin_ms;
-  return left > 0 ? left : -1;
+  return m.expires_at == 1 || left <= 0 ? -1 : left;
 }
 
-int64_t ExpiresAt(int64_t origin_ms, int64_t ttl_ms) {
-  if (ttl_ms == 0) return 0;
-  if (ttl_ms < 0) return 1;  // already expired (Expiry::FromUnix: the distant past)
+// The inverse of TtlMs; false for a ttl no sender writes (below -1, or an
+// expiry that is not a whole second after 1970-01-01T00:00:01), so that a
+// decoded record re-encodes to its own bytes.
+bool ExpiresAt(int64_t origin_ms, int64_t ttl_ms, int64_t* out) {
+  if (ttl_ms == 0 || ttl_ms == -1) {
+    *out = ttl_ms == 0 ? 0 : 1;
+    return true;
+  }
   const int64_t at_ms = origin_ms + ttl_ms;
-  return at_ms <= 0 ? 1 : (at_ms + 999) / 1000;
+  if (ttl_ms < 0 || at_ms % 1000 != 0 || at_ms <= 1000) return false;
+  *out = at_ms / 1000;
+  return true;
 }
 }  // namespace
 
@@ -283,7 +292,7 @@ absl::Status ParseMutation(std::string_view payload, Mutation* out) {
       out->flush_delay_ms > kMaxMs) {
     return Malformed("mutation time");
   }
-  out->expires_at = ExpiresAt(out->origin_ms, ttl_ms);
+  if (!ExpiresAt(out->origin_ms, ttl_ms, &out->expires_at)) return Malformed("mutation expiry");
   if (out->kind != Mutation::Kind::kFlushAll && out->key.empty()) return Malformed("mutation without key");
   return absl::OkStatus();
 }
