@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "replication/log.h"
 #include "replication/record_codec.h"
+#include "server/storage/version.h"
 
 namespace tandem::replication {
 
@@ -81,7 +82,41 @@ absl::Status Applier::OnSnapshotEnd(std::string_view payload) {
   return absl::OkStatus();
 }
 
-void Applier::Apply(const server::storage::Mutation& m) {
+absl::Status Applier::OnPeerClock(int64_t peer_wall_ms) {
+  const int64_t offset = peer_wall_ms - engine_.WallMs();
+  if (offset > kMaxClockOffsetMs || offset < -kMaxClockOffsetMs) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the peer's clock is ", offset, " ms off ours (more than a day): refusing the link"));
+  }
+  stats_.peer_clock_offset_ms.store(offset, std::memory_order_relaxed);
+  engine_.SetPeerClockOffset(offset);
+  return absl::OkStatus();
+}
+
+void Applier::Localize(server::storage::Mutation& m) const {
+  const int64_t offset = stats_.peer_clock_offset_ms.load(std::memory_order_relaxed);
+  m.origin_ms -= offset;
+  if (m.expires_at > 1) {
+    // To the nearest second: the offset is measured to a few ms, and
+    // rounding up would turn 30 s minus 2 ms of noise into a second late.
+    const int64_t at_ms = m.expires_at * 1000 - offset;
+    m.expires_at = at_ms <= 1000 ? 1 : (at_ms + 500) / 1000;
+  }
+}
+
+void Applier::WarnIfAhead(uint64_t version) {
+  const int64_t now = engine_.WallMs();
+  const int64_t ahead = static_cast<int64_t>(server::storage::Hlc::PhysicalMs(version)) - now;
+  if (ahead <= engine_.max_skew_ms() || now - last_skew_log_ms_ < 10000) return;
+  last_skew_log_ms_ = now;
+  Log(absl::StrCat("a record from ", peer_name_, " is stamped ", ahead,
+                   " ms ahead of our clock (--repl-max-skew-ms=", engine_.max_skew_ms(),
+                   "); our clock advances only to the bound"));
+}
+
+void Applier::Apply(server::storage::Mutation& m) {
+  WarnIfAhead(m.version);
+  Localize(m);
   if (engine_.ApplyReplicated(m)) {
     stats_.applied.fetch_add(1, std::memory_order_relaxed);
   } else if (m.kind != server::storage::Mutation::Kind::kFlushAll) {

@@ -16,6 +16,17 @@
 // what a reconnect asks for (partial resync). Acks report that offset while
 // records stream, never during a full copy (the offset means nothing yet).
 //
+// Clocks. Each heartbeat carries the peer's wall clock; OnPeerClock turns
+// it into the offset (peer minus us, `stats replication`
+// peer_clock_offset_ms) and refuses a peer more than a day off. Every
+// record's times are then translated into this node's clock before the
+// engine sees them (Localize): the origin time moves by the offset, and
+// with it the expiry (which travels as time remaining) and a flush's due
+// moment, so both nodes expire an item and apply a flush at the same
+// instant whatever their clocks say. A record whose version is further
+// ahead of our clock than --repl-max-skew-ms is logged (at most once per
+// 10 s); the engine bounds how far it moves the local clock.
+//
 // Single-threaded (the link thread); in-process testable: feed it encoded
 // frames and look at the engine.
 #ifndef TANDEM_REPLICATION_APPLIER_H_
@@ -57,6 +68,13 @@ class Applier {
   // streaming and the applied offset moved since the link's last ACK.
   bool TakeAck(std::string* out);
 
+  // A heartbeat said the peer's wall clock reads `peer_wall_ms`: updates
+  // the offset. An error (the peer is more than a day off) drops the link.
+  absl::Status OnPeerClock(int64_t peer_wall_ms);
+  static constexpr int64_t kMaxClockOffsetMs = 24 * 3600 * 1000;
+  // Our wall clock (the engine's), for the heartbeats we send.
+  int64_t ClockMs() const { return engine_.WallMs(); }
+
   Phase phase() const { return phase_; }
   // Position in the peer's stream: (stream id, offset) applied so far.
   uint64_t stream() const { return stream_; }
@@ -66,7 +84,10 @@ class Applier {
   absl::Status OnSyncStart(std::string_view payload);
   absl::Status OnMutation(FrameType type, std::string_view payload, size_t frame_size);
   absl::Status OnSnapshotEnd(std::string_view payload);
-  void Apply(const server::storage::Mutation& m);
+  void Apply(server::storage::Mutation& m);
+  // Moves m's times from the peer's clock to ours (see the head).
+  void Localize(server::storage::Mutation& m) const;
+  void WarnIfAhead(uint64_t version);
   void SetPosition(uint64_t stream, uint64_t offset) {
     stream_ = stream;
     offset_ = offset;
@@ -82,6 +103,7 @@ class Applier {
   Phase phase_ = Phase::kAwaitingSync;
   uint64_t full_resume_ = 0;  // where the stream resumes after the full copy
   uint64_t last_ack_ = ~uint64_t{0};
+  int64_t last_skew_log_ms_ = 0;
 };
 
 }  // namespace tandem::replication

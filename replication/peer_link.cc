@@ -583,7 +583,8 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
     }
     case FrameType::kHeartbeat: {
       Heartbeat hb;
-      return ParseHeartbeat(payload, &hb);
+      if (absl::Status st = ParseHeartbeat(payload, &hb); !st.ok()) return st;
+      return applier_.OnPeerClock(hb.wall_ms);
     }
     case FrameType::kHello:
     case FrameType::kAuth:
@@ -722,6 +723,7 @@ void PeerLink::SendHeartbeat(Conn* c, int64_t now) {
   hb.role = role_.role();
   hb.stream_end = log_.end();
   hb.applied_offset = applier_.offset();
+  hb.wall_ms = applier_.ClockMs();
   std::string out;
   EncodeHeartbeat(hb, &out);
   bufferevent_write(c->bev, out.data(), out.size());

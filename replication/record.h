@@ -32,7 +32,8 @@ enum class FrameType : uint8_t {
 enum class Role : uint8_t { kNone = 0, kMaster = 1, kSlave = 2 };
 
 constexpr uint32_t kHelloMagic = 0x4d444e54;  // "TNDM" little-endian
-constexpr uint16_t kProtocolVersion = 2;  // 2: the link is TLS 1.3; HELLO carries the state
+constexpr uint16_t kProtocolVersion = 3;  // 2: the link is TLS 1.3 and HELLO carries the state;
+                                          // 3: also times relative to origin_ms (record_codec.cc)
 
 // A node's identity and replication state, its first frame on a link. It
 // travels inside TLS, so only a peer holding the secret (or a certificate
@@ -56,6 +57,7 @@ struct Heartbeat {
   Role role = Role::kNone;
   uint64_t stream_end = 0;
   uint64_t applied_offset = 0;
+  int64_t wall_ms = 0;  // the sender's wall clock: the peer measures the clock offset from it
 };
 
 // A stream record or a snapshot item. The views point into the decoded

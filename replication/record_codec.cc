@@ -1,7 +1,17 @@
 // RecordCodec (see record_codec.h for the frame layout). Payloads are fixed
 // little-endian fields in the order of the structs in record.h; a mutation
-// is kind:u8 flags:u32 expires_at:i64 cas:u64 version:u64 flush_delay:i64
-// key_len:u16 key value_len:u32 value.
+// is kind:u8 flags:u32 origin_ms:i64 ttl_ms:i64 cas:u64 version:u64
+// flush_delay_ms:i64 key_len:u16 key value_len:u32 value.
+//
+// Times never travel as a unix time for the peer to read on its own clock
+// (kProtocolVersion 2; version 1 sent expires_at and a flush delay in
+// seconds). origin_ms is the sender's wall clock when the record was made;
+// ttl_ms is the expiry as time remaining after origin_ms (0: never, -1:
+// already expired); flush_delay_ms is a flush's delay after origin_ms. The
+// receiver (applier.h) translates origin_ms by the measured clock offset,
+// so a record delayed in a backlog still expires when it would have. A
+// heartbeat carries the sender's wall clock, from which that offset is
+// measured.
 //
 // Encoding appends in one pass: Begin reserves the 8-byte header and writes
 // the type, the payload is appended, and Finish fills in the body length
@@ -123,8 +133,32 @@ void EncodeSyncStart(const SyncStart& start, std::string* out) {
   Finish(at, out);
 }
 
+namespace {
+// expires_at 1 is "already expired" (Mutation), as is any expiry not after
+// origin_ms; a live expiry is a whole second on the origin's clock.
+int64_t TtlMs(const Mutation& m) {
+  if (m.expires_at == 0) return 0;
+  const int64_t left = m.expires_at * 1000 - m.origin_ms;
+  return m.expires_at == 1 || left <= 0 ? -1 : left;
+}
+
+// The inverse of TtlMs; false for a ttl no sender writes (below -1, or an
+// expiry that is not a whole second after 1970-01-01T00:00:01), so that a
+// decoded record re-encodes to its own bytes.
+bool ExpiresAt(int64_t origin_ms, int64_t ttl_ms, int64_t* out) {
+  if (ttl_ms == 0 || ttl_ms == -1) {
+    *out = ttl_ms == 0 ? 0 : 1;
+    return true;
+  }
+  const int64_t at_ms = origin_ms + ttl_ms;
+  if (ttl_ms < 0 || at_ms % 1000 != 0 || at_ms <= 1000) return false;
+  *out = at_ms / 1000;
+  return true;
+}
+}  // namespace
+
 size_t MutationFrameSize(const Mutation& m) {
-  return kFrameHeaderSize + 1 + 1 + 4 + 8 + 8 + 8 + 8 + 2 + m.key.size() + 4 + m.value.size();
+  return kFrameHeaderSize + 1 + 1 + 4 + 8 + 8 + 8 + 8 + 8 + 2 + m.key.size() + 4 + m.value.size();
 }
 
 void EncodeMutation(FrameType type, const Mutation& m, std::string* out) {
@@ -132,10 +166,11 @@ void EncodeMutation(FrameType type, const Mutation& m, std::string* out) {
   size_t at = Begin(type, out);
   Put<uint8_t>(out, static_cast<uint8_t>(m.kind));
   Put<uint32_t>(out, m.flags);
-  Put<int64_t>(out, m.expires_at);
+  Put<int64_t>(out, m.origin_ms);
+  Put<int64_t>(out, TtlMs(m));
   Put<uint64_t>(out, m.cas);
   Put<uint64_t>(out, m.version);
-  Put<int64_t>(out, m.flush_delay);
+  Put<int64_t>(out, m.flush_delay_ms);
   Put<uint16_t>(out, static_cast<uint16_t>(m.key.size()));
   out->append(m.key);
   Put<uint32_t>(out, static_cast<uint32_t>(m.value.size()));
@@ -157,6 +192,7 @@ void EncodeHeartbeat(const Heartbeat& hb, std::string* out) {
   Put<uint8_t>(out, static_cast<uint8_t>(hb.role));
   Put<uint64_t>(out, hb.stream_end);
   Put<uint64_t>(out, hb.applied_offset);
+  Put<int64_t>(out, hb.wall_ms);
   Finish(at, out);
 }
 
@@ -231,11 +267,20 @@ absl::Status ParseMutation(std::string_view payload, Mutation* out) {
   uint32_t value_len = 0;
   if (!r.Get(&kind) || kind > static_cast<uint8_t>(Mutation::Kind::kFlushAll)) return Malformed("mutation kind");
   out->kind = static_cast<Mutation::Kind>(kind);
-  if (!r.Get(&out->flags) || !r.Get(&out->expires_at) || !r.Get(&out->cas) || !r.Get(&out->version) ||
-      !r.Get(&out->flush_delay) || !r.Get(&key_len) || key_len > 255 || !r.Bytes(key_len, &out->key) ||
-      !r.Get(&value_len) || !r.Bytes(value_len, &out->value) || !r.done()) {
+  int64_t ttl_ms = 0;
+  if (!r.Get(&out->flags) || !r.Get(&out->origin_ms) || !r.Get(&ttl_ms) || !r.Get(&out->cas) ||
+      !r.Get(&out->version) || !r.Get(&out->flush_delay_ms) || !r.Get(&key_len) || key_len > 255 ||
+      !r.Bytes(key_len, &out->key) || !r.Get(&value_len) || !r.Bytes(value_len, &out->value) || !r.done()) {
     return Malformed("mutation");
   }
+  // Times past 2^50 ms (35,000 years) are garbage, and refusing them keeps
+  // the arithmetic here and in the applier far from overflow.
+  constexpr int64_t kMaxMs = int64_t{1} << 50;
+  if (out->origin_ms < 0 || out->origin_ms > kMaxMs || ttl_ms > kMaxMs || out->flush_delay_ms < 0 ||
+      out->flush_delay_ms > kMaxMs) {
+    return Malformed("mutation time");
+  }
+  if (!ExpiresAt(out->origin_ms, ttl_ms, &out->expires_at)) return Malformed("mutation expiry");
   if (out->kind != Mutation::Kind::kFlushAll && out->key.empty()) return Malformed("mutation without key");
   return absl::OkStatus();
 }
@@ -255,7 +300,7 @@ absl::Status ParseHeartbeat(std::string_view payload, Heartbeat* out) {
   Reader r(payload);
   uint8_t role = 0;
   if (!r.Get(&out->epoch) || !r.Get(&role) || role > 2 || !r.Get(&out->stream_end) ||
-      !r.Get(&out->applied_offset) || !r.done()) {
+      !r.Get(&out->applied_offset) || !r.Get(&out->wall_ms) || !r.done()) {
     return Malformed("heartbeat");
   }
   out->role = static_cast<Role>(role);

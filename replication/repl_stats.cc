@@ -1,7 +1,8 @@
 // ReplStats: the `stats replication` report, one table row per field.
 // last_heartbeat_ms is how long ago (ms) the peer was last heard from, -1
 // when never; lag_bytes is how much of this node's stream the peer has not
-// acknowledged yet.
+// acknowledged yet; peer_clock_offset_ms is the peer's wall clock minus
+// ours, measured from its heartbeats (0 until the first one).
 #include "replication/repl_stats.h"
 
 
@@ -46,6 +47,7 @@ void AppendReplStats(const ReplStats& s, const ReplReport& r, protocol::StatList
       {"backlog_overruns", absl::StrCat(s.backlog_overruns.load())},
       {"sync_acked", absl::StrCat(s.sync_acked.load())},
       {"sync_timeouts", absl::StrCat(s.sync_timeouts.load())},
+      {"peer_clock_offset_ms", absl::StrCat(s.peer_clock_offset_ms.load())},
   };
   for (const auto& [name, value] : rows) out->emplace_back(name, value);
 }

@@ -32,6 +32,7 @@ struct ReplStats {
   std::atomic<int64_t> last_heartbeat_ms{-1};  // wall ms of the last frame from the peer, -1: never
   std::atomic<uint64_t> sync_acked{0};     // --repl-sync replies released by the peer's ack
   std::atomic<uint64_t> sync_timeouts{0};  // ...released without it (timeout, or no link)
+  std::atomic<int64_t> peer_clock_offset_ms{0};  // the peer's wall clock minus ours (heartbeats)
 
   void set_peer(std::string peer) {
     absl::MutexLock lock(&mu);

@@ -1,17 +1,27 @@
 // SnapshotSender: see snapshot_sender.h.
 #include "replication/snapshot_sender.h"
 
+#include <algorithm>
+
 #include "replication/record_codec.h"
 
 namespace tandem::replication {
 
 void SnapshotSender::Step(size_t budget, std::string* out) {
   if (!active_) return;
+  const int64_t now_ms = engine_.WallMs();
   if (!started_) {
     started_ = true;
-    server::storage::Mutation flush{};
-    flush.kind = server::storage::Mutation::Kind::kFlushAll;
-    if (engine_.LastFlush(&flush.version, &flush.flush_delay)) EncodeMutation(FrameType::kSnapshotItem, flush, out);
+    // Each flush mark that still matters, dated so that it falls due on
+    // the receiver when it does here.
+    engine_.ForEachFlush([&](uint64_t version, int64_t delay_ms, int64_t due_ms) {
+      server::storage::Mutation flush{};
+      flush.kind = server::storage::Mutation::Kind::kFlushAll;
+      flush.version = version;
+      flush.flush_delay_ms = delay_ms;
+      flush.origin_ms = std::max<int64_t>(0, due_ms - delay_ms);
+      EncodeMutation(FrameType::kSnapshotItem, flush, out);
+    });
   }
   std::string value;
   bool more = engine_.SnapshotStep(&cursor_, budget, [&](const server::storage::ItemView& item) {
@@ -22,6 +32,7 @@ void SnapshotSender::Step(size_t budget, std::string* out) {
     m.expires_at = item.expires_at();
     m.cas = item.cas();
     m.version = item.version();
+    m.origin_ms = now_ms;
     std::string_view contiguous;
     if (item.contiguous_value(&contiguous)) {
       m.value = contiguous;
@@ -37,6 +48,7 @@ void SnapshotSender::Step(size_t budget, std::string* out) {
     m.kind = server::storage::Mutation::Kind::kDelete;
     m.key = key;
     m.version = version;
+    m.origin_ms = now_ms;
     EncodeMutation(FrameType::kSnapshotItem, m, out);
   });
   if (!more) {

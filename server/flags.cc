@@ -324,6 +324,17 @@ const std::vector<FlagSpec>& FlagTable() {
          s->repl_tombstone_bytes = static_cast<size_t>(mb) << 20;
          return absl::OkStatus();
        }},
+      {kLongOnlyBase + 12, "repl-max-skew-ms", true,
+       "replication: how far a peer's clock may pull ours ahead, ms (default: 1000)",
+       [](const char* a, Settings* s) {
+         return ParseInt("--repl-max-skew-ms", a, 0, 86400000, &s->repl_max_skew_ms);
+       }},
+      {kLongOnlyBase + 13, "debug-clock-offset-ms", true,
+       "test only: shift this node's clock by N ms (simulates a host whose clock is off)",
+       [](const char* a, Settings* s) {
+         return ParseInt("--debug-clock-offset-ms", a, -86400000LL * 365, 86400000LL * 365,
+                         &s->debug_clock_offset_ms);
+       }},
       {'W', "disable-watch", false, "disable watch commands (live logging)",
        [](const char*, Settings* s) {
          s->watch_enabled = false;

@@ -48,6 +48,7 @@ tandem::server::storage::EngineOptions EngineOptionsFrom(const Settings& s,
   o.clock = clock;
   o.tombstone_window_ms = s.repl_tombstone_ms;
   o.tombstone_bytes = s.repl_tombstone_bytes;
+  o.max_skew_ms = s.repl_max_skew_ms;
   return o;
 }
 
@@ -143,7 +144,7 @@ int main(int argc, char** argv) {
   // by the sanitizer and stress tests instead.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
-  tandem::server::storage::SystemClock clock;
+  tandem::server::storage::SystemClock clock(settings.debug_clock_offset_ms);
   tandem::server::storage::Engine engine(EngineOptionsFrom(settings, &clock));
   // Replication (-x/-X): its own thread and event loop (replication/peer_link.h).
   absl::StatusOr<std::unique_ptr<tandem::replication::Replication>> replication =

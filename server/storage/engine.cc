@@ -105,7 +105,11 @@ Engine::Impl::Impl(const EngineOptions& o)
       shards_(new OpShard[kOpShards]),
       tombstones_(new TombstoneSet[HashTable::kSegments]) {
   for (size_t i = 0; i < HashTable::kSegments; ++i) {
-    tombstones_[i].Configure(o.tombstone_bytes / HashTable::kSegments, o.tombstone_window_ms);
+    // Called under the tombstone's segment lock, which also guards its floor slot.
+    tombstones_[i].Configure(o.tombstone_bytes / HashTable::kSegments, o.tombstone_window_ms,
+                             [this](std::string_view key, uint64_t version) {
+                               floor_.Raise(HashTable::Hash(key), version);
+                             });
   }
 }
 
@@ -165,11 +169,13 @@ Item* Engine::Impl::FindLiveLocked(HashTable::Segment& seg, uint32_t hash,
   const RelTime now = clock_->Now();
   if (Flushed(it, now)) {
     Count(hash, 0, kGetFlushed);
+    ForgetLocked(seg, hash, layout_.version(it));
     UnlinkLocked(seg, it, hash);
     return nullptr;
   }
   if (Expiry::IsExpired(it, now)) {
     Count(hash, 0, kGetExpired);
+    ForgetLocked(seg, hash, layout_.version(it));
     UnlinkLocked(seg, it, hash);
     return nullptr;
   }
@@ -198,6 +204,7 @@ void Engine::Impl::NotifyStoreLocked(HashTable::Segment&, const Item* it, WriteR
   m.expires_at = expiry_.ToUnix(it->exptime);
   m.cas = layout_.cas(it);
   m.version = layout_.version(it);
+  m.origin_ms = clock_->WallMs();
   if (it->has(Item::kChunked)) {
     thread_local std::string buf;
     buf.clear();
@@ -455,16 +462,21 @@ ArithResult Engine::Impl::ArithLocked(HashTable::Segment& seg, uint32_t hash,
   return {ArithOutcome::kOk, value};
 }
 
+// A replicating node flushes by version marks alone (flush_mark.h) and
+// spends no CAS value: a CAS floor would also hide the peer's newer writes,
+// whose CAS values come from the peer's counter.
 void Engine::Impl::FlushAll(int64_t delay, WriteReceipt* receipt) {
-  expiry_.Flush(delay, opts_.use_cas, [this] { return NextCas(); });
-  if (observer_ != nullptr) {
-    Mutation m{};
-    m.kind = Mutation::Kind::kFlushAll;
-    m.flush_delay = delay;
-    m.version = NextVersion();
-    flush_mark_.Record(m.version, delay);
-    Receive(receipt, observer_->OnMutation(m));
+  if (observer_ == nullptr) {
+    expiry_.Flush(delay, opts_.use_cas, [this] { return NextCas(); });
+    return;
   }
+  Mutation m{};
+  m.kind = Mutation::Kind::kFlushAll;
+  m.origin_ms = clock_->WallMs();
+  m.flush_delay_ms = FlushDelayMs(delay, m.origin_ms);
+  m.version = NextVersion();
+  flush_marks_.Record({m.version, m.flush_delay_ms, m.origin_ms + m.flush_delay_ms}, m.origin_ms);
+  Receive(receipt, observer_->OnMutation(m));
 }
 
 absl::Status Engine::Impl::SetMemoryLimit(size_t bytes) {

@@ -49,6 +49,9 @@ struct EngineOptions {
   // records them.
   int64_t tombstone_window_ms = 60000;  // --repl-tombstone-ms
   size_t tombstone_bytes = 16u << 20;   // --repl-tombstone-mb
+  // How far ahead of this node's wall clock a peer's version may pull the
+  // hybrid clock (version.h); --repl-max-skew-ms.
+  int64_t max_skew_ms = 1000;
 };
 
 enum class StoreMode : uint8_t { kSet, kAdd, kReplace, kAppend, kPrepend, kCas };
@@ -309,10 +312,15 @@ class Engine {
   // remembered delete is dropped; on equal versions the delete wins, on
   // both nodes. A local delete on a node with an observer leaves one too.
   // kStore uses m.flags,
-  // m.expires_at (unix seconds, 0 = never) and m.value; kTouch m.expires_at;
-  // kFlushAll m.flush_delay: it removes the items older than its version
-  // (flush_mark.h), and later stores older than it are dropped. The
-  // observer is not called. True if applied.
+  // m.expires_at (unix seconds on this node's clock, 0 = never) and m.value;
+  // kTouch m.expires_at; kFlushAll m.flush_delay_ms after m.origin_ms (this
+  // node's clock): once due it removes the items older than its threshold
+  // (flush_mark.h), and later stores older than it are dropped. A store of
+  // an absent key no newer than what this node forgot in the key's slot
+  // (version_floor.h) is dropped, and the key is deleted on both nodes (the
+  // only call that tells the observer: a fresh delete). The peer's version
+  // advances the local clock at most max_skew_ms past the wall clock.
+  // True if applied.
   bool ApplyReplicated(const Mutation& m);
 
   // Full sync: visits live items a few buckets at a time. *cursor starts at
@@ -326,9 +334,19 @@ class Engine {
   bool SnapshotStep(uint64_t* cursor, size_t budget,
                     absl::FunctionRef<void(const ItemView&)> fn,
                     absl::FunctionRef<void(std::string_view key, uint64_t version)> tombstone_fn);
-  // The latest flush_all this replicating node knows of (its version and
-  // delay), for a full copy to pass on; false when there has been none.
-  bool LastFlush(uint64_t* version, int64_t* delay) const;
+  // Every flush_all this replicating node knows of that still matters (the
+  // one in effect and those still pending, flush_mark.h), for a full copy
+  // to pass on: its version, its delay (ms after the version's origin
+  // time) and when it takes effect on this node's wall clock.
+  void ForEachFlush(
+      absl::FunctionRef<void(uint64_t version, int64_t delay_ms, int64_t due_ms)> fn) const;
+  // This node's wall clock in ms (clock.h; shifted by --debug-clock-offset-ms).
+  int64_t WallMs() const;
+  // The peer's wall clock minus ours, as replication measured it; local
+  // versions are stamped on the later of the two clocks (up to
+  // max_skew_ms ahead).
+  void SetPeerClockOffset(int64_t ms);
+  int64_t max_skew_ms() const;
   // `stats replication` rows: tombstones, tombstone_bytes, tombstones_evicted.
   void TombstoneStats(StatList* out);
 

@@ -119,6 +119,7 @@ bool Engine::Impl::EvictOne(int id, bool* busy) {
       }
       const size_t total =
           MemcachedTotal(search->nkey, search->nbytes, search->flags, opts_.use_cas);
+      ForgetLocked(seg, hash, layout_.version(search));  // version_floor.h
       seg.RemoveLocked(search, hash);
       lc.UnlinkLocked(search);
       c.mem_requested -= total;

@@ -73,7 +73,9 @@ size_t Engine::Impl::CrawlStep(size_t budget) {
               ++lc.counters().expired_unfetched;
             }
           }
-          UnlinkLocked(seg, it, HashTable::Hash(layout_.key_view(it)));
+          const uint32_t hash = HashTable::Hash(layout_.key_view(it));
+          ForgetLocked(seg, hash, layout_.version(it));  // version_floor.h
+          UnlinkLocked(seg, it, hash);
         }
         reclaimed += ndead;
         if (!ok) {

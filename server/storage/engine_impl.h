@@ -16,6 +16,7 @@
 #ifndef TANDEM_SERVER_STORAGE_ENGINE_IMPL_H_
 #define TANDEM_SERVER_STORAGE_ENGINE_IMPL_H_
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -43,6 +44,7 @@
 #include "server/storage/slab_allocator.h"
 #include "server/storage/tombstones.h"
 #include "server/storage/version.h"
+#include "server/storage/version_floor.h"
 
 namespace tandem::server::storage {
 
@@ -78,11 +80,17 @@ class Engine::Impl {
   void SetObserver(MutationObserver* o) { observer_ = o; }
   void SetCasNodeBit(unsigned bit) { cas_node_bit_.store(bit & 1, std::memory_order_relaxed); }
   bool ApplyReplicated(const Mutation& m);
+  bool ApplyStore(const Mutation& m);
   bool SnapshotStep(uint64_t* cursor, size_t budget,
                     absl::FunctionRef<void(const ItemView&)> fn,
                     absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn);
   void TombstoneStats(StatList* out);
-  bool LastFlush(uint64_t* version, int64_t* delay) const { return flush_mark_.Get(version, delay); }
+  void ForEachFlush(absl::FunctionRef<void(uint64_t version, int64_t delay_ms, int64_t due_ms)> fn) const {
+    flush_marks_.ForEach([&](const FlushMarks::Mark& m) { fn(m.version, m.delay_ms, m.due_ms); });
+  }
+  int64_t WallClockMs() const { return clock_->WallMs(); }
+  void SetPeerClockOffset(int64_t ms) { peer_offset_ms_.store(ms, std::memory_order_relaxed); }
+  int64_t max_skew_ms() const { return opts_.max_skew_ms; }
   // Meta protocol (see engine.h).
   bool MetaGet(std::string_view key, const MetaGetOptions& o,
                absl::FunctionRef<void(MetaItem&, bool)> fn, WriteReceipt* receipt);
@@ -123,11 +131,7 @@ class Engine::Impl {
     return MemcachedSizes::Total(nkey, nbytes, flags, use_cas);
   }
 
-  static uint64_t WallMs() {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-  }
+  uint64_t WallMs() const { return static_cast<uint64_t>(clock_->WallMs()); }
 
   class Ref;
   class MetaRef;
@@ -173,6 +177,7 @@ class Engine::Impl {
     m.kind = Mutation::Kind::kDelete;
     m.key = key;
     m.version = NextVersion();
+    m.origin_ms = clock_->WallMs();
     TombstonesLocked(seg, hash).Record(key, m.version, WallMs());
     Receive(receipt, observer_->OnMutation(m));
   }
@@ -187,7 +192,26 @@ class Engine::Impl {
   int LruClass(const Item* it) const {
     return it->has(Item::kChunked) ? classes_.count() : it->class_id();
   }
-  uint64_t NextVersion() { return hlc_.Now(WallMs()); }
+  // The HLC runs on the later of the two clocks of the pair (this one and
+  // the peer's, as measured, up to --repl-max-skew-ms ahead), so versions
+  // stamped on either node order the way the writes happened.
+  uint64_t NextVersion() {
+    const int64_t ahead = std::clamp<int64_t>(peer_offset_ms_.load(std::memory_order_relaxed), 0,
+                                              opts_.max_skew_ms);
+    return hlc_.Now(WallMs() + static_cast<uint64_t>(ahead));
+  }
+  // Folds a peer's version into the HLC, at most --repl-max-skew-ms ahead
+  // of the wall clock; true when it was further ahead (version.h).
+  bool ObservePeer(uint64_t version) {
+    return hlc_.Observe(version, Hlc::Make(WallMs() + static_cast<uint64_t>(opts_.max_skew_ms), Hlc::kLogicalMask));
+  }
+  // An item (or a tombstone) of `hash`'s slot is gone: remember its version
+  // (version_floor.h). Only a replicating node needs it; the test is cheap.
+  void ForgetLocked(HashTable::Segment& seg, uint32_t hash, uint64_t version)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu()) {
+    (void)seg;
+    floor_.Raise(hash, version);
+  }
   // CAS. A single node counts 1, 2, 3... as memcached does (the
   // differential tests compare exact values). A replicating node makes the
   // CAS from a fresh hybrid-clock tick and its node bit, (hlc << 1) | bit:
@@ -235,10 +259,19 @@ class Engine::Impl {
   bool Chunked(size_t nkey, size_t nbytes, uint32_t flags) const {
     return MemcachedTotal(nkey, nbytes, flags, opts_.use_cas) > classes_.largest();
   }
-  // flush_all's by local store time (memcached's rule), and on a
-  // replicating node also by version (flush_mark.h).
+  // flush_all: by local store time and CAS (memcached's rule), or on a
+  // replicating node by version only (flush_mark.h): store times and CAS
+  // values are not shared by the pair, versions are.
   bool Flushed(const Item* it, RelTime now) const {
-    return expiry_.IsFlushed(it, layout_.cas(it), now) || flush_mark_.Covers(layout_.version(it), WallMs);
+    if (observer_ == nullptr) return expiry_.IsFlushed(it, layout_.cas(it), now);
+    return flush_marks_.Covers(layout_.version(it), [this] { return clock_->WallMs(); });
+  }
+  // A flush's delay as memcached reads it (relative seconds, or an
+  // absolute unix time past 30 days), in ms after now_ms; 0: at once.
+  static int64_t FlushDelayMs(int64_t delay, int64_t now_ms) {
+    if (delay <= 0) return 0;
+    if (delay <= Expiry::kMaxRelative) return delay * 1000;
+    return std::max<int64_t>(0, delay * 1000 - now_ms);
   }
   bool Dead(const Item* it, RelTime now) const { return Expiry::IsExpired(it, now) || Flushed(it, now); }
   void Count(uint32_t hash, int cls, Op op) {
@@ -268,7 +301,9 @@ class Engine::Impl {
   std::unique_ptr<TombstoneSet[]> tombstones_;  // one per hash-table segment, under its lock
   MutationObserver* observer_ = nullptr;
   HlcClock hlc_;
-  FlushMark flush_mark_;  // recorded only on a replicating node
+  FlushMarks flush_marks_;  // recorded only on a replicating node
+  VersionFloor floor_;      // raised only on a replicating node
+  std::atomic<int64_t> peer_offset_ms_{0};  // the peer's wall clock minus ours
 
   std::atomic<uint64_t> cas_{0};
   std::atomic<unsigned> cas_node_bit_{0};  // cas_from_version: this node's place in the pair

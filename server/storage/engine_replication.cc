@@ -10,7 +10,8 @@
 // nodes wrote in the same HLC tick) a store is decided by TieWins, which
 // compares content, so both nodes keep the same item; a touch is dropped.
 // Applying a mutation first folds its version into the local clock, so
-// this node's later writes are newer than anything it has seen.
+// this node's later writes are newer than anything it has seen (but never
+// more than --repl-max-skew-ms past the wall clock: version.h).
 //
 // Deletes. A delete leaves no item to carry its version, so it leaves a
 // tombstone (tombstones.h): key and delete version, per hash-table segment
@@ -20,13 +21,21 @@
 // newer than a remembered delete of an absent key is dropped; a store that
 // wins erases the tombstone.
 //
+// Forgotten versions. An item that expired, was flushed or evicted, and a
+// tombstone that aged out, leave their version in the floor of their hash
+// slot (version_floor.h). A peer's store of an absent key at or below that
+// floor may be older than what was forgotten: it is dropped and the key is
+// deleted on both nodes with a fresh local delete, so the pair agrees on a
+// miss instead of one node serving the older value.
+//
 // flush_all. memcached's flush goes by local store time, which a copy of
-// an item made on the peer does not share, so a replicating node also
-// records each flush as a version mark (flush_mark.h): once the mark's time
-// has come (flush_all may be delayed), an item whose version is below it
-// counts as flushed (Impl::Flushed), and a peer's store the mark covers is
-// dropped on arrival. The peer's own flush is applied by version only, so
-// this node's writes newer than it stay.
+// an item made on the peer does not share, so a replicating node
+// flushes by version marks instead (flush_mark.h): once a mark is due
+// (flush_all may be delayed; its time arrives already translated to this
+// node's clock), an item whose version is below it counts as flushed
+// (Impl::Flushed), and a peer's store the mark covers is dropped on
+// arrival. The peer's own flush is applied by version only, so this
+// node's writes newer than it stay.
 //
 // The full-copy cursor. SnapshotStep's cursor is (segment << 32) | bucket:
 // it walks the 256 segments in order and each segment's buckets in order,
@@ -55,43 +64,15 @@ namespace tandem::server::storage {
 // ===========================================================================
 
 bool Engine::Impl::ApplyReplicated(const Mutation& m) {
-  hlc_.Observe(m.version);
+  ObservePeer(m.version);
   if (m.kind == Mutation::Kind::kFlushAll) {
     // By version only: this node's writes newer than the peer's flush stay.
-    flush_mark_.Record(m.version, m.flush_delay);
+    flush_marks_.Record({m.version, m.flush_delay_ms, m.origin_ms + m.flush_delay_ms}, clock_->WallMs());
     return true;
   }
+  if (m.kind == Mutation::Kind::kStore) return ApplyStore(m);
   const uint32_t hash = HashTable::Hash(m.key);
   HashTable::Segment& seg = table_.SegmentFor(hash);
-  if (m.kind == Mutation::Kind::kStore) {
-    if (m.key.size() > 255 || TooLarge(m.key.size(), m.value.size(), m.flags)) return false;
-    if (flush_mark_.Covers(m.version, WallMs)) return false;  // written before a known flush_all
-    Item* it = AllocItem(m.key, m.value.size(), m.flags, expiry_.FromUnix(m.expires_at));
-    if (it == nullptr) return false;
-    WriteValue(it, 0, m.value);
-    {
-      absl::MutexLock lock(&seg.mu());
-      Item* old = FindLiveLocked(seg, hash, m.key);
-      TombstoneSet& tombs = TombstonesLocked(seg, hash);
-      // A store no newer than a remembered delete of the key stays deleted
-      // (the delete wins a tie, on both nodes).
-      const bool buried = old == nullptr && !tombs.empty() && tombs.Find(m.key, WallMs()) >= m.version;
-      if (!buried && (old == nullptr || layout_.version(old) < m.version ||
-                      (layout_.version(old) == m.version && TieWins(old, m)))) {
-        if (!tombs.empty()) tombs.Erase(m.key);
-        layout_.set_cas(it, AdoptCas(m.cas));
-        layout_.set_version(it, m.version);
-        if (old != nullptr) {
-          ReplaceLocked(seg, old, it, hash);
-        } else {
-          LinkLocked(seg, it, hash);
-        }
-        return true;
-      }
-    }
-    FreeItem(it);
-    return false;
-  }
   absl::MutexLock lock(&seg.mu());
   Item* old = FindLiveLocked(seg, hash, m.key);
   if (m.kind == Mutation::Kind::kDelete) {
@@ -106,6 +87,53 @@ bool Engine::Impl::ApplyReplicated(const Mutation& m) {
   if (old == nullptr || layout_.version(old) >= m.version) return false;
   old->exptime = expiry_.FromUnix(m.expires_at);
   layout_.set_version(old, m.version);
+  return true;
+}
+
+bool Engine::Impl::ApplyStore(const Mutation& m) {
+  if (m.key.size() > 255 || TooLarge(m.key.size(), m.value.size(), m.flags)) return false;
+  if (flush_marks_.Covers(m.version, [this] { return clock_->WallMs(); })) {
+    return false;  // written before a known flush_all
+  }
+  const uint32_t hash = HashTable::Hash(m.key);
+  HashTable::Segment& seg = table_.SegmentFor(hash);
+  Item* it = AllocItem(m.key, m.value.size(), m.flags, expiry_.FromUnix(m.expires_at));
+  if (it == nullptr) return false;
+  WriteValue(it, 0, m.value);
+  {
+    absl::MutexLock lock(&seg.mu());
+    Item* old = FindLiveLocked(seg, hash, m.key);
+    TombstoneSet& tombs = TombstonesLocked(seg, hash);
+    if (old == nullptr) {
+      // A store no newer than a remembered delete of the key stays deleted
+      // (the delete wins a tie, on both nodes).
+      const bool buried = !tombs.empty() && tombs.Newest(m.key) >= m.version;
+      if (!buried && floor_.Below(hash, m.version)) {
+        // Older than something this node forgot in the key's slot: it
+        // cannot tell whether the key's own newer copy is among it, so
+        // the key goes on both nodes (version_floor.h).
+        FreeItem(it);
+        NotifyDeleteLocked(seg, hash, m.key, nullptr);
+        return false;
+      }
+      if (buried) {
+        FreeItem(it);
+        return false;
+      }
+    } else if (layout_.version(old) > m.version ||
+               (layout_.version(old) == m.version && !TieWins(old, m))) {
+      FreeItem(it);
+      return false;
+    }
+    if (!tombs.empty()) tombs.Erase(m.key);
+    layout_.set_cas(it, AdoptCas(m.cas));
+    layout_.set_version(it, m.version);
+    if (old != nullptr) {
+      ReplaceLocked(seg, old, it, hash);
+    } else {
+      LinkLocked(seg, it, hash);
+    }
+  }
   return true;
 }
 
@@ -163,7 +191,13 @@ void Engine::SetObserver(MutationObserver* observer) { impl_->SetObserver(observ
 bool Engine::ApplyReplicated(const Mutation& m) { return impl_->ApplyReplicated(m); }
 void Engine::TombstoneStats(StatList* out) { impl_->TombstoneStats(out); }
 
-bool Engine::LastFlush(uint64_t* version, int64_t* delay) const { return impl_->LastFlush(version, delay); }
+void Engine::ForEachFlush(
+    absl::FunctionRef<void(uint64_t version, int64_t delay_ms, int64_t due_ms)> fn) const {
+  impl_->ForEachFlush(fn);
+}
+int64_t Engine::WallMs() const { return impl_->WallClockMs(); }
+void Engine::SetPeerClockOffset(int64_t ms) { impl_->SetPeerClockOffset(ms); }
+int64_t Engine::max_skew_ms() const { return impl_->max_skew_ms(); }
 
 bool Engine::SnapshotStep(uint64_t* cursor, size_t budget,
                           absl::FunctionRef<void(const ItemView&)> fn) {

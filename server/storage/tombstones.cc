@@ -10,9 +10,10 @@
 // the front. Pruning pops from the front while the set is over its byte
 // budget or the front has expired; deletes arrive roughly in version order,
 // so the front is (nearly) always the first to expire. A tombstone that
-// expired behind a younger front stays in the map until popped, but Find
-// treats it as absent, so expiry is exact even when pruning lags. Tombstones
-// dropped before their window ends (for room) are counted as evicted.
+// expired behind a younger front stays in the map until popped; Find
+// treats it as absent, Newest does not (it still buries older stores until
+// the forget callback has raised the floor). Tombstones dropped before
+// their window ends (for room) are counted as evicted.
 #include "server/storage/tombstones.h"
 
 #include "server/storage/version.h"
@@ -29,7 +30,10 @@ bool TombstoneSet::Expired(uint64_t version, uint64_t now_ms) const {
 }
 
 void TombstoneSet::Record(std::string_view key, uint64_t version, uint64_t now_ms) {
-  if (max_bytes_ == 0 || Expired(version, now_ms)) return;
+  if (max_bytes_ == 0 || Expired(version, now_ms)) {
+    Forget(key, version);
+    return;
+  }
   auto [it, inserted] = by_key_.try_emplace(Key(key), version);
   if (!inserted) {
     if (it->second >= version) return;
@@ -46,6 +50,11 @@ uint64_t TombstoneSet::Find(std::string_view key, uint64_t now_ms) const {
   return it->second;
 }
 
+uint64_t TombstoneSet::Newest(std::string_view key) const {
+  auto it = by_key_.find(Key(key));
+  return it == by_key_.end() ? 0 : it->second;
+}
+
 void TombstoneSet::Erase(std::string_view key) { by_key_.erase(Key(key)); }
 
 void TombstoneSet::Prune(uint64_t now_ms) {
@@ -57,6 +66,7 @@ void TombstoneSet::Prune(uint64_t now_ms) {
     if (it != by_key_.end() && it->second == version) {
       if (!Expired(version, now_ms)) ++evicted_;
       by_key_.erase(it);
+      Forget(key, version);
     }
     bytes_ -= key.size() + kOverhead;
     order_.pop_front();

@@ -9,12 +9,20 @@
 // its room: the set is bounded in bytes and drops the oldest tombstones
 // first. The engine keeps one set per hash-table segment, guarded by that
 // segment's lock, so the sets need no locking of their own.
+//
+// Forgetting is never silent: every tombstone the set drops (its window
+// ended, the set needed its room, or it arrived already past its window)
+// is handed to the forget callback, which raises the engine's version
+// floor (version_floor.h) so that the store the delete had beaten still
+// cannot come back. Until it is dropped, a tombstone past its window still
+// buries older stores (Newest); Find and ForEach show live ones only.
 #ifndef TANDEM_SERVER_STORAGE_TOMBSTONES_H_
 #define TANDEM_SERVER_STORAGE_TOMBSTONES_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,9 +37,11 @@ class TombstoneSet {
   static constexpr size_t kOverhead = 96;
 
   TombstoneSet() = default;
-  void Configure(size_t max_bytes, int64_t window_ms) {
+  using ForgetFn = std::function<void(std::string_view key, uint64_t version)>;
+  void Configure(size_t max_bytes, int64_t window_ms, ForgetFn forget = nullptr) {
     max_bytes_ = max_bytes;
     window_ms_ = window_ms;
+    forget_ = std::move(forget);
   }
 
   // Notes that `key` was deleted at `version`; an older version already
@@ -39,6 +49,9 @@ class TombstoneSet {
   void Record(std::string_view key, uint64_t version, uint64_t now_ms);
   // The version of the live tombstone of `key`, 0 when there is none.
   uint64_t Find(std::string_view key, uint64_t now_ms) const;
+  // The version of any delete of `key` still held, live or past its
+  // window; 0 when none.
+  uint64_t Newest(std::string_view key) const;
   // Forgets `key` (a newer item superseded the tombstone).
   void Erase(std::string_view key);
 
@@ -62,9 +75,13 @@ class TombstoneSet {
 
  private:
   bool Expired(uint64_t version, uint64_t now_ms) const;
+  void Forget(std::string_view key, uint64_t version) const {
+    if (forget_) forget_(key, version);
+  }
 
   size_t max_bytes_ = 0;
   int64_t window_ms_ = 0;
+  ForgetFn forget_;
   absl::flat_hash_map<std::string, uint64_t> by_key_;
   // Every Record in arrival order; an entry whose version no longer matches
   // by_key_ is stale (re-recorded or erased) and only waits to be popped.

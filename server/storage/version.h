@@ -5,6 +5,13 @@
 // for events inside the same millisecond. It orders as a plain integer. The
 // node id that breaks ties travels next to it in replication records; the
 // item header reserves exactly these 8 bytes (item.h). 0 means "no version".
+//
+// Bounded observation. Folding in a peer's version is what orders this
+// node's later writes after the peer's, but a peer whose clock runs far
+// ahead (or a forged version near 2^63) would drag this clock, and through
+// it both nodes, into the future for good. Observe therefore advances the
+// clock at most to `bound` (the local wall clock plus --repl-max-skew-ms)
+// and reports how far ahead the remote version was, for the caller to log.
 #ifndef TANDEM_SERVER_STORAGE_VERSION_H_
 #define TANDEM_SERVER_STORAGE_VERSION_H_
 
@@ -38,12 +45,18 @@ class HlcClock {
       if (last_.compare_exchange_weak(last, next, std::memory_order_relaxed)) return next;
     }
   }
-  void Observe(uint64_t remote) {
+  // Folds in `remote`, but never beyond `bound`; true when remote was
+  // beyond it (the clock advanced only to the bound).
+  bool Observe(uint64_t remote, uint64_t bound = ~uint64_t{0}) {
+    const bool clamped = remote > bound;
+    if (clamped) remote = bound;
     uint64_t last = last_.load(std::memory_order_relaxed);
     while (remote > last &&
            !last_.compare_exchange_weak(last, remote, std::memory_order_relaxed)) {
     }
+    return clamped;
   }
+  uint64_t Last() const { return last_.load(std::memory_order_relaxed); }
 
  private:
   std::atomic<uint64_t> last_{0};

@@ -54,6 +54,7 @@ Mutation Store(std::string_view key, std::string_view value) {
   m.value = value;
   m.flags = 42;
   m.expires_at = 1890000000;
+  m.origin_ms = 1889999000000;  // travels as 1,000,000 ms remaining
   m.cas = 7;
   m.version = 0x1234;
   return m;
@@ -80,7 +81,7 @@ void RecordDecoderSeeds() {
   r::EncodeSnapshotEnd(&full);
   r::EncodeMutation(r::FrameType::kRecord, Store("c", ""), &full);
   r::EncodeAck(4200, &full);
-  r::EncodeHeartbeat({3, r::Role::kSlave, 5000, 4200}, &full);
+  r::EncodeHeartbeat({3, r::Role::kSlave, 5000, 4200, 1889999000000}, &full);
   Write(t, "full_sync", Control(0, 7, 3) + full);
   Write(t, "full_sync_bytewise", Control(0, 7, 0) + full);
 
@@ -94,9 +95,11 @@ void RecordDecoderSeeds() {
   touch.kind = Mutation::Kind::kTouch;
   touch.key = "t";
   touch.expires_at = 1890000100;
+  touch.origin_ms = 1889999000000;
   Mutation flush{};
   flush.kind = Mutation::Kind::kFlushAll;
-  flush.flush_delay = 30;
+  flush.origin_ms = 1889999000000;
+  flush.flush_delay_ms = 30000;
   for (const Mutation& m : {Store("k", "v"), del, touch, flush}) r::EncodeMutation(r::FrameType::kRecord, m, &partial);
   Write(t, "partial_sync", Control(0, 99, 1) + partial);
 

@@ -2,7 +2,9 @@
 // round trips, incremental decoding and garbage.
 #include "replication/record_codec.h"
 
+#include <cstring>
 #include <random>
+#include <utility>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -44,11 +46,12 @@ TEST(RecordCodec, GoldenMutation) {
   m.version = 0x10;
   std::string out;
   EncodeMutation(FrameType::kRecord, m, &out);
+  // Layout 2: kind flags origin_ms ttl_ms cas version flush_delay_ms key value.
   const std::string golden(
-      "\x2e\x00\x00\x00\xd5\xa7\x3b\x25\x04\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x09\x00"
-      "\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00"
-      "\x6b\x01\x00\x00\x00\x76",
-      54);
+      "\x36\x00\x00\x00\xcf\xca\xc2\x1a\x04\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+      "\x00\x00\x00\x00\x00\x00\x00\x00\x09\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00"
+      "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x6b\x01\x00\x00\x00\x76",
+      62);
   EXPECT_EQ(out, golden);
   EXPECT_EQ(MutationFrameSize(m), golden.size());
 }
@@ -62,6 +65,7 @@ TEST(RecordCodec, MutationRoundTripAndIncrementalDecode) {
   m.value = value;
   m.flags = 0xdeadbeef;
   m.expires_at = 1890000000;
+  m.origin_ms = 1889999990500;  // 9.5 s before it expires
   m.cas = 77;
   m.version = 0x123456789abcull;
   std::string bytes;
@@ -82,8 +86,45 @@ TEST(RecordCodec, MutationRoundTripAndIncrementalDecode) {
   EXPECT_EQ(got.value, m.value);
   EXPECT_EQ(got.flags, m.flags);
   EXPECT_EQ(got.expires_at, m.expires_at);
+  EXPECT_EQ(got.origin_ms, m.origin_ms);
   EXPECT_EQ(got.cas, m.cas);
   EXPECT_EQ(got.version, m.version);
+}
+
+// Times travel relative to the record's origin time: the payload holds
+// the remaining ms, never the unix expiry (nor a flush's delay in seconds).
+TEST(RecordCodec, ExpiryTravelsAsTimeRemaining) {
+  auto round_trip = [](const Mutation& m) {
+    std::string bytes;
+    EncodeMutation(FrameType::kRecord, m, &bytes);
+    Frame f;
+    size_t consumed = 0;
+    Mutation got{};
+    EXPECT_TRUE(DecodeFrame(bytes, kMaxBody, &f, &consumed).ok());
+    EXPECT_TRUE(ParseMutation(f.payload, &got).ok());
+    return std::make_pair(std::string(f.payload), got);
+  };
+  Mutation m{};
+  m.kind = Mutation::Kind::kStore;
+  m.key = "k";
+  m.origin_ms = 1'700'000'000'250;
+  m.expires_at = 1'700'000'010;  // 9750 ms left
+  auto [payload, got] = round_trip(m);
+  int64_t ttl = 0;
+  std::memcpy(&ttl, payload.data() + 1 + 4 + 8, 8);  // after kind, flags, origin_ms (little-endian host)
+  EXPECT_EQ(ttl, 9750);
+  EXPECT_EQ(got.expires_at, m.expires_at);
+  m.expires_at = 0;  // never
+  EXPECT_EQ(round_trip(m).second.expires_at, 0);
+  m.expires_at = 1'699'999'000;  // already expired
+  EXPECT_EQ(round_trip(m).second.expires_at, 1);
+  Mutation f{};
+  f.kind = Mutation::Kind::kFlushAll;
+  f.origin_ms = 5000;
+  f.flush_delay_ms = 3'600'000;
+  Mutation fg = round_trip(f).second;
+  EXPECT_EQ(fg.flush_delay_ms, 3'600'000);
+  EXPECT_EQ(fg.origin_ms, 5000);
 }
 
 TEST(RecordCodec, HandshakeFramesRoundTrip) {
@@ -94,7 +135,7 @@ TEST(RecordCodec, HandshakeFramesRoundTrip) {
   h.applied_stream = 41;
   h.applied_offset = 1000;
   h.stream_end = 2000;
-  Heartbeat hb{4, Role::kMaster, 10, 20};
+  Heartbeat hb{4, Role::kMaster, 10, 20, 1'700'000'000'123};
   std::string bytes;
   EncodeHello(h, &bytes);
   EncodeSyncStart(SyncStart{true, 77}, &bytes);
@@ -123,6 +164,7 @@ TEST(RecordCodec, HandshakeFramesRoundTrip) {
   Heartbeat hb2;
   ASSERT_TRUE(ParseHeartbeat(f.payload, &hb2).ok());
   EXPECT_EQ(hb2.epoch, 4u);
+  EXPECT_EQ(hb2.wall_ms, 1'700'000'000'123);
   EXPECT_EQ(hb2.role, Role::kMaster);
   in.remove_prefix(n);
   ASSERT_TRUE(DecodeFrame(in, kMaxBody, &f, &n).ok());

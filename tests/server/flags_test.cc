@@ -685,3 +685,25 @@ TEST(ReplicationFlags, BadValuesAreRejected) {
 
 }  // namespace
 }  // namespace tandem::server
+
+namespace tandem::server {
+namespace {
+
+// Long-only flags share a numeric id space; two flags with one id would
+// both parse and one would silently set the other's field. Each reaches its
+// own setting here.
+TEST(LongOnlyFlags, EachReachesItsOwnSetting) {
+  std::unique_ptr<Settings> s = ParseOk(
+      {"-X", "11300", "--repl-tls-cert=/c", "--repl-tls-key=/k", "--repl-tls-ca=/a",
+       "--repl-max-skew-ms=1234", "--debug-clock-offset-ms=-5000", "--repl-tombstone-ms=77",
+       "--repl-tombstone-mb=3", "--repl-timeout-ms=900", "--repl-heartbeat-ms=150",
+       "--repl-sync-timeout=40", "--repl-backlog=8"});
+  EXPECT_EQ(s->repl_tls_cert_file, "/c");
+  EXPECT_EQ(s->repl_tls_key_file, "/k");
+  EXPECT_EQ(s->repl_tls_ca_file, "/a");
+  EXPECT_EQ(s->repl_max_skew_ms, 1234);
+  EXPECT_EQ(s->debug_clock_offset_ms, -5000);
+}
+
+}  // namespace
+}  // namespace tandem::server

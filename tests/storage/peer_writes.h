@@ -50,11 +50,14 @@ inline Mutation PeerDelete(std::string_view key, uint64_t version) {
   return m;
 }
 
+// A peer's flush_all stamped `version`, due `delay_s` after the version's
+// time (the applier has already put its times on our clock).
 inline Mutation PeerFlush(uint64_t version, int64_t delay_s = 0) {
   Mutation m{};
   m.kind = Mutation::Kind::kFlushAll;
   m.version = version;
-  m.flush_delay = delay_s;
+  m.origin_ms = static_cast<int64_t>(Hlc::PhysicalMs(version));
+  m.flush_delay_ms = delay_s * 1000;
   return m;
 }
 

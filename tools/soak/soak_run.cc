@@ -105,6 +105,7 @@ std::string Describe(const Content& content, const std::string& key) {
 
 struct Totals {
   uint64_t ops = 0, hits = 0, reconnects = 0, unavailable = 0, malformed = 0, corrupt = 0, other = 0;
+  uint64_t indeterminate = 0;
 };
 
 Totals Sum(const std::vector<std::unique_ptr<WorkerCounters>>& counters) {
@@ -117,6 +118,7 @@ Totals Sum(const std::vector<std::unique_ptr<WorkerCounters>>& counters) {
     t.malformed += c->malformed.load();
     t.corrupt += c->corrupt.load();
     t.other += c->other_errors.load();
+    t.indeterminate += c->indeterminate.load();
   }
   return t;
 }
@@ -307,6 +309,8 @@ class Soak {
     report_.malformed = t.malformed;
     report_.corrupt = t.corrupt;
     report_.other_errors = t.other;
+    report_.indeterminate = t.indeterminate;
+    report_.threads = config_.threads;
     report_.a = nodes_[0].report;
     report_.b = nodes_[1].report;
     const uint64_t bound = static_cast<uint64_t>(config_.memory_mb + config_.rss_overhead_mb) * kMiB;
@@ -334,7 +338,10 @@ std::string FormatNode(const char* name, const NodeReport& n) {
 }  // namespace
 
 bool SoakReport::Passed() const {
-  return unavailable == 0 && malformed == 0 && corrupt == 0 && other_errors == 0 && converged &&
+  // A kill may leave each worker's in-flight forwarded command unanswered.
+  const uint64_t indeterminate_bound = static_cast<uint64_t>(kills) * static_cast<uint64_t>(threads);
+  return unavailable == 0 && malformed == 0 && corrupt == 0 && other_errors == 0 &&
+         indeterminate <= indeterminate_bound && converged &&
          rss_within_bound && a.unexpected_exits == 0 && b.unexpected_exits == 0;
 }
 
@@ -345,7 +352,9 @@ std::string FormatReport(const SoakConfig& config, const SoakReport& r) {
       "duration: ", absl::FormatDuration(config.duration), ", threads ", config.threads, ", kill every ",
       absl::FormatDuration(config.kill_every), "\n", "ops: ", r.ops, " (", r.hits, " hits, ", r.reconnects,
       " client reconnects)\n", "errors: unavailable ", r.unavailable, ", malformed ", r.malformed, ", corrupt ",
-      r.corrupt, ", other ", r.other_errors, "\n", "kills: ", r.kills, "\n", FormatNode("node a", r.a),
+      r.corrupt, ", other ", r.other_errors, "\n", "indeterminate (owner killed mid-forward): ", r.indeterminate,
+      " (at most kills x threads = ", static_cast<uint64_t>(r.kills) * static_cast<uint64_t>(r.threads), ")\n",
+      "kills: ", r.kills, "\n", FormatNode("node a", r.a),
       FormatNode("node b", r.b), "memory bound: ", config.memory_mb + config.rss_overhead_mb, " MiB per node, ",
       r.rss_within_bound ? "held" : "EXCEEDED", "\n", "content: ", r.keys_present, " keys, digest a ", r.digest_a,
       " b ", r.digest_b, ", cas differs on ", r.cas_differs, "\n", "converged: ", r.converged ? "yes" : "NO",

@@ -46,6 +46,8 @@ struct NodeReport {
 struct SoakReport {
   uint64_t ops = 0, hits = 0, reconnects = 0;
   uint64_t unavailable = 0, malformed = 0, corrupt = 0, other_errors = 0;
+  uint64_t indeterminate = 0;  // see WorkerCounters::indeterminate
+  int threads = 0;
   int kills = 0;
   NodeReport a, b;
   bool converged = false;

@@ -6,8 +6,10 @@
 #include <random>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/client.h"
+#include "protocol/error_strings.h"
 #include "tools/soak/soak_values.h"
 
 namespace tandem::soak {
@@ -144,6 +146,11 @@ class Worker {
   }
 
   void Report(const std::string& what, const absl::Status& status) {
+    const std::string_view lost = protocol::kServerErrorPeerLost;
+    if (absl::StrContains(status.message(), absl::string_view(lost.data(), lost.size()))) {
+      counters_.indeterminate.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     switch (status.code()) {
       case absl::StatusCode::kUnavailable:
       case absl::StatusCode::kDeadlineExceeded:

@@ -47,6 +47,11 @@ struct WorkerCounters {
   // A value that is not its key's own (wrong key, torn, wrong length).
   std::atomic<uint64_t> corrupt{0};
   std::atomic<uint64_t> other_errors{0};
+  // A command forwarded to the key's owner node, which was killed before it
+  // answered: SERVER_ERROR, outcome unknown (as for a memcached that dies
+  // mid-request). Each worker has one request in flight, so a kill can
+  // cause at most one per worker.
+  std::atomic<uint64_t> indeterminate{0};
 };
 
 // Runs until `stop` is set. Error details (the first few) go to stderr.
