@@ -32,6 +32,11 @@ using repl::WaitUntil;
 
 const std::vector<std::string> kTuning = {"--repl-heartbeat-ms=100", "--repl-timeout-ms=3000"};
 constexpr absl::Duration kLinkDelay = absl::Milliseconds(400);
+// Versions order writes on different nodes by milliseconds (a hybrid
+// clock); two writes less than a millisecond apart are concurrent and
+// either may win (both nodes still agree). A test that needs one write to
+// be newer than the other's waits this long between them.
+constexpr absl::Duration kNextMillisecond = absl::Milliseconds(5);
 
 // A pair whose link holds every byte kLinkDelay each way, so a write on
 // each node crosses the other's on the wire.
@@ -78,6 +83,7 @@ TEST(ReplicationPromises, AnExpiredWriteCrossingAnOlderOneLeavesAMissOnBoth) {
   ASSERT_NE(slow.pair.slave, nullptr);
   const repl::Pair& pair = slow.pair;
   ASSERT_EQ(Request(pair.s(), "set e 0 0 3\r\nold\r\n"), "STORED\r\n");
+  absl::SleepFor(kNextMillisecond);
   ASSERT_EQ(Request(pair.m(), "set e 0 -1 3\r\nnew\r\n"), "STORED\r\n");  // newer, already expired
   ExpectMissOnBoth(pair, "e");
 }
@@ -91,6 +97,7 @@ TEST(ReplicationPromises, ADeleteOlderThanTheTombstoneWindowLeavesAMissOnBoth) {
   ASSERT_EQ(Request(pair.m(), "set t 0 0 4\r\norig\r\n"), "STORED\r\n");
   ASSERT_THAT(Converged(pair.m(), pair.s(), "t"), HasSubstr("orig"));
   ASSERT_EQ(Request(pair.s(), "set t 0 0 3\r\nnew\r\n"), "STORED\r\n");
+  absl::SleepFor(kNextMillisecond);
   ASSERT_EQ(Request(pair.m(), "delete t\r\n"), "DELETED\r\n");  // newer than B's set
   ExpectMissOnBoth(pair, "t");
 }
@@ -212,8 +219,13 @@ TEST(ReplicationPromises, APeerMoreThanADayOffIsRefused) {
   b.insert(b.end(), kTuning.begin(), kTuning.end());
   pair.slave = repl::StartNode(b);
   ASSERT_NE(pair.slave, nullptr);
-  EXPECT_TRUE(WaitUntil([&] { return pair.master->CapturedOutput().find("more than a day") != std::string::npos; },
-                        absl::Seconds(10)))
+  // Whichever node hears the other's clock first refuses the link.
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return pair.master->CapturedOutput().find("more than a day") != std::string::npos ||
+               pair.slave->CapturedOutput().find("more than a day") != std::string::npos;
+      },
+      absl::Seconds(10)))
       << pair.Logs();
   ASSERT_EQ(Request(pair.m(), "set k 0 0 1\r\nv\r\n"), "STORED\r\n");
   absl::SleepFor(absl::Milliseconds(500));
