@@ -96,9 +96,10 @@ constexpr int64_t kMinSlabChunkMax = 1024;
 const std::vector<FlagSpec>& FlagTable() {
   static const auto* table = new std::vector<FlagSpec>{
       {'p', "port", true, "TCP port to listen on (default: 11211)",
-       [](const char* a, Settings* s) { return ParseIntInto("-p", a, 0, 65535, &s->port); }},
+       // -1: an ephemeral port (see Settings::port_file).
+       [](const char* a, Settings* s) { return ParseIntInto("-p", a, -1, 65535, &s->port); }},
       {'U', "udp-port", true, "UDP port to listen on (default: 0, off)",
-       [](const char* a, Settings* s) { return ParseIntInto("-U", a, 0, 65535, &s->udp_port); }},
+       [](const char* a, Settings* s) { return ParseIntInto("-U", a, -1, 65535, &s->udp_port); }},
       {'s', "unix-socket", true, "UNIX socket to listen on (disables network support)",
        [](const char* a, Settings* s) {
          s->unix_socket = a;

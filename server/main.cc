@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
@@ -153,6 +154,7 @@ int main(int argc, char** argv) {
     absl::FPrintF(stderr, "tandemd: %s\n", replication.status().message());
     return kExitUsage;
   }
+  if (const char* port_file = std::getenv("MEMCACHED_PORT_FILENAME")) settings.port_file = port_file;
   tandem::server::Server server(settings, engine, clock);
   server.SetReplicationHooks(replication->get());
   // Conditional commands for keys the peer owns run there (server/forwarding.h).

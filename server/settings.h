@@ -21,6 +21,10 @@ struct Settings {
   int port = 11211;                 // -p
   int udp_port = 0;                 // -U
   std::string unix_socket;          // -s (disables TCP)
+  // $MEMCACHED_PORT_FILENAME: after binding, "TCP INET: <port>" (INET6,
+  // UDP ...) lines are written there, as memcached does for test harnesses
+  // that start it on ephemeral ports (-p -1, -U -1).
+  std::string port_file;
   int unix_mask = 0700;             // -a
   std::vector<std::string> listen;  // -l, each may hold several comma-separated addresses
   int backlog = 1024;               // -b

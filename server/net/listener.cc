@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "absl/strings/numbers.h"
@@ -131,6 +132,24 @@ absl::Status Listener::Open() {
       if (absl::Status s = OpenUdp(host, settings_.udp_port); !s.ok()) return s;
     }
   }
+  return WritePortFile();
+}
+
+// memcached writes the file under a ".lck" name and renames it once every
+// socket is bound, so a harness polling for the file never reads half of it.
+absl::Status Listener::WritePortFile() const {
+  if (settings_.port_file.empty()) return absl::OkStatus();
+  const std::string temp = settings_.port_file + ".lck";
+  FILE* f = std::fopen(temp.c_str(), "w");
+  if (f == nullptr) {
+    return absl::UnavailableError(absl::StrCat("failed to open \"", temp, "\": ", std::strerror(errno)));
+  }
+  for (const std::string& line : port_lines_) std::fprintf(f, "%s\n", line.c_str());
+  const bool written = std::fclose(f) == 0;
+  if (!written || std::rename(temp.c_str(), settings_.port_file.c_str()) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("failed to write \"", settings_.port_file, "\": ", std::strerror(errno)));
+  }
   return absl::OkStatus();
 }
 
@@ -142,7 +161,7 @@ absl::Status Listener::BindEach(const std::string& host, int port, int socket_ty
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = socket_type;
   addrinfo* result = nullptr;
-  std::string service = std::to_string(port);
+  std::string service = std::to_string(port < 0 ? 0 : port);  // -1: ephemeral
   int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &result);
   if (rc != 0) {
     return absl::InvalidArgumentError(absl::StrCat("getaddrinfo(", host, "): ", gai_strerror(rc)));
@@ -164,6 +183,7 @@ absl::Status Listener::BindEach(const std::string& host, int port, int socket_ty
       ::close(fd);
       continue;
     }
+    NotePort(fd, kind, ai->ai_family);
     status = adopt(fd, ai->ai_addr);
     ++bound;
   }
@@ -174,6 +194,16 @@ absl::Status Listener::BindEach(const std::string& host, int port, int socket_ty
                                                host.empty() ? "*" : host, ": ", last_error));
   }
   return absl::OkStatus();
+}
+
+// One line of the port file: the port the kernel gave (with -1, ephemeral).
+void Listener::NotePort(int fd, const char* kind, int family) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+  const int port = family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                      : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  port_lines_.push_back(absl::StrCat(kind, family == AF_INET6 ? " INET6: " : " INET: ", port));
 }
 
 absl::Status Listener::OpenUdp(const std::string& host, int port) {

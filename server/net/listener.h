@@ -52,6 +52,8 @@ class Listener {
   absl::Status BindEach(const std::string& host, int port, int socket_type,
                         absl::FunctionRef<absl::Status(int fd, const sockaddr* addr)> adopt);
   absl::Status AddSocket(int fd, std::string name);
+  void NotePort(int fd, const char* kind, int family);
+  absl::Status WritePortFile() const;
   static void OnAccept(evutil_socket_t fd, short what, void* arg);
   void Accept(Socket& socket);
   void PauseAccepting();
@@ -64,6 +66,7 @@ class Listener {
   size_t next_worker_ = 0;
   std::vector<std::unique_ptr<Socket>> sockets_;
   std::vector<int> udp_fds_;
+  std::vector<std::string> port_lines_;  // for Settings::port_file, in bind order
   event* resume_timer_ = nullptr;
   bool paused_ = false;
 };

@@ -507,6 +507,57 @@ TEST_F(ProcessTest, PortZeroTurnsTcpOff) {
   }
 }
 
+// memcached's test harnesses start it with -p -1 -U -1 (ephemeral ports)
+// and read the ports from $MEMCACHED_PORT_FILENAME: one "TCP INET: <port>"
+// or "UDP INET: <port>" line per bound socket. tandemd writes the same
+// lines, and the TCP port it names serves.
+TEST_F(ProcessTest, EphemeralPortsAreWrittenToThePortFileAsMemcachedWritesThem) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  std::vector<std::string> bins = {TandemdPath()};
+  if (HaveMemcached()) bins.push_back(MemcachedPath());
+  std::vector<std::string> shapes;
+  for (const std::string& bin : bins) {
+    SCOPED_TRACE(bin);
+    const std::string file = dir.File(absl::StrCat("ports", shapes.size()));
+    setenv("MEMCACHED_PORT_FILENAME", file.c_str(), 1);
+    pid_t pid = Spawn(CommandLine(bin, {"-p", "-1", "-U", "-1", "-l", "127.0.0.1"}), dir.File("out"),
+                      dir.File("err"));
+    unsetenv("MEMCACHED_PORT_FILENAME");
+    ASSERT_GT(pid, 0);
+    std::string ports;
+    for (int i = 0; i < 200 && ports.empty(); ++i) {
+      absl::SleepFor(absl::Milliseconds(10));
+      ports = ReadFile(file);
+    }
+    std::optional<int> early_exit = WaitChild(pid, absl::ZeroDuration());
+    EXPECT_FALSE(early_exit.has_value()) << ReadFile(dir.File("err"));
+    int tcp = 0;
+    int udp = 0;
+    std::string shape;
+    for (absl::string_view line : absl::StrSplit(ports, '\n', absl::SkipEmpty())) {
+      const size_t colon = line.find(": ");
+      ASSERT_NE(colon, absl::string_view::npos) << ports;
+      shape += absl::StrCat(line.substr(0, colon), ";");
+      int* port = absl::StartsWith(line, "TCP INET:")   ? &tcp
+                  : absl::StartsWith(line, "UDP INET:") ? &udp
+                                                        : nullptr;
+      if (port != nullptr) {
+        EXPECT_TRUE(absl::SimpleAtoi(line.substr(colon + 2), port)) << ports;
+      }
+    }
+    shapes.push_back(shape);
+    EXPECT_EQ(shape, "TCP INET;UDP INET;") << ports;
+    EXPECT_GT(tcp, 0) << ports;
+    EXPECT_GT(udp, 0) << ports;
+    EXPECT_TRUE(Client::Tcp4Loopback(tcp).has_value()) << ports;
+    if (!early_exit) StopChild(pid);
+  }
+  if (shapes.size() == 2) {
+    EXPECT_EQ(shapes[0], shapes[1]);
+  }
+}
+
 TEST_F(ProcessTest, CommaSeparatedListenList) {
   if (!Ipv6LoopbackAvailable()) GTEST_SKIP() << "::1 is not available here";
   ASSERT_OK_AND_ASSIGN(int port, PickFreePort());
