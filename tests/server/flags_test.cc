@@ -316,7 +316,7 @@ TEST(Flags, ItemSizeLimits) {
 
 TEST(Flags, BadValuesAreErrors) {
   const std::vector<std::vector<std::string>> bad = {
-      {"-p", "abc"},  {"-p", "-1"},   {"-p", "65536"}, {"-p", "12abc"}, {"-p", ""},
+      {"-p", "abc"},  {"-p", "-2"},   {"-p", "65536"}, {"-p", "12abc"}, {"-p", ""},
       {"-U", "x"},    {"-U", "-5"},   {"-a", "999"},   {"-a", "abc"},   {"-a", "1000"},
       {"-m", "abc"},  {"-m", "-64"},  {"-m", "0"},     {"-c", "0"},     {"-c", "-1"},
       {"-c", "many"}, {"-t", "0"},    {"-t", "-2"},    {"-t", "x"},     {"-t", "100000"},
@@ -325,6 +325,13 @@ TEST(Flags, BadValuesAreErrors) {
       {"-f", "-2"},   {"-B", "text"}, {"-D", "ab"},
   };
   for (const auto& args : bad) ExpectRejected(args);
+}
+
+// -1 asks for an ephemeral port, as memcached's test harnesses use it.
+TEST(Flags, MinusOneIsAnEphemeralPort) {
+  std::unique_ptr<Settings> s = ParseOk({"-p", "-1", "-U", "-1"});
+  EXPECT_EQ(s->port, -1);
+  EXPECT_EQ(s->udp_port, -1);
 }
 
 TEST(Flags, UnknownFlagsAndMissingValues) {
