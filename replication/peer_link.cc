@@ -857,7 +857,8 @@ void PeerLink::OnTick(evutil_socket_t, short, void* arg) { static_cast<PeerLink*
 // did not run (SIGSTOP, a starved host): the silence was ours, not the
 // peer's. The node that was away defers: the link and the promotion clock
 // start over, giving the peer a full timeout to be heard from before this
-// node drops the link or promotes itself (role.h).
+// node drops the link or promotes itself, and a master's time as master
+// starts over, so a peer that took over meanwhile keeps the title (role.h).
 void PeerLink::DeferIfWeWereAway(int64_t now) {
   const int64_t gap = now - last_tick_ms_;
   const bool away = last_tick_ms_ != 0 && gap >= config_.timeout_ms;
@@ -867,6 +868,7 @@ void PeerLink::DeferIfWeWereAway(int64_t now) {
                    " ms for the peer before dropping the link or promoting"));
   last_heard_ms_ = now;
   if (active_ != nullptr) active_->last_recv_ms = now;
+  role_.WasAway();
 }
 
 void PeerLink::Tick() {

@@ -67,6 +67,10 @@ void RoleState::BecomeMaster() {
   role_.store(Role::kMaster);
 }
 
+void RoleState::WasAway() {
+  if (role() == Role::kMaster) master_since_ms_.store(SteadyMs());
+}
+
 bool RoleState::Promote() {
   if (role() != Role::kSlave) return false;
   epoch_.fetch_add(1);

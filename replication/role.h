@@ -8,7 +8,9 @@
 //     the peer says GOODBYE (a clean SIGTERM/SIGUSR1 stop). A master stays
 //     master while alone. A node that finds its own loop was not running
 //     for a whole timeout (SIGSTOP, a starved host) was the one away: it
-//     gives the peer a full timeout to answer before promoting.
+//     gives the peer a full timeout to answer before promoting, and a
+//     master's time as master starts over (rule 2 below), so whichever
+//     node was away defers.
 //   - who keeps the title when two nodes meet (Outranks), computed by both
 //     from the two HELLOs exchanged on the link (inside TLS, so from
 //     authenticated state; heartbeats' role and epoch are informational):
@@ -62,6 +64,9 @@ class RoleState {
 
   // Slave -> master, epoch + 1. False (no change) unless currently a slave.
   bool Promote();
+  // This node was away (its loop did not run): a master's time as master
+  // starts over, so a peer that took over meanwhile keeps the title.
+  void WasAway();
   // Applies the meeting rule: `self` is what our HELLO on the link said,
   // `peer` what the peer's said (both authenticated by the link).
   void Meet(const NodeState& self, const NodeState& peer);

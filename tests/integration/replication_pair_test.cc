@@ -383,6 +383,24 @@ TEST(ReplicationRoles, ASlavePausedPastTheTimeoutDoesNotDemoteTheMaster) {
   EXPECT_THAT(Gets(m, "after_wake"), HasSubstr("\r\na\r\n"));
 }
 
+TEST(ReplicationRoles, AMasterPausedPastTheTimeoutDefersToTheSlaveThatTookOver) {
+  repl::Pair pair = TunedPair({"--repl-heartbeat-ms=100", "--repl-timeout-ms=1000"});
+  ASSERT_NE(pair.slave, nullptr);
+  const int m = pair.m(), s = pair.s();
+  ASSERT_TRUE(repl::Freeze(*pair.master));
+  ASSERT_TRUE(WaitUntil([&] { return ReplStat(s, "role") == "master"; }, absl::Seconds(10))) << pair.Logs();
+  ASSERT_EQ(Request(s, "set took_over 0 0 1\r\nt\r\n", "\r\n"), "STORED\r\n");
+  absl::SleepFor(absl::Seconds(1));
+  ASSERT_EQ(kill(pair.master->pid(), SIGCONT), 0);
+  ASSERT_TRUE(WaitUntil([&] { return repl::LinkUp(m) && repl::LinkUp(s); })) << pair.Logs();
+  // The node that was away defers to the one that kept serving.
+  EXPECT_EQ(ReplStat(s, "role"), "master") << pair.Logs();
+  EXPECT_EQ(ReplStat(m, "role"), "slave") << pair.Logs();
+  EXPECT_EQ(ReplStat(m, "epoch"), "1");
+  EXPECT_EQ(ReplStat(s, "epoch"), "1");
+  Converged(m, s, "took_over");
+}
+
 TEST(ReplicationRoles, AfterACleanSigtermTheSurvivorPromotesAtOnce) {
   repl::Pair pair = TunedPair({"--repl-heartbeat-ms=100", "--repl-timeout-ms=5000"});
   ASSERT_NE(pair.slave, nullptr);

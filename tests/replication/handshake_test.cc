@@ -134,6 +134,13 @@ TEST(Role, MeetingRules) {
   EXPECT_EQ(incumbent.role(), Role::kMaster);
   EXPECT_EQ(woken.epoch(), 1u);
   EXPECT_EQ(incumbent.epoch(), 1u);
+
+  // A master that was away starts its time as master over.
+  RoleState away;
+  away.Start(Role::kMaster);
+  away.WasAway();
+  EXPECT_EQ(away.role(), Role::kMaster);
+  EXPECT_LT(away.master_for_ms(), 1000u);
 }
 
 }  // namespace
