@@ -143,6 +143,11 @@ inline constexpr std::string_view kServerErrorRefcountOverflow =
 // sent but not answered: it may have run there, so it is not run again.
 inline constexpr std::string_view kServerErrorPeerLost =
     "SERVER_ERROR peer did not answer; the command may or may not have run";
+// --repl-sync=strict: the write is on this node, but the replication peer
+// did not apply it (it refused it: too large for its -I, or out of memory;
+// or no acknowledgement came within --repl-sync-timeout, or no link).
+inline constexpr std::string_view kServerErrorNotReplicated =
+    "SERVER_ERROR write not applied by the replication peer";
 // ma N: the autovivified item could not be allocated (capital O, as sent).
 inline constexpr std::string_view kServerErrorOutOfMemoryNewItem =
     "SERVER_ERROR Out of memory allocating new item";

@@ -17,6 +17,7 @@ void Applier::StartLink(uint64_t peer_id, std::string peer_name) {
   peer_name_ = std::move(peer_name);
   phase_ = Phase::kAwaitingSync;
   last_ack_ = ~uint64_t{0};
+  pending_nacks_.clear();
 }
 
 absl::Status Applier::Receive(FrameType type, std::string_view payload, size_t frame_size) {
@@ -34,6 +35,8 @@ absl::Status Applier::Receive(FrameType type, std::string_view payload, size_t f
     case FrameType::kHeartbeat:
     case FrameType::kForwardRequest:
     case FrameType::kForwardAnswer:
+    case FrameType::kNack:
+    case FrameType::kGoodbye:
       break;
   }
   return absl::DataLossError("not a frame of the peer's stream");
@@ -67,8 +70,10 @@ absl::Status Applier::OnMutation(FrameType type, std::string_view payload, size_
   if (phase_ != expected) return absl::DataLossError("record out of sequence");
   server::storage::Mutation m{};
   if (absl::Status st = ParseMutation(payload, &m); !st.ok()) return st;
-  Apply(m);
-  if (type == FrameType::kRecord) offset_ += frame_size;
+  const server::storage::ApplyResult result = Apply(m);
+  if (type != FrameType::kRecord) return absl::OkStatus();
+  offset_ += frame_size;
+  Refused(result, m, offset_);
   return absl::OkStatus();
 }
 
@@ -114,18 +119,49 @@ void Applier::WarnIfAhead(uint64_t version) {
                    "); our clock advances only to the bound"));
 }
 
-void Applier::Apply(server::storage::Mutation& m) {
+server::storage::ApplyResult Applier::Apply(server::storage::Mutation& m) {
+  using server::storage::ApplyResult;
   WarnIfAhead(m.version);
   Localize(m);
-  if (engine_.ApplyReplicated(m)) {
+  const ApplyResult result = engine_.ApplyReplicatedResult(m);
+  if (result == ApplyResult::kApplied) {
     stats_.applied.fetch_add(1, std::memory_order_relaxed);
-  } else if (m.kind != server::storage::Mutation::Kind::kFlushAll) {
+  } else if (result == ApplyResult::kSuperseded && m.kind != server::storage::Mutation::Kind::kFlushAll) {
     stats_.conflicts_resolved.fetch_add(1, std::memory_order_relaxed);
+  }
+  return result;
+}
+
+void Applier::Refused(server::storage::ApplyResult result, const server::storage::Mutation& m,
+                      uint64_t end_offset) {
+  using server::storage::ApplyResult;
+  struct Row {
+    ApplyResult result;
+    NackReason reason;
+    const char* why;
+  };
+  static constexpr Row kRefusals[] = {
+      {ApplyResult::kTooLarge, NackReason::kTooLarge, "larger than this node's -I"},
+      {ApplyResult::kOutOfMemory, NackReason::kOutOfMemory, "out of memory"},
+  };
+  for (const Row& row : kRefusals) {
+    if (row.result != result) continue;
+    EncodeNack(Nack{end_offset, row.reason}, &pending_nacks_);
+    stats_.refused_records.fetch_add(1, std::memory_order_relaxed);
+    const int64_t now = engine_.WallMs();
+    if (now - last_refusal_log_ms_ >= 10000) {
+      last_refusal_log_ms_ = now;
+      Log(absl::StrCat("could not apply a record from ", peer_name_, " (key of ", m.key.size(), " bytes, value of ",
+                       m.value.size(), " bytes): ", row.why, "; the peer is told (NACK)"));
+    }
+    return;
   }
 }
 
 bool Applier::TakeAck(std::string* out) {
   if (phase_ != Phase::kStreaming || offset_ == last_ack_) return false;
+  out->append(pending_nacks_);
+  pending_nacks_.clear();
   EncodeAck(offset_, out);
   last_ack_ = offset_;
   return true;

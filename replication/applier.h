@@ -16,6 +16,14 @@
 // what a reconnect asks for (partial resync). Acks report that offset while
 // records stream, never during a full copy (the offset means nothing yet).
 //
+// Refusals. A stream record this node cannot hold at all (larger than its
+// -I, or no memory with -M) is not applied, and the origin must not take
+// the ack that covers it for "applied": TakeAck puts a NACK naming the
+// record's end offset (and why) ahead of that ACK, so the origin, which
+// reads frames in order, knows before the ack arrives (--repl-sync answers
+// that write as not applied). Counted in refused_records. A record lost to
+// a newer local write is not a refusal: the pair holds something newer.
+//
 // Clocks. Each heartbeat carries the peer's wall clock; OnPeerClock turns
 // it into the offset (peer minus us, `stats replication`
 // peer_clock_offset_ms) and refuses a peer more than a day off. Every
@@ -64,8 +72,9 @@ class Applier {
   // protocol (malformed or out of sequence): drop the link.
   absl::Status Receive(FrameType type, std::string_view payload, size_t frame_size);
 
-  // Appends an ACK frame to *out and returns true when the link is
-  // streaming and the applied offset moved since the link's last ACK.
+  // Appends the pending NACKs, then an ACK frame, to *out and returns true
+  // when the link is streaming and the applied offset moved since the
+  // link's last ACK.
   bool TakeAck(std::string* out);
 
   // A heartbeat said the peer's wall clock reads `peer_wall_ms`: updates
@@ -84,7 +93,9 @@ class Applier {
   absl::Status OnSyncStart(std::string_view payload);
   absl::Status OnMutation(FrameType type, std::string_view payload, size_t frame_size);
   absl::Status OnSnapshotEnd(std::string_view payload);
-  void Apply(server::storage::Mutation& m);
+  server::storage::ApplyResult Apply(server::storage::Mutation& m);
+  // A record ending at `end_offset` was refused: queue its NACK.
+  void Refused(server::storage::ApplyResult result, const server::storage::Mutation& m, uint64_t end_offset);
   // Moves m's times from the peer's clock to ours (see the head).
   void Localize(server::storage::Mutation& m) const;
   void WarnIfAhead(uint64_t version);
@@ -104,6 +115,8 @@ class Applier {
   uint64_t full_resume_ = 0;  // where the stream resumes after the full copy
   uint64_t last_ack_ = ~uint64_t{0};
   int64_t last_skew_log_ms_ = 0;
+  int64_t last_refusal_log_ms_ = 0;
+  std::string pending_nacks_;  // encoded NACK frames, sent ahead of the next ACK
 };
 
 }  // namespace tandem::replication

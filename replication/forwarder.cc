@@ -51,6 +51,7 @@ void Forwarder::TakeOutgoing(uint64_t stream_sent, bool stream_paused, int64_t n
     for (Queued& q : outbox_) {
       EncodeForwardRequest(ForwardRequest{q.id, q.call->kind(), q.call->request()}, out);
       in_flight_.emplace(q.id, InFlight{std::move(q.call), now_ms});
+      forwarded_.fetch_add(1, std::memory_order_relaxed);
     }
     outbox_.clear();
   }

@@ -61,6 +61,8 @@ class Forwarder final : public server::Forwarder {
   // The link to `peer_id` is streaming: route by the owner rule.
   void LinkReady(uint64_t peer_id) { peer_id_.store(peer_id, std::memory_order_release); }
   bool routing() const { return peer_id_.load(std::memory_order_acquire) != 0; }
+  // Commands sent to the peer so far (`stats replication` forwarded_commands).
+  uint64_t forwarded() const { return forwarded_.load(std::memory_order_relaxed); }
   // The link dropped: ends every call (see the file head), forgets owed answers.
   void LinkDown();
   // Appends the frames due on the link: queued requests, and answers whose
@@ -91,6 +93,7 @@ class Forwarder final : public server::Forwarder {
   const uint64_t node_id_;
   const int timeout_ms_;
   std::atomic<uint64_t> peer_id_{0};  // 0: not routing
+  std::atomic<uint64_t> forwarded_{0};
   server::ForwardedRunner* runner_ = nullptr;
   std::function<void()> wake_;
 

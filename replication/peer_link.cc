@@ -47,7 +47,13 @@
 // active link after --repl-timeout-ms without a frame, sends heartbeats,
 // drops handshakes older than max(timeout, 2 s), promotes a slave that has
 // heard nothing for the timeout, and dials (with backoff) when there is no
-// active link and no dial under way.
+// active link and no dial under way. A gap of a whole timeout between two
+// ticks means this node did not run (DeferIfWeWereAway): it restarts those
+// clocks instead of blaming the peer.
+//
+// Stopping. Stop drains (bounded), then OnStop writes GOODBYE on the active
+// link and leaves the loop once it is written (or after kGoodbyeFlushMs);
+// a peer that reads it closes the link and, if slave, promotes at once.
 #include "replication/peer_link.h"
 
 #include <arpa/inet.h>
@@ -89,6 +95,7 @@ constexpr int64_t kMaxDialBackoffMs = 1000;
 constexpr size_t kMaxPendingHandshakes = 8;  // accepted connections not yet linked
 constexpr int64_t kHandshakeDeadlineMs = 2000;  // or --repl-timeout-ms if longer
 constexpr int kLogLinesPerSecond = 3;           // LogRateLimited
+constexpr int kGoodbyeFlushMs = 200;            // OnStop: how long the GOODBYE may take to leave
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -185,16 +192,18 @@ struct PeerLink::Conn {
   int64_t last_recv_ms = 0;
   int64_t last_hb_sent_ms = 0;
   Hello peer{};
+  Hello sent{};  // our own HELLO on this connection: the meeting rule compares these two
   uint64_t send_offset = 0;  // next offset of our stream to send
 };
 
 PeerLink::PeerLink(PeerLinkConfig config, uint64_t node_id, server::storage::Engine& engine,
-                   MutationLog& log, RoleState& role, ReplStats& stats)
+                   MutationLog& log, RoleState& role, ReplStats& stats, NackLog& nacks)
     : config_(std::move(config)),
       node_id_(node_id),
       log_(log),
       role_(role),
       stats_(stats),
+      nacks_(nacks),
       applier_(engine, stats),
       snapshot_(engine) {
   base_ = event_base_new();
@@ -292,11 +301,23 @@ void PeerLink::Stop(absl::Duration drain) {
   if (thread_.joinable()) thread_.join();
 }
 
+// Says GOODBYE on the active link, so the peer takes over at once, and
+// leaves the loop once it is written (OnWrite) or after kGoodbyeFlushMs.
 void PeerLink::OnStop(evutil_socket_t, short, void* arg) {
   // The wake callback stays installed: workers may still append until the
   // server is torn down, and activating an event of a stopped base is harmless.
   auto* self = static_cast<PeerLink*>(arg);
-  event_base_loopbreak(self->base_);
+  self->stopping_ = true;
+  Conn* c = self->active_;
+  if (c == nullptr || c->state != Conn::State::kLinked || c->bev == nullptr) {
+    event_base_loopbreak(self->base_);
+    return;
+  }
+  std::string out;
+  EncodeGoodbye(&out);
+  bufferevent_write(c->bev, out.data(), out.size());
+  timeval tv{0, kGoodbyeFlushMs * 1000};
+  event_base_loopexit(self->base_, &tv);
 }
 
 // ===========================================================================
@@ -493,9 +514,14 @@ void PeerLink::OnRead(bufferevent*, void* arg) {
   if (c->state == Conn::State::kClosed) self->Destroy(c);
 }
 
-void PeerLink::OnWrite(bufferevent*, void* arg) {
+void PeerLink::OnWrite(bufferevent* bev, void* arg) {
   auto* c = static_cast<Conn*>(arg);
-  if (c->link->active_ == c) c->link->Pump(c);
+  PeerLink* self = c->link;
+  if (self->stopping_) {
+    if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) event_base_loopbreak(self->base_);
+    return;
+  }
+  if (self->active_ == c) self->Pump(c);
 }
 
 void PeerLink::OnWake(evutil_socket_t, short, void* arg) {
@@ -581,11 +607,22 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
       if (on_ack_progress_) on_ack_progress_();
       return absl::OkStatus();
     }
+    case FrameType::kNack: {
+      // Before the ACK that covers it (the peer sends them in that order).
+      Nack nack;
+      if (absl::Status st = ParseNack(payload, &nack); !st.ok()) return st;
+      nacks_.Add(nack.offset);
+      return absl::OkStatus();
+    }
     case FrameType::kHeartbeat: {
       Heartbeat hb;
       if (absl::Status st = ParseHeartbeat(payload, &hb); !st.ok()) return st;
       return applier_.OnPeerClock(hb.wall_ms);
     }
+    case FrameType::kGoodbye:
+      if (absl::Status st = ParseGoodbye(payload); !st.ok()) return st;
+      PeerSaidGoodbye(c);
+      return absl::OkStatus();
     case FrameType::kHello:
     case FrameType::kAuth:
       break;
@@ -601,6 +638,10 @@ void PeerLink::SendHello(Conn* c) {
   h.applied_stream = applier_.stream();
   h.applied_offset = applier_.offset();
   h.stream_end = log_.end();
+  h.item_size_max = config_.item_size_max;
+  h.evict_to_free = config_.evict_to_free;
+  h.master_for_ms = role_.master_for_ms();
+  c->sent = h;
   std::string out;
   EncodeHello(h, &out);
   bufferevent_write(c->bev, out.data(), out.size());
@@ -640,7 +681,9 @@ absl::Status PeerLink::Authenticated(Conn* c) {
   if (on_link_up_) on_link_up_(c->peer.node_id);
   dial_backoff_ms_ = 50;
   const Role before = role_.role();
-  role_.Meet(node_id_, NodeState{c->peer.role, c->peer.epoch, c->peer.node_id});
+  // From the two HELLOs (authenticated by the transport), as the peer does.
+  role_.Meet(StateOf(c->sent), StateOf(c->peer));
+  CompareLimits(c);
   stats_.set_peer(c->name);
   stats_.link.store(LinkState::kUp);
   stats_.last_heartbeat_ms.store(NowMs());
@@ -669,6 +712,30 @@ absl::Status PeerLink::Authenticated(Conn* c) {
   SendHeartbeat(c, NowMs());
   Pump(c);
   return absl::OkStatus();
+}
+
+// The peer is stopping cleanly and has drained to us (PeerLink::Stop): a
+// slave takes over now instead of after --repl-timeout-ms of silence.
+void PeerLink::PeerSaidGoodbye(Conn* c) {
+  Close(c, "the peer is stopping (goodbye)");
+  if (role_.Promote()) {
+    Log(absl::StrCat("peer stopped cleanly: promoted to master, epoch ", role_.epoch()));
+  }
+}
+
+// The pair should hold the same items: a value one node takes and the other
+// cannot is acknowledged by neither (NACK), and -M decides whether a full
+// node refuses or evicts. A mismatch is allowed (a migration may need it)
+// but said once per link.
+void PeerLink::CompareLimits(const Conn* c) {
+  if (c->peer.item_size_max != config_.item_size_max) {
+    Log(absl::StrCat("item size limit mismatch: this node has -I ", config_.item_size_max, " bytes, ", c->name,
+                     " has ", c->peer.item_size_max, "; larger items reach only one node (NACK)"));
+  }
+  if (c->peer.evict_to_free != config_.evict_to_free) {
+    Log(absl::StrCat("memory policy mismatch: this node ", config_.evict_to_free ? "evicts" : "refuses (-M)",
+                     " when full, ", c->name, c->peer.evict_to_free ? " evicts" : " refuses (-M)"));
+  }
 }
 
 void PeerLink::Pump(Conn* c) {
@@ -786,8 +853,28 @@ void PeerLink::LogRateLimited(const std::string& line) {
 
 void PeerLink::OnTick(evutil_socket_t, short, void* arg) { static_cast<PeerLink*>(arg)->Tick(); }
 
+// Ticks come every few ms; a gap of a whole timeout means this node's loop
+// did not run (SIGSTOP, a starved host): the silence was ours, not the
+// peer's. The node that was away defers: the link and the promotion clock
+// start over, giving the peer a full timeout to be heard from before this
+// node drops the link or promotes itself, and a master's time as master
+// starts over, so a peer that took over meanwhile keeps the title (role.h).
+void PeerLink::DeferIfWeWereAway(int64_t now) {
+  const int64_t gap = now - last_tick_ms_;
+  const bool away = last_tick_ms_ != 0 && gap >= config_.timeout_ms;
+  last_tick_ms_ = now;
+  if (!away) return;
+  Log(absl::StrCat("this node did not run for ", gap, " ms (stopped or starved): waiting ", config_.timeout_ms,
+                   " ms for the peer before dropping the link or promoting"));
+  last_heard_ms_ = now;
+  if (active_ != nullptr) active_->last_recv_ms = now;
+  role_.WasAway();
+}
+
 void PeerLink::Tick() {
   const int64_t now = NowMs();
+  if (stopping_) return;
+  DeferIfWeWereAway(now);
   if (forwarder_ != nullptr) forwarder_->ExpireCalls(now);
   std::vector<Conn*> expired;
   for (const auto& p : conns_) {

@@ -34,7 +34,11 @@
 // gets a full copy (logged and counted in backlog_overruns). The receiver
 // acks applied offsets after each batch read; heartbeats go both ways every
 // --repl-heartbeat-ms, and a link silent for --repl-timeout-ms is dropped;
-// a slave whose link stays down that long promotes itself (role.h).
+// a slave whose link stays down that long promotes itself (role.h), unless
+// the silence was its own (its loop did not run: DeferIfWeWereAway). A node
+// stopping cleanly sends GOODBYE after draining, and a slave that gets it
+// promotes at once. The receiver sends a NACK ahead of the ACK covering a
+// record it could not apply (applier.h); the sender keeps them (NackLog).
 #ifndef TANDEM_REPLICATION_PEER_LINK_H_
 #define TANDEM_REPLICATION_PEER_LINK_H_
 
@@ -55,6 +59,7 @@
 #include "replication/applier.h"
 #include "replication/forwarder.h"
 #include "replication/mutation_log.h"
+#include "replication/nack_log.h"
 #include "replication/repl_stats.h"
 #include "replication/role.h"
 #include "replication/snapshot_sender.h"
@@ -71,12 +76,14 @@ struct PeerLinkConfig {
   const TlsContext* tls = nullptr;  // not owned; mode kNone: plaintext
   int heartbeat_ms = 200;
   int timeout_ms = 1000;
+  uint32_t item_size_max = 1u << 20;  // -I, told to the peer in HELLO (a mismatch is logged)
+  bool evict_to_free = true;          // false with -M
 };
 
 class PeerLink {
  public:
   PeerLink(PeerLinkConfig config, uint64_t node_id, server::storage::Engine& engine, MutationLog& log,
-           RoleState& role, ReplStats& stats);
+           RoleState& role, ReplStats& stats, NackLog& nacks);
   ~PeerLink();
   PeerLink(const PeerLink&) = delete;
   PeerLink& operator=(const PeerLink&) = delete;
@@ -94,7 +101,8 @@ class PeerLink {
   // Starts the link thread.
   void Start();
   // Waits up to `drain` for the peer to acknowledge everything written so
-  // far (when a link is up), then stops the thread. Idempotent.
+  // far (when a link is up), says GOODBYE (the peer promotes at once if it
+  // is a slave), then stops the thread. Idempotent.
   void Stop(absl::Duration drain);
 
  private:
@@ -122,6 +130,9 @@ class PeerLink {
   absl::Status HandleFrame(Conn* c, FrameType type, std::string_view payload, size_t frame_size);
   absl::Status OnHello(Conn* c, FrameType type, std::string_view payload);
   absl::Status Authenticated(Conn* c);
+  void CompareLimits(const Conn* c);
+  void PeerSaidGoodbye(Conn* c);
+  void DeferIfWeWereAway(int64_t now);
   void LogRateLimited(const std::string& line);
   void Pump(Conn* c);
   absl::Status HandleForwardFrame(Conn* c, FrameType type, std::string_view payload);
@@ -137,6 +148,7 @@ class PeerLink {
   MutationLog& log_;
   RoleState& role_;
   ReplStats& stats_;
+  NackLog& nacks_;
   Applier applier_;
   SnapshotSender snapshot_;
   std::function<void()> on_ack_progress_;
@@ -162,6 +174,8 @@ class PeerLink {
   int64_t next_dial_ms_ = 0;
   int64_t dial_backoff_ms_ = 50;
   int64_t last_heard_ms_ = 0;  // last frame from the peer (or start)
+  int64_t last_tick_ms_ = 0;   // DeferIfWeWereAway
+  bool stopping_ = false;      // OnStop ran: GOODBYE sent, leaving the loop
 };
 
 }  // namespace tandem::replication

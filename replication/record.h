@@ -5,8 +5,9 @@
 // value), addressed by the byte offset of its frame in the sender's stream,
 // so "apply from offset N" is all a partial resync needs to say. The other
 // frames run the link itself: the handshake (hello), the start of a
-// sync (partial from an offset, or a full copy), snapshot items, acks and
-// heartbeats. record_codec turns frames into bytes and back.
+// sync (partial from an offset, or a full copy), snapshot items, acks (and
+// nacks: a record the receiver could not hold), heartbeats and a goodbye on a
+// clean stop. record_codec turns frames into bytes and back.
 #ifndef TANDEM_REPLICATION_RECORD_H_
 #define TANDEM_REPLICATION_RECORD_H_
 
@@ -27,13 +28,17 @@ enum class FrameType : uint8_t {
   kHeartbeat = 8,     // both ways, every --repl-heartbeat-ms
   kForwardRequest = 9,  // a client request for a key the receiver owns (forward_codec.h)
   kForwardAnswer = 10,  // the owner's reply bytes for one kForwardRequest
+  kNack = 11,           // receiver -> sender: the record ending at this offset was not applied (and why)
+  kGoodbye = 12,        // sender is stopping cleanly (SIGTERM/SIGUSR1): the survivor need not wait
 };
+constexpr FrameType kLastFrameType = FrameType::kGoodbye;
 
 enum class Role : uint8_t { kNone = 0, kMaster = 1, kSlave = 2 };
 
 constexpr uint32_t kHelloMagic = 0x4d444e54;  // "TNDM" little-endian
-constexpr uint16_t kProtocolVersion = 3;  // 2: the link is TLS 1.3 and HELLO carries the state;
-                                          // 3: also times relative to origin_ms (record_codec.cc)
+constexpr uint16_t kProtocolVersion = 4;  // 2: the link is TLS 1.3 and HELLO carries the state;
+                                          // 3: also times relative to origin_ms (record_codec.cc);
+                                          // 4: HELLO carries -I, -M and time as master; NACK, GOODBYE
 
 // A node's identity and replication state, its first frame on a link. It
 // travels inside TLS, so only a peer holding the secret (or a certificate
@@ -45,6 +50,17 @@ struct Hello {
   uint64_t applied_stream = 0;  // node id of the peer stream this node has applied (0: none)
   uint64_t applied_offset = 0;  // ...up to this offset
   uint64_t stream_end = 0;      // this node's own stream length
+  uint32_t item_size_max = 0;   // -I: the largest item this node holds
+  bool evict_to_free = true;    // false with -M: a full node refuses stores instead of evicting
+  uint64_t master_for_ms = 0;   // how long this node has been master without a break (0: not master)
+};
+
+// Why the receiver did not apply a stream record (NACK).
+enum class NackReason : uint8_t { kTooLarge = 1, kOutOfMemory = 2 };
+
+struct Nack {
+  uint64_t offset = 0;  // the end offset of the record in the sender's stream
+  NackReason reason = NackReason::kTooLarge;
 };
 
 struct SyncStart {

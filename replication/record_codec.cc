@@ -123,6 +123,9 @@ void EncodeHello(const Hello& hello, std::string* out) {
   Put<uint64_t>(out, hello.applied_stream);
   Put<uint64_t>(out, hello.applied_offset);
   Put<uint64_t>(out, hello.stream_end);
+  Put<uint32_t>(out, hello.item_size_max);
+  Put<uint8_t>(out, hello.evict_to_free ? 1 : 0);
+  Put<uint64_t>(out, hello.master_for_ms);
   Finish(at, out);
 }
 
@@ -196,6 +199,15 @@ void EncodeHeartbeat(const Heartbeat& hb, std::string* out) {
   Finish(at, out);
 }
 
+void EncodeNack(const Nack& nack, std::string* out) {
+  size_t at = Begin(FrameType::kNack, out);
+  Put<uint64_t>(out, nack.offset);
+  Put<uint8_t>(out, static_cast<uint8_t>(nack.reason));
+  Finish(at, out);
+}
+
+void EncodeGoodbye(std::string* out) { Finish(Begin(FrameType::kGoodbye, out), out); }
+
 absl::Status DecodeFrame(std::string_view in, size_t max_body, Frame* frame, size_t* consumed) {
   *consumed = 0;
   if (in.size() < kFrameHeaderSize) return absl::OkStatus();
@@ -208,7 +220,7 @@ absl::Status DecodeFrame(std::string_view in, size_t max_body, Frame* frame, siz
   std::string_view body = in.substr(kFrameHeaderSize, len);
   if (Crc32c(body) != crc) return Malformed("checksum mismatch");
   uint8_t type = static_cast<uint8_t>(body[0]);
-  if (type < static_cast<uint8_t>(FrameType::kHello) || type > static_cast<uint8_t>(FrameType::kForwardAnswer)) {
+  if (type < static_cast<uint8_t>(FrameType::kHello) || type > static_cast<uint8_t>(kLastFrameType)) {
     return Malformed("unknown frame type");
   }
   frame->type = static_cast<FrameType>(type);
@@ -242,13 +254,16 @@ absl::Status ParseHello(std::string_view payload, Hello* out) {
   uint32_t magic = 0;
   uint16_t version = 0;
   uint8_t role = 0;
+  uint8_t evict = 0;
   if (!r.Get(&magic) || magic != kHelloMagic) return Malformed("bad hello magic");
   if (!r.Get(&version) || version != kProtocolVersion) return Malformed("unsupported protocol version");
   if (!r.Get(&out->node_id) || !r.Get(&out->epoch) || !r.Get(&role) || role > 2 || !r.Get(&out->applied_stream) ||
-      !r.Get(&out->applied_offset) || !r.Get(&out->stream_end) || !r.done()) {
+      !r.Get(&out->applied_offset) || !r.Get(&out->stream_end) || !r.Get(&out->item_size_max) ||
+      !r.Get(&evict) || evict > 1 || !r.Get(&out->master_for_ms) || !r.done()) {
     return Malformed("hello");
   }
   out->role = static_cast<Role>(role);
+  out->evict_to_free = evict == 1;
   return absl::OkStatus();
 }
 
@@ -304,6 +319,22 @@ absl::Status ParseHeartbeat(std::string_view payload, Heartbeat* out) {
     return Malformed("heartbeat");
   }
   out->role = static_cast<Role>(role);
+  return absl::OkStatus();
+}
+
+absl::Status ParseNack(std::string_view payload, Nack* out) {
+  Reader r(payload);
+  uint8_t reason = 0;
+  if (!r.Get(&out->offset) || !r.Get(&reason) || reason < static_cast<uint8_t>(NackReason::kTooLarge) ||
+      reason > static_cast<uint8_t>(NackReason::kOutOfMemory) || !r.done()) {
+    return Malformed("nack");
+  }
+  out->reason = static_cast<NackReason>(reason);
+  return absl::OkStatus();
+}
+
+absl::Status ParseGoodbye(std::string_view payload) {
+  if (!payload.empty()) return Malformed("goodbye");
   return absl::OkStatus();
 }
 

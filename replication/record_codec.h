@@ -47,6 +47,8 @@ void EncodeMutation(FrameType type, const server::storage::Mutation& m, std::str
 void EncodeSnapshotEnd(std::string* out);
 void EncodeAck(uint64_t offset, std::string* out);
 void EncodeHeartbeat(const Heartbeat& hb, std::string* out);
+void EncodeNack(const Nack& nack, std::string* out);
+void EncodeGoodbye(std::string* out);
 // Exact size of EncodeMutation's frame.
 size_t MutationFrameSize(const server::storage::Mutation& m);
 
@@ -81,6 +83,9 @@ absl::Status ParseMutation(std::string_view payload, server::storage::Mutation* 
 absl::Status ParseSnapshotEnd(std::string_view payload);
 absl::Status ParseAck(std::string_view payload, uint64_t* offset);
 absl::Status ParseHeartbeat(std::string_view payload, Heartbeat* out);
+absl::Status ParseNack(std::string_view payload, Nack* out);
+// GOODBYE carries nothing: any payload is a malformed frame.
+absl::Status ParseGoodbye(std::string_view payload);
 
 }  // namespace tandem::replication
 

@@ -46,7 +46,10 @@ void AppendReplStats(const ReplStats& s, const ReplReport& r, protocol::StatList
       {"protocol_errors", absl::StrCat(s.protocol_errors.load())},
       {"backlog_overruns", absl::StrCat(s.backlog_overruns.load())},
       {"sync_acked", absl::StrCat(s.sync_acked.load())},
+      {"sync_nacked", absl::StrCat(s.sync_nacked.load())},
       {"sync_timeouts", absl::StrCat(s.sync_timeouts.load())},
+      {"refused_records", absl::StrCat(s.refused_records.load())},
+      {"forwarded_commands", absl::StrCat(r.forwarded_commands)},
       {"peer_clock_offset_ms", absl::StrCat(s.peer_clock_offset_ms.load())},
   };
   for (const auto& [name, value] : rows) out->emplace_back(name, value);

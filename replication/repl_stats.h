@@ -31,7 +31,9 @@ struct ReplStats {
   std::atomic<uint64_t> backlog_overruns{0};  // peer fell out of the backlog: full copy instead
   std::atomic<int64_t> last_heartbeat_ms{-1};  // wall ms of the last frame from the peer, -1: never
   std::atomic<uint64_t> sync_acked{0};     // --repl-sync replies released by the peer's ack
-  std::atomic<uint64_t> sync_timeouts{0};  // ...released without it (timeout, or no link)
+  std::atomic<uint64_t> sync_nacked{0};    // ...released by the peer's NACK: it could not apply the write
+  std::atomic<uint64_t> sync_timeouts{0};  // ...released without either (timeout, or no link)
+  std::atomic<uint64_t> refused_records{0};  // peer records this node could not apply (NACKed)
   std::atomic<int64_t> peer_clock_offset_ms{0};  // the peer's wall clock minus ours (heartbeats)
 
   void set_peer(std::string peer) {
@@ -53,6 +55,7 @@ struct ReplReport {
   uint64_t epoch = 0;
   uint64_t repl_offset = 0;  // this node's stream end
   uint64_t promotions = 0;
+  uint64_t forwarded_commands = 0;  // commands this node forwarded to the key's owner (forwarder.h)
   int64_t now_ms = 0;        // wall clock, for last_heartbeat_ms
   const char* auth = "none";  // how the link authenticates: tls-psk, tls-cert or none
 };

@@ -89,9 +89,11 @@ absl::StatusOr<std::unique_ptr<Replication>> Replication::Create(const server::S
   if (r->tls_->mode() == AuthMode::kNone) WarnUnauthenticated(c);
   c.heartbeat_ms = s.repl_heartbeat_ms;
   c.timeout_ms = s.repl_timeout_ms;
+  c.item_size_max = static_cast<uint32_t>(s.item_size_max);
+  c.evict_to_free = s.evict_to_free;
   r->role_.Start(c.peer_host.empty() ? Role::kMaster : Role::kSlave);
   r->forwarder_ = std::make_unique<Forwarder>(r->node_id_, c.timeout_ms);
-  r->link_ = std::make_unique<PeerLink>(std::move(c), r->node_id_, engine, r->log_, r->role_, r->stats_);
+  r->link_ = std::make_unique<PeerLink>(std::move(c), r->node_id_, engine, r->log_, r->role_, r->stats_, r->nacks_);
   r->link_->SetForwarder(r->forwarder_.get());
   return r;
 }
@@ -114,12 +116,18 @@ void Replication::Stop(absl::Duration drain) {
   if (link_ != nullptr) link_->Stop(drain);
 }
 
+void Replication::CountSyncReply(server::SyncRelease how) {
+  std::atomic<uint64_t>* const counters[] = {&stats_.sync_acked, &stats_.sync_nacked, &stats_.sync_timeouts};
+  counters[static_cast<size_t>(how)]->fetch_add(1, std::memory_order_relaxed);
+}
+
 void Replication::ReplicationReport(protocol::StatList* out) {
   ReplReport r;
   r.role = role_.role();
   r.epoch = role_.epoch();
   r.repl_offset = log_.end();
   r.promotions = role_.promotions();
+  r.forwarded_commands = forwarder_ == nullptr ? 0 : forwarder_->forwarded();
   r.auth = AuthModeName(tls_ == nullptr ? AuthMode::kNone : tls_->mode());
   r.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::system_clock::now().time_since_epoch())

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "replication/forwarder.h"
 #include "replication/mutation_log.h"
+#include "replication/nack_log.h"
 #include "replication/peer_link.h"
 #include "replication/repl_stats.h"
 #include "replication/role.h"
@@ -44,11 +45,10 @@ class Replication : public server::ReplicationHooks {
   bool PeerHasApplied(uint64_t offset) const override {
     return stats_.peer_acked_offset.load() >= offset;
   }
+  bool PeerRefused(uint64_t first, uint64_t last) const override { return nacks_.AnyIn(first, last); }
   bool PeerLinked() const override { return stats_.link.load() != LinkState::kDown; }
   void SetAckListener(server::AckListener* listener) override { ack_listener_.store(listener); }
-  void CountSyncReply(bool acked) override {
-    (acked ? stats_.sync_acked : stats_.sync_timeouts).fetch_add(1, std::memory_order_relaxed);
-  }
+  void CountSyncReply(server::SyncRelease how) override;
   uint64_t node_id() const { return node_id_; }
   // Forwarding (forwarder.h): the server sends conditional commands for the
   // peer's keys through this (null without replication), and this runs
@@ -67,6 +67,7 @@ class Replication : public server::ReplicationHooks {
   MutationLog log_;
   RoleState role_;
   ReplStats stats_;
+  NackLog nacks_;
   std::unique_ptr<Forwarder> forwarder_;
   std::unique_ptr<TlsContext> tls_;  // before link_: the link uses it until it is gone
   std::unique_ptr<PeerLink> link_;

@@ -79,7 +79,8 @@ HandleResult BinaryHandler::HandleOne(std::string_view input, ThreadStats& ts, s
 
 // The packet parsed before it was forwarded; errors are answered even for
 // the quiet opcodes, as memcached answers them.
-void BinaryHandler::AnswerLost(std::string_view request, std::string* out) {
+// Both failures are a temporary failure (0x0086): the client may retry.
+void BinaryHandler::AnswerFailure(std::string_view request, ServerFailure, std::string* out) {
   b::Request req;
   b::ParseRequest(request, parser_options_, &req);
   b::AppendError(out, req.opcode, Status::kTemporaryFailure, req.opaque);

@@ -32,8 +32,7 @@ class BinaryHandler final : public RequestHandler {
   BinaryHandler(const Settings& settings, Executor& executor, int fd, Forwarder* forwarder = nullptr);
   HandleResult HandleOne(std::string_view input, ThreadStats& stats, std::string* out) override;
 
- protected:
-  void AnswerLost(std::string_view request, std::string* out) override;
+  void AnswerFailure(std::string_view request, ServerFailure failure, std::string* out) override;
 
  private:
   // An opcode the server does not carry out: memcached's answer, and the

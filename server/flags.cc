@@ -82,6 +82,7 @@ struct FlagSpec {
   bool takes_value;
   const char* help;
   Apply apply;
+  bool optional_value = false;  // --name or --name=VALUE (long form only); apply gets null without one
 };
 
 constexpr int kLongOnlyBase = 1000;
@@ -288,11 +289,15 @@ const std::vector<FlagSpec>& FlagTable() {
          s->repl_tls_ca_file = a;
          return absl::OkStatus();
        }},
-      {kLongOnlyBase + 2, "repl-sync", false, "replication: acknowledge writes once the peer applied them",
-       [](const char*, Settings* s) {
+      {kLongOnlyBase + 2, "repl-sync", false,
+       "replication: acknowledge writes once the peer applied them; =strict: answer SERVER_ERROR when it did not",
+       [](const char* a, Settings* s) {
+         if (a != nullptr && absl::string_view(a) != "strict") return Invalid("--repl-sync", a);
          s->repl_sync = true;
+         s->repl_sync_strict = a != nullptr;
          return absl::OkStatus();
-       }},
+       },
+       /*optional_value=*/true},
       {kLongOnlyBase + 3, "repl-sync-timeout", true, "replication: --repl-sync wait bound, ms (default: 100)",
        [](const char* a, Settings* s) {
          return ParseIntInto("--repl-sync-timeout", a, 1, 600000, &s->repl_sync_timeout_ms);
@@ -673,7 +678,9 @@ absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* 
       if (f.takes_value) short_opts.push_back(':');
     }
     if (f.long_name != nullptr) {
-      long_opts.push_back({f.long_name, f.takes_value ? required_argument : no_argument, nullptr,
+      long_opts.push_back({f.long_name,
+                           f.optional_value ? optional_argument : (f.takes_value ? required_argument : no_argument),
+                           nullptr,
                            f.short_name});
     }
   }

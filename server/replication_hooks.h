@@ -20,6 +20,11 @@ class AckListener {
   virtual void OnAckProgress() = 0;
 };
 
+// How a reply held by --repl-sync was released: the peer acknowledged
+// applying the write, said it could not apply it (NACK: too large for its
+// -I, or out of memory), or neither came in time (or there was no link).
+enum class SyncRelease : uint8_t { kAcked, kNacked, kTimedOut };
+
 class ReplicationHooks {
  public:
   virtual ~ReplicationHooks() = default;
@@ -36,12 +41,19 @@ class ReplicationHooks {
     (void)offset;
     return true;
   }
+  // Whether the peer refused a record of this node's stream ending in
+  // [first, last] (a NACK; it arrives before the ack that covers it).
+  virtual bool PeerRefused(uint64_t first, uint64_t last) const {
+    (void)first;
+    (void)last;
+    return false;
+  }
   // Whether an acknowledgement can come at all (a link is up).
   virtual bool PeerLinked() const { return false; }
   // Installs (or, with null, removes) the listener. Thread-safe.
   virtual void SetAckListener(AckListener* listener) { (void)listener; }
-  // Counts a held reply as released by the peer's ack or without it.
-  virtual void CountSyncReply(bool acked) { (void)acked; }
+  // Counts a held reply by how it was released.
+  virtual void CountSyncReply(SyncRelease how) { (void)how; }
 };
 
 }  // namespace tandem::server

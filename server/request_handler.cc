@@ -14,7 +14,7 @@ HandleResult RequestHandler::FinishForward(ForwardCall& call, ThreadStats& stats
       out->append(call.TakeReply());
       return result;
     case ForwardCall::Outcome::kLost:
-      AnswerLost(call.request(), out);
+      AnswerFailure(call.request(), ServerFailure::kPeerLost, out);
       return result;
     case ForwardCall::Outcome::kNotSent:
       break;

@@ -37,6 +37,12 @@ struct HandleResult {
   std::shared_ptr<ForwardCall> forward;
 };
 
+// A server-side failure a request is answered with instead of its own reply.
+enum class ServerFailure : uint8_t {
+  kPeerLost,       // forwarded to the owner, never answered (protocol::kServerErrorPeerLost)
+  kNotReplicated,  // --repl-sync=strict: the peer did not apply the write (kServerErrorNotReplicated)
+};
+
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
@@ -51,12 +57,15 @@ class RequestHandler {
   // The result's stream_end and action are the local run's.
   HandleResult FinishForward(ForwardCall& call, ThreadStats& stats, std::string* out);
 
+  // Appends the protocol's error reply for `request` (its whole bytes, as
+  // HandleOne consumed them): SERVER_ERROR in text and meta, a binary error
+  // status (0x0086, temporary failure) in binary.
+  virtual void AnswerFailure(std::string_view request, ServerFailure failure, std::string* out) = 0;
+
  protected:
   // Whether HandleOne may forward (false while FinishForward runs a
   // request locally).
   bool may_forward() const { return may_forward_; }
-  // The protocol's SERVER_ERROR for a forwarded request nobody answered.
-  virtual void AnswerLost(std::string_view request, std::string* out) = 0;
 
  private:
   bool may_forward_ = true;

@@ -95,6 +95,7 @@ struct Settings {
   std::string repl_tls_key_file;    // --repl-tls-key=FILE
   std::string repl_tls_ca_file;     // --repl-tls-ca=FILE
   bool repl_sync = false;           // --repl-sync
+  bool repl_sync_strict = false;    // --repl-sync=strict: a write the peer did not apply gets SERVER_ERROR
   int repl_sync_timeout_ms = 100;   // --repl-sync-timeout
   size_t repl_backlog_bytes = 64u << 20;  // --repl-backlog (MB on the command line)
   int repl_heartbeat_ms = 200;      // --repl-heartbeat-ms

@@ -106,17 +106,22 @@ HandleResult TextHandler::Forward(std::string_view input, size_t consumed) {
 
 // The request parsed before it was forwarded, so it parses again; the
 // writer knows whether noreply hides the line (meta errors always show).
-void TextHandler::AnswerLost(std::string_view request, std::string* out) {
+void TextHandler::AnswerFailure(std::string_view request, ServerFailure failure, std::string* out) {
+  static constexpr std::string_view kLines[] = {
+      protocol::kServerErrorPeerLost,        // kPeerLost
+      protocol::kServerErrorNotReplicated,   // kNotReplicated
+  };
+  const std::string_view error = kLines[static_cast<size_t>(failure)];
   const std::optional<protocol::Line> line = protocol::FindLine(request);
   if (line && protocol::IsMetaLine(line->text)) {
     protocol::ParseMetaCommand(request, meta_options_, &command_);
     protocol::MetaReplyWriter writer(out);
-    writer.Done(command_, protocol::Result::ErrorLine(protocol::kServerErrorPeerLost));
+    writer.Done(command_, protocol::Result::ErrorLine(error));
     return;
   }
   protocol::ParseTextCommand(request, parser_options_, &command_);
   protocol::TextReplyWriter writer(out);
-  writer.Done(command_, protocol::Result::ErrorLine(protocol::kServerErrorPeerLost));
+  writer.Done(command_, protocol::Result::ErrorLine(error));
 }
 
 HandleResult TextHandler::Retrieve(std::string_view input, size_t line_length, ThreadStats& stats,

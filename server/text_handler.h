@@ -31,8 +31,7 @@ class TextHandler final : public RequestHandler {
   TextHandler(const Settings& settings, Executor& executor, int fd, Forwarder* forwarder = nullptr);
   HandleResult HandleOne(std::string_view input, ThreadStats& stats, std::string* out) override;
 
- protected:
-  void AnswerLost(std::string_view request, std::string* out) override;
+  void AnswerFailure(std::string_view request, ServerFailure failure, std::string* out) override;
 
  private:
   // The parsed command_ goes to its key's owner instead of running here.

@@ -218,6 +218,7 @@ bool Connection::ProcessInput() {
   const int max_requests = ctx.settings->reqs_per_event;
   int handled = 0;
   while (!close_after_flush_) {
+    if (strict_ != nullptr) break;  // strict: a write's reply is decided before the next request runs
     if (swallow_ > 0) {
       size_t n = std::min(swallow_, end_ - start_);
       start_ += n;
@@ -242,11 +243,15 @@ bool Connection::ProcessInput() {
     if (handler_ == nullptr) {
       handler_ = ctx.handlers->ForFirstByte(static_cast<uint8_t>(input[0]), fd_);
     }
-    HandleResult r = handler_->HandleOne(input, worker_.stats(), output_.Tail());
-    if (r.stream_end != 0 && worker_.sync_hooks() != nullptr) {
-      sync_target_ = r.stream_end;  // this request wrote: its reply waits
+    std::string* tail = output_.Tail();
+    const size_t reply_begin = tail->size();
+    HandleResult r = handler_->HandleOne(input, worker_.stats(), tail);
+    if (r.need_more) {
+      if (r.stream_end != 0) NoteSyncWrite(r.stream_end, nullptr, 0, {});
+      break;
     }
-    if (r.need_more) break;
+    // This request wrote: its reply waits (strict: alone, see below).
+    if (r.stream_end != 0) NoteSyncWrite(r.stream_end, tail, reply_begin, input.substr(0, r.consumed));
     ++handled;
     info_.last_cmd_time.store(ctx.clock->Now(), std::memory_order_relaxed);
     start_ += r.consumed;
@@ -270,7 +275,14 @@ bool Connection::ProcessInput() {
   // memcached sends nothing while it swallows a refused data block; holding
   // the replies keeps a client's view of the stream the same.
   if (swallow_ > 0) return true;
+  const bool strict_held = strict_ != nullptr;
   if (sync_target_ != 0 && HoldForPeer()) return true;
+  if (strict_held && start_ < end_) {
+    // Released at once (no link, or already acked): the requests behind
+    // the write run next, as after a -R yield.
+    yielded_ = true;
+    event_active(event_, EV_READ, 0);
+  }
   if (!Flush()) return false;
   if (!output_.empty()) {
     WantEvents(EV_WRITE);  // the client is not reading: stop reading too
@@ -290,8 +302,41 @@ bool Connection::Flush() {
   return true;
 }
 
+void Connection::NoteSyncWrite(uint64_t stream_end, std::string* tail, size_t reply_begin,
+                               std::string_view request) {
+  if (worker_.sync_hooks() == nullptr) return;
+  if (sync_target_ == 0) sync_first_ = stream_end;
+  sync_target_ = stream_end;
+  if (tail == nullptr || !worker_.context().settings->repl_sync_strict) return;
+  strict_ = std::make_unique<StrictReply>(StrictReply{tail, reply_begin, tail->size(), std::string(request)});
+}
+
+bool Connection::SyncReleased(bool timed_out, SyncRelease* how) const {
+  const ReplicationHooks& sync = *worker_.sync_hooks();
+  if (sync.PeerHasApplied(sync_target_)) {
+    // A NACK precedes the ack that covers its record, so it is known by now.
+    *how = sync.PeerRefused(sync_first_, sync_target_) ? SyncRelease::kNacked : SyncRelease::kAcked;
+    return true;
+  }
+  *how = SyncRelease::kTimedOut;
+  return timed_out || !sync.PeerLinked();
+}
+
+void Connection::ReleaseSync(SyncRelease how) {
+  worker_.sync_hooks()->CountSyncReply(how);
+  sync_target_ = 0;
+  sync_first_ = 0;
+  const std::unique_ptr<StrictReply> strict = std::move(strict_);
+  // Nothing is queued behind a held strict reply, so it is still the end of the last block.
+  if (strict == nullptr || how == SyncRelease::kAcked || strict->tail != output_.LastBlock() ||
+      strict->tail->size() != strict->end) {
+    return;
+  }
+  strict->tail->resize(strict->begin);
+  handler_->AnswerFailure(strict->request, ServerFailure::kNotReplicated, strict->tail);
+}
+
 bool Connection::HoldForPeer() {
-  ReplicationHooks& sync = *worker_.sync_hooks();
   if (sync_timer_ == nullptr) {
     sync_timer_ = evtimer_new(worker_.base(), &Connection::OnSyncTimeout, this);
     if (sync_timer_ == nullptr) return false;
@@ -299,11 +344,9 @@ bool Connection::HoldForPeer() {
   // Join the waiters before checking: an ack landing after the check then
   // finds us and wakes us, instead of slipping between check and join.
   worker_.AddSyncWaiter(this);
-  const bool acked = sync.PeerHasApplied(sync_target_);
-  if (acked || !sync.PeerLinked()) {
+  if (SyncRelease how; SyncReleased(/*timed_out=*/false, &how)) {
     worker_.RemoveSyncWaiter(this);
-    sync.CountSyncReply(acked);
-    sync_target_ = 0;
+    ReleaseSync(how);
     return false;
   }
   sync_parked_ = true;
@@ -321,14 +364,12 @@ void Connection::OnSyncTimeout(evutil_socket_t, short, void* arg) {
 
 void Connection::OnSyncProgress(bool timed_out) {
   if (!sync_parked_) return;
-  ReplicationHooks& sync = *worker_.sync_hooks();
-  const bool acked = sync.PeerHasApplied(sync_target_);
-  if (!acked && !timed_out && sync.PeerLinked()) return;
-  sync.CountSyncReply(acked);
+  SyncRelease how;
+  if (!SyncReleased(timed_out, &how)) return;
   sync_parked_ = false;
-  sync_target_ = 0;
   evtimer_del(sync_timer_);
   worker_.RemoveSyncWaiter(this);
+  ReleaseSync(how);
   // Requests after the held batch are still buffered (a -R yield was
   // cancelled by parking): run them, then send everything in order.
   yielded_ = false;
@@ -352,8 +393,10 @@ void Connection::OnForwardProgress() {
   worker_.RemoveForwardWaiter(this);
   // The reply goes after those already queued; the requests behind it are
   // still buffered and run now.
-  const HandleResult r = handler_->FinishForward(*call, worker_.stats(), output_.Tail());
-  if (r.stream_end != 0 && worker_.sync_hooks() != nullptr) sync_target_ = r.stream_end;
+  std::string* tail = output_.Tail();
+  const size_t reply_begin = tail->size();
+  const HandleResult r = handler_->FinishForward(*call, worker_.stats(), tail);
+  if (r.stream_end != 0) NoteSyncWrite(r.stream_end, tail, reply_begin, call->request());
   if (r.action != DispatchAction::kContinue) close_after_flush_ = true;
   if (r.action == DispatchAction::kShutdown) {
     worker_.context().request_stop(worker_.context().request_stop_arg);

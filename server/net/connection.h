@@ -14,7 +14,14 @@
 // --repl-sync-timeout passes (then they go anyway, counted in
 // sync_timeouts): the connection parks (no reading, no writing) and the
 // worker wakes it when an ack arrives; other connections run meanwhile.
-// Without a link the replies go at once.
+// Without a link the replies go at once. The peer may instead refuse one of
+// those changes (a NACK: too large for its -I, out of memory), which it
+// sends ahead of its ack: the replies go with that ack, counted in
+// sync_nacked. With --repl-sync=strict each write is held alone (the
+// requests behind it wait in the input buffer) and, unless the peer
+// acknowledged applying it, its reply is replaced by the protocol's error
+// (SERVER_ERROR write not applied by the replication peer; binary 0x0086):
+// the write stays on this node, but the client is not told it is safe.
 //
 // A conditional command for a key the peer owns (server/forwarding.h) parks
 // the connection the same way until the owner's answer arrives: requests
@@ -32,6 +39,7 @@
 
 #include "server/forwarding.h"
 #include "server/net/output_queue.h"
+#include "server/replication_hooks.h"
 #include "server/request_handler.h"
 #include "server/stats.h"
 
@@ -74,6 +82,14 @@ class Connection {
   // --repl-sync: true when the queued replies must wait (the connection is
   // now parked); false when they may go now.
   bool HoldForPeer();
+  // --repl-sync: a request wrote up to `stream_end`; under strict, its
+  // reply is [reply_begin, end of *tail) and `request` its bytes.
+  void NoteSyncWrite(uint64_t stream_end, std::string* tail, size_t reply_begin, std::string_view request);
+  // How the held replies are released now, or false while they still wait.
+  bool SyncReleased(bool timed_out, SyncRelease* how) const;
+  // Counts the release and, under strict, answers a write that was not
+  // applied by the peer with an error instead of its reply.
+  void ReleaseSync(SyncRelease how);
   static void OnSyncTimeout(evutil_socket_t, short, void* arg);
   // Parks on forward_ and starts it.
   void WaitForOwner();
@@ -99,7 +115,16 @@ class Connection {
   // --repl-sync: stream offset the queued replies wait for (0: none), and
   // whether the connection is parked on it.
   uint64_t sync_target_ = 0;
+  uint64_t sync_first_ = 0;  // the first write's stream end in the held batch (NACKs in between count)
   bool sync_parked_ = false;
+  // --repl-sync=strict: the held write's reply, to be replaced if the peer did not apply it.
+  struct StrictReply {
+    std::string* tail = nullptr;
+    size_t begin = 0;
+    size_t end = 0;
+    std::string request;
+  };
+  std::unique_ptr<StrictReply> strict_;
   event* sync_timer_ = nullptr;
 
   // The forwarded command this connection is parked on (null: none).

@@ -21,6 +21,8 @@ class OutputQueue {
   // The block replies are appended to. Starts a new block when the current
   // one has grown past the block size.
   std::string* Tail();
+  // The block Tail() last returned, without starting a new one (null: none).
+  std::string* LastBlock() { return blocks_.empty() ? nullptr : &blocks_.back(); }
 
   bool empty() const { return pending_ == 0 && PendingInTail() == 0; }
   size_t size() const;

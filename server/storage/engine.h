@@ -66,6 +66,12 @@ enum class StoreOutcome : uint8_t {
   kOutOfMemory,  // -M, or nothing evictable: "SERVER_ERROR out of memory storing object"
 };
 
+// What applying one of the peer's mutations came to (Engine::ApplyReplicatedResult).
+// kSuperseded is a normal outcome (the local item or a delete is newer);
+// kTooLarge and kOutOfMemory mean this node could not hold the write at all,
+// which the applier reports back to the origin (a NACK, for --repl-sync).
+enum class ApplyResult : uint8_t { kApplied, kSuperseded, kTooLarge, kOutOfMemory };
+
 struct StoreResult {
   StoreOutcome outcome;
   uint64_t cas = 0;  // CAS of the stored item when kStored
@@ -322,6 +328,8 @@ class Engine {
   // advances the local clock at most max_skew_ms past the wall clock.
   // True if applied.
   bool ApplyReplicated(const Mutation& m);
+  // The same, saying why a mutation was not applied.
+  ApplyResult ApplyReplicatedResult(const Mutation& m);
 
   // Full sync: visits live items a few buckets at a time. *cursor starts at
   // 0; returns false once the walk is complete. `budget` bounds the items

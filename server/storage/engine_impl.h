@@ -79,8 +79,8 @@ class Engine::Impl {
   void ItemsStats(StatList* out);
   void SetObserver(MutationObserver* o) { observer_ = o; }
   void SetCasNodeBit(unsigned bit) { cas_node_bit_.store(bit & 1, std::memory_order_relaxed); }
-  bool ApplyReplicated(const Mutation& m);
-  bool ApplyStore(const Mutation& m);
+  ApplyResult ApplyReplicated(const Mutation& m);
+  ApplyResult ApplyStore(const Mutation& m);
   bool SnapshotStep(uint64_t* cursor, size_t budget,
                     absl::FunctionRef<void(const ItemView&)> fn,
                     absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn);

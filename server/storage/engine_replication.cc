@@ -63,12 +63,12 @@ namespace tandem::server::storage {
 // Replication
 // ===========================================================================
 
-bool Engine::Impl::ApplyReplicated(const Mutation& m) {
+ApplyResult Engine::Impl::ApplyReplicated(const Mutation& m) {
   ObservePeer(m.version);
   if (m.kind == Mutation::Kind::kFlushAll) {
     // By version only: this node's writes newer than the peer's flush stay.
     flush_marks_.Record({m.version, m.flush_delay_ms, m.origin_ms + m.flush_delay_ms}, clock_->WallMs());
-    return true;
+    return ApplyResult::kApplied;
   }
   if (m.kind == Mutation::Kind::kStore) return ApplyStore(m);
   const uint32_t hash = HashTable::Hash(m.key);
@@ -77,28 +77,28 @@ bool Engine::Impl::ApplyReplicated(const Mutation& m) {
   Item* old = FindLiveLocked(seg, hash, m.key);
   if (m.kind == Mutation::Kind::kDelete) {
     // Equal versions: the delete wins, as a store meeting a tombstone loses.
-    if (old != nullptr && layout_.version(old) > m.version) return false;
+    if (old != nullptr && layout_.version(old) > m.version) return ApplyResult::kSuperseded;
     TombstonesLocked(seg, hash).Record(m.key, m.version, WallMs());
-    if (old == nullptr) return false;
+    if (old == nullptr) return ApplyResult::kSuperseded;
     UnlinkLocked(seg, old, hash);
-    return true;
+    return ApplyResult::kApplied;
   }
   // kTouch
-  if (old == nullptr || layout_.version(old) >= m.version) return false;
+  if (old == nullptr || layout_.version(old) >= m.version) return ApplyResult::kSuperseded;
   old->exptime = expiry_.FromUnix(m.expires_at);
   layout_.set_version(old, m.version);
-  return true;
+  return ApplyResult::kApplied;
 }
 
-bool Engine::Impl::ApplyStore(const Mutation& m) {
-  if (m.key.size() > 255 || TooLarge(m.key.size(), m.value.size(), m.flags)) return false;
+ApplyResult Engine::Impl::ApplyStore(const Mutation& m) {
+  if (m.key.size() > 255 || TooLarge(m.key.size(), m.value.size(), m.flags)) return ApplyResult::kTooLarge;
   if (flush_marks_.Covers(m.version, [this] { return clock_->WallMs(); })) {
-    return false;  // written before a known flush_all
+    return ApplyResult::kSuperseded;  // written before a known flush_all
   }
   const uint32_t hash = HashTable::Hash(m.key);
   HashTable::Segment& seg = table_.SegmentFor(hash);
   Item* it = AllocItem(m.key, m.value.size(), m.flags, expiry_.FromUnix(m.expires_at));
-  if (it == nullptr) return false;
+  if (it == nullptr) return ApplyResult::kOutOfMemory;
   WriteValue(it, 0, m.value);
   {
     absl::MutexLock lock(&seg.mu());
@@ -114,16 +114,16 @@ bool Engine::Impl::ApplyStore(const Mutation& m) {
         // the key goes on both nodes (version_floor.h).
         FreeItem(it);
         NotifyDeleteLocked(seg, hash, m.key, nullptr);
-        return false;
+        return ApplyResult::kSuperseded;
       }
       if (buried) {
         FreeItem(it);
-        return false;
+        return ApplyResult::kSuperseded;
       }
     } else if (layout_.version(old) > m.version ||
                (layout_.version(old) == m.version && !TieWins(old, m))) {
       FreeItem(it);
-      return false;
+      return ApplyResult::kSuperseded;
     }
     if (!tombs.empty()) tombs.Erase(m.key);
     layout_.set_cas(it, AdoptCas(m.cas));
@@ -134,7 +134,7 @@ bool Engine::Impl::ApplyStore(const Mutation& m) {
       LinkLocked(seg, it, hash);
     }
   }
-  return true;
+  return ApplyResult::kApplied;
 }
 
 bool Engine::Impl::SnapshotStep(uint64_t* cursor, size_t budget,
@@ -188,7 +188,8 @@ void Engine::Impl::TombstoneStats(StatList* out) {
 // ===========================================================================
 
 void Engine::SetObserver(MutationObserver* observer) { impl_->SetObserver(observer); }
-bool Engine::ApplyReplicated(const Mutation& m) { return impl_->ApplyReplicated(m); }
+bool Engine::ApplyReplicated(const Mutation& m) { return impl_->ApplyReplicated(m) == ApplyResult::kApplied; }
+ApplyResult Engine::ApplyReplicatedResult(const Mutation& m) { return impl_->ApplyReplicated(m); }
 void Engine::TombstoneStats(StatList* out) { impl_->TombstoneStats(out); }
 
 void Engine::ForEachFlush(

@@ -105,6 +105,16 @@ void CheckRoundTrip(const r::Frame& frame, std::string_view bytes) {
     case r::FrameType::kForwardAnswer:
       r::EncodeFrame(frame.type, frame.payload, &again);
       break;
+    case r::FrameType::kNack: {
+      r::Nack nack;
+      if (!r::ParseNack(frame.payload, &nack).ok()) return;
+      r::EncodeNack(nack, &again);
+      break;
+    }
+    case r::FrameType::kGoodbye:
+      if (!r::ParseGoodbye(frame.payload).ok()) return;
+      r::EncodeGoodbye(&again);
+      break;
   }
   Check(again == bytes, "a parsed frame re-encodes to its own bytes");
 }

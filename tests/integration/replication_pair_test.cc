@@ -122,7 +122,8 @@ TEST(ReplicationPair, StatsReplicationHasEveryContractField) {
   ASSERT_NE(pair.slave, nullptr);
   std::map<std::string, std::string> m = ReplStats(pair.master->port());
   for (const char* f : {"role", "peer", "link", "epoch", "repl_offset", "peer_acked_offset", "lag_bytes",
-                        "full_syncs", "partial_syncs", "promotions", "conflicts_resolved", "last_heartbeat_ms"}) {
+                        "full_syncs", "partial_syncs", "promotions", "conflicts_resolved", "last_heartbeat_ms",
+                        "forwarded_commands", "sync_nacked"}) {
     EXPECT_TRUE(m.count(f)) << f;
   }
   EXPECT_EQ(m["role"], "master");
@@ -347,6 +348,97 @@ TEST(ReplicationPair, GarbageOnTheReplicationPortIsClosed) {
   EXPECT_TRUE(master->IsRunning());
   EXPECT_EQ(Request(master->port(), "set ok 0 0 1\r\n1\r\n", "\r\n"), "STORED\r\n");
   EXPECT_EQ(ReplStat(master->port(), "link"), "down");
+}
+
+// ---------------------------------------------------------------------------
+// What roles decide (role.h): who takes over, and who keeps the title.
+// ---------------------------------------------------------------------------
+
+// A master and its slave through the shared harness (no kTuning appended),
+// each given `flags`; waits for the link.
+repl::Pair TunedPair(const std::vector<std::string>& flags) { return repl::StartPair(flags); }
+
+TEST(ReplicationRoles, ASlavePausedPastTheTimeoutDoesNotDemoteTheMaster) {
+  repl::Pair pair = TunedPair({"--repl-heartbeat-ms=100", "--repl-timeout-ms=1000"});
+  ASSERT_NE(pair.slave, nullptr);
+  const int m = pair.m(), s = pair.s();
+  ASSERT_TRUE(repl::Freeze(*pair.slave));
+  // The master notices the silence, drops the link and keeps serving.
+  ASSERT_TRUE(WaitUntil([&] { return ReplStat(m, "link") == "down"; }, absl::Seconds(10))) << pair.Logs();
+  ASSERT_EQ(Request(m, "set while_away 0 0 1\r\nw\r\n", "\r\n"), "STORED\r\n");
+  absl::SleepFor(absl::Seconds(3));
+  ASSERT_EQ(kill(pair.slave->pid(), SIGCONT), 0);
+  ASSERT_TRUE(WaitUntil([&] { return repl::LinkUp(m) && repl::LinkUp(s); })) << pair.Logs();
+  // Give a wrongly promoted slave time to show it.
+  absl::SleepFor(absl::Milliseconds(1500));
+  EXPECT_EQ(ReplStat(m, "role"), "master") << pair.Logs();
+  EXPECT_EQ(ReplStat(s, "role"), "slave") << pair.Logs();
+  EXPECT_EQ(ReplStat(m, "promotions"), "0");
+  EXPECT_EQ(ReplStat(m, "epoch"), ReplStat(s, "epoch"));
+  EXPECT_THAT(pair.Logs(), HasSubstr("did not run for")) << "the woken slave should know it was away";
+  // Both converge, both ways.
+  Converged(m, s, "while_away");
+  ASSERT_EQ(Request(s, "set after_wake 0 0 1\r\na\r\n", "\r\n"), "STORED\r\n");
+  Converged(m, s, "after_wake");
+  EXPECT_THAT(Gets(m, "after_wake"), HasSubstr("\r\na\r\n"));
+}
+
+TEST(ReplicationRoles, AMasterPausedPastTheTimeoutDefersToTheSlaveThatTookOver) {
+  repl::Pair pair = TunedPair({"--repl-heartbeat-ms=100", "--repl-timeout-ms=1000"});
+  ASSERT_NE(pair.slave, nullptr);
+  const int m = pair.m(), s = pair.s();
+  ASSERT_TRUE(repl::Freeze(*pair.master));
+  ASSERT_TRUE(WaitUntil([&] { return ReplStat(s, "role") == "master"; }, absl::Seconds(10))) << pair.Logs();
+  ASSERT_EQ(Request(s, "set took_over 0 0 1\r\nt\r\n", "\r\n"), "STORED\r\n");
+  absl::SleepFor(absl::Seconds(1));
+  ASSERT_EQ(kill(pair.master->pid(), SIGCONT), 0);
+  ASSERT_TRUE(WaitUntil([&] { return repl::LinkUp(m) && repl::LinkUp(s); })) << pair.Logs();
+  // The node that was away defers to the one that kept serving.
+  EXPECT_EQ(ReplStat(s, "role"), "master") << pair.Logs();
+  EXPECT_EQ(ReplStat(m, "role"), "slave") << pair.Logs();
+  EXPECT_EQ(ReplStat(m, "epoch"), "1");
+  EXPECT_EQ(ReplStat(s, "epoch"), "1");
+  Converged(m, s, "took_over");
+}
+
+TEST(ReplicationRoles, AfterACleanSigtermTheSurvivorPromotesAtOnce) {
+  repl::Pair pair = TunedPair({"--repl-heartbeat-ms=100", "--repl-timeout-ms=5000"});
+  ASSERT_NE(pair.slave, nullptr);
+  const int s = pair.s();
+  ASSERT_EQ(Request(pair.m(), "set parting 0 0 1\r\np\r\n", "\r\n"), "STORED\r\n");
+  const absl::Time sent = absl::Now();
+  ASSERT_EQ(kill(pair.master->pid(), SIGTERM), 0);
+  ASSERT_TRUE(WaitUntil([&] { return ReplStat(s, "role") == "master"; }, absl::Seconds(10))) << pair.Logs();
+  const absl::Duration took = absl::Now() - sent;
+  std::fprintf(stderr, "promotion %.0f ms after SIGTERM (timeout 5000 ms)\n", absl::ToDoubleMilliseconds(took));
+  EXPECT_LT(took, absl::Milliseconds(1000)) << pair.Logs();
+  EXPECT_EQ(ReplStat(s, "promotions"), "1");
+  EXPECT_EQ(ReplStat(s, "epoch"), "1");
+  EXPECT_THAT(Gets(s, "parting"), HasSubstr("\r\np\r\n"));
+  ExitStatus st = pair.master->Stop(absl::Seconds(10));
+  EXPECT_TRUE(st.exited) << st.ToString();
+  EXPECT_THAT(pair.slave->CapturedOutput(), HasSubstr("goodbye"));
+}
+
+TEST(ReplicationPair, ForwardedCommandsAreCounted) {
+  Pair pair = StartPair();
+  ASSERT_NE(pair.slave, nullptr);
+  const int m = pair.master->port(), s = pair.slave->port();
+  EXPECT_EQ(ReplStat(m, "forwarded_commands"), "0");
+  EXPECT_EQ(ReplStat(s, "forwarded_commands"), "0");
+  // Each key has one owner, so of the two adds of a key exactly one is
+  // forwarded: the two counts add up to the number of keys.
+  constexpr int kKeys = 20;
+  for (int i = 0; i < kKeys; ++i) {
+    ASSERT_EQ(Request(m, absl::StrCat("add fwd:", i, " 0 0 1\r\nm\r\n"), "\r\n"), "STORED\r\n") << i;
+    ASSERT_EQ(Request(s, absl::StrCat("add fwd:", i, " 0 0 1\r\ns\r\n"), "\r\n"), "NOT_STORED\r\n") << i;
+  }
+  uint64_t on_m = 0, on_s = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(ReplStat(m, "forwarded_commands"), &on_m));
+  ASSERT_TRUE(absl::SimpleAtoi(ReplStat(s, "forwarded_commands"), &on_s));
+  EXPECT_EQ(on_m + on_s, static_cast<uint64_t>(kKeys));
+  EXPECT_GT(on_m, 0u);
+  EXPECT_GT(on_s, 0u);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -146,6 +147,112 @@ TEST(ReplicationSync, WithoutALinkWritesAreNotHeld) {
   ASSERT_NE(alone, nullptr);
   EXPECT_EQ(Request(alone->port(), "set solo 0 0 1\r\ns\r\n"), "STORED\r\n");
   EXPECT_EQ(ReplStat(alone->port(), "sync_timeouts"), "1");
+}
+
+// Two nodes whose -I differ: A takes up to 2 MB, B only 1 MB. `extra` goes
+// to A only (e.g. --repl-sync=strict).
+struct UnevenPair {
+  std::unique_ptr<ServerProcess> a, b;
+  std::string Logs() const { return absl::StrCat("--- A:\n", a->CapturedOutput(), "--- B:\n", b->CapturedOutput()); }
+};
+
+UnevenPair StartUneven(const std::string& sync_flag, int sync_timeout_ms) {
+  UnevenPair p;
+  std::vector<std::string> flags = SyncFlags(sync_timeout_ms);
+  flags[0] = sync_flag;
+  std::vector<std::string> a_args = {"-X", "{port1}", "-I", "2m"};
+  a_args.insert(a_args.end(), flags.begin(), flags.end());
+  p.a = repl::StartNode(a_args);
+  if (p.a == nullptr) return p;
+  std::vector<std::string> b_args = {"-x", absl::StrCat("127.0.0.1:", p.a->extra_ports()[0]), "-X", "{port1}",
+                                     "-I", "1m"};
+  b_args.insert(b_args.end(), flags.begin(), flags.end());
+  p.b = repl::StartNode(b_args);
+  if (p.b == nullptr) return p;
+  if (!WaitUntil([&] { return repl::LinkUp(p.a->port()) && repl::LinkUp(p.b->port()); })) {
+    ADD_FAILURE() << "the pair did not link\n" << p.Logs();
+    p.b.reset();
+  }
+  return p;
+}
+
+TEST(ReplicationSync, AWriteThePeerCannotHoldIsNackedNotAcked) {
+  UnevenPair p = StartUneven("--repl-sync", 10000);
+  ASSERT_NE(p.b, nullptr);
+  const int a = p.a->port(), b = p.b->port();
+  // The handshake compares -I (and -M) and says so.
+  EXPECT_TRUE(WaitUntil([&] {
+    return absl::StrContains(p.Logs(), "item size limit mismatch");
+  }, absl::Seconds(5))) << p.Logs();
+  ASSERT_EQ(Request(a, "set small 0 0 1\r\ns\r\n"), "STORED\r\n");
+  const uint64_t acked = SyncStat(a, "sync_acked");
+  const std::string big(1500 * 1000, 'x');
+  const absl::Time start = absl::Now();
+  // The write is on A, so the client still gets STORED, promptly (not after the 10 s timeout).
+  EXPECT_EQ(Request(a, absl::StrCat("set big 0 0 ", big.size(), "\r\n", big, "\r\n")), "STORED\r\n");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  EXPECT_EQ(SyncStat(a, "sync_nacked"), 1u);
+  EXPECT_EQ(SyncStat(a, "sync_acked"), acked);
+  EXPECT_EQ(SyncStat(a, "sync_timeouts"), 0u);
+  EXPECT_EQ(SyncStat(b, "refused_records"), 1u);
+  EXPECT_EQ(Get(b, "big"), "END\r\n");
+  EXPECT_THAT(Request(a, "get big\r\n", "END\r\n"), HasSubstr(big));
+  // The link is unharmed: later writes are acked as before.
+  ASSERT_EQ(Request(a, "set after 0 0 1\r\nz\r\n"), "STORED\r\n");
+  EXPECT_EQ(SyncStat(a, "sync_acked"), acked + 1);
+  EXPECT_THAT(Get(b, "after"), HasSubstr("\r\nz\r\n"));
+}
+
+TEST(ReplicationSync, StrictAnswersANackedWriteWithAnError) {
+  UnevenPair p = StartUneven("--repl-sync=strict", 10000);
+  ASSERT_NE(p.b, nullptr);
+  const int a = p.a->port();
+  const std::string big(1500 * 1000, 'y');
+  const std::string error = "SERVER_ERROR write not applied by the replication peer\r\n";
+  // Text, then meta: the error line instead of the success reply.
+  EXPECT_EQ(Request(a, absl::StrCat("set big 0 0 ", big.size(), "\r\n", big, "\r\n")), error);
+  EXPECT_EQ(Request(a, absl::StrCat("ms bigm ", big.size(), "\r\n", big, "\r\n")), error);
+  // Binary: status 0x0086 (temporary failure) instead of success.
+  absl::StatusOr<RawSocket> bin = RawSocket::Connect(a);
+  ASSERT_TRUE(bin.ok());
+  ASSERT_TRUE(bin->Send(BinarySet("bigb", big)).ok());
+  absl::StatusOr<std::string> header = bin->ReadExactly(24, absl::Seconds(10));
+  ASSERT_TRUE(header.ok()) << header.status();
+  EXPECT_EQ(static_cast<uint8_t>((*header)[0]), 0x81);
+  EXPECT_EQ(static_cast<uint8_t>((*header)[6]), 0x00);
+  EXPECT_EQ(static_cast<uint8_t>((*header)[7]), 0x86);
+  EXPECT_EQ(SyncStat(a, "sync_nacked"), 3u);
+  // The write is still on A; a write the peer applies is answered as usual,
+  // and requests pipelined behind a held write keep their order.
+  EXPECT_THAT(Request(a, "get big\r\n", "END\r\n"), HasSubstr(big));
+  EXPECT_EQ(Request(a, "set ok 0 0 1\r\no\r\nset big2 0 0 " + std::to_string(big.size()) + "\r\n" + big +
+                           "\r\nget ok\r\n",
+                    "END\r\n"),
+            absl::StrCat("STORED\r\n", error, "VALUE ok 0 1\r\no\r\nEND\r\n"));
+  EXPECT_EQ(SyncStat(a, "sync_nacked"), 4u);
+}
+
+TEST(ReplicationSync, StrictWithoutALinkAnswersEveryWriteWithAnErrorInOrder) {
+  std::unique_ptr<ServerProcess> alone = repl::StartNode({"-X", "{port1}", "--repl-sync=strict"});
+  ASSERT_NE(alone, nullptr);
+  const std::string error = "SERVER_ERROR write not applied by the replication peer\r\n";
+  EXPECT_EQ(Request(alone->port(), "set a 0 0 1\r\na\r\nset b 0 0 1\r\nb\r\nget a b\r\n", "END\r\n"),
+            absl::StrCat(error, error, "VALUE a 0 1\r\na\r\nVALUE b 0 1\r\nb\r\nEND\r\n"));
+  EXPECT_EQ(ReplStat(alone->port(), "sync_timeouts"), "2");
+}
+
+TEST(ReplicationSync, StrictAnswersATimedOutWriteWithAnError) {
+  std::vector<std::string> flags = SyncFlags(300);
+  flags[0] = "--repl-sync=strict";
+  repl::Pair pair = repl::StartPair(flags);
+  ASSERT_NE(pair.slave, nullptr);
+  ASSERT_EQ(Request(pair.m(), "set before 0 0 1\r\nb\r\n"), "STORED\r\n");
+  ASSERT_TRUE(repl::Freeze(*pair.slave));
+  EXPECT_EQ(Request(pair.m(), "set frozen 0 0 1\r\nf\r\n"),
+            "SERVER_ERROR write not applied by the replication peer\r\n");
+  EXPECT_EQ(SyncStat(pair.m(), "sync_timeouts"), 1u);
+  ASSERT_EQ(kill(pair.slave->pid(), SIGCONT), 0);
+  EXPECT_TRUE(WaitUntil([&] { return Get(pair.s(), "frozen").find("\r\nf\r\n") != std::string::npos; }));
 }
 
 }  // namespace

@@ -169,5 +169,39 @@ TEST_F(ApplierTest, OlderWritesLoseAndCountAsConflicts) {
   EXPECT_EQ(stats_.conflicts_resolved.load(), 1u);
 }
 
+// A record this node cannot hold (over its item size limit) is not applied
+// and not a conflict: a NACK naming the record's end offset goes out ahead
+// of the ACK that covers it.
+TEST_F(ApplierTest, ARecordTooLargeToHoldIsNackedAheadOfTheAck) {
+  StartStreaming();
+  const std::string big(2u << 20, 'x');  // over the engine's 1 MB default
+  const std::string frame = MutationFrame(FrameType::kRecord, PeerStore("big", big, WallVersion(0)));
+  ASSERT_OK(Feed(frame));
+  EXPECT_EQ(GetValue("big"), "<miss>");
+  EXPECT_EQ(stats_.refused_records.load(), 1u);
+  EXPECT_EQ(stats_.conflicts_resolved.load(), 0u);
+  std::string out;
+  ASSERT_TRUE(applier_->TakeAck(&out));
+  Frame f;
+  size_t n = 0;
+  ASSERT_OK(DecodeFrame(out, kMaxBody, &f, &n));
+  ASSERT_EQ(f.type, FrameType::kNack);
+  Nack nack;
+  ASSERT_OK(ParseNack(f.payload, &nack));
+  EXPECT_EQ(nack.offset, frame.size());
+  EXPECT_EQ(nack.reason, NackReason::kTooLarge);
+  std::string_view rest = std::string_view(out).substr(n);
+  ASSERT_OK(DecodeFrame(rest, kMaxBody, &f, &n));
+  ASSERT_EQ(f.type, FrameType::kAck);
+  uint64_t acked = 0;
+  ASSERT_OK(ParseAck(f.payload, &acked));
+  EXPECT_EQ(acked, frame.size());
+  // The next ack carries no stale NACK.
+  ASSERT_OK(Feed(MutationFrame(FrameType::kRecord, PeerStore("small", "s", WallVersion(0)))));
+  EXPECT_EQ(AckDue(), static_cast<int64_t>(frame.size() + MutationFrame(FrameType::kRecord,
+                                                                          PeerStore("small", "s", WallVersion(0)))
+                                                                  .size()));
+}
+
 }  // namespace
 }  // namespace tandem::replication

@@ -85,29 +85,62 @@ TEST(Handshake, PartialOnlyForThisStreamInsideTheBacklog) {
 }
 
 TEST(Role, MeetingRules) {
-  // Higher epoch wins whatever the roles.
-  EXPECT_TRUE(Outranks({Role::kSlave, 2, 9}, {Role::kMaster, 1, 1}));
-  // Equal epochs: master beats slave; then the lower node id.
-  EXPECT_TRUE(Outranks({Role::kMaster, 0, 9}, {Role::kSlave, 0, 1}));
-  EXPECT_TRUE(Outranks({Role::kSlave, 0, 1}, {Role::kSlave, 0, 9}));
-  EXPECT_FALSE(Outranks({Role::kSlave, 0, 9}, {Role::kSlave, 0, 1}));
+  // A master beats a slave whatever the epochs: the node that kept serving
+  // keeps its role, the one (re)joining as slave defers.
+  EXPECT_TRUE(Outranks({Role::kMaster, 1, 9, 50}, {Role::kSlave, 2, 1, 0}));
+  // Two masters: the incumbent (master for longer) wins, even against a
+  // higher epoch (a slave that promoted while it was away).
+  EXPECT_TRUE(Outranks({Role::kMaster, 0, 9, 6000}, {Role::kMaster, 1, 1, 20}));
+  EXPECT_FALSE(Outranks({Role::kMaster, 1, 1, 20}, {Role::kMaster, 0, 9, 6000}));
+  // Then the higher epoch, then the lower node id.
+  EXPECT_TRUE(Outranks({Role::kSlave, 2, 9, 0}, {Role::kSlave, 1, 1, 0}));
+  EXPECT_TRUE(Outranks({Role::kSlave, 0, 1, 0}, {Role::kSlave, 0, 9, 0}));
+  EXPECT_FALSE(Outranks({Role::kSlave, 0, 9, 0}, {Role::kSlave, 0, 1, 0}));
+  EXPECT_FALSE(Outranks({Role::kSlave, 0, 9, 0}, {Role::kSlave, 0, 9, 0}));  // never both
 
   RoleState survivor;  // the old slave that promoted itself
   survivor.Start(Role::kSlave);
+  EXPECT_EQ(survivor.master_for_ms(), 0u);
   EXPECT_TRUE(survivor.Promote());
   EXPECT_EQ(survivor.role(), Role::kMaster);
   EXPECT_EQ(survivor.epoch(), 1u);
   EXPECT_EQ(survivor.promotions(), 1u);
+  EXPECT_GE(survivor.master_for_ms(), 1u);
   EXPECT_FALSE(survivor.Promote());  // masters do not promote
 
-  RoleState returning;  // the old master, restarted with its command line
-  returning.Start(Role::kMaster);
-  returning.Meet(5, survivor.state(6));
-  survivor.Meet(6, NodeState{Role::kMaster, 0, 5});
+  // The old master, restarted with -x (a slave): it defers to the survivor.
+  const NodeState returning_hello{Role::kSlave, 0, 5, 0};
+  const NodeState survivor_hello{Role::kMaster, 1, 6, 3000};
+  RoleState returning;
+  returning.Start(Role::kSlave);
+  returning.Meet(returning_hello, survivor_hello);
+  survivor.Meet(survivor_hello, returning_hello);
   EXPECT_EQ(returning.role(), Role::kSlave);
   EXPECT_EQ(returning.epoch(), 1u);
   EXPECT_EQ(survivor.role(), Role::kMaster);
   EXPECT_EQ(survivor.epoch(), 1u);
+
+  // A slave that promoted while paused meets the master that kept serving:
+  // it becomes the slave again, with the higher epoch.
+  RoleState woken, incumbent;
+  woken.Start(Role::kSlave);
+  woken.Promote();
+  incumbent.Start(Role::kMaster);
+  const NodeState woken_hello{Role::kMaster, 1, 7, 5};
+  const NodeState incumbent_hello{Role::kMaster, 0, 8, 6000};
+  woken.Meet(woken_hello, incumbent_hello);
+  incumbent.Meet(incumbent_hello, woken_hello);
+  EXPECT_EQ(woken.role(), Role::kSlave);
+  EXPECT_EQ(incumbent.role(), Role::kMaster);
+  EXPECT_EQ(woken.epoch(), 1u);
+  EXPECT_EQ(incumbent.epoch(), 1u);
+
+  // A master that was away starts its time as master over.
+  RoleState away;
+  away.Start(Role::kMaster);
+  away.WasAway();
+  EXPECT_EQ(away.role(), Role::kMaster);
+  EXPECT_LT(away.master_for_ms(), 1000u);
 }
 
 }  // namespace

@@ -172,6 +172,42 @@ TEST(RecordCodec, HandshakeFramesRoundTrip) {
   EXPECT_EQ(n, in.size());
 }
 
+TEST(RecordCodec, HelloLimitsNackAndGoodbyeRoundTrip) {
+  Hello h;
+  h.node_id = 9;
+  h.role = Role::kMaster;
+  h.item_size_max = 2u << 20;
+  h.evict_to_free = false;
+  h.master_for_ms = 123456;
+  std::string bytes;
+  EncodeHello(h, &bytes);
+  EncodeNack(Nack{4242, NackReason::kOutOfMemory}, &bytes);
+  EncodeGoodbye(&bytes);
+  std::string_view in = bytes;
+  Frame f;
+  size_t n = 0;
+  ASSERT_TRUE(DecodeFrame(in, kMaxHandshakeBody, &f, &n).ok());
+  Hello h2;
+  ASSERT_TRUE(ParseHello(f.payload, &h2).ok());
+  EXPECT_EQ(h2.item_size_max, 2u << 20);
+  EXPECT_FALSE(h2.evict_to_free);
+  EXPECT_EQ(h2.master_for_ms, 123456u);
+  in.remove_prefix(n);
+  ASSERT_TRUE(DecodeFrame(in, kMaxBody, &f, &n).ok());
+  ASSERT_EQ(f.type, FrameType::kNack);
+  Nack nack;
+  ASSERT_TRUE(ParseNack(f.payload, &nack).ok());
+  EXPECT_EQ(nack.offset, 4242u);
+  EXPECT_EQ(nack.reason, NackReason::kOutOfMemory);
+  EXPECT_FALSE(ParseNack(std::string_view(f.payload.data(), 8), &nack).ok());
+  in.remove_prefix(n);
+  ASSERT_TRUE(DecodeFrame(in, kMaxBody, &f, &n).ok());
+  EXPECT_EQ(f.type, FrameType::kGoodbye);
+  EXPECT_TRUE(ParseGoodbye(f.payload).ok());
+  EXPECT_FALSE(ParseGoodbye("x").ok());
+  EXPECT_EQ(n, in.size());
+}
+
 TEST(RecordCodec, CorruptionIsDetected) {
   std::string bytes;
   EncodeAck(5, &bytes);

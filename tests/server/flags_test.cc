@@ -712,5 +712,19 @@ TEST(LongOnlyFlags, EachReachesItsOwnSetting) {
   EXPECT_EQ(s->debug_clock_offset_ms, -5000);
 }
 
+TEST(LongOnlyFlags, ReplSyncTakesAnOptionalStrict) {
+  std::unique_ptr<Settings> plain = ParseOk({"-X", "11300", "--repl-sync", "--repl-sync-timeout=40"});
+  EXPECT_TRUE(plain->repl_sync);
+  EXPECT_FALSE(plain->repl_sync_strict);
+  EXPECT_EQ(plain->repl_sync_timeout_ms, 40);
+  std::unique_ptr<Settings> strict = ParseOk({"-X", "11300", "--repl-sync=strict", "--repl-backlog=8"});
+  EXPECT_TRUE(strict->repl_sync);
+  EXPECT_TRUE(strict->repl_sync_strict);
+  std::unique_ptr<Settings> off = ParseOk({"-X", "11300"});
+  EXPECT_FALSE(off->repl_sync);
+  EXPECT_FALSE(off->repl_sync_strict);
+  ExpectRejected({"-X", "11300", "--repl-sync=maybe"});
+}
+
 }  // namespace
 }  // namespace tandem::server
