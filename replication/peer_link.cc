@@ -78,6 +78,7 @@ constexpr size_t kHighWater = 4u << 20;   // stop filling the socket buffer here
 constexpr size_t kLowWater = 1u << 20;    // refill when it drains below this
 constexpr size_t kReadChunk = 1u << 20;   // backlog bytes per pump round
 constexpr size_t kSnapshotBudget = 256;   // items looked at per snapshot step
+constexpr size_t kSnapshotStepBytes = 64u << 10;  // key and value bytes per snapshot step
 // Snapshot bytes encoded per pump call. Encoding is the slow part of a full
 // copy; between slices the loop writes them out, reads the peer and sends
 // heartbeats (filling the whole 4 MB in one go took over a second on a
@@ -684,7 +685,7 @@ void PeerLink::Pump(Conn* c) {
         evtimer_add(pump_timer_, &now);
         break;
       }
-      snapshot_.Step(kSnapshotBudget, &chunk);
+      snapshot_.Step(kSnapshotBudget, kSnapshotStepBytes, &chunk);
       snapshot_bytes += chunk.size();
       if (!snapshot_.active()) Log(absl::StrCat("full copy to ", c->name, " sent: ", snapshot_.items(), " items"));
     } else {
