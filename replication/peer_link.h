@@ -26,14 +26,15 @@
 //
 // Per connection: HELLO each way (handshake.h), then each side sends a
 // SYNC_START and feeds the other either from the backlog (partial) or with a
-// snapshot followed by the backlog from the offset noted when the snapshot
-// began (full). Sending is pumped whenever the socket drains below its low
+// snapshot with the backlog from the offset noted when the snapshot began
+// streamed alongside it and after it (full). Sending is pumped whenever the socket drains below its low
 // watermark or a worker appends to the backlog, and stops at a high
 // watermark, so a slow peer costs at most the backlog plus a few MB. When
 // the peer falls out of the backlog the link is dropped and the reconnect
 // gets a full copy (logged and counted in backlog_overruns). The receiver
 // acks applied offsets after each batch read; heartbeats go both ways every
-// --repl-heartbeat-ms, and a link silent for --repl-timeout-ms is dropped;
+// --repl-heartbeat-ms, and a link silent (no byte at all) for
+// --repl-timeout-ms is dropped;
 // a slave whose link stays down that long promotes itself (role.h).
 #ifndef TANDEM_REPLICATION_PEER_LINK_H_
 #define TANDEM_REPLICATION_PEER_LINK_H_
@@ -124,6 +125,9 @@ class PeerLink {
   absl::Status Authenticated(Conn* c);
   void LogRateLimited(const std::string& line);
   void Pump(Conn* c);
+  bool SendStream(Conn* c, evbuffer* out);
+  void SendSnapshotSlice(Conn* c, evbuffer* out);
+  void Heard(Conn* c, int64_t now);
   absl::Status HandleForwardFrame(Conn* c, FrameType type, std::string_view payload);
   void SendForwards(Conn* c);
   void SendHeartbeat(Conn* c, int64_t now);
