@@ -66,14 +66,19 @@ absl::Status Applier::OnSyncStart(std::string_view payload) {
 }
 
 absl::Status Applier::OnMutation(FrameType type, std::string_view payload, size_t frame_size) {
-  const Phase expected = type == FrameType::kRecord ? Phase::kStreaming : Phase::kReceivingFull;
-  if (phase_ != expected) return absl::DataLossError("record out of sequence");
+  // Records also come during a full copy: the writes made meanwhile,
+  // streamed alongside it in order from the copy's offset (peer_link.h).
+  const bool in_sequence = type == FrameType::kRecord ? phase_ != Phase::kAwaitingSync
+                                                      : phase_ == Phase::kReceivingFull;
+  if (!in_sequence) return absl::DataLossError("record out of sequence");
   server::storage::Mutation m{};
   if (absl::Status st = ParseMutation(payload, &m); !st.ok()) return st;
   const server::storage::ApplyResult result = Apply(m);
   if (type != FrameType::kRecord) return absl::OkStatus();
-  offset_ += frame_size;
-  Refused(result, m, offset_);
+  // During a full copy the stream resumes after these records (full_resume_).
+  uint64_t& position = phase_ == Phase::kReceivingFull ? full_resume_ : offset_;
+  position += frame_size;
+  Refused(result, m, position);
   return absl::OkStatus();
 }
 

@@ -8,7 +8,8 @@
 // The sequence on each link: SYNC_START first, either partial (records
 // follow from an offset this node has already applied from the same peer)
 // or full (snapshot items, SNAPSHOT_END, then records from the offset the
-// SYNC_START named). Each record or item is applied with
+// SYNC_START named; records may also come between the items, the writes
+// made during the copy, and the stream resumes after them). Each record or item is applied with
 // Engine::ApplyReplicated, which keeps it only when its version is newer
 // than the local item's (so both nodes converge whatever order writes
 // arrive in); a dropped one counts as a resolved conflict. The applier

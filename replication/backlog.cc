@@ -1,6 +1,6 @@
 // Backlog: see backlog.h. Offsets map to ring positions by modulo, so
-// neither appends nor reads ever move bytes; a write longer than the ring
-// keeps only its tail.
+// neither appends nor reads ever move bytes, except when a write longer
+// than the ring grows it (the window is copied over once).
 #include "replication/backlog.h"
 
 #include <algorithm>
@@ -9,13 +9,14 @@
 namespace tandem::replication {
 
 Backlog::Backlog(size_t capacity)
-    : capacity_(std::max<size_t>(capacity, 1)), ring_(new char[capacity_]) {}
+    : base_capacity_(std::max<size_t>(capacity, 1)), capacity_(base_capacity_), ring_(new char[capacity_]) {}
 
 void Backlog::Append(std::string_view bytes) {
-  if (bytes.size() > capacity_) {
-    end_ += bytes.size() - capacity_;
-    bytes.remove_prefix(bytes.size() - capacity_);
-  }
+  if (bytes.size() > capacity_) Grow(bytes.size() + base_capacity_);
+  Write(bytes);
+}
+
+void Backlog::Write(std::string_view bytes) {
   while (!bytes.empty()) {
     size_t pos = static_cast<size_t>(end_ % capacity_);
     size_t n = std::min(bytes.size(), capacity_ - pos);
@@ -24,6 +25,17 @@ void Backlog::Append(std::string_view bytes) {
     end_ += n;
     size_ = std::min(capacity_, size_ + n);
   }
+}
+
+void Backlog::Grow(size_t capacity) {
+  std::string window;
+  window.reserve(size_);
+  CopyFrom(start(), size_, &window);
+  capacity_ = capacity;
+  ring_.reset(new char[capacity_]);
+  end_ -= window.size();
+  size_ = 0;
+  Write(window);
 }
 
 size_t Backlog::CopyFrom(uint64_t offset, size_t max, std::string* out) const {

@@ -2,12 +2,20 @@
 // stream offset (redis's repl_backlog).
 //
 // The stream is an unbounded sequence of encoded frames; offset 0 is its
-// first byte. The backlog keeps the window [start, end) in a fixed ring of
+// first byte. The backlog keeps the window [start, end) in a ring of
 // `capacity` bytes; appending past capacity advances start and overwrites
 // the oldest bytes. A peer that reconnects asking for offset O gets a
-// partial resync when start <= O <= end, and a full copy otherwise. The
-// ring is allocated once and never grows, so a slow or absent peer costs at
-// most --repl-backlog bytes. Not thread-safe: mutation_log serialises it.
+// partial resync when start <= O <= end, and a full copy otherwise.
+//
+// Size. The ring is --repl-backlog bytes, so a slow or absent peer costs at
+// most that much, with one exception: a single write larger than the ring
+// (a record of a value bigger than the backlog, possible with a large -I)
+// would keep only its own tail, and the link, which sends whole records
+// only, could never send it: every such write would drop the link into a
+// full copy. So the ring grows, keeping its window, to that record plus
+// the configured size, and stays there: the bound is --repl-backlog plus
+// the largest record ever written (itself bounded by -I). Not thread-safe:
+// mutation_log serialises it.
 #ifndef TANDEM_REPLICATION_BACKLOG_H_
 #define TANDEM_REPLICATION_BACKLOG_H_
 
@@ -25,6 +33,7 @@ class Backlog {
   Backlog(const Backlog&) = delete;
   Backlog& operator=(const Backlog&) = delete;
 
+  // Appends; a write larger than the ring first grows it (see above).
   void Append(std::string_view bytes);
 
   uint64_t start() const { return end_ - size_; }
@@ -38,7 +47,13 @@ class Backlog {
   size_t CopyFrom(uint64_t offset, size_t max, std::string* out) const;
 
  private:
-  const size_t capacity_;
+  // Copies `bytes` to the ring at end_ onwards; requires bytes.size() <= capacity_.
+  void Write(std::string_view bytes);
+  // Re-allocates the ring at `capacity` bytes, keeping the window.
+  void Grow(size_t capacity);
+
+  const size_t base_capacity_;  // --repl-backlog
+  size_t capacity_;
   std::unique_ptr<char[]> ring_;  // byte at stream offset o lives at ring_[o % capacity_]
   uint64_t end_ = 0;
   size_t size_ = 0;

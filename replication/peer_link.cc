@@ -30,14 +30,25 @@
 // same read as the HELLO get the link's bound. After a batch of frames the
 // Applier's ack, if any, goes out.
 //
-// Sending. Pump fills the socket's output buffer up to kHighWater from one
-// of two sources: the snapshot walk while a full copy is active, then the
-// backlog from the Conn's send_offset. It runs when the buffer drains below
-// kLowWater (the write callback), when a worker appends to the log (wake_),
-// and, during a full copy, from a zero-delay timer after every
-// kSnapshotSlice of encoded items, so reads and heartbeats are served
-// between slices. A peer that falls out of the backlog is disconnected; its
-// reconnect gets a full copy.
+// Sending. Pump fills the socket's output buffer from two sources. First
+// the backlog from the Conn's send_offset, up to kHighWater, always, even
+// while a full copy is under way: the writes made during a copy stream
+// alongside it (the receiver applies them at once, and its stream position
+// after the copy moves past them, applier.h), so a copy that takes longer
+// than the backlog lasts is never abandoned for another one, which would
+// take as long again. Then, during a copy, snapshot steps, but only while
+// the buffer holds less than kSnapshotRoom and kSnapshotSlice per call, so
+// records wait behind at most a couple of MB of copy, and the copy costs a
+// few MB whatever the item sizes (snapshot_sender.h). Pump runs when the
+// buffer drains below kLowWater (the write callback), when a worker appends
+// to the log (wake_), and, during a full copy, from a zero-delay timer
+// after every slice, so reads and heartbeats are served between slices. A
+// peer that falls out of the backlog anyway (writes faster than the link
+// carries, copy or not) is disconnected; its reconnect gets a full copy.
+// A record larger than the backlog is kept whole (backlog.h).
+//
+// Liveness. Every read on the active link counts as hearing from the peer,
+// not only whole frames: a large frame over a slow link keeps it alive.
 //
 // Forwarding (forwarder.h). FORWARD_REQUEST and FORWARD_ANSWER frames go to
 // the Forwarder; Pump ends by sending what it has due (queued requests,
@@ -84,6 +95,11 @@ constexpr size_t kHighWater = 4u << 20;   // stop filling the socket buffer here
 constexpr size_t kLowWater = 1u << 20;    // refill when it drains below this
 constexpr size_t kReadChunk = 1u << 20;   // backlog bytes per pump round
 constexpr size_t kSnapshotBudget = 256;   // items looked at per snapshot step
+constexpr size_t kSnapshotStepBytes = 64u << 10;  // key and value bytes per snapshot step
+// A full copy adds to the output buffer only while it holds less than this,
+// so records written meanwhile (which may fill it to kHighWater) never wait
+// behind more than this much of the copy.
+constexpr size_t kSnapshotRoom = 2u << 20;
 // Snapshot bytes encoded per pump call. Encoding is the slow part of a full
 // copy; between slices the loop writes them out, reads the peer and sends
 // heartbeats (filling the whole 4 MB in one go took over a second on a
@@ -510,6 +526,7 @@ void PeerLink::ConnectionFailed(Conn* c) {
 void PeerLink::OnRead(bufferevent*, void* arg) {
   auto* c = static_cast<Conn*>(arg);
   PeerLink* self = c->link;
+  if (c->state == Conn::State::kLinked) self->Heard(c, NowMs());
   self->ReadFrames(c);
   if (c->state == Conn::State::kClosed) self->Destroy(c);
 }
@@ -566,6 +583,16 @@ void PeerLink::ReadFrames(Conn* c) {
     evbuffer_drain(in, consumed);
   }
   if (c->state == Conn::State::kLinked) MaybeAck(c);
+}
+
+// Liveness counts bytes, not frames: a peer sending a frame bigger than
+// what the link carries in --repl-timeout-ms is alive while its bytes
+// arrive (heartbeats queued behind that frame could not say so).
+void PeerLink::Heard(Conn* c, int64_t now) {
+  c->last_recv_ms = now;
+  if (active_ != c) return;
+  stats_.last_heartbeat_ms.store(now);
+  last_heard_ms_ = now;
 }
 
 absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view payload, size_t frame_size) {
@@ -741,32 +768,49 @@ void PeerLink::CompareLimits(const Conn* c) {
 void PeerLink::Pump(Conn* c) {
   if (c->state != Conn::State::kLinked) return;
   evbuffer* out = bufferevent_get_output(c->bev);
+  if (!SendStream(c, out)) return;
+  if (snapshot_.active()) SendSnapshotSlice(c, out);
+  SendForwards(c);
+}
+
+// Records first, during a copy too: whenever the buffer is below
+// kHighWater, so the backlog drains at the link's pace whatever the copy is
+// doing. False when the peer fell out of the backlog (the link is closed).
+bool PeerLink::SendStream(Conn* c, evbuffer* out) {
   std::string chunk;
-  size_t snapshot_bytes = 0;
   while (evbuffer_get_length(out) < kHighWater) {
     chunk.clear();
-    if (snapshot_.active()) {
-      if (snapshot_bytes >= kSnapshotSlice) {
-        timeval now{0, 0};
-        evtimer_add(pump_timer_, &now);
-        break;
-      }
-      snapshot_.Step(kSnapshotBudget, &chunk);
-      snapshot_bytes += chunk.size();
-      if (!snapshot_.active()) Log(absl::StrCat("full copy to ", c->name, " sent: ", snapshot_.items(), " items"));
-    } else {
-      log_.ClearWake();
-      if (!log_.Read(c->send_offset, kReadChunk, &chunk)) {
-        stats_.backlog_overruns.fetch_add(1);
-        Close(c, "peer fell behind the backlog (--repl-backlog); it will get a full copy");
-        return;
-      }
-      if (chunk.empty()) break;
-      c->send_offset += chunk.size();
+    log_.ClearWake();
+    if (!log_.Read(c->send_offset, kReadChunk, &chunk)) {
+      stats_.backlog_overruns.fetch_add(1);
+      Close(c, "peer fell behind the backlog (--repl-backlog); it will get a full copy");
+      return false;
     }
-    if (!chunk.empty()) bufferevent_write(c->bev, chunk.data(), chunk.size());
+    if (chunk.empty()) break;
+    c->send_offset += chunk.size();
+    bufferevent_write(c->bev, chunk.data(), chunk.size());
   }
-  SendForwards(c);
+  return true;
+}
+
+// The copy fills only what records leave: up to kSnapshotRoom buffered, and
+// kSnapshotSlice per call (the next slice is a zero-delay timer; a full
+// buffer resumes from the write callback once it drains below kLowWater).
+void PeerLink::SendSnapshotSlice(Conn* c, evbuffer* out) {
+  std::string chunk;
+  size_t sent = 0;
+  while (snapshot_.active() && evbuffer_get_length(out) < kSnapshotRoom) {
+    if (sent >= kSnapshotSlice) {
+      timeval now{0, 0};
+      evtimer_add(pump_timer_, &now);
+      return;
+    }
+    chunk.clear();
+    snapshot_.Step(kSnapshotBudget, kSnapshotStepBytes, &chunk);
+    sent += chunk.size();
+    if (!chunk.empty()) bufferevent_write(c->bev, chunk.data(), chunk.size());
+    if (!snapshot_.active()) Log(absl::StrCat("full copy to ", c->name, " sent: ", snapshot_.items(), " items"));
+  }
 }
 
 absl::Status PeerLink::HandleForwardFrame(Conn* c, FrameType type, std::string_view payload) {

@@ -26,19 +26,20 @@
 //
 // Per connection: HELLO each way (handshake.h), then each side sends a
 // SYNC_START and feeds the other either from the backlog (partial) or with a
-// snapshot followed by the backlog from the offset noted when the snapshot
-// began (full). Sending is pumped whenever the socket drains below its low
+// snapshot with the backlog from the offset noted when the snapshot began
+// streamed alongside it and after it (full). Sending is pumped whenever the socket drains below its low
 // watermark or a worker appends to the backlog, and stops at a high
 // watermark, so a slow peer costs at most the backlog plus a few MB. When
 // the peer falls out of the backlog the link is dropped and the reconnect
 // gets a full copy (logged and counted in backlog_overruns). The receiver
 // acks applied offsets after each batch read; heartbeats go both ways every
-// --repl-heartbeat-ms, and a link silent for --repl-timeout-ms is dropped;
-// a slave whose link stays down that long promotes itself (role.h), unless
-// the silence was its own (its loop did not run: DeferIfWeWereAway). A node
-// stopping cleanly sends GOODBYE after draining, and a slave that gets it
-// promotes at once. The receiver sends a NACK ahead of the ACK covering a
-// record it could not apply (applier.h); the sender keeps them (NackLog).
+// --repl-heartbeat-ms, and a link silent (no byte at all) for
+// --repl-timeout-ms is dropped; a slave whose link stays down that long
+// promotes itself (role.h), unless the silence was its own (its loop did
+// not run: DeferIfWeWereAway). A node stopping cleanly sends GOODBYE after
+// draining, and a slave that gets it promotes at once. The receiver sends a
+// NACK ahead of the ACK covering a record it could not apply (applier.h);
+// the sender keeps them (NackLog).
 #ifndef TANDEM_REPLICATION_PEER_LINK_H_
 #define TANDEM_REPLICATION_PEER_LINK_H_
 
@@ -135,6 +136,9 @@ class PeerLink {
   void DeferIfWeWereAway(int64_t now);
   void LogRateLimited(const std::string& line);
   void Pump(Conn* c);
+  bool SendStream(Conn* c, evbuffer* out);
+  void SendSnapshotSlice(Conn* c, evbuffer* out);
+  void Heard(Conn* c, int64_t now);
   absl::Status HandleForwardFrame(Conn* c, FrameType type, std::string_view payload);
   void SendForwards(Conn* c);
   void SendHeartbeat(Conn* c, int64_t now);

@@ -7,7 +7,7 @@
 
 namespace tandem::replication {
 
-void SnapshotSender::Step(size_t budget, std::string* out) {
+void SnapshotSender::Step(size_t max_items, size_t max_bytes, std::string* out) {
   if (!active_) return;
   const int64_t now_ms = engine_.WallMs();
   if (!started_) {
@@ -24,7 +24,7 @@ void SnapshotSender::Step(size_t budget, std::string* out) {
     });
   }
   std::string value;
-  bool more = engine_.SnapshotStep(&cursor_, budget, [&](const server::storage::ItemView& item) {
+  bool more = engine_.SnapshotStep(&cursor_, max_items, [&](const server::storage::ItemView& item) {
     server::storage::Mutation m{};
     m.kind = server::storage::Mutation::Kind::kStore;
     m.key = item.key();
@@ -50,7 +50,7 @@ void SnapshotSender::Step(size_t budget, std::string* out) {
     m.version = version;
     m.origin_ms = now_ms;
     EncodeMutation(FrameType::kSnapshotItem, m, out);
-  });
+  }, max_bytes);
   if (!more) {
     EncodeSnapshotEnd(out);
     active_ = false;

@@ -338,10 +338,14 @@ class Engine {
   bool SnapshotStep(uint64_t* cursor, size_t budget,
                     absl::FunctionRef<void(const ItemView&)> fn);
   // The same, also passing each segment's live tombstones (key, version of
-  // the delete) to tombstone_fn once the walk has passed the segment.
+  // the delete) to tombstone_fn once the walk has passed the segment, and
+  // also stopping (after the bucket that crossed it) once the live items
+  // shown add up to `byte_budget` bytes of key and value, so one call never
+  // holds a segment lock over more than about that much data.
   bool SnapshotStep(uint64_t* cursor, size_t budget,
                     absl::FunctionRef<void(const ItemView&)> fn,
-                    absl::FunctionRef<void(std::string_view key, uint64_t version)> tombstone_fn);
+                    absl::FunctionRef<void(std::string_view key, uint64_t version)> tombstone_fn,
+                    size_t byte_budget = SIZE_MAX);
   // Every flush_all this replicating node knows of that still matters (the
   // one in effect and those still pending, flush_mark.h), for a full copy
   // to pass on: its version, its delay (ms after the version's origin

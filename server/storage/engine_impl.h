@@ -81,7 +81,7 @@ class Engine::Impl {
   void SetCasNodeBit(unsigned bit) { cas_node_bit_.store(bit & 1, std::memory_order_relaxed); }
   ApplyResult ApplyReplicated(const Mutation& m);
   ApplyResult ApplyStore(const Mutation& m);
-  bool SnapshotStep(uint64_t* cursor, size_t budget,
+  bool SnapshotStep(uint64_t* cursor, size_t budget, size_t byte_budget,
                     absl::FunctionRef<void(const ItemView&)> fn,
                     absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn);
   void TombstoneStats(StatList* out);

@@ -40,7 +40,10 @@
 // The full-copy cursor. SnapshotStep's cursor is (segment << 32) | bucket:
 // it walks the 256 segments in order and each segment's buckets in order,
 // holding one segment lock at a time, and returns once it has looked at
-// `budget` items (whole buckets at a time); false once the walk is done. A
+// `budget` items or shown `byte_budget` bytes of key and value (whole
+// buckets at a time, so a step shows at most one bucket past either
+// bound: with 1 MB items a step is one or two items, not 256 of them, and
+// the lock is held over that much encoding only); false once the walk is done. A
 // segment that is growing is walked through both its tables
 // (HashTable::Segment::ForEachInBucketLocked), so growth can show an item
 // twice but never hides one. When the walk leaves a segment it passes on
@@ -137,20 +140,25 @@ ApplyResult Engine::Impl::ApplyStore(const Mutation& m) {
   return ApplyResult::kApplied;
 }
 
-bool Engine::Impl::SnapshotStep(uint64_t* cursor, size_t budget,
+bool Engine::Impl::SnapshotStep(uint64_t* cursor, size_t budget, size_t byte_budget,
                                 absl::FunctionRef<void(const ItemView&)> fn,
                                 absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn) {
   size_t segment = static_cast<size_t>(*cursor >> 32);
   size_t bucket = static_cast<size_t>(*cursor & 0xffffffffu);
   size_t seen = 0;
+  size_t shown_bytes = 0;
   const RelTime now = clock_->Now();
-  while (segment < HashTable::kSegments && seen < budget) {
+  auto room = [&] { return seen < budget && shown_bytes < byte_budget; };
+  while (segment < HashTable::kSegments && room()) {
     HashTable::Segment& seg = table_.segment(segment);
     absl::MutexLock lock(&seg.mu());
-    while (seen < budget) {
+    while (room()) {
       const bool ok = seg.ForEachInBucketLocked(bucket, [&](Item* it) {
         ++seen;
-        if (!Dead(it, now)) fn(Ref(this, it, now, it->has(Item::kFetched), it->time.load()));
+        if (Dead(it, now)) return;
+        const Ref view(this, it, now, it->has(Item::kFetched), it->time.load());
+        shown_bytes += view.key().size() + view.value_size();
+        fn(view);
       });
       if (!ok) {
         // The segment's tombstones travel with its items, so the receiver
@@ -202,13 +210,14 @@ int64_t Engine::max_skew_ms() const { return impl_->max_skew_ms(); }
 
 bool Engine::SnapshotStep(uint64_t* cursor, size_t budget,
                           absl::FunctionRef<void(const ItemView&)> fn) {
-  return impl_->SnapshotStep(cursor, budget, fn, [](std::string_view, uint64_t) {});
+  return impl_->SnapshotStep(cursor, budget, SIZE_MAX, fn, [](std::string_view, uint64_t) {});
 }
 
 bool Engine::SnapshotStep(uint64_t* cursor, size_t budget,
                           absl::FunctionRef<void(const ItemView&)> fn,
-                          absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn) {
-  return impl_->SnapshotStep(cursor, budget, fn, tombstone_fn);
+                          absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn,
+                          size_t byte_budget) {
+  return impl_->SnapshotStep(cursor, budget, byte_budget, fn, tombstone_fn);
 }
 
 }  // namespace tandem::server::storage

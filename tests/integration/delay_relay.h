@@ -1,7 +1,9 @@
 // DelayRelay: a TCP relay that holds every byte for a fixed time in each
 // direction, for tests that need a slow link where the kernel has no netem.
 // It listens on `listen_addr` (port chosen by the kernel) and forwards each
-// connection to `target_addr:target_port`, in order, `delay` late. Closing
+// connection to `target_addr:target_port`, in order, `delay` late, and,
+// when `bytes_per_second` is not 0, no faster than that in each direction
+// (a token bucket refilled as time passes, at most 10 ms of burst). Closing
 // either side closes both, dropping bytes still held (as a reset would).
 // One poll() thread; the destructor stops it
 // within a few milliseconds. Sockets are opened on the constructing thread
@@ -17,7 +19,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
@@ -31,8 +35,9 @@ namespace tandem::testing {
 
 class DelayRelay {
  public:
-  DelayRelay(const std::string& listen_addr, const std::string& target_addr, int target_port, absl::Duration delay)
-      : delay_(delay) {
+  DelayRelay(const std::string& listen_addr, const std::string& target_addr, int target_port, absl::Duration delay,
+             size_t bytes_per_second = 0)
+      : delay_(delay), bytes_per_second_(bytes_per_second) {
     target_ = Address(target_addr, target_port);
     sockaddr_in at = Address(listen_addr, 0);
     listener_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -66,6 +71,8 @@ class DelayRelay {
   struct Direction {
     int from = -1, to = -1;
     std::deque<Chunk> queue;
+    double tokens = 0;  // bytes that may go now (bandwidth limit only)
+    absl::Time refilled = absl::Now();
   };
   struct Connection {
     Direction up, down;  // client -> target, target -> client
@@ -111,12 +118,24 @@ class DelayRelay {
     return n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR));
   }
 
-  // Writes the chunks that are due; false on a write error.
+  // How many bytes `d` may send now under the bandwidth limit.
+  size_t Allowance(Direction& d, absl::Time now) const {
+    if (bytes_per_second_ == 0) return SIZE_MAX;
+    const double rate = static_cast<double>(bytes_per_second_);
+    d.tokens = std::min(rate / 100, d.tokens + rate * absl::ToDoubleSeconds(now - d.refilled));
+    d.refilled = now;
+    return static_cast<size_t>(d.tokens);
+  }
+
+  // Writes the chunks that are due (within the bandwidth); false on a write error.
   bool Deliver(Direction& d, absl::Time now) {
     while (!d.queue.empty() && d.queue.front().due <= now) {
       std::string& bytes = d.queue.front().bytes;
-      const ssize_t n = send(d.to, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      const size_t allowed = std::min(bytes.size(), Allowance(d, now));
+      if (allowed == 0) return true;
+      const ssize_t n = send(d.to, bytes.data(), allowed, MSG_NOSIGNAL);
       if (n < 0) return errno == EAGAIN || errno == EINTR;
+      if (bytes_per_second_ != 0) d.tokens -= static_cast<double>(n);
       bytes.erase(0, static_cast<size_t>(n));
       if (!bytes.empty()) return true;
       d.queue.pop_front();
@@ -146,6 +165,7 @@ class DelayRelay {
   }
 
   absl::Duration delay_;
+  size_t bytes_per_second_;  // 0: unlimited
   sockaddr_in target_{};
   int listener_ = -1;
   int port_ = 0;

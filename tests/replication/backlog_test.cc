@@ -40,14 +40,21 @@ TEST(Backlog, WrapsAndForgetsTheOldest) {
   EXPECT_EQ(out, "fgh");
 }
 
-TEST(Backlog, WriteLargerThanCapacityKeepsItsTail) {
+TEST(Backlog, WriteLargerThanCapacityGrowsTheRingAndKeepsTheWindow) {
   Backlog b(4);
-  b.Append("0123456789");
-  EXPECT_EQ(b.start(), 6u);
-  EXPECT_EQ(b.end(), 10u);
+  b.Append("ab");
+  b.Append("0123456789");  // grows to 10 + 4, keeping "ab"
+  EXPECT_EQ(b.capacity(), 14u);
+  EXPECT_EQ(b.start(), 0u);
+  EXPECT_EQ(b.end(), 12u);
   std::string out;
-  b.CopyFrom(6, 10, &out);
-  EXPECT_EQ(out, "6789");
+  b.CopyFrom(0, 12, &out);
+  EXPECT_EQ(out, "ab0123456789");
+  b.Append("xyz");  // the grown ring wraps as before
+  EXPECT_EQ(b.start(), 1u);
+  out.clear();
+  b.CopyFrom(1, 14, &out);
+  EXPECT_EQ(out, "b0123456789xyz");
 }
 
 TEST(MutationLog, RecordsStreamAndWake) {
