@@ -42,7 +42,8 @@ void CheckAccepted(const s::Settings& settings) {
   Check(settings.slab_chunk_max > 0 && settings.slab_chunk_max <= settings.item_size_max,
         "slab_chunk_max in (0, -I]");
   Check(settings.hot_lru_pct + settings.warm_lru_pct <= 80, "hot + warm LRU at most 80%");
-  Check(settings.port >= 0 && settings.port <= 65535 && settings.udp_port >= 0 && settings.udp_port <= 65535,
+  // -1 asks for an ephemeral port.
+  Check(settings.port >= -1 && settings.port <= 65535 && settings.udp_port >= -1 && settings.udp_port <= 65535,
         "ports in range");
   Check(settings.num_threads >= 1 && settings.num_threads <= 256, "-t in [1, 256]");
   Check(settings.repl_peer.empty() || settings.repl_port != 0, "a peer implies a replication port");
