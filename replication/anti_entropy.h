@@ -71,7 +71,9 @@ class AntiEntropy {
 
   bool busy() const { return state_ != State::kIdle || peer_pending_; }
   // Step would do something (a walk is under way).
-  bool walking() const { return state_ == State::kInitiatorDigest || state_ == State::kResponderDigest || state_ == State::kRepair; }
+  bool walking() const {
+    return state_ == State::kInitiatorDigest || state_ == State::kResponderDigest || state_ == State::kRepair;
+  }
   // Looks at up to `budget` items (or about `max_bytes` of re-sent key and
   // value) and appends the frames due, if any, to *out.
   void Step(size_t budget, size_t max_bytes, std::string* out);

@@ -7,7 +7,8 @@
 // frames run the link itself: the handshake (hello), the start of a
 // sync (partial from an offset, or a full copy), snapshot items, acks (and
 // nacks: a record the receiver could not hold), heartbeats, a goodbye on a
-// clean stop, and anti-entropy's digests, differing ranges and re-sent items. record_codec turns frames into bytes and back.
+// clean stop, and anti-entropy's digests, differing ranges and re-sent items.
+// record_codec turns frames into bytes and back.
 #ifndef TANDEM_REPLICATION_RECORD_H_
 #define TANDEM_REPLICATION_RECORD_H_
 
