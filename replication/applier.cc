@@ -29,6 +29,8 @@ absl::Status Applier::Receive(FrameType type, std::string_view payload, size_t f
       return OnMutation(type, payload, frame_size);
     case FrameType::kSnapshotEnd:
       return OnSnapshotEnd(payload);
+    case FrameType::kAeItem:
+      return OnRepair(payload);
     case FrameType::kHello:
     case FrameType::kAuth:
     case FrameType::kAck:
@@ -37,6 +39,8 @@ absl::Status Applier::Receive(FrameType type, std::string_view payload, size_t f
     case FrameType::kForwardAnswer:
     case FrameType::kNack:
     case FrameType::kGoodbye:
+    case FrameType::kAeDigest:
+    case FrameType::kAeRanges:
       break;
   }
   return absl::DataLossError("not a frame of the peer's stream");
@@ -122,6 +126,28 @@ void Applier::WarnIfAhead(uint64_t version) {
   Log(absl::StrCat("a record from ", peer_name_, " is stamped ", ahead,
                    " ms ahead of our clock (--repl-max-skew-ms=", engine_.max_skew_ms(),
                    "); our clock advances only to the bound"));
+}
+
+// An anti-entropy item (anti_entropy.h): applied like a record, outside the
+// stream's offsets (nothing to ack or NACK). One that changes something
+// here means this node had missed it: counted, and logged at most every 10 s.
+absl::Status Applier::OnRepair(std::string_view payload) {
+  if (phase_ != Phase::kStreaming) return absl::DataLossError("AE_ITEM before the stream");
+  server::storage::Mutation m{};
+  if (absl::Status st = ParseMutation(payload, &m); !st.ok()) return st;
+  if (m.kind == server::storage::Mutation::Kind::kFlushAll) return absl::DataLossError("AE_ITEM carries a flush");
+  // Not Apply(): a re-sent item the pair already agrees on is no conflict.
+  Localize(m);
+  if (engine_.ApplyReplicatedResult(m) != server::storage::ApplyResult::kApplied) return absl::OkStatus();
+  stats_.applied.fetch_add(1, std::memory_order_relaxed);
+  const uint64_t repaired = stats_.antientropy_repaired_keys.fetch_add(1, std::memory_order_relaxed) + 1;
+  const int64_t now = engine_.WallMs();
+  if (now - last_repair_log_ms_ >= 10000) {
+    last_repair_log_ms_ = now;
+    Log(absl::StrCat("anti-entropy: took a key this node had missed from ", peer_name_, " (", repaired,
+                     " so far): the stream lost a write"));
+  }
+  return absl::OkStatus();
 }
 
 server::storage::ApplyResult Applier::Apply(server::storage::Mutation& m) {

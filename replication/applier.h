@@ -36,6 +36,10 @@
 // ahead of our clock than --repl-max-skew-ms is logged (at most once per
 // 10 s); the engine bounds how far it moves the local clock.
 //
+// Anti-entropy items (AE_ITEM, anti_entropy.h) are applied the same way,
+// outside the stream's offsets; one that changes something here is counted
+// in antientropy_repaired_keys.
+//
 // Single-threaded (the link thread); in-process testable: feed it encoded
 // frames and look at the engine.
 #ifndef TANDEM_REPLICATION_APPLIER_H_
@@ -68,7 +72,7 @@ class Applier {
   // authenticated: it starts at kAwaitingSync with nothing acked.
   void StartLink(uint64_t peer_id, std::string peer_name);
 
-  // One SYNC_START, RECORD, SNAPSHOT_ITEM or SNAPSHOT_END frame of
+  // One SYNC_START, RECORD, SNAPSHOT_ITEM, SNAPSHOT_END or AE_ITEM frame of
   // `frame_size` bytes on the wire. An error means the peer broke the
   // protocol (malformed or out of sequence): drop the link.
   absl::Status Receive(FrameType type, std::string_view payload, size_t frame_size);
@@ -94,6 +98,7 @@ class Applier {
   absl::Status OnSyncStart(std::string_view payload);
   absl::Status OnMutation(FrameType type, std::string_view payload, size_t frame_size);
   absl::Status OnSnapshotEnd(std::string_view payload);
+  absl::Status OnRepair(std::string_view payload);
   server::storage::ApplyResult Apply(server::storage::Mutation& m);
   // A record ending at `end_offset` was refused: queue its NACK.
   void Refused(server::storage::ApplyResult result, const server::storage::Mutation& m, uint64_t end_offset);
@@ -117,6 +122,7 @@ class Applier {
   uint64_t last_ack_ = ~uint64_t{0};
   int64_t last_skew_log_ms_ = 0;
   int64_t last_refusal_log_ms_ = 0;
+  int64_t last_repair_log_ms_ = 0;
   std::string pending_nacks_;  // encoded NACK frames, sent ahead of the next ACK
 };
 

@@ -9,6 +9,9 @@
 namespace tandem::replication {
 
 uint64_t MutationLog::OnMutation(const server::storage::Mutation& m) {
+  for (uint64_t n = drop_next_.load(std::memory_order_relaxed); n > 0;) {
+    if (drop_next_.compare_exchange_weak(n, n - 1, std::memory_order_relaxed)) return end();
+  }
   thread_local std::string frame;
   frame.clear();
   EncodeMutation(FrameType::kRecord, m, &frame);

@@ -35,6 +35,11 @@ class MutationLog : public server::storage::MutationObserver {
   // --repl-sync reply waits for the peer's ack).
   uint64_t OnMutation(const server::storage::Mutation& m) override;
 
+  // Test only (--debug-drop-outgoing-records): the next n mutations are
+  // applied here but never enter the stream, so the peer misses them (what
+  // anti-entropy exists to repair).
+  void DropNext(uint64_t n) { drop_next_.store(n, std::memory_order_relaxed); }
+
   uint64_t end() const { return end_.load(std::memory_order_acquire); }
   bool Contains(uint64_t offset) const;
   // Appends whole frames of the stream from `offset` (a frame boundary) to
@@ -48,6 +53,7 @@ class MutationLog : public server::storage::MutationObserver {
   Backlog backlog_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> end_{0};
   std::atomic<bool> wake_pending_{false};
+  std::atomic<uint64_t> drop_next_{0};
   std::function<void()> wake_;
 };
 

@@ -54,6 +54,10 @@
 // the Forwarder; Pump ends by sending what it has due (queued requests,
 // answers whose records are now sent); Close ends the calls of the link.
 //
+// Anti-entropy (anti_entropy.h). AE_DIGEST and AE_RANGES go to AntiEntropy,
+// AE_ITEM to the Applier. Its walks run from Pump in slices, like the
+// copy's, and only once the stream is fully sent and no copy is under way.
+//
 // Timers. Tick runs every heartbeat/4 ms (clamped to 5..50): it drops the
 // active link after --repl-timeout-ms without a frame, sends heartbeats,
 // drops handshakes older than max(timeout, 2 s), promotes a slave that has
@@ -112,6 +116,10 @@ constexpr size_t kSnapshotRoom = 2u << 20;
 // slice is a zero-delay timer, not event_active: libevent runs an event
 // re-activated from its own callback in the same pass, before any I/O.
 constexpr size_t kSnapshotSlice = 256u << 10;
+// Anti-entropy: items looked at per step (a step holds one segment lock)
+// and per pump call.
+constexpr size_t kAntiEntropyBudget = 1024;
+constexpr size_t kAntiEntropySlice = 64u * 1024;
 constexpr int64_t kHandshakeDeadlineMs = 2000;  // or --repl-timeout-ms if longer
 constexpr int kLogLinesPerSecond = 3;           // LogRateLimited
 constexpr int kGoodbyeFlushMs = 200;            // OnStop: how long the GOODBYE may take to leave
@@ -127,7 +135,8 @@ PeerLink::PeerLink(PeerLinkConfig config, uint64_t node_id, server::storage::Eng
       stats_(stats),
       nacks_(nacks),
       applier_(engine, stats),
-      snapshot_(engine) {
+      snapshot_(engine),
+      anti_entropy_(engine, stats) {
   base_ = event_base_new();
   tick_ = event_new(base_, -1, EV_PERSIST, &PeerLink::OnTick, this);
   wake_ = event_new(base_, -1, 0, &PeerLink::OnWake, this);
@@ -334,7 +343,8 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
     case FrameType::kSyncStart:
     case FrameType::kRecord:
     case FrameType::kSnapshotItem:
-    case FrameType::kSnapshotEnd: {
+    case FrameType::kSnapshotEnd:
+    case FrameType::kAeItem: {
       absl::Status st = applier_.Receive(type, payload, frame_size);
       // Forwarding starts once this node holds the peer's data (forwarder.h).
       if (st.ok() && forwarder_ != nullptr && applier_.phase() == Applier::Phase::kStreaming &&
@@ -346,6 +356,12 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
     case FrameType::kForwardRequest:
     case FrameType::kForwardAnswer:
       return HandleForwardFrame(c, type, payload);
+    case FrameType::kAeDigest:
+    case FrameType::kAeRanges: {
+      absl::Status st = anti_entropy_.Receive(type, payload);
+      if (st.ok()) Pump(c);
+      return st;
+    }
     case FrameType::kAck: {
       uint64_t off = 0;
       if (absl::Status st = ParseAck(payload, &off); !st.ok()) return st;
@@ -446,6 +462,8 @@ absl::Status PeerLink::Authenticated(Conn* c) {
   EncodeSyncStart(s, &out);
   bufferevent_write(c->bev, out.data(), out.size());
   c->send_offset = s.offset;
+  anti_entropy_.Cancel();
+  next_antientropy_ms_ = NowMs();  // a round as soon as the sync is done (MaybeStartAntiEntropy)
   if (s.full) {
     snapshot_.Start();
     Log(absl::StrCat("link up with ", c->name, " (", RoleName(role_.role()), ", epoch ", role_.epoch(), ", auth ",
@@ -489,15 +507,18 @@ void PeerLink::Pump(Conn* c) {
   evbuffer* out = bufferevent_get_output(c->bev);
   if (!SendStream(c, out)) return;
   if (snapshot_.active()) SendSnapshotSlice(c, out);
+  // Behind the whole stream, so a re-sent item never overtakes its record.
+  if (!snapshot_.active() && anti_entropy_.walking() && c->send_offset == log_.end()) SendAntiEntropySlice(c, out);
   SendForwards(c);
 }
 
 // Records first, during a copy too: whenever the buffer is below
-// kHighWater, so the backlog drains at the link's pace whatever the copy is
-// doing. False when the peer fell out of the backlog (the link is closed).
-bool PeerLink::SendStream(Conn* c, evbuffer* out) {
+// kHighWater (and up to `at_least` in any case), so the backlog drains at
+// the link's pace whatever the copy is doing. False when the peer fell out
+// of the backlog (the link is closed).
+bool PeerLink::SendStream(Conn* c, evbuffer* out, uint64_t at_least) {
   std::string chunk;
-  while (evbuffer_get_length(out) < kHighWater) {
+  while (evbuffer_get_length(out) < kHighWater || c->send_offset < at_least) {
     chunk.clear();
     log_.ClearWake();
     if (!log_.Read(c->send_offset, kReadChunk, &chunk)) {
@@ -530,6 +551,44 @@ void PeerLink::SendSnapshotSlice(Conn* c, evbuffer* out) {
     if (!chunk.empty()) bufferevent_write(c->bev, chunk.data(), chunk.size());
     if (!snapshot_.active()) Log(absl::StrCat("full copy to ", c->name, " sent: ", snapshot_.items(), " items"));
   }
+}
+
+// Anti-entropy walks (anti_entropy.h) share the copy's room and slices:
+// kAntiEntropySlice items looked at per call, or kSnapshotSlice bytes, then
+// a zero-delay timer for the next slice.
+void PeerLink::SendAntiEntropySlice(Conn* c, evbuffer* out) {
+  std::string chunk;
+  size_t looked = 0;
+  size_t sent = 0;
+  while (anti_entropy_.walking() && evbuffer_get_length(out) < kSnapshotRoom) {
+    if (looked >= kAntiEntropySlice || sent >= kSnapshotSlice) {
+      timeval now{0, 0};
+      evtimer_add(pump_timer_, &now);
+      return;
+    }
+    chunk.clear();
+    anti_entropy_.Step(kAntiEntropyBudget, kSnapshotStepBytes, &chunk);
+    // Writes during the step: their records are in the log before the step
+    // could see their items (the engine appends under the segment lock), so
+    // sending the stream up to here first keeps each record ahead of any
+    // re-sent copy of its item, even past kHighWater.
+    if (!SendStream(c, out, log_.end())) return;
+    looked += kAntiEntropyBudget;
+    sent += chunk.size();
+    if (!chunk.empty()) bufferevent_write(c->bev, chunk.data(), chunk.size());
+  }
+}
+
+// The node with the lower id starts a round once the peer's data is here
+// and our copy to it is done, then every --repl-antientropy-s.
+void PeerLink::MaybeStartAntiEntropy(int64_t now) {
+  Conn* c = active_;
+  if (config_.antientropy_s <= 0 || c == nullptr || c->state != Conn::State::kLinked) return;
+  if (node_id_ > c->peer.node_id || now < next_antientropy_ms_ || anti_entropy_.busy()) return;
+  if (applier_.phase() != Applier::Phase::kStreaming || snapshot_.active()) return;
+  next_antientropy_ms_ = now + int64_t{config_.antientropy_s} * 1000;
+  anti_entropy_.Begin();
+  Pump(c);
 }
 
 absl::Status PeerLink::HandleForwardFrame(Conn* c, FrameType type, std::string_view payload) {
@@ -574,6 +633,7 @@ void PeerLink::Close(Conn* c, const std::string& why) {
     active_ = nullptr;
     stats_.link.store(LinkState::kDown);
     snapshot_.Cancel();
+    anti_entropy_.Cancel();
     if (forwarder_ != nullptr) forwarder_->LinkDown();
     if (on_ack_progress_) on_ack_progress_();  // held replies need not wait for this link
   }
@@ -660,6 +720,7 @@ void PeerLink::Tick() {
     }
   }
   for (Conn* c : expired) Destroy(c);
+  MaybeStartAntiEntropy(now);
 
   if (active_ == nullptr && role_.role() == Role::kSlave && now - last_heard_ms_ >= config_.timeout_ms) {
     if (role_.Promote()) {

@@ -39,7 +39,9 @@
 // not run: DeferIfWeWereAway). A node stopping cleanly sends GOODBYE after
 // draining, and a slave that gets it promotes at once. The receiver sends a
 // NACK ahead of the ACK covering a record it could not apply (applier.h);
-// the sender keeps them (NackLog).
+// the sender keeps them (NackLog). After each link comes up and every
+// --repl-antientropy-s, the node with the lower id starts an anti-entropy
+// round (anti_entropy.h); its walks run in slices like a full copy's.
 #ifndef TANDEM_REPLICATION_PEER_LINK_H_
 #define TANDEM_REPLICATION_PEER_LINK_H_
 
@@ -57,6 +59,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "replication/anti_entropy.h"
 #include "replication/applier.h"
 #include "replication/forwarder.h"
 #include "replication/mutation_log.h"
@@ -79,6 +82,7 @@ struct PeerLinkConfig {
   int timeout_ms = 1000;
   uint32_t item_size_max = 1u << 20;  // -I, told to the peer in HELLO (a mismatch is logged)
   bool evict_to_free = true;          // false with -M
+  int antientropy_s = 30;             // seconds between anti-entropy rounds, 0: none (anti_entropy.h)
 };
 
 class PeerLink {
@@ -136,8 +140,10 @@ class PeerLink {
   void DeferIfWeWereAway(int64_t now);
   void LogRateLimited(const std::string& line);
   void Pump(Conn* c);
-  bool SendStream(Conn* c, evbuffer* out);
+  bool SendStream(Conn* c, evbuffer* out, uint64_t at_least = 0);
   void SendSnapshotSlice(Conn* c, evbuffer* out);
+  void SendAntiEntropySlice(Conn* c, evbuffer* out);
+  void MaybeStartAntiEntropy(int64_t now);
   void Heard(Conn* c, int64_t now);
   absl::Status HandleForwardFrame(Conn* c, FrameType type, std::string_view payload);
   void SendForwards(Conn* c);
@@ -155,6 +161,7 @@ class PeerLink {
   NackLog& nacks_;
   Applier applier_;
   SnapshotSender snapshot_;
+  AntiEntropy anti_entropy_;
   std::function<void()> on_ack_progress_;
   std::function<void(uint64_t)> on_link_up_;
   Forwarder* forwarder_ = nullptr;
@@ -179,6 +186,7 @@ class PeerLink {
   int64_t dial_backoff_ms_ = 50;
   int64_t last_heard_ms_ = 0;  // last frame from the peer (or start)
   int64_t last_tick_ms_ = 0;   // DeferIfWeWereAway
+  int64_t next_antientropy_ms_ = 0;  // MaybeStartAntiEntropy
   bool stopping_ = false;      // OnStop ran: GOODBYE sent, leaving the loop
 };
 

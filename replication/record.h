@@ -6,8 +6,9 @@
 // so "apply from offset N" is all a partial resync needs to say. The other
 // frames run the link itself: the handshake (hello), the start of a
 // sync (partial from an offset, or a full copy), snapshot items, acks (and
-// nacks: a record the receiver could not hold), heartbeats and a goodbye on a
-// clean stop. record_codec turns frames into bytes and back.
+// nacks: a record the receiver could not hold), heartbeats, a goodbye on a
+// clean stop, and anti-entropy's digests, differing ranges and re-sent items.
+// record_codec turns frames into bytes and back.
 #ifndef TANDEM_REPLICATION_RECORD_H_
 #define TANDEM_REPLICATION_RECORD_H_
 
@@ -30,15 +31,19 @@ enum class FrameType : uint8_t {
   kForwardAnswer = 10,  // the owner's reply bytes for one kForwardRequest
   kNack = 11,           // receiver -> sender: the record ending at this offset was not applied (and why)
   kGoodbye = 12,        // sender is stopping cleanly (SIGTERM/SIGUSR1): the survivor need not wait
+  kAeDigest = 13,       // anti-entropy: the sender's digest of each hash range (anti_entropy.h)
+  kAeRanges = 14,       // anti-entropy: the ranges that differ, answering kAeDigest
+  kAeItem = 15,         // anti-entropy: an item or tombstone of a range that differed (a mutation)
 };
-constexpr FrameType kLastFrameType = FrameType::kGoodbye;
+constexpr FrameType kLastFrameType = FrameType::kAeItem;
 
 enum class Role : uint8_t { kNone = 0, kMaster = 1, kSlave = 2 };
 
 constexpr uint32_t kHelloMagic = 0x4d444e54;  // "TNDM" little-endian
-constexpr uint16_t kProtocolVersion = 4;  // 2: the link is TLS 1.3 and HELLO carries the state;
+constexpr uint16_t kProtocolVersion = 5;  // 2: the link is TLS 1.3 and HELLO carries the state;
                                           // 3: also times relative to origin_ms (record_codec.cc);
                                           // 4: HELLO carries -I, -M and time as master; NACK, GOODBYE
+                                          // 5: anti-entropy (AE_DIGEST, AE_RANGES, AE_ITEM)
 
 // A node's identity and replication state, its first frame on a link. It
 // travels inside TLS, so only a peer holding the secret (or a certificate

@@ -42,7 +42,7 @@ uint32_t Crc32c(std::string_view data, uint32_t crc = 0);
 void EncodeFrame(FrameType type, std::string_view payload, std::string* out);
 void EncodeHello(const Hello& hello, std::string* out);
 void EncodeSyncStart(const SyncStart& start, std::string* out);
-// type is kRecord or kSnapshotItem.
+// type is kRecord, kSnapshotItem or kAeItem.
 void EncodeMutation(FrameType type, const server::storage::Mutation& m, std::string* out);
 void EncodeSnapshotEnd(std::string* out);
 void EncodeAck(uint64_t offset, std::string* out);

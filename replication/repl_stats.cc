@@ -2,7 +2,10 @@
 // last_heartbeat_ms is how long ago (ms) the peer was last heard from, -1
 // when never; lag_bytes is how much of this node's stream the peer has not
 // acknowledged yet; peer_clock_offset_ms is the peer's wall clock minus
-// ours, measured from its heartbeats (0 until the first one).
+// ours, measured from its heartbeats (0 until the first one). The
+// antientropy_* fields are anti_entropy.h's: rounds finished, items re-sent
+// because their range differed, and re-sent items from the peer that
+// changed something here (README "Anti-entropy").
 #include "replication/repl_stats.h"
 
 
@@ -51,6 +54,9 @@ void AppendReplStats(const ReplStats& s, const ReplReport& r, protocol::StatList
       {"refused_records", absl::StrCat(s.refused_records.load())},
       {"forwarded_commands", absl::StrCat(r.forwarded_commands)},
       {"peer_clock_offset_ms", absl::StrCat(s.peer_clock_offset_ms.load())},
+      {"antientropy_rounds", absl::StrCat(s.antientropy_rounds.load())},
+      {"antientropy_resent_keys", absl::StrCat(s.antientropy_resent_keys.load())},
+      {"antientropy_repaired_keys", absl::StrCat(s.antientropy_repaired_keys.load())},
   };
   for (const auto& [name, value] : rows) out->emplace_back(name, value);
 }

@@ -35,6 +35,9 @@ struct ReplStats {
   std::atomic<uint64_t> sync_timeouts{0};  // ...released without either (timeout, or no link)
   std::atomic<uint64_t> refused_records{0};  // peer records this node could not apply (NACKed)
   std::atomic<int64_t> peer_clock_offset_ms{0};  // the peer's wall clock minus ours (heartbeats)
+  std::atomic<uint64_t> antientropy_rounds{0};         // anti-entropy rounds this node finished (anti_entropy.h)
+  std::atomic<uint64_t> antientropy_resent_keys{0};    // items and tombstones it re-sent: their range differed
+  std::atomic<uint64_t> antientropy_repaired_keys{0};  // re-sent by the peer and applied here: this node was behind
 
   void set_peer(std::string peer) {
     absl::MutexLock lock(&mu);

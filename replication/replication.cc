@@ -91,6 +91,8 @@ absl::StatusOr<std::unique_ptr<Replication>> Replication::Create(const server::S
   c.timeout_ms = s.repl_timeout_ms;
   c.item_size_max = static_cast<uint32_t>(s.item_size_max);
   c.evict_to_free = s.evict_to_free;
+  c.antientropy_s = s.repl_antientropy_s;
+  r->log_.DropNext(s.debug_drop_outgoing_records);
   r->role_.Start(c.peer_host.empty() ? Role::kMaster : Role::kSlave);
   r->forwarder_ = std::make_unique<Forwarder>(r->node_id_, c.timeout_ms);
   r->link_ = std::make_unique<PeerLink>(std::move(c), r->node_id_, engine, r->log_, r->role_, r->stats_, r->nacks_);

@@ -7,6 +7,36 @@
 
 namespace tandem::replication {
 
+void EncodeItemFrame(FrameType type, const server::storage::ItemView& item, int64_t now_ms, std::string* scratch,
+                     std::string* out) {
+  server::storage::Mutation m{};
+  m.kind = server::storage::Mutation::Kind::kStore;
+  m.key = item.key();
+  m.flags = item.flags();
+  m.expires_at = item.expires_at();
+  m.cas = item.cas();
+  m.version = item.version();
+  m.origin_ms = now_ms;
+  std::string_view contiguous;
+  if (item.contiguous_value(&contiguous)) {
+    m.value = contiguous;
+  } else {
+    scratch->clear();
+    item.AppendValueTo(scratch);
+    m.value = *scratch;
+  }
+  EncodeMutation(type, m, out);
+}
+
+void EncodeTombstoneFrame(FrameType type, std::string_view key, uint64_t version, int64_t now_ms, std::string* out) {
+  server::storage::Mutation m{};
+  m.kind = server::storage::Mutation::Kind::kDelete;
+  m.key = key;
+  m.version = version;
+  m.origin_ms = now_ms;
+  EncodeMutation(type, m, out);
+}
+
 void SnapshotSender::Step(size_t max_items, size_t max_bytes, std::string* out) {
   if (!active_) return;
   const int64_t now_ms = engine_.WallMs();
@@ -25,31 +55,10 @@ void SnapshotSender::Step(size_t max_items, size_t max_bytes, std::string* out) 
   }
   std::string value;
   bool more = engine_.SnapshotStep(&cursor_, max_items, [&](const server::storage::ItemView& item) {
-    server::storage::Mutation m{};
-    m.kind = server::storage::Mutation::Kind::kStore;
-    m.key = item.key();
-    m.flags = item.flags();
-    m.expires_at = item.expires_at();
-    m.cas = item.cas();
-    m.version = item.version();
-    m.origin_ms = now_ms;
-    std::string_view contiguous;
-    if (item.contiguous_value(&contiguous)) {
-      m.value = contiguous;
-    } else {
-      value.clear();
-      item.AppendValueTo(&value);
-      m.value = value;
-    }
-    EncodeMutation(FrameType::kSnapshotItem, m, out);
+    EncodeItemFrame(FrameType::kSnapshotItem, item, now_ms, &value, out);
     ++items_;
   }, [&](std::string_view key, uint64_t version) {
-    server::storage::Mutation m{};
-    m.kind = server::storage::Mutation::Kind::kDelete;
-    m.key = key;
-    m.version = version;
-    m.origin_ms = now_ms;
-    EncodeMutation(FrameType::kSnapshotItem, m, out);
+    EncodeTombstoneFrame(FrameType::kSnapshotItem, key, version, now_ms, out);
   }, max_bytes);
   if (!more) {
     EncodeSnapshotEnd(out);

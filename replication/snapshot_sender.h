@@ -27,9 +27,19 @@
 #include <cstdint>
 #include <string>
 
+#include <string_view>
+
+#include "replication/record.h"
 #include "server/storage/engine.h"
 
 namespace tandem::replication {
+
+// One live item as a store frame of `type` (a snapshot or anti-entropy
+// item), its times relative to `now_ms`; *scratch holds a value that is not
+// contiguous. And one tombstone as a delete frame.
+void EncodeItemFrame(FrameType type, const server::storage::ItemView& item, int64_t now_ms, std::string* scratch,
+                     std::string* out);
+void EncodeTombstoneFrame(FrameType type, std::string_view key, uint64_t version, int64_t now_ms, std::string* out);
 
 class SnapshotSender {
  public:

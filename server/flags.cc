@@ -341,6 +341,18 @@ const std::vector<FlagSpec>& FlagTable() {
          return ParseInt("--debug-clock-offset-ms", a, -86400000LL * 365, 86400000LL * 365,
                          &s->debug_clock_offset_ms);
        }},
+      {kLongOnlyBase + 14, "repl-antientropy-s", true,
+       "replication: seconds between anti-entropy rounds (digests compared, differing ranges repaired; "
+       "also after every link), 0: off (default: 30)",
+       [](const char* a, Settings* s) {
+         return ParseIntInto("--repl-antientropy-s", a, 0, 86400, &s->repl_antientropy_s);
+       }},
+      {kLongOnlyBase + 15, "debug-drop-outgoing-records", true,
+       "test only: this node loses its next N replication records (the peer never sees those writes)",
+       [](const char* a, Settings* s) {
+         return ParseIntInto("--debug-drop-outgoing-records", a, 0, 1000000000,
+                             &s->debug_drop_outgoing_records);
+       }},
       {'W', "disable-watch", false, "disable watch commands (live logging)",
        [](const char*, Settings* s) {
          s->watch_enabled = false;

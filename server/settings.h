@@ -104,6 +104,8 @@ struct Settings {
   int64_t repl_tombstone_ms = 60000;  // --repl-tombstone-ms: how long a delete is remembered
   size_t repl_tombstone_bytes = 16u << 20;  // --repl-tombstone-mb: memory bound of the tombstones
   int64_t repl_max_skew_ms = 1000;  // --repl-max-skew-ms: how far a peer's version may pull our clock ahead
+  int repl_antientropy_s = 30;      // --repl-antientropy-s: seconds between anti-entropy rounds, 0: off
+  uint64_t debug_drop_outgoing_records = 0;  // --debug-drop-outgoing-records (test only): lose the next N records
   int64_t debug_clock_offset_ms = 0;  // --debug-clock-offset-ms (test only): shifts the process clock
   bool replication_enabled() const { return repl_port != 0 || !repl_peer.empty(); }
 

@@ -216,6 +216,17 @@ void Engine::Impl::NotifyStoreLocked(HashTable::Segment&, const Item* it, WriteR
   Receive(receipt, observer_->OnMutation(m));
 }
 
+void Engine::Impl::NotifyTouchLocked(HashTable::Segment&, const Item* it, WriteReceipt* receipt) {
+  if (observer_ == nullptr) return;
+  Mutation m{};
+  m.kind = Mutation::Kind::kTouch;
+  m.key = layout_.key_view(it);
+  m.expires_at = expiry_.ToUnix(it->exptime);
+  m.version = layout_.version(it);
+  m.origin_ms = clock_->WallMs();
+  Receive(receipt, observer_->OnMutation(m));
+}
+
 // ===========================================================================
 // Commands
 // ===========================================================================
@@ -232,13 +243,11 @@ bool Engine::Impl::Get(std::string_view key, const GetOptions& o,
   BumpLocked(seg, it);
   if (o.touch) {
     it->exptime = expiry_.ToRelTime(o.exptime);
-    layout_.set_version(it, NextVersion());
     Count(hash, LruClass(it), kTouchHits);
-    // A touch travels as the whole item: a bare "new expiry and version"
-    // applied to a peer holding another value of the key (a concurrent
-    // write in flight) would stamp that value with the same version, and
-    // the two nodes would keep different values forever.
-    NotifyStoreLocked(seg, it, receipt);
+    // A touch keeps the value's version and travels as a touch of that
+    // version: the peer applies it only to the same value, so it never
+    // brings back a value that a newer write replaced (engine_replication.cc).
+    NotifyTouchLocked(seg, it, receipt);
   } else {
     // One counter per hit: the class's get_hits is the sum of the three.
     switch (it->lru()) {

@@ -169,6 +169,10 @@ class Engine::Impl {
   // where the change's record ends in the stream.
   void NotifyStoreLocked(HashTable::Segment& seg, const Item* it, WriteReceipt* receipt)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  // A touch: the new expiry of the value stamped with the item's version
+  // (a touch keeps the version: it is the value's, engine_replication.cc).
+  void NotifyTouchLocked(HashTable::Segment& seg, const Item* it, WriteReceipt* receipt)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
   // A local delete on a replicating node also leaves a tombstone (tombstones.h).
   void NotifyDeleteLocked(HashTable::Segment& seg, uint32_t hash, std::string_view key,
                           WriteReceipt* receipt) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu()) {

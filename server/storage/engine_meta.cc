@@ -112,9 +112,10 @@ bool Engine::Impl::MetaGet(std::string_view key, const MetaGetOptions& o,
       }
     }
   }
-  if (created || it->exptime != old_exptime) {
-    if (it->exptime != old_exptime) layout_.set_version(it, NextVersion());
+  if (created) {
     NotifyStoreLocked(seg, it, receipt);
+  } else if (it->exptime != old_exptime) {
+    NotifyTouchLocked(seg, it, receipt);  // keeps the value's version (engine.cc, Get)
   }
   return true;
 }

@@ -1,14 +1,18 @@
 // The replication side of the engine: applying the peer's writes, walking
 // the table for a full copy, and the tombstones and flush marks that keep
 // late writes from undoing newer ones. The local side (stamping versions,
-// telling the observer) stays with the storage verbs: NotifyStoreLocked in
-// engine.cc, NotifyDeleteLocked in engine_impl.h.
+// telling the observer) stays with the storage verbs: NotifyStoreLocked and
+// NotifyTouchLocked in engine.cc, NotifyDeleteLocked in engine_impl.h.
 //
 // Which write wins. Every item carries the hybrid logical clock version
-// (version.h) of the write that made it. A peer's store or touch replaces
-// the local item only when its version is newer. On equal versions (both
-// nodes wrote in the same HLC tick) a store is decided by TieWins, which
-// compares content, so both nodes keep the same item; a touch is dropped.
+// (version.h) of the write that made it. A peer's store replaces the local
+// item only when its version is newer. On equal versions (both nodes wrote
+// in the same HLC tick) a store is decided by TieWins, which compares
+// content, so both nodes keep the same item. A touch keeps the value's
+// version and travels as "this expiry for the value of version V": it
+// applies only to an item holding that same value, so a touch crossing a
+// newer write never brings the older value back (the toucher takes the
+// newer write when it arrives), and a miss stays a miss.
 // Applying a mutation first folds its version into the local clock, so
 // this node's later writes are newer than anything it has seen (but never
 // more than --repl-max-skew-ms past the wall clock: version.h).
@@ -86,10 +90,12 @@ ApplyResult Engine::Impl::ApplyReplicated(const Mutation& m) {
     UnlinkLocked(seg, old, hash);
     return ApplyResult::kApplied;
   }
-  // kTouch
-  if (old == nullptr || layout_.version(old) >= m.version) return ApplyResult::kSuperseded;
+  // kTouch: m.version is the version of the value the peer touched. Only
+  // that same value takes the new expiry: a newer value here (a write
+  // crossing the touch) ignores it, and the peer takes that value in turn;
+  // a miss stays a miss.
+  if (old == nullptr || layout_.version(old) != m.version) return ApplyResult::kSuperseded;
   old->exptime = expiry_.FromUnix(m.expires_at);
-  layout_.set_version(old, m.version);
   return ApplyResult::kApplied;
 }
 

@@ -78,7 +78,8 @@ void CheckRoundTrip(const r::Frame& frame, std::string_view bytes) {
       break;
     }
     case r::FrameType::kRecord:
-    case r::FrameType::kSnapshotItem: {
+    case r::FrameType::kSnapshotItem:
+    case r::FrameType::kAeItem: {
       tandem::server::storage::Mutation m{};
       if (!r::ParseMutation(frame.payload, &m).ok()) return;
       Check(r::MutationFrameSize(m) == bytes.size(), "MutationFrameSize matches the decoded frame");
@@ -103,6 +104,8 @@ void CheckRoundTrip(const r::Frame& frame, std::string_view bytes) {
     }
     case r::FrameType::kForwardRequest:
     case r::FrameType::kForwardAnswer:
+    case r::FrameType::kAeDigest:  // opaque here: anti_entropy.cc checks the size
+    case r::FrameType::kAeRanges:
       r::EncodeFrame(frame.type, frame.payload, &again);
       break;
     case r::FrameType::kNack: {

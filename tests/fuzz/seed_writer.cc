@@ -103,6 +103,14 @@ void RecordDecoderSeeds() {
   for (const Mutation& m : {Store("k", "v"), del, touch, flush}) r::EncodeMutation(r::FrameType::kRecord, m, &partial);
   Write(t, "partial_sync", Control(0, 99, 1) + partial);
 
+  // Anti-entropy (protocol 5): a digest, the ranges that differ, a re-sent item.
+  std::string ae;
+  r::EncodeSyncStart({false, 100}, &ae);
+  r::EncodeFrame(r::FrameType::kAeDigest, std::string(4096 * 8, '\x5a'), &ae);
+  r::EncodeFrame(r::FrameType::kAeRanges, std::string(511, '\0') + "\x01", &ae);
+  r::EncodeMutation(r::FrameType::kAeItem, Store("k", "v"), &ae);
+  Write(t, "antientropy", Control(0, 99, 1) + ae);
+
   // A whole frame, then one torn in its body.
   std::string torn;
   r::EncodeAck(1, &torn);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -230,6 +231,56 @@ TEST(ReplicationPromises, APeerMoreThanADayOffIsRefused) {
   ASSERT_EQ(Request(pair.m(), "set k 0 0 1\r\nv\r\n"), "STORED\r\n");
   absl::SleepFor(absl::Milliseconds(500));
   EXPECT_EQ(Get(pair.s(), "k"), "END\r\n");  // nothing crossed
+}
+
+// ---- a touch never reverts a newer value ---------------------------------
+
+// `set k new` on B, then (a few ms later, so it is newer) `touch k` on A
+// while B's write is still on the link. A touch of a key A owns runs on A,
+// on the old value: it travels as a touch of that value's version, which
+// B (holding the newer value) ignores, and A takes B's write when it lands.
+// A touch of a key B owns is forwarded to B and touches the new value. On
+// the old design the touch carried the whole old item with a newer version
+// and both nodes ended with "old".
+TEST(ReplicationPromises, ATouchCrossingANewerWriteNeverBringsTheOldValueBack) {
+  SlowPair slow = StartSlowPair();
+  ASSERT_NE(slow.pair.slave, nullptr);
+  const repl::Pair& pair = slow.pair;
+  constexpr int kKeys = 8;  // some owned by each node (a bit of the key hash)
+  std::string keys;
+  for (int i = 0; i < kKeys; ++i) {
+    ASSERT_EQ(Request(pair.m(), absl::StrCat("set t", i, " 0 0 3\r\nold\r\n")), "STORED\r\n");
+    absl::StrAppend(&keys, i == 0 ? "" : " ", "t", i);
+  }
+  ASSERT_THAT(Converged(pair.m(), pair.s(), keys), HasSubstr("VALUE t7"));
+  for (int i = 0; i < kKeys; ++i) {
+    ASSERT_EQ(Request(pair.s(), absl::StrCat("set t", i, " 0 0 3\r\nnew\r\n")), "STORED\r\n");
+  }
+  absl::SleepFor(kNextMillisecond);
+  // All at once, one connection each: a forwarded touch waits for the
+  // owner's answer (a round trip over the slow link), the others must not.
+  std::vector<std::string> touched(kKeys);
+  std::vector<std::thread> touchers;
+  for (int i = 0; i < kKeys; ++i) {
+    touchers.emplace_back([&, i] { touched[i] = Request(pair.m(), absl::StrCat("touch t", i, " 100\r\n")); });
+  }
+  for (std::thread& t : touchers) t.join();
+  for (int i = 0; i < kKeys; ++i) EXPECT_EQ(touched[i], "TOUCHED\r\n") << "t" << i;
+  uint64_t forwarded = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(ReplStat(pair.m(), "forwarded_commands"), &forwarded));
+  EXPECT_LT(forwarded, static_cast<uint64_t>(kKeys)) << "no touch ran on A itself: the race was not exercised";
+  auto all_new = [&](int port) {
+    for (int i = 0; i < kKeys; ++i) {
+      const std::string r = Get(port, absl::StrCat("t", i));
+      if (r.find("\r\nnew\r\n") == std::string::npos) return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(WaitUntil([&] { return all_new(pair.m()) && all_new(pair.s()); }, absl::Seconds(10)))
+      << "A: " << Get(pair.m(), keys) << "B: " << Get(pair.s(), keys) << pair.Logs();
+  absl::SleepFor(kLinkDelay * 3);  // anything still in flight has landed
+  EXPECT_TRUE(all_new(pair.m())) << Get(pair.m(), keys);
+  EXPECT_TRUE(all_new(pair.s())) << Get(pair.s(), keys);
 }
 
 }  // namespace

@@ -704,12 +704,15 @@ TEST(LongOnlyFlags, EachReachesItsOwnSetting) {
       {"-X", "11300", "--repl-tls-cert=/c", "--repl-tls-key=/k", "--repl-tls-ca=/a",
        "--repl-max-skew-ms=1234", "--debug-clock-offset-ms=-5000", "--repl-tombstone-ms=77",
        "--repl-tombstone-mb=3", "--repl-timeout-ms=900", "--repl-heartbeat-ms=150",
-       "--repl-sync-timeout=40", "--repl-backlog=8"});
+       "--repl-sync-timeout=40", "--repl-backlog=8", "--repl-antientropy-s=7",
+       "--debug-drop-outgoing-records=3"});
   EXPECT_EQ(s->repl_tls_cert_file, "/c");
   EXPECT_EQ(s->repl_tls_key_file, "/k");
   EXPECT_EQ(s->repl_tls_ca_file, "/a");
   EXPECT_EQ(s->repl_max_skew_ms, 1234);
   EXPECT_EQ(s->debug_clock_offset_ms, -5000);
+  EXPECT_EQ(s->repl_antientropy_s, 7);
+  EXPECT_EQ(s->debug_drop_outgoing_records, 3u);
 }
 
 TEST(LongOnlyFlags, ReplSyncTakesAnOptionalStrict) {

@@ -483,8 +483,8 @@ TEST_F(EngineTest, ObserverSeesFullValues) {
   EXPECT_EQ(obs.recs[0].expires_at, clock_.ProcessStarted() + clock_.Now() + 100);
   EXPECT_EQ(obs.recs[1].value, "100");
   EXPECT_EQ(obs.recs[2].value, "99 ");
-  EXPECT_EQ(obs.recs[3].kind, Mutation::Kind::kStore);  // touch: the whole item (see below)
-  EXPECT_EQ(obs.recs[3].value, "99 ");
+  EXPECT_EQ(obs.recs[3].kind, Mutation::Kind::kTouch);  // touch: the expiry of the value's version (see below)
+  EXPECT_EQ(obs.recs[3].version, obs.recs[2].version);
   EXPECT_EQ(obs.recs[3].expires_at, 0);
   EXPECT_EQ(obs.recs[4].kind, Mutation::Kind::kDelete);
   EXPECT_EQ(obs.recs[5].kind, Mutation::Kind::kFlushAll);
@@ -556,6 +556,32 @@ TEST_F(EngineTest, TouchRacingAPeerWriteStillConverges) {
   std::string va = GetValue("k"), vb;
   b.Get("k", [&](const ItemView& it) { it.AppendValueTo(&vb); });
   EXPECT_EQ(va, vb);
+  EXPECT_EQ(va, "from-b");  // the newer write; the touch never brings "from-a" back
+}
+
+// A peer's touch applies only to the value it touched: same version, new
+// expiry; another version or a miss ignores it.
+TEST_F(EngineTest, APeersTouchAppliesOnlyToTheValueItTouched) {
+  Set("k", "v");
+  uint64_t version = 0;
+  engine_->Get("k", [&](const ItemView& it) { version = it.version(); });
+  Mutation touch{};
+  touch.kind = Mutation::Kind::kTouch;
+  touch.key = "k";
+  touch.version = version + 1;  // another value
+  touch.expires_at = clock_.ProcessStarted() + clock_.Now() + 100;
+  EXPECT_FALSE(engine_->ApplyReplicated(touch));
+  touch.version = version;
+  EXPECT_TRUE(engine_->ApplyReplicated(touch));
+  int64_t expires = 0;
+  engine_->Get("k", [&](const ItemView& it) {
+    expires = it.expires_at();
+    EXPECT_EQ(it.version(), version);
+  });
+  EXPECT_EQ(expires, touch.expires_at);
+  touch.key = "absent";
+  EXPECT_FALSE(engine_->ApplyReplicated(touch));
+  EXPECT_FALSE(engine_->Get("absent", [](const ItemView&) {}));
 }
 
 TEST_F(EngineTest, MemoryLimitRespectedUnder100kInserts) {
