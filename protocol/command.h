@@ -82,9 +82,6 @@ struct CommandPolicy {
   // A store whose data block exceeded -I drops the key's old value
   // (text: set only; meta: every mode; binary: SET, with or without CAS).
   bool drop_old_when_too_large = false;
-  // A store the engine refused (too large or out of memory) drops the old
-  // value (text set; the meta store does it inside the engine).
-  bool drop_old_when_refused = false;
   // A store refused by the parser as too large still counts as cmd_set
   // (text and meta; binary counts only the store_too_large).
   bool count_refused_set = true;

@@ -134,10 +134,10 @@ ParseResult ReadDataBlock(const Request& req, size_t vlen, Command* cmd) {
 // cas key flags exptime bytes cas_unique [noreply]
 ParseResult ParseStorage(const Request& req, Command* cmd) {
   cmd->noreply = LastTokenIsNoreply(req);
-  // memcached's text set (and only set) drops the old value when the new
-  // one cannot be stored, so a failed set never leaves stale data.
+  // memcached's text set (and only set) drops the old value when its data
+  // block is too large, so a failed set never leaves stale data (a set the
+  // engine refuses drops it inside the engine).
   cmd->policy.drop_old_when_too_large = cmd->op == Op::kSet;
-  cmd->policy.drop_old_when_refused = cmd->op == Op::kSet;
   cmd->key = req.tokens[1];
   if (KeyTooLong(cmd->key)) return LineError(req, kClientErrorBadFormat);
   int32_t exptime;

@@ -195,11 +195,9 @@ void Executor::Store(const Command& cmd, ExecContext& ctx) {
       break;
     case storage::StoreOutcome::kTooLarge:
       ctx.stats.store_too_large.Inc();
-      if (cmd.policy.drop_old_when_refused) engine_.Delete(cmd.key, &ctx.receipt);
       break;
     case storage::StoreOutcome::kOutOfMemory:
       ctx.stats.store_no_memory.Inc();
-      if (cmd.policy.drop_old_when_refused) engine_.Delete(cmd.key, &ctx.receipt);
       break;
     case storage::StoreOutcome::kNotStored:
       break;

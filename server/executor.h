@@ -104,14 +104,6 @@ class Executor {
 #define TANDEM_STATS_REPORT(name)                                                   \
   void name(const protocol::Command& cmd, std::string_view sub, std::string_view args, \
             protocol::ReplyWriter& reply)
-  TANDEM_STATS_REPORT(StatsGeneral);
-  TANDEM_STATS_REPORT(StatsSettings);
-  TANDEM_STATS_REPORT(StatsItems);
-  TANDEM_STATS_REPORT(StatsSlabs);
-  TANDEM_STATS_REPORT(StatsSizes);
-  TANDEM_STATS_REPORT(StatsExtstore);
-  TANDEM_STATS_REPORT(StatsConns);
-  TANDEM_STATS_REPORT(StatsReplication);
   TANDEM_STATS_REPORT(StatsReset);
   TANDEM_STATS_REPORT(StatsSizesToggle);
   TANDEM_STATS_REPORT(CacheDump);

@@ -61,15 +61,29 @@ struct StatsEntry {
 }  // namespace
 
 void Executor::Stats(const Command& cmd, ReplyWriter& reply) {
+  // Reports that are a list and END: each fills the list.
+  using Fill = void (*)(Executor&, p::StatList*);
+  struct ListReport {
+    std::string_view name;
+    Fill fill;
+  };
+  static constexpr ListReport kListReports[] = {
+      {"", [](Executor& e, p::StatList* l) {
+         e.stats_.GeneralReport(e.engine_, e.clock_.Now(), e.clock_.ProcessStarted() + e.clock_.Now(), l);
+       }},
+      {"settings", [](Executor& e, p::StatList* l) { e.stats_.SettingsReport(l); }},
+      {"items", [](Executor& e, p::StatList* l) { e.engine_.ItemsStats(l); }},
+      {"slabs", [](Executor& e, p::StatList* l) { e.engine_.SlabsStats(l); }},
+      {"sizes", [](Executor& e, p::StatList* l) { e.engine_.SizesStats(l); }},
+      // No external storage is configured: memcached answers an empty list.
+      {"extstore", [](Executor&, p::StatList*) {}},
+      {"conns", [](Executor& e, p::StatList* l) { e.stats_.ConnsReport(e.clock_.Now(), l); }},
+      {"replication", [](Executor& e, p::StatList* l) {
+         if (e.replication_ != nullptr) e.replication_->ReplicationReport(l);
+       }},
+  };
+  // Sub-commands that do more than list.
   static constexpr StatsEntry kStatsTable[] = {
-      {"", &Executor::StatsGeneral},
-      {"settings", &Executor::StatsSettings},
-      {"items", &Executor::StatsItems},
-      {"slabs", &Executor::StatsSlabs},
-      {"sizes", &Executor::StatsSizes},
-      {"extstore", &Executor::StatsExtstore},
-      {"conns", &Executor::StatsConns},
-      {"replication", &Executor::StatsReplication},
       {"reset", &Executor::StatsReset},
       {"sizes_enable", &Executor::StatsSizesToggle},
       {"sizes_disable", &Executor::StatsSizesToggle},
@@ -77,6 +91,14 @@ void Executor::Stats(const Command& cmd, ReplyWriter& reply) {
       {"detail", &Executor::Detail},
   };
   const auto [sub, rest] = FirstWord(cmd.args);
+  for (const ListReport& r : kListReports) {
+    if (r.name == sub) {
+      p::StatList list;
+      r.fill(*this, &list);
+      SendStats(cmd, reply, list);
+      return;
+    }
+  }
   for (const StatsEntry& e : kStatsTable) {
     if (e.name == sub) {
       (this->*e.run)(cmd, sub, rest, reply);
@@ -84,61 +106,6 @@ void Executor::Stats(const Command& cmd, ReplyWriter& reply) {
     }
   }
   reply.Done(cmd, Result::ErrorLine(p::kError));
-}
-
-void Executor::StatsGeneral(const Command& cmd, std::string_view, std::string_view,
-                            ReplyWriter& reply) {
-  p::StatList list;
-  stats_.GeneralReport(engine_, clock_.Now(), clock_.ProcessStarted() + clock_.Now(), &list);
-  SendStats(cmd, reply, list);
-}
-
-void Executor::StatsSettings(const Command& cmd, std::string_view, std::string_view,
-                             ReplyWriter& reply) {
-  p::StatList list;
-  stats_.SettingsReport(&list);
-  SendStats(cmd, reply, list);
-}
-
-void Executor::StatsItems(const Command& cmd, std::string_view, std::string_view,
-                          ReplyWriter& reply) {
-  p::StatList list;
-  engine_.ItemsStats(&list);
-  SendStats(cmd, reply, list);
-}
-
-void Executor::StatsSlabs(const Command& cmd, std::string_view, std::string_view,
-                          ReplyWriter& reply) {
-  p::StatList list;
-  engine_.SlabsStats(&list);
-  SendStats(cmd, reply, list);
-}
-
-void Executor::StatsSizes(const Command& cmd, std::string_view, std::string_view,
-                          ReplyWriter& reply) {
-  p::StatList list;
-  engine_.SizesStats(&list);
-  SendStats(cmd, reply, list);
-}
-
-// No external storage is configured: memcached answers an empty list.
-void Executor::StatsExtstore(const Command& cmd, std::string_view, std::string_view,
-                             ReplyWriter& reply) {
-  SendStats(cmd, reply, p::StatList());
-}
-
-void Executor::StatsConns(const Command& cmd, std::string_view, std::string_view,
-                          ReplyWriter& reply) {
-  p::StatList list;
-  stats_.ConnsReport(clock_.Now(), &list);
-  SendStats(cmd, reply, list);
-}
-
-void Executor::StatsReplication(const Command& cmd, std::string_view, std::string_view,
-                                ReplyWriter& reply) {
-  p::StatList list;
-  if (replication_ != nullptr) replication_->ReplicationReport(&list);
-  SendStats(cmd, reply, list);
 }
 
 void Executor::StatsReset(const Command& cmd, std::string_view, std::string_view,

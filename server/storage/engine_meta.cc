@@ -38,7 +38,9 @@ class Engine::Impl::MetaRef final : public MetaItem {
   size_t value_size() const override { return it_->nbytes; }
   void AppendValueTo(std::string* out) const override { impl_->AppendValue(it_, out); }
   int64_t ttl_remaining() const override { return impl_->expiry_.Remaining(it_->exptime, now_); }
-  uint32_t seconds_since_access() const override { return now_ - last_access_; }
+  uint32_t seconds_since_access() const override {
+    return now_ > last_access_ ? now_ - last_access_ : 0;
+  }
   bool fetched_before() const override { return fetched_before_; }
   bool contiguous_value(std::string_view* out) const override {
     if (it_->has(Item::kChunked)) return false;

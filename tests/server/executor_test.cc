@@ -149,6 +149,18 @@ TEST_F(ExecutorTest, TooLargeTextSetDropsTheOldValueButAddDoesNot) {
   EXPECT_EQ(ts().store_too_large.Get(), 2u);
 }
 
+// A data block within -I whose item (header included) still does not fit
+// is refused by the engine, which drops the old value for a set only.
+TEST_F(ExecutorTest, ASetTheEngineRefusesDropsTheOldValueAnAddDoesNot) {
+  Text("set k 0 0 3\r\nold\r\n");
+  const std::string almost(1020, 'x');
+  EXPECT_EQ(Text("add k 0 0 1020\r\n" + almost + "\r\n"), "SERVER_ERROR object too large for cache\r\n");
+  EXPECT_EQ(Text("get k\r\n"), "VALUE k 0 3\r\nold\r\nEND\r\n");
+  EXPECT_EQ(Text("set k 0 0 1020\r\n" + almost + "\r\n"), "SERVER_ERROR object too large for cache\r\n");
+  EXPECT_EQ(Text("get k\r\n"), "END\r\n");
+  EXPECT_EQ(ts().store_too_large.Get(), 2u);
+}
+
 TEST_F(ExecutorTest, TooLargeBinarySetDropsTheOldValueAndIsNotACmdSet) {
   Text("set k 0 0 3\r\nold\r\n");
   const std::string reply = Binary(b::Opcode::kSet, Be32(0) + Be32(0), "k", std::string(2000, 'x'));
