@@ -70,6 +70,10 @@ TEST(ReplicationRmw, CasWithATokenFromBeforeThePeersSetFails) {
     ASSERT_EQ(Request(pair.m(), absl::StrCat("set ", key, " 0 0 1\r\nx\r\n")), "STORED\r\n");
     const uint64_t token = CasOf(pair.m(), key);
     ASSERT_NE(token, 0u);
+    // B writes after it has seen A's write: causally newer. (Two writes on
+    // different nodes less than a millisecond apart are concurrent under
+    // the hybrid clock, and either may win.)
+    ASSERT_TRUE(repl::WaitUntil([&] { return repl::Get(pair.s(), key).find("\r\nx\r\n") != std::string::npos; }));
     ASSERT_EQ(Request(pair.s(), absl::StrCat("set ", key, " 0 0 1\r\ny\r\n")), "STORED\r\n");
     ASSERT_NE(CasOf(pair.s(), key), token);
     // Once B's set has reached A, A's token is stale everywhere.
