@@ -21,6 +21,7 @@
 #include "server/settings.h"
 #include "server/storage/engine.h"
 #include "server/version.h"
+#include "server/warm_restart.h"
 
 namespace {
 
@@ -146,7 +147,22 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   tandem::server::storage::SystemClock clock(settings.debug_clock_offset_ms);
-  tandem::server::storage::Engine engine(EngineOptionsFrom(settings, &clock));
+  tandem::server::storage::EngineOptions engine_options = EngineOptionsFrom(settings, &clock);
+  // -e: item memory in a shared file, kept across a graceful restart.
+  std::unique_ptr<tandem::server::WarmRestart> warm;
+  if (!settings.memory_file.empty()) {
+    absl::StatusOr<std::unique_ptr<tandem::server::WarmRestart>> opened =
+        tandem::server::WarmRestart::Open(settings);
+    if (!opened.ok()) {
+      absl::FPrintF(stderr, "%s\n", opened.status().message());
+      return kExitOsError;
+    }
+    warm = std::move(*opened);
+    engine_options.arena_base = warm->arena_base();
+    engine_options.arena_size = warm->arena_size();
+  }
+  tandem::server::storage::Engine engine(engine_options);
+  if (warm != nullptr) warm->Restore(engine, clock);
   // Replication (-x/-X): its own thread and event loop (replication/peer_link.h).
   absl::StatusOr<std::unique_ptr<tandem::replication::Replication>> replication =
       tandem::replication::Replication::Create(settings, engine);
@@ -179,6 +195,12 @@ int main(int argc, char** argv) {
   server.Run();
   // SIGTERM: hand what the peer has not acknowledged yet over before exiting.
   (*replication)->Stop(absl::Seconds(2));
+  // SIGUSR1 with -e: everything has stopped; leave the items for the next start.
+  if (warm != nullptr && server.stopped_gracefully()) {
+    if (absl::Status s = warm->Save(engine, clock); !s.ok()) {
+      absl::FPrintF(stderr, "[restart] %s\n", s.message());
+    }
+  }
 
   if (!settings.pid_file.empty()) unlink(settings.pid_file.c_str());
   return 0;

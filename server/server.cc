@@ -112,6 +112,7 @@ void Server::OnCrawl(evutil_socket_t, short, void* arg) {
 
 void Server::OnSignal(evutil_socket_t sig, short, void* arg) {
   auto* self = static_cast<Server*>(arg);
+  self->stop_signal_ = static_cast<int>(sig);
   if (sig == SIGUSR1) {
     Log(self->settings_, 0, "Gracefully stopping");
   } else {

@@ -98,7 +98,7 @@ Engine::Impl::Impl(const EngineOptions& o)
       clock_(o.clock),
       layout_(o.use_cas),
       classes_(o.min_item_space, o.growth_factor, o.slab_chunk_max, o.slab_page_size),
-      slabs_(classes_, o.memory_limit),
+      slabs_(classes_, o.memory_limit, o.arena_base, o.arena_size),
       table_(o.hashpower),
       lru_(classes_.count()),
       expiry_(o.clock),
