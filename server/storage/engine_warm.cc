@@ -62,7 +62,9 @@ void Engine::Impl::SaveWarm(WarmState* state) {
                              reinterpret_cast<uintptr_t>(lc.tail(which)), lc.count(which)});
     }
   }
-  state->cas = cas_.load(std::memory_order_relaxed);
+  // memcached saves a freshly taken CAS id (get_cas_id), so the first CAS
+  // after its restart skips one; the same here keeps the numbers equal.
+  state->cas = cas_.load(std::memory_order_relaxed) + (opts_.use_cas ? 1 : 0);
   state->oldest_live = expiry_.oldest_live();
   state->oldest_cas = expiry_.oldest_cas();
   state->curr_items = curr_items_.load(std::memory_order_relaxed);
