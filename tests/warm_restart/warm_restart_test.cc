@@ -236,6 +236,41 @@ TEST_F(WarmRestartTest, AGracefulStopBringsEveryItemBackWithItsCasAndRunningTtl)
             absl::StrCat("VALUE max 9 1000000\r\n", ValueFor("max", 1000000), "\r\nVALUE counter 0 1\r\n7\r\nEND\r\n"));
 }
 
+// memcached's `shutdown graceful` raises SIGUSR1: the same save; a plain
+// `shutdown` is a stop without one.
+TEST_F(WarmRestartTest, ShutdownGracefulSavesAndPlainShutdownDoesNot) {
+  std::vector<std::string> args = Args();
+  args.push_back("-A");
+  auto first = StartTandem(args);
+  ASSERT_NE(first, nullptr);
+  EXPECT_THAT(Exchange(first->port(), "stats settings\r\n"),
+              HasSubstr(absl::StrCat("STAT memory_file ", dir_.File("mem"), "\r\n")));
+  ASSERT_EQ(Exchange(first->port(), "set k 3 0 2\r\nhi\r\n"), "STORED\r\n");
+  {
+    absl::StatusOr<RawSocket> s = RawSocket::Connect(first->port());
+    ASSERT_OK(s);
+    ASSERT_OK(s->Send("shutdown graceful\r\n"));
+    EXPECT_TRUE(s->IsClosedByPeer(absl::Seconds(5)));
+  }
+  for (int i = 0; i < 100 && first->IsRunning(); ++i) absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_FALSE(first->IsRunning());
+  auto second = StartTandem(args);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(Exchange(second->port(), "get k\r\n"), "VALUE k 3 2\r\nhi\r\nEND\r\n");
+  {
+    absl::StatusOr<RawSocket> s = RawSocket::Connect(second->port());
+    ASSERT_OK(s);
+    ASSERT_OK(s->Send("shutdown\r\n"));
+    EXPECT_TRUE(s->IsClosedByPeer(absl::Seconds(5)));
+  }
+  for (int i = 0; i < 100 && second->IsRunning(); ++i) absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_FALSE(second->IsRunning());
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("mem.meta")));
+  auto third = StartTandem(args);
+  ASSERT_NE(third, nullptr);
+  EXPECT_EQ(Exchange(third->port(), "get k\r\n"), "END\r\n");
+}
+
 TEST_F(WarmRestartTest, AChangedMemorySettingStartsEmptyAndSaysWhy) {
   struct Change {
     std::vector<std::string> extra;
