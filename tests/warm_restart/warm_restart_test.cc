@@ -410,6 +410,7 @@ TEST_F(WarmRestartTest, DifferentialAgainstMemcachedAcrossAWarmRestart) {
       "mg max s f c v k\r\nmg chunked s f c k\r\nmg counter v c\r\nmg shortlived v\r\n",
       "incr counter 1\r\ngets counter\r\nappend tiny 0 0 1\r\n!\r\ngets tiny\r\n",
       "set new 0 0 3\r\nnew\r\ngets new\r\nadd small 0 0 1\r\nx\r\nreplace empty 2 0 1\r\ne\r\ngets empty\r\n",
+      "cache_memlimit 100\r\ncache_memlimit 64\r\n",
       "stats items\r\n",
   };
   for (Side& side : sides) {
