@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/str_format.h"
@@ -126,6 +127,12 @@ int main(int argc, char** argv) {
   if (settings.enable_coredumps) {
     rlimit rl{RLIM_INFINITY, RLIM_INFINITY};
     setrlimit(RLIMIT_CORE, &rl);
+  }
+  // The daemon moves to "/" (below): a relative -e must still name the same file.
+  if (settings.daemonize && !settings.enable_coredumps && !settings.memory_file.empty()) {
+    std::error_code ec;
+    const std::filesystem::path absolute = std::filesystem::absolute(settings.memory_file, ec);
+    if (!ec) settings.memory_file = absolute.string();
   }
   if (settings.daemonize && !Daemonize(settings.enable_coredumps, settings.verbose.load() > 0)) {
     absl::FPrintF(stderr, "failed to daemonize\n");
