@@ -53,8 +53,8 @@ std::vector<std::pair<std::string, std::string>> WarmRestart::LayoutSettings(con
 
 absl::StatusOr<std::unique_ptr<WarmRestart>> WarmRestart::Open(const Settings& settings) {
   bool kept = false;
-  absl::StatusOr<std::unique_ptr<storage::MemoryFile>> file = storage::MemoryFile::Open(
-      settings.memory_file, FileSize(settings.max_bytes.load()), &kept);
+  absl::StatusOr<std::unique_ptr<storage::MemoryFile>> file =
+      storage::MemoryFile::Open(settings.memory_file, FileSize(settings.max_bytes.load()), &kept);
   if (!file.ok()) return file.status();
   std::unique_ptr<WarmRestart> w(new WarmRestart(settings, std::move(*file)));
   w->layout_settings_ = LayoutSettings(settings);
@@ -124,7 +124,8 @@ void WarmRestart::Restore(storage::Engine& engine, storage::SystemClock& clock) 
   // (exptime, last access) keeps its meaning and the time spent stopped
   // counts against TTLs, as in memcached.
   const int64_t now = clock.WallMs() / 1000;
-  const auto rel_now = static_cast<storage::RelTime>(std::max<int64_t>(now - st.process_started, st.current_time));
+  const auto rel_now =
+      static_cast<storage::RelTime>(std::max<int64_t>(now - st.process_started, st.current_time));
   absl::StatusOr<size_t> restored = engine.RestoreWarm(st, rel_now);
   if (!restored.ok()) {
     Say(absl::StrCat("memory file does not match its metadata (", restored.status().message(), ")",
@@ -150,7 +151,8 @@ absl::Status WarmRestart::Save(storage::Engine& engine, const storage::SystemClo
   const std::string path = MetaPath();
   const std::string tmp = path + ".tmp";
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::InternalError(absl::StrCat("failed to save ", tmp, ": ", std::strerror(errno)));
+  if (fd < 0)
+    return absl::InternalError(absl::StrCat("failed to save ", tmp, ": ", std::strerror(errno)));
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = write(fd, text.data() + done, text.size() - done);

@@ -23,6 +23,8 @@
 // the store would have made them). A failure starts the cache empty. Only
 // then does the second pass fix the pointers, relink, and rebuild the free
 // lists from the chunks no live item holds.
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,93 @@ namespace {
 constexpr size_t kKeyMax = 250;  // memcached KEY_MAX_LENGTH
 
 absl::Status Bad(const std::string& what) { return absl::InvalidArgumentError(what); }
+
+// The saved page bookkeeping, checked against this build's slab classes,
+// and the one question the list walk asks of it: is this old address a
+// chunk the allocator had carved, and which one (an index for a bitmap)?
+class WarmPages {
+ public:
+  static absl::StatusOr<WarmPages> Check(const WarmState& st, const SizeClasses& classes,
+                                         size_t arena_size) {
+    WarmPages w(st, classes);
+    const size_t page = classes.page_size();
+    const size_t ncls = static_cast<size_t>(classes.count());
+    const size_t npages = st.page_classes.size();
+    if (npages > arena_size / page) return Bad("more pages than the memory file holds");
+    w.layout_.page_classes = st.page_classes;
+    w.layout_.classes.resize(ncls + 1);
+    w.last_page_.assign(ncls + 1, 0);
+    w.first_index_.assign(npages + 1, 0);
+    std::vector<size_t> pages_of(ncls + 1, 0);
+    for (size_t p = 0; p < npages; ++p) {
+      const int id = st.page_classes[p];
+      if (id < 1 || static_cast<size_t>(id) > ncls) {
+        return Bad(absl::StrCat("page ", p, " has no valid slab class"));
+      }
+      ++pages_of[static_cast<size_t>(id)];
+      w.last_page_[static_cast<size_t>(id)] = p;
+      w.first_index_[p + 1] = w.first_index_[p] + classes.per_page(id);
+    }
+    std::vector<bool> seen(ncls + 1, false);
+    for (const WarmState::ClassEnd& c : st.classes) {
+      const size_t id = static_cast<size_t>(c.id);
+      if (c.id < 1 || id > ncls || seen[id]) return Bad(absl::StrCat("bad slab class ", c.id));
+      seen[id] = true;
+      if (c.pages != pages_of[id] || c.pages == 0) {
+        return Bad(absl::StrCat("class ", c.id, " page count"));
+      }
+      // The class carves its newest page from the front: the position is
+      // a chunk boundary inside it, and the chunks left match.
+      const size_t start = w.last_page_[id] * page;
+      const size_t size = classes.chunk_size(c.id);
+      if (c.end_offset <= start || c.end_offset > start + page ||
+          (c.end_offset - start) % size != 0 ||
+          c.end_left != classes.per_page(c.id) - (c.end_offset - start) / size) {
+        return Bad(absl::StrCat("class ", c.id, " carve position"));
+      }
+      w.layout_.classes[id] = {c.pages, c.end_offset, c.end_left};
+    }
+    for (size_t id = 1; id <= ncls; ++id) {
+      if (pages_of[id] > 0 && !seen[id]) {
+        return Bad(absl::StrCat("class ", id, " has pages but no carve position"));
+      }
+    }
+    return w;
+  }
+
+  const SlabAllocator::ArenaLayout& layout() const { return layout_; }
+  size_t chunks() const { return first_index_.back(); }
+
+  // True when `old` (an address of the old mapping) is a carved chunk;
+  // *cls gets its page's class, *index its place among all chunks.
+  bool Locate(uint64_t old, int* cls, size_t* index) const {
+    const size_t page = classes_.page_size();
+    if (old < st_.mmap_base) return false;
+    const uint64_t off = old - st_.mmap_base;
+    if (off >= st_.page_classes.size() * page) return false;
+    const size_t p = off / page;
+    const int id = st_.page_classes[p];
+    const size_t in = off % page;
+    const size_t size = classes_.chunk_size(id);
+    if (in % size != 0 || in / size >= classes_.per_page(id)) return false;
+    if (p == last_page_[static_cast<size_t>(id)] &&
+        off >= layout_.classes[static_cast<size_t>(id)].end_offset) {
+      return false;  // past where the class had carved to
+    }
+    *cls = id;
+    *index = first_index_[p] + in / size;
+    return true;
+  }
+
+ private:
+  WarmPages(const WarmState& st, const SizeClasses& classes) : st_(st), classes_(classes) {}
+
+  const WarmState& st_;
+  const SizeClasses& classes_;
+  SlabAllocator::ArenaLayout layout_;
+  std::vector<size_t> last_page_;    // per class: its newest page
+  std::vector<size_t> first_index_;  // per page: index of its first chunk
+};
 
 }  // namespace
 
@@ -73,65 +162,13 @@ void Engine::Impl::SaveWarm(WarmState* state) {
 absl::StatusOr<size_t> Engine::Impl::RestoreWarm(const WarmState& st, RelTime now) {
   char* const base = slabs_.arena_base();
   if (base == nullptr) return absl::FailedPreconditionError("no memory file");
-  const size_t page = classes_.page_size();
+  absl::StatusOr<WarmPages> checked = WarmPages::Check(st, classes_, slabs_.arena_size());
+  if (!checked.ok()) return checked.status();
+  const WarmPages& pages = *checked;
   const int ncls = classes_.count();
-  const size_t npages = st.page_classes.size();
-  if (npages > slabs_.arena_size() / page) return Bad("more pages than the memory file holds");
-
-  // ---- pages and class ends ----------------------------------------------
-  SlabAllocator::ArenaLayout layout;
-  layout.page_classes = st.page_classes;
-  layout.classes.resize(static_cast<size_t>(ncls) + 1);
-  std::vector<size_t> pages_of(static_cast<size_t>(ncls) + 1, 0);
-  std::vector<size_t> last_page(static_cast<size_t>(ncls) + 1, 0);
-  std::vector<size_t> first_index(npages + 1, 0);  // bitmap index of each page's first chunk
-  for (size_t p = 0; p < npages; ++p) {
-    const int id = st.page_classes[p];
-    if (id < 1 || id > ncls) return Bad(absl::StrCat("page ", p, " has no valid slab class"));
-    ++pages_of[static_cast<size_t>(id)];
-    last_page[static_cast<size_t>(id)] = p;
-    first_index[p + 1] = first_index[p] + classes_.per_page(id);
-  }
-  std::vector<bool> class_seen(static_cast<size_t>(ncls) + 1, false);
-  for (const WarmState::ClassEnd& c : st.classes) {
-    if (c.id < 1 || c.id > ncls || class_seen[static_cast<size_t>(c.id)]) {
-      return Bad(absl::StrCat("bad slab class ", c.id));
-    }
-    class_seen[static_cast<size_t>(c.id)] = true;
-    const size_t id = static_cast<size_t>(c.id);
-    if (c.pages != pages_of[id] || c.pages == 0) return Bad(absl::StrCat("class ", c.id, " page count"));
-    const size_t start = last_page[id] * page;
-    const size_t size = classes_.chunk_size(c.id);
-    if (c.end_offset <= start || c.end_offset > start + page || (c.end_offset - start) % size != 0 ||
-        c.end_left != classes_.per_page(c.id) - (c.end_offset - start) / size) {
-      return Bad(absl::StrCat("class ", c.id, " carve position"));
-    }
-    layout.classes[id] = {c.pages, c.end_offset, c.end_left};
-  }
-  for (int id = 1; id <= ncls; ++id) {
-    if (pages_of[static_cast<size_t>(id)] > 0 && !class_seen[static_cast<size_t>(id)]) {
-      return Bad(absl::StrCat("class ", id, " has pages but no carve position"));
-    }
-  }
-
-  // An old address -> its bitmap index, when it is a carved chunk of a page
-  // of class `*cls` (set from the page).
-  std::vector<bool> used(first_index[npages], false);
+  std::vector<bool> used(pages.chunks(), false);
   auto locate = [&](uint64_t old, int* cls, size_t* index) {
-    if (old < st.mmap_base) return false;
-    const uint64_t off = old - st.mmap_base;
-    if (off >= npages * page) return false;
-    const size_t p = off / page;
-    const int id = st.page_classes[p];
-    const size_t in = off % page;
-    const size_t size = classes_.chunk_size(id);
-    if (in % size != 0 || in / size >= classes_.per_page(id)) return false;
-    if (p == last_page[static_cast<size_t>(id)] && off >= layout.classes[static_cast<size_t>(id)].end_offset) {
-      return false;  // past where the class had carved to
-    }
-    *cls = id;
-    *index = first_index[p] + in / size;
-    return true;
+    return pages.Locate(old, cls, index);
   };
   auto at = [&](uint64_t old) { return base + (old - st.mmap_base); };
 
@@ -152,7 +189,8 @@ absl::StatusOr<size_t> Engine::Impl::RestoreWarm(const WarmState& st, RelTime no
     List out{l.cls, static_cast<LruId>(l.lru), {}};
     uint64_t prev = 0;
     for (uint64_t cur = l.head; cur != 0;) {
-      if (out.items.size() == l.count) return Bad(absl::StrCat("class ", l.cls, " LRU longer than saved"));
+      if (out.items.size() == l.count)
+        return Bad(absl::StrCat("class ", l.cls, " LRU longer than saved"));
       int cls = 0;
       size_t index = 0;
       if (!locate(cur, &cls, &index) || used[index]) {
@@ -164,9 +202,11 @@ absl::StatusOr<size_t> Engine::Impl::RestoreWarm(const WarmState& st, RelTime no
       const size_t size = classes_.chunk_size(cls);
       if (it->class_id() != cls || (chunked ? ncls : cls) != l.cls || it->lru() != out.lru ||
           !it->has(Item::kLinked) || it->nkey == 0 || it->nkey > kKeyMax ||
-          reinterpret_cast<uint64_t>(it->prev) != prev || TooLarge(it->nkey, it->nbytes, it->flags) ||
+          reinterpret_cast<uint64_t>(it->prev) != prev ||
+          TooLarge(it->nkey, it->nbytes, it->flags) ||
           Chunked(it->nkey, it->nbytes, it->flags) != chunked ||
-          (chunked ? layout_.ChunkedHeaderSize(it->nkey) : layout_.InlineSize(it->nkey, it->nbytes)) > size) {
+          (chunked ? layout_.ChunkedHeaderSize(it->nkey)
+                   : layout_.InlineSize(it->nkey, it->nbytes)) > size) {
         return Bad(absl::StrCat("class ", l.cls, " holds an item header the engine did not write"));
       }
       if (chunked) {
@@ -174,7 +214,8 @@ absl::StatusOr<size_t> Engine::Impl::RestoreWarm(const WarmState& st, RelTime no
         for (uint64_t c = reinterpret_cast<uint64_t>(layout_.first_chunk(it)); c != 0;) {
           int ccls = 0;
           size_t cindex = 0;
-          if (!locate(c, &ccls, &cindex) || used[cindex]) return Bad("a value chunk is not a chunk");
+          if (!locate(c, &ccls, &cindex) || used[cindex])
+            return Bad("a value chunk is not a chunk");
           used[cindex] = true;
           const Chunk* ch = reinterpret_cast<const Chunk*>(at(c));
           bytes += ch->used;
@@ -202,8 +243,7 @@ absl::StatusOr<size_t> Engine::Impl::RestoreWarm(const WarmState& st, RelTime no
   expiry_.RestoreFlush(st.oldest_live, st.oldest_cas);
   const int64_t delta = reinterpret_cast<intptr_t>(base) - static_cast<intptr_t>(st.mmap_base);
   auto moved = [delta](auto* p) {
-    return p == nullptr ? p
-                        : reinterpret_cast<decltype(p)>(reinterpret_cast<intptr_t>(p) + delta);
+    return p == nullptr ? p : reinterpret_cast<decltype(p)>(reinterpret_cast<intptr_t>(p) + delta);
   };
   auto index_of = [&](const char* p) {
     int cls = 0;
@@ -227,7 +267,8 @@ absl::StatusOr<size_t> Engine::Impl::RestoreWarm(const WarmState& st, RelTime no
     for (Item* it : l.items) {
       if (it->has(Item::kChunked)) {
         layout_.set_first_chunk(it, moved(layout_.first_chunk(it)));
-        for (Chunk* c = layout_.first_chunk(it); c != nullptr; c = c->next) c->next = moved(c->next);
+        for (Chunk* c = layout_.first_chunk(it); c != nullptr; c = c->next)
+          c->next = moved(c->next);
       }
       // Expired or flushed while the node was down: its chunks go free.
       if (Dead(it, now)) release(it);
@@ -260,7 +301,7 @@ absl::StatusOr<size_t> Engine::Impl::RestoreWarm(const WarmState& st, RelTime no
       ++kept;
     }
   }
-  slabs_.Restore(layout, [&](const char* chunk) { return used[index_of(chunk)]; });
+  slabs_.Restore(pages.layout(), [&](const char* chunk) { return used[index_of(chunk)]; });
   curr_items_.store(kept, std::memory_order_relaxed);
   total_items_.store(kept, std::memory_order_relaxed);
   if (!opts_.cas_from_version) cas_.store(max_cas, std::memory_order_relaxed);

@@ -46,7 +46,8 @@ bool Hex(absl::string_view s, T* out) {
 
 std::string EncodeWarmState(const WarmState& s) {
   std::string out = absl::StrCat(kMagic, " ", WarmState::kLayoutVersion, "\n");
-  for (const auto& [name, value] : s.settings) absl::StrAppend(&out, "setting ", name, " ", value, "\n");
+  for (const auto& [name, value] : s.settings)
+    absl::StrAppend(&out, "setting ", name, " ", value, "\n");
   absl::StrAppendFormat(&out, "mmap_base %x\n", s.mmap_base);
   absl::StrAppend(&out, "cas ", s.cas, "\n", "oldest_live ", s.oldest_live, "\n", "oldest_cas ",
                   s.oldest_cas, "\n", "curr_items ", s.curr_items, "\n", "process_started ",
@@ -88,7 +89,8 @@ absl::StatusOr<WarmState> DecodeWarmState(std::string_view text_in) {
     std::vector<absl::string_view> f = absl::StrSplit(line, ' ');
     if (first) {
       int layout = 0;
-      if (f.size() != 2 || f[0] != kMagic || !Dec(f[1], &layout)) return Bad("is not a tandem metadata file");
+      if (f.size() != 2 || f[0] != kMagic || !Dec(f[1], &layout))
+        return Bad("is not a tandem metadata file");
       if (layout != WarmState::kLayoutVersion) {
         return Bad(absl::StrCat("has item layout ", layout, ", this build uses ",
                                 WarmState::kLayoutVersion));

@@ -37,8 +37,8 @@ struct WarmState {
   std::vector<std::pair<std::string, std::string>> settings;
 
   // Engine state (Engine::SaveWarm / RestoreWarm).
-  uint64_t mmap_base = 0;  // where the memory file was mapped
-  uint64_t cas = 0;        // last CAS handed out
+  uint64_t mmap_base = 0;    // where the memory file was mapped
+  uint64_t cas = 0;          // last CAS handed out
   uint32_t oldest_live = 0;  // flush_all state (expiry.h)
   uint64_t oldest_cas = 0;
   uint64_t curr_items = 0;
@@ -52,7 +52,7 @@ struct WarmState {
   std::vector<ClassEnd> classes;  // classes with at least one page
   struct LruList {
     int cls = 0;
-    int lru = 0;  // LruId
+    int lru = 0;        // LruId
     uint64_t head = 0;  // raw pointers of the old mapping, 0 = empty
     uint64_t tail = 0;
     uint64_t count = 0;

@@ -7,8 +7,8 @@
 
 #include <cstring>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -188,8 +188,9 @@ TEST_F(EngineWarmTest, AnythingThatDoesNotCheckOutIsRefusedBeforeAChange) {
   Arena a;
   auto first = Make(a);
   for (int i = 0; i < 50; ++i) {
-    ASSERT_EQ(first->Store(StoreMode::kSet, absl::StrCat("k", i), 0, 0, std::string(i * 40, 'v')).outcome,
-              StoreOutcome::kStored);
+    ASSERT_EQ(
+        first->Store(StoreMode::kSet, absl::StrCat("k", i), 0, 0, std::string(i * 40, 'v')).outcome,
+        StoreOutcome::kStored);
   }
   ASSERT_EQ(first->Store(StoreMode::kSet, "big", 0, 0, std::string(900000, 'c')).outcome,
             StoreOutcome::kStored);

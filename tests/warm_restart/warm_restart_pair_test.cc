@@ -35,10 +35,12 @@ TEST(WarmRestartPairTest, AReplicatingNodeStartsEmptySaysWhyAndGetsAFullCopy) {
   const std::vector<std::string> slave_args = {"-x", peer, "-X", "{port1}", "-e", dir + "/mem"};
   auto slave = repl::StartNode(slave_args);
   ASSERT_NE(slave, nullptr);
-  ASSERT_TRUE(repl::WaitUntil([&] { return repl::LinkUp(master->port()) && repl::LinkUp(slave->port()); }));
+  ASSERT_TRUE(
+      repl::WaitUntil([&] { return repl::LinkUp(master->port()) && repl::LinkUp(slave->port()); }));
   std::string keys;
   for (int i = 0; i < 200; ++i) {
-    ASSERT_EQ(repl::Request(slave->port(), absl::StrCat("set k", i, " ", i, " 0 3\r\nv", i % 10, "x\r\n")),
+    ASSERT_EQ(repl::Request(slave->port(),
+                            absl::StrCat("set k", i, " ", i, " 0 3\r\nv", i % 10, "x\r\n")),
               "STORED\r\n");
     absl::StrAppend(&keys, " k", i);
   }
@@ -56,7 +58,8 @@ TEST(WarmRestartPairTest, AReplicatingNodeStartsEmptySaysWhyAndGetsAFullCopy) {
   EXPECT_THAT(slave->CapturedOutput(),
               HasSubstr("[restart] a replicating node (-x/-X) does not restart warm yet"));
   EXPECT_EQ(repl::Converged(master->port(), slave->port(), keys.substr(1)), all);
-  EXPECT_EQ(repl::Converged(master->port(), slave->port(), "later"), repl::Get(master->port(), "later"));
+  EXPECT_EQ(repl::Converged(master->port(), slave->port(), "later"),
+            repl::Get(master->port(), "later"));
   EXPECT_EQ(repl::ReplStat(slave->port(), "full_syncs"), "1");
 }
 

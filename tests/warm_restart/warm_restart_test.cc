@@ -11,11 +11,11 @@
 // at the end. Every process is stopped by its PID.
 #include <unistd.h>
 
-#include <csignal>
-#include <functional>
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -93,7 +93,8 @@ std::string Exchange(int port, const std::string& request) {
   return reply->substr(0, reply->size() - 4);
 }
 
-std::string SetCommand(const std::string& key, uint32_t flags, int64_t ttl, const std::string& value) {
+std::string SetCommand(const std::string& key, uint32_t flags, int64_t ttl,
+                       const std::string& value) {
   return absl::StrCat("set ", key, " ", flags, " ", ttl, " ", value.size(), "\r\n", value, "\r\n");
 }
 
@@ -101,7 +102,8 @@ std::string SetCommand(const std::string& key, uint32_t flags, int64_t ttl, cons
 // or a value of another key shows.
 std::string ValueFor(const std::string& key, size_t size) {
   std::string v(size, '\0');
-  for (size_t i = 0; i < size; ++i) v[i] = static_cast<char>((i * 131 + key.size() * 7 + key[0]) % 251);
+  for (size_t i = 0; i < size; ++i)
+    v[i] = static_cast<char>((i * 131 + key.size() * 7 + key[0]) % 251);
   return v;
 }
 
@@ -115,9 +117,15 @@ struct Item {
 // Several slab classes, the largest class, and chunked values up to -I.
 const std::vector<Item>& Items() {
   static const auto* items = new std::vector<Item>{
-      {"tiny", 0, 0, 1},           {"small", 7, 0, 90},        {"medium", 42, 1000, 2000},
-      {"large", 4294967295u, 0, 100000}, {"chunked", 3, 1000, 600000}, {"max", 9, 0, 1000000},
-      {"empty", 5, 0, 0},          {"shortlived", 1, 2, 50},   {"bigshortlived", 1, 2, 700000},
+      {"tiny", 0, 0, 1},
+      {"small", 7, 0, 90},
+      {"medium", 42, 1000, 2000},
+      {"large", 4294967295u, 0, 100000},
+      {"chunked", 3, 1000, 600000},
+      {"max", 9, 0, 1000000},
+      {"empty", 5, 0, 0},
+      {"shortlived", 1, 2, 50},
+      {"bigshortlived", 1, 2, 700000},
   };
   return *items;
 }
@@ -154,7 +162,8 @@ class WarmRestartTest : public ::testing::Test {
   }
   void Fill(int port) {
     std::string req;
-    for (const Item& it : Items()) req += SetCommand(it.key, it.flags, it.ttl, ValueFor(it.key, it.size));
+    for (const Item& it : Items())
+      req += SetCommand(it.key, it.flags, it.ttl, ValueFor(it.key, it.size));
     std::string want;
     for (size_t i = 0; i < Items().size(); ++i) want += "STORED\r\n";
     ASSERT_EQ(Exchange(port, req), want);
@@ -173,8 +182,9 @@ TEST_F(WarmRestartTest, AGracefulStopBringsEveryItemBackWithItsCasAndRunningTtl)
   ASSERT_NE(first, nullptr);
   Fill(first->port());
   // Items changed in place or by other verbs keep what those did.
-  ASSERT_EQ(Exchange(first->port(), "set counter 0 0 2\r\n41\r\nincr counter 1\r\nappend small 0 0 3\r\nabc\r\n"
-                                    "touch medium 500\r\n"),
+  ASSERT_EQ(Exchange(first->port(),
+                     "set counter 0 0 2\r\n41\r\nincr counter 1\r\nappend small 0 0 3\r\nabc\r\n"
+                     "touch medium 500\r\n"),
             "STORED\r\n42\r\nSTORED\r\nTOUCHED\r\n");
   const std::string gets_all = GetsAll() + "gets counter\r\n";
   const std::string before = Exchange(first->port(), gets_all);
@@ -211,7 +221,8 @@ TEST_F(WarmRestartTest, AGracefulStopBringsEveryItemBackWithItsCasAndRunningTtl)
   uint64_t max_cas = 0;
   for (absl::string_view line : absl::StrSplit(before, "\r\n")) {
     uint64_t cas = 0;
-    if (absl::StartsWith(line, "VALUE ") && absl::SimpleAtoi(line.substr(line.rfind(' ') + 1), &cas)) {
+    if (absl::StartsWith(line, "VALUE ") &&
+        absl::SimpleAtoi(line.substr(line.rfind(' ') + 1), &cas)) {
       max_cas = std::max(max_cas, cas);
     }
   }
@@ -222,7 +233,8 @@ TEST_F(WarmRestartTest, AGracefulStopBringsEveryItemBackWithItsCasAndRunningTtl)
       ASSERT_TRUE(absl::SimpleAtoi(line.substr(line.rfind(' ') + 1), &counter_cas));
     }
   }
-  EXPECT_EQ(Exchange(second->port(), absl::StrCat("cas counter 0 0 1 ", counter_cas, "\r\n7\r\ngets counter\r\n")),
+  EXPECT_EQ(Exchange(second->port(),
+                     absl::StrCat("cas counter 0 0 1 ", counter_cas, "\r\n7\r\ngets counter\r\n")),
             absl::StrCat("STORED\r\nVALUE counter 0 1 ", max_cas + 2, "\r\n7\r\nEND\r\n"));
   EXPECT_THAT(Exchange(second->port(), "stats\r\n"), HasSubstr("STAT curr_items 8\r\n"));
   EXPECT_THAT(second->CapturedOutput(), Not(HasSubstr("[restart]")));
@@ -233,7 +245,8 @@ TEST_F(WarmRestartTest, AGracefulStopBringsEveryItemBackWithItsCasAndRunningTtl)
   auto third = StartTandem(Args());
   ASSERT_NE(third, nullptr);
   EXPECT_EQ(Exchange(third->port(), "get max counter\r\n"),
-            absl::StrCat("VALUE max 9 1000000\r\n", ValueFor("max", 1000000), "\r\nVALUE counter 0 1\r\n7\r\nEND\r\n"));
+            absl::StrCat("VALUE max 9 1000000\r\n", ValueFor("max", 1000000),
+                         "\r\nVALUE counter 0 1\r\n7\r\nEND\r\n"));
 }
 
 // memcached's `shutdown graceful` raises SIGUSR1: the same save; a plain
@@ -278,8 +291,10 @@ TEST_F(WarmRestartTest, AChangedMemorySettingStartsEmptyAndSaysWhy) {
     std::string reason;
   };
   const std::vector<Change> changes = {
-      {{}, "65", "[restart] restart incompatible due to setting for [maxbytes] [old value: 67108864], "
-                 "starting with a clean cache\n"},
+      {{},
+       "65",
+       "[restart] restart incompatible due to setting for [maxbytes] [old value: 67108864], "
+       "starting with a clean cache\n"},
       {{"-n", "64"}, "64", "setting for [chunk_size] [old value: 48]"},
       {{"-f", "1.5"}, "64", "setting for [growth_factor] [old value: 1.25]"},
       {{"-I", "2m"}, "64", "setting for [item_size_max] [old value: 1048576]"},
@@ -298,8 +313,9 @@ TEST_F(WarmRestartTest, AChangedMemorySettingStartsEmptyAndSaysWhy) {
     ASSERT_NE(second, nullptr);
     EXPECT_EQ(Exchange(second->port(), "get tiny max\r\n"), "END\r\n");
     EXPECT_THAT(second->CapturedOutput(), HasSubstr(c.reason));
-    EXPECT_THAT(Exchange(second->port(), SetCommand("max", 0, 0, ValueFor("max", 300000)) + "get tiny\r\n"),
-                "STORED\r\nEND\r\n");
+    EXPECT_THAT(
+        Exchange(second->port(), SetCommand("max", 0, 0, ValueFor("max", 300000)) + "get tiny\r\n"),
+        "STORED\r\nEND\r\n");
     second->Stop();
   }
 }
@@ -378,7 +394,8 @@ TEST_F(WarmRestartTest, ACorruptedMetadataOrMemoryFileStartsEmptyWithoutACrash) 
     EXPECT_EQ(Exchange(second->port(), GetsAll()), "END\r\n");
     EXPECT_THAT(second->CapturedOutput(), HasSubstr(s.reason));
     EXPECT_THAT(second->CapturedOutput(), HasSubstr("starting with a clean cache\n"));
-    EXPECT_EQ(Exchange(second->port(), "set k 0 0 1\r\nv\r\nget k\r\n"), "STORED\r\nVALUE k 0 1\r\nv\r\nEND\r\n");
+    EXPECT_EQ(Exchange(second->port(), "set k 0 0 1\r\nv\r\nget k\r\n"),
+              "STORED\r\nVALUE k 0 1\r\nv\r\nEND\r\n");
     EXPECT_TRUE(second->IsRunning());
     second->Stop();
   }
@@ -400,16 +417,19 @@ TEST_F(WarmRestartTest, DifferentialAgainstMemcachedAcrossAWarmRestart) {
                    {TandemdPath(), Args(), nullptr, {}}};
 
   std::string load;
-  for (const Item& it : Items()) load += SetCommand(it.key, it.flags, it.ttl, ValueFor(it.key, it.size));
-  load += "set counter 0 0 2\r\n41\r\nincr counter 9\r\nappend small 0 0 3\r\nabc\r\n"
-          "prepend tiny 0 0 2\r\nzz\r\ndelete large\r\ntouch medium 500\r\n"
-          "set gone 0 0 1\r\nx\r\ndelete gone\r\nset flushed 0 0 1\r\nf\r\n";
+  for (const Item& it : Items())
+    load += SetCommand(it.key, it.flags, it.ttl, ValueFor(it.key, it.size));
+  load +=
+      "set counter 0 0 2\r\n41\r\nincr counter 9\r\nappend small 0 0 3\r\nabc\r\n"
+      "prepend tiny 0 0 2\r\nzz\r\ndelete large\r\ntouch medium 500\r\n"
+      "set gone 0 0 1\r\nx\r\ndelete gone\r\nset flushed 0 0 1\r\nf\r\n";
   const std::vector<std::string> before_restart = {load, GetsAll() + "gets counter tiny\r\n"};
   const std::vector<std::string> after_restart = {
       GetsAll() + "gets counter tiny gone flushed\r\n",
       "mg max s f c v k\r\nmg chunked s f c k\r\nmg counter v c\r\nmg shortlived v\r\n",
       "incr counter 1\r\ngets counter\r\nappend tiny 0 0 1\r\n!\r\ngets tiny\r\n",
-      "set new 0 0 3\r\nnew\r\ngets new\r\nadd small 0 0 1\r\nx\r\nreplace empty 2 0 1\r\ne\r\ngets empty\r\n",
+      "set new 0 0 3\r\nnew\r\ngets new\r\nadd small 0 0 1\r\nx\r\nreplace empty 2 0 "
+      "1\r\ne\r\ngets empty\r\n",
       "cache_memlimit 100\r\ncache_memlimit 64\r\n",
       "stats items\r\n",
   };
@@ -418,7 +438,8 @@ TEST_F(WarmRestartTest, DifferentialAgainstMemcachedAcrossAWarmRestart) {
     auto p = Start(side.binary, side.args);
     ASSERT_OK(p);
     side.proc = std::move(*p);
-    for (const std::string& req : before_restart) side.replies.push_back(Exchange(side.proc->port(), req));
+    for (const std::string& req : before_restart)
+      side.replies.push_back(Exchange(side.proc->port(), req));
     StopGracefully(*side.proc);
   }
   // memcached refuses a restart in the same second as the stop; the TTL-2
@@ -429,7 +450,8 @@ TEST_F(WarmRestartTest, DifferentialAgainstMemcachedAcrossAWarmRestart) {
     auto p = Start(side.binary, side.args);
     ASSERT_OK(p);
     side.proc = std::move(*p);
-    for (const std::string& req : after_restart) side.replies.push_back(Exchange(side.proc->port(), req));
+    for (const std::string& req : after_restart)
+      side.replies.push_back(Exchange(side.proc->port(), req));
     EXPECT_THAT(side.proc->CapturedOutput(), Not(HasSubstr("clean cache")));
   }
   ASSERT_EQ(sides[0].replies.size(), sides[1].replies.size());
@@ -447,7 +469,8 @@ TEST_F(WarmRestartTest, DifferentialAgainstMemcachedAcrossAWarmRestart) {
       EXPECT_EQ(names(sides[1].replies[i]), names(sides[0].replies[i]));
       continue;
     }
-    EXPECT_EQ(EscapeBytes(sides[1].replies[i]), EscapeBytes(sides[0].replies[i])) << "exchange " << i;
+    EXPECT_EQ(EscapeBytes(sides[1].replies[i]), EscapeBytes(sides[0].replies[i]))
+        << "exchange " << i;
   }
   EXPECT_THAT(sides[0].replies[2], HasSubstr("VALUE max 9 1000000 "));
 }
