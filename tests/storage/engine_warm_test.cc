@@ -256,6 +256,64 @@ TEST_F(EngineWarmTest, AnythingThatDoesNotCheckOutIsRefusedBeforeAChange) {
   }
 }
 
+// Random damage to the item memory (a few bytes, mostly in headers: small
+// items pack them densely) is either refused or restores an engine that
+// reads, writes and evicts without touching memory it does not own (the
+// sanitizer build runs this too).
+TEST_F(EngineWarmTest, RandomDamageIsRefusedOrHarmless) {
+  Arena a;
+  auto first = Make(a);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 400; ++i) {
+    keys.push_back(absl::StrCat("key", i));
+    const size_t size = i % 50 == 0 ? 600000 : static_cast<size_t>(i % 7) * 30;
+    ASSERT_EQ(first->Store(StoreMode::kSet, keys.back(), i, i % 3 == 0 ? 0 : 500,
+                           std::string(size, 'v')).outcome,
+              StoreOutcome::kStored);
+  }
+  WarmState good;
+  first->SaveWarm(&good);
+  first.reset();
+  const size_t used = good.page_classes.size() * kPage;
+  const std::vector<char> pristine(a.base(), a.base() + used);
+  uint64_t seed = 12345;
+  auto next = [&seed] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return seed >> 33;
+  };
+  int refused = 0;
+  int restored = 0;
+  for (int round = 0; round < 150; ++round) {
+    std::memcpy(a.base(), pristine.data(), used);
+    const int flips = 1 + static_cast<int>(next() % 4);
+    for (int f = 0; f < flips; ++f) {
+      const size_t page = next() % good.page_classes.size();
+      const size_t off = page * kPage + next() % 8192;
+      a.base()[off] = static_cast<char>(a.base()[off] ^ (1 << (next() % 8)));
+    }
+    auto second = Make(a);
+    absl::StatusOr<size_t> r = second->RestoreWarm(good, clock_.Now());
+    if (!r.ok()) {
+      ++refused;
+      continue;
+    }
+    ++restored;
+    for (const std::string& k : keys) Read(*second, k);
+    for (int i = 0; i < 40; ++i) {
+      second->Store(StoreMode::kSet, keys[next() % keys.size()], 0, 0,
+                    std::string(next() % 3 == 0 ? 700000 : next() % 300, 'n'));
+      second->Delete(keys[next() % keys.size()]);
+    }
+    // Fill past -m so eviction walks the restored lists.
+    for (int i = 0; i < 24; ++i) {
+      second->Store(StoreMode::kSet, absl::StrCat("fill", i), 0, 0, std::string(500000, 'f'));
+    }
+  }
+  EXPECT_EQ(refused + restored, 150);
+  EXPECT_GT(refused, 0);
+  EXPECT_GT(restored, 0);
+}
+
 TEST(WarmStateTest, RoundTripsAndRefusesAnyChangedByte) {
   WarmState s;
   s.settings = {{"maxbytes", "67108864"}, {"tandem_version", "0.1.0 x"}};
