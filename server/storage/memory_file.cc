@@ -2,6 +2,7 @@
 #include "server/storage/memory_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,6 +35,16 @@ absl::StatusOr<std::unique_ptr<MemoryFile>> MemoryFile::Open(const std::string& 
   if (!S_ISREG(st.st_mode)) {
     close(fd);
     return absl::InvalidArgumentError(absl::StrCat("memory file ", path, " is not a regular file"));
+  }
+  // A second process on the same file would wipe or overwrite the first's
+  // items under it: the lock lives as long as this descriptor.
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const absl::Status s = errno == EWOULDBLOCK
+                               ? absl::FailedPreconditionError(absl::StrCat(
+                                     "memory file ", path, " is in use by another process"))
+                               : Errno("failed to lock memory file", path);
+    close(fd);
+    return s;
   }
   *had_contents = static_cast<size_t>(st.st_size) == size;
   if (!*had_contents && (ftruncate(fd, 0) != 0 || ftruncate(fd, static_cast<off_t>(size)) != 0)) {

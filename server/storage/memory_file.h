@@ -5,7 +5,8 @@
 // the slab allocator has carved take memory.
 //
 // Open keeps the contents (a warm restart may follow); Wipe drops them
-// (truncate to zero and back), for a start that must begin empty.
+// (truncate to zero and back), for a start that must begin empty. The file
+// is locked (flock) while open: a second process is refused.
 #ifndef TANDEM_SERVER_STORAGE_MEMORY_FILE_H_
 #define TANDEM_SERVER_STORAGE_MEMORY_FILE_H_
 

@@ -284,6 +284,21 @@ TEST_F(WarmRestartTest, ShutdownGracefulSavesAndPlainShutdownDoesNot) {
   EXPECT_EQ(Exchange(third->port(), "get k\r\n"), "END\r\n");
 }
 
+TEST_F(WarmRestartTest, ASecondProcessOnTheSameFileIsRefused) {
+  auto first = StartTandem(Args());
+  ASSERT_NE(first, nullptr);
+  ASSERT_EQ(Exchange(first->port(), "set k 0 0 1\r\nv\r\n"), "STORED\r\n");
+  ServerOptions o;
+  o.binary = TandemdPath();
+  o.args = Args();
+  o.max_port_attempts = 1;
+  absl::StatusOr<std::unique_ptr<ServerProcess>> second = ServerProcess::Start(o);
+  ASSERT_FALSE(second.ok());
+  EXPECT_THAT(std::string(second.status().message()),
+              HasSubstr(absl::StrCat("memory file ", dir_.File("mem"), " is in use by another process")));
+  EXPECT_EQ(Exchange(first->port(), "get k\r\n"), "VALUE k 0 1\r\nv\r\nEND\r\n");
+}
+
 TEST_F(WarmRestartTest, AChangedMemorySettingStartsEmptyAndSaysWhy) {
   struct Change {
     std::vector<std::string> extra;
