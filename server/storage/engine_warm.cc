@@ -274,6 +274,14 @@ absl::StatusOr<size_t> Engine::Impl::RestoreWarm(const WarmState& st, RelTime no
       if (Dead(it, now)) release(it);
     }
   }
+  // Buckets for every item up front: growing while relinking a million
+  // items would walk long chains (the keys spread evenly over segments).
+  const size_t per_segment = static_cast<size_t>(total) / HashTable::kSegments + 1;
+  for (size_t i = 0; i < HashTable::kSegments; ++i) {
+    HashTable::Segment& seg = table_.segment(i);
+    absl::MutexLock lock(&seg.mu());
+    seg.ReserveLocked(per_segment);
+  }
   for (List& l : lists) {
     Lru::Class& lc = lru_.cls(l.cls);
     for (auto i = l.items.rbegin(); i != l.items.rend(); ++i) {
