@@ -11,11 +11,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <optional>
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "replication/replication.h"
+#include "server/auth/auth_file.h"
+#include "server/auth/sasl.h"
 #include "server/flags.h"
 #include "server/server.h"
 #include "server/settings.h"
@@ -29,6 +33,7 @@ using tandem::server::Settings;
 // memcached's exit codes: 1 for a bad flag, and sysexits.h values for the
 // rest, which init scripts and supervisors may tell apart.
 constexpr int kExitUsage = 1;
+constexpr int kExitFailure = 1;   // EXIT_FAILURE: -S or -Y set-up failed
 constexpr int kExitExUsage = 64;  // EX_USAGE: root without -u
 constexpr int kExitNoUser = 67;   // EX_NOUSER: -u names no such user
 constexpr int kExitOsError = 71;  // EX_OSERR: bind failures, setuid failures
@@ -110,7 +115,7 @@ int main(int argc, char** argv) {
   tandem::server::FlagsAction action;
   if (absl::Status s = tandem::server::ParseFlags(argc, argv, &settings, &action); !s.ok()) {
     absl::FPrintF(stderr, "tandemd: %s\n", s.message());
-    return kExitUsage;
+    return s.code() == absl::StatusCode::kFailedPrecondition ? kExitExUsage : kExitUsage;
   }
   if (action == tandem::server::FlagsAction::kPrintHelp) {
     std::fputs(tandem::server::UsageText().c_str(), stdout);
@@ -169,6 +174,28 @@ int main(int argc, char** argv) {
     return kExitOsError;
   }
   if (!DropPrivileges(settings.user)) return kExitOsError;
+  // memcached sets up SASL and reads -Y's file as the -u user, after
+  // dropping privileges, and exits 1 when either fails.
+  std::unique_ptr<tandem::server::SaslLibrary> sasl;
+  if (settings.sasl) {
+    absl::StatusOr<std::unique_ptr<tandem::server::SaslLibrary>> lib =
+        tandem::server::SaslLibrary::Init(&settings.verbose);
+    if (!lib.ok()) {
+      absl::FPrintF(stderr, "%s\n", lib.status().message());
+      return kExitFailure;
+    }
+    sasl = *std::move(lib);
+  }
+  std::optional<tandem::server::AuthFile> users;
+  if (!settings.auth_file.empty()) {
+    absl::StatusOr<tandem::server::AuthFile> file = tandem::server::AuthFile::Load(settings.auth_file);
+    if (!file.ok()) {
+      absl::FPrintF(stderr, "%s\n", file.status().message());
+      return kExitFailure;
+    }
+    users = *std::move(file);
+  }
+  server.SetAuthentication(users ? &*users : nullptr, sasl.get());
   // memcached 1.6 writes -P's file with or without -d (its help text says
   // "only used with -d"); it removes it at exit only with -d, tandem always.
   if (!settings.pid_file.empty()) {

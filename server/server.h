@@ -45,6 +45,10 @@ class Server : private AckListener {
   // call before Run(). The runner carries out what the peer forwards.
   void SetForwarder(Forwarder* forwarder) { handlers_.SetForwarder(forwarder); }
   ForwardedRunner& forwarded_runner() { return runner_; }
+  // -Y and -S (handler_factory.h); call before Run().
+  void SetAuthentication(const AuthFile* users, const SaslLibrary* sasl) {
+    handlers_.SetAuthentication(users, sasl);
+  }
 
  private:
   static void OnTick(evutil_socket_t, short, void* arg);
