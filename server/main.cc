@@ -160,6 +160,10 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (const char* port_file = std::getenv("MEMCACHED_PORT_FILENAME")) settings.port_file = port_file;
+  // Declared before the server, so they outlive its connections (a SASL
+  // session is disposed of before the library is shut down).
+  std::unique_ptr<tandem::server::SaslLibrary> sasl;
+  std::optional<tandem::server::AuthFile> users;
   tandem::server::Server server(settings, engine, clock);
   server.SetReplicationHooks(replication->get());
   // Conditional commands for keys the peer owns run there (server/forwarding.h).
@@ -176,7 +180,6 @@ int main(int argc, char** argv) {
   if (!DropPrivileges(settings.user)) return kExitOsError;
   // memcached sets up SASL and reads -Y's file as the -u user, after
   // dropping privileges, and exits 1 when either fails.
-  std::unique_ptr<tandem::server::SaslLibrary> sasl;
   if (settings.sasl) {
     absl::StatusOr<std::unique_ptr<tandem::server::SaslLibrary>> lib =
         tandem::server::SaslLibrary::Init(&settings.verbose);
@@ -186,7 +189,6 @@ int main(int argc, char** argv) {
     }
     sasl = *std::move(lib);
   }
-  std::optional<tandem::server::AuthFile> users;
   if (!settings.auth_file.empty()) {
     absl::StatusOr<tandem::server::AuthFile> file = tandem::server::AuthFile::Load(settings.auth_file);
     if (!file.ok()) {
