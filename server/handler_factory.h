@@ -15,7 +15,7 @@
 #include "server/forwarding.h"
 #include "server/request_handler.h"
 #include "server/settings.h"
-#include "server/auth/auth_file.h"
+#include "server/auth/auth_users.h"
 #include "server/auth/sasl.h"
 
 namespace tandem::server {
@@ -32,7 +32,7 @@ class DefaultHandlerFactory final : public HandlerFactory {
   // binary ones with SASL (-S). Null: no authentication. Set before serving;
   // both must outlive the factory. Forwarded requests never authenticate:
   // they come from the peer, over the replication link.
-  void SetAuthentication(const AuthFile* users, const SaslLibrary* sasl) {
+  void SetAuthentication(const AuthUsers* users, const SaslLibrary* sasl) {
     users_ = users;
     sasl_ = sasl;
   }
@@ -41,7 +41,7 @@ class DefaultHandlerFactory final : public HandlerFactory {
   const Settings& settings_;
   Executor& executor_;
   Forwarder* forwarder_ = nullptr;
-  const AuthFile* users_ = nullptr;
+  const AuthUsers* users_ = nullptr;
   const SaslLibrary* sasl_ = nullptr;
 };
 

@@ -12,13 +12,12 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
-#include <optional>
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "replication/replication.h"
-#include "server/auth/auth_file.h"
+#include "server/auth/auth_users.h"
 #include "server/auth/sasl.h"
 #include "server/flags.h"
 #include "server/server.h"
@@ -163,7 +162,7 @@ int main(int argc, char** argv) {
   // Declared before the server, so they outlive its connections (a SASL
   // session is disposed of before the library is shut down).
   std::unique_ptr<tandem::server::SaslLibrary> sasl;
-  std::optional<tandem::server::AuthFile> users;
+  std::unique_ptr<tandem::server::AuthUsers> users;
   tandem::server::Server server(settings, engine, clock);
   server.SetReplicationHooks(replication->get());
   // Conditional commands for keys the peer owns run there (server/forwarding.h).
@@ -190,14 +189,15 @@ int main(int argc, char** argv) {
     sasl = *std::move(lib);
   }
   if (!settings.auth_file.empty()) {
-    absl::StatusOr<tandem::server::AuthFile> file = tandem::server::AuthFile::Load(settings.auth_file);
+    absl::StatusOr<std::unique_ptr<tandem::server::AuthUsers>> file =
+        tandem::server::AuthUsers::Load(settings.auth_file);
     if (!file.ok()) {
       absl::FPrintF(stderr, "%s\n", file.status().message());
       return kExitFailure;
     }
     users = *std::move(file);
   }
-  server.SetAuthentication(users ? &*users : nullptr, sasl.get());
+  server.SetAuthentication(users.get(), sasl.get());
   // memcached 1.6 writes -P's file with or without -d (its help text says
   // "only used with -d"); it removes it at exit only with -d, tandem always.
   if (!settings.pid_file.empty()) {

@@ -24,7 +24,7 @@ constexpr size_t kRetrievalBudget = 256 * 1024;
 }  // namespace
 
 TextHandler::TextHandler(const Settings& settings, Executor& executor, int fd, Forwarder* forwarder,
-                         const AuthFile* users)
+                         const AuthUsers* users)
     : settings_(settings), executor_(executor), fd_(fd), forwarder_(forwarder), users_(users),
       authenticated_(users == nullptr) {
   parser_options_.item_size_max = settings.item_size_max;

@@ -18,7 +18,7 @@
 #include "protocol/meta_parser.h"
 #include "protocol/text_parser.h"
 #include "protocol/tokenizer.h"
-#include "server/auth/auth_file.h"
+#include "server/auth/auth_users.h"
 #include "server/executor.h"
 #include "server/request_handler.h"
 #include "server/settings.h"
@@ -32,7 +32,7 @@ class TextHandler final : public RequestHandler {
   // users: with -Y, the connection must authenticate first (auth/ascii_auth.h);
   // null: it starts authenticated.
   TextHandler(const Settings& settings, Executor& executor, int fd, Forwarder* forwarder = nullptr,
-              const AuthFile* users = nullptr);
+              const AuthUsers* users = nullptr);
   HandleResult HandleOne(std::string_view input, ThreadStats& stats, std::string* out) override;
 
   void AnswerFailure(std::string_view request, ServerFailure failure, std::string* out) override;
@@ -56,7 +56,7 @@ class TextHandler final : public RequestHandler {
   Executor& executor_;
   const int fd_;  // for -vv log lines only
   Forwarder* const forwarder_;
-  const AuthFile* const users_;
+  const AuthUsers* const users_;
   bool authenticated_;
   protocol::TextParserOptions parser_options_;
   protocol::MetaParserOptions meta_options_;

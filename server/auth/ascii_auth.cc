@@ -25,7 +25,7 @@ HandleResult Answer(size_t consumed, std::string_view line, std::string* out) {
 
 }  // namespace
 
-HandleResult HandleAsciiAuth(std::string_view input, const AuthFile& users, ThreadStats& stats,
+HandleResult HandleAsciiAuth(std::string_view input, const AuthUsers& users, ThreadStats& stats,
                              std::string* out, bool* authenticated) {
   HandleResult result;
   const std::optional<p::Line> line = p::FindLine(input);

@@ -28,7 +28,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/auth/auth_file.h"
+#include "server/auth/auth_users.h"
 #include "server/request_handler.h"
 #include "server/stats.h"
 
@@ -39,7 +39,7 @@ inline constexpr size_t kMaxAsciiAuthData = 16382;
 
 // Handles the request at the start of `input` on a connection that has not
 // authenticated; sets *authenticated on a match.
-HandleResult HandleAsciiAuth(std::string_view input, const AuthFile& users, ThreadStats& stats,
+HandleResult HandleAsciiAuth(std::string_view input, const AuthUsers& users, ThreadStats& stats,
                              std::string* out, bool* authenticated);
 
 }  // namespace tandem::server

@@ -12,6 +12,7 @@
 //
 // Environment: TANDEM_DIFF_TARGET / TANDEM_DIFF_REFERENCE as in
 // differential_test.cc.
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "protocol/binary_encoder.h"
 #include "tests/support/raw_socket.h"
@@ -114,13 +116,14 @@ class AuthFiles {
     users_ = Write("users", "alice:secret\nbob:pa:ss\n");
     malformed_ = Write("malformed", "alice:secret\nnocolon\n");
     nine_ = Write("nine", "a:1\nb:2\nc:3\nd:4\ne:5\nf:6\ng:7\nh:8\nnot an entry\n");
+    reload_ = Write("reload", "alice:secret\n");
     sasl_dir_ = dir_ + "/sasl";
     mkdir(sasl_dir_.c_str(), 0755);
     sasldb_ = sasl_dir_ + "/sasldb";
     conf_ = Write("sasl/memcached.conf", absl::StrCat("mech_list: plain\nsasldb_path: ", sasldb_, "\n"));
   }
   ~AuthFiles() {
-    for (const std::string& f : {users_, malformed_, nine_, conf_, sasldb_}) unlink(f.c_str());
+    for (const std::string& f : {users_, malformed_, nine_, reload_, conf_, sasldb_}) unlink(f.c_str());
     rmdir(sasl_dir_.c_str());
     rmdir(dir_.c_str());
   }
@@ -153,6 +156,8 @@ class AuthFiles {
   const std::string& users() const { return users_; }
   const std::string& malformed() const { return malformed_; }
   const std::string& nine() const { return nine_; }
+  const std::string& reload() const { return reload_; }
+  void Rewrite(const std::string& path, const std::string& contents) { Write(path.substr(dir_.size() + 1), contents); }
   const std::string& sasl_dir() const { return sasl_dir_; }
 
  private:
@@ -163,7 +168,7 @@ class AuthFiles {
     return path;
   }
 
-  std::string dir_, users_, malformed_, nine_, sasl_dir_, sasldb_, conf_;
+  std::string dir_, users_, malformed_, nine_, reload_, sasl_dir_, sasldb_, conf_;
   bool made_sasldb_ = false;
 };
 
@@ -348,6 +353,36 @@ TEST_F(AuthDifferential, AnAuthFileIsReadUpToEightEntries) {
   ASSERT_TRUE(StartBoth({"-Y", files_->nine()}));
   RunCase({"eighth", {Line("set k 0 0 3\r\nh 8\r\n")}});
   RunCase({"ninth_is_not_read", {Line("set k 0 0 3\r\ni 9\r\n")}});
+}
+
+// SIGHUP re-reads the file (memcached: at its next clock tick, within a
+// second); a file that no longer loads leaves the previous users in force.
+TEST_F(AuthDifferential, HangupReloadsTheAuthFile) {
+  ASSERT_TRUE(StartBoth({"-Y", files_->reload()}));
+  const Case alice_ok{"alice_ok", {Line("set k 0 0 12\r\nalice secret\r\n")}};
+  const Case carol{"carol", {Line("set k 0 0 9\r\ncarol new\r\n")}};
+  auto hangup = [&] {
+    ::kill(reference_->pid(), SIGHUP);
+    ::kill(target_->pid(), SIGHUP);
+    absl::SleepFor(absl::Milliseconds(1500));
+  };
+  RunCase(alice_ok);
+  RunCase(carol);
+  files_->Rewrite(files_->reload(), "carol:new\n");
+  hangup();
+  RunCase(alice_ok);
+  RunCase(carol);
+  files_->Rewrite(files_->reload(), "carol:new\nbroken\n");
+  hangup();
+  RunCase(carol);
+  EXPECT_TRUE(reference_->IsRunning());
+  EXPECT_TRUE(target_->IsRunning());
+  // The case bytes alone cannot tell which answer is right; the reference
+  // could be wrong too: pin the outcome.
+  absl::StatusOr<RawSocket> s = RawSocket::Connect(target_->port());
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s->Send("set k 0 0 9\r\ncarol new\r\n").ok());
+  EXPECT_EQ(s->ReadUntil("\r\n").value_or(""), "STORED\r\n");
 }
 
 // ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ class AsciiAuthTest : public ::testing::Test {
     return out_;
   }
 
-  AuthFile users_;
+  AuthUsers users_;
   ThreadStats stats_;
   std::string out_;
   HandleResult last_;
