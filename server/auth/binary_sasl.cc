@@ -41,7 +41,7 @@ HandleResult BinarySasl::Handle(const b::Request& req, std::string_view input, s
     return result;
   }
   const size_t data_length = req.bodylen - req.keylen;  // no extras: the shape check saw to it
-  if (req.keylen > kMaxMechanismLength || data_length > max_data_) {
+  if (req.keylen > kMaxMechanismLength || req.keylen + data_length > max_item_) {
     b::AppendError(out, req.opcode,
                    req.keylen > kMaxMechanismLength ? Status::kInvalidArguments : Status::kOutOfMemory,
                    req.opaque);

@@ -13,7 +13,8 @@
 // - Each of the three first forgets an earlier success, so a connection
 //   re-authenticating (or merely listing mechanisms) must succeed again.
 // - A key longer than 32 bytes is 0x0004 "Invalid arguments" and the value
-//   is swallowed; a value too large for one slab chunk is 0x0082 "Out of
+//   is swallowed; a key and value too large for one slab chunk (memcached
+//   reads them into an item, which must not be chunked) is 0x0082 "Out of
 //   memory", also swallowed.
 // Each AUTH/STEP counts in auth_cmds unless it continues; each failure
 // also in auth_errors.
@@ -32,9 +33,9 @@ namespace tandem::server {
 
 class BinarySasl {
  public:
-  // max_data: the largest SASL value accepted (memcached: what fits one
-  // slab chunk).
-  BinarySasl(const SaslLibrary& library, size_t max_data) : session_(library), max_data_(max_data) {}
+  // max_item: the most key and value bytes accepted (memcached: what fits
+  // one slab chunk beside an item header).
+  BinarySasl(const SaslLibrary& library, size_t max_item) : session_(library), max_item_(max_item) {}
 
   static bool IsSaslOpcode(uint8_t opcode);
   // Whether `opcode` may run on this connection now.
@@ -47,7 +48,7 @@ class BinarySasl {
 
  private:
   SaslSession session_;
-  const size_t max_data_;
+  const size_t max_item_;
   bool authenticated_ = false;
 };
 

@@ -475,6 +475,12 @@ TEST_F(AuthDifferential, SaslOverTheBinaryProtocol) {
       {"authenticating_twice_fails", {Packets(ok), Packets(ok), PacketThenClose(Req(kNoop))}},
       {"huge_data", {Packets(Req(kAuth, "PLAIN", Plain("", "alice", std::string(600000, 'p')))),
                      PacketThenClose(Req(kNoop))}},
+      // memcached's item for mechanism and data fills one 512 KB chunk at 524224 + 5 bytes.
+      {"largest_data", {Packets(Req(kAuth, "PLAIN", Plain("", "alice", std::string(524224 - 7, 'p'))))}},
+      {"data_one_byte_too_large",
+       {Packets(Req(kAuth, "PLAIN", Plain("", "alice", std::string(524225 - 7, 'p')))), Packets(Req(kVersion))}},
+      {"data_too_large_with_a_longer_mechanism",
+       {Packets(Req(kAuth, std::string(20, 'M'), Plain("", "alice", std::string(524210 - 7, 'p'))))}},
       {"garbage_closes", {Closes("\x80" + std::string(40, '\xff'))}},
       {"text_closes", {Closes("get foo\r\n" + std::string(20, ' '))}},
   };
