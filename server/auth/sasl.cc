@@ -50,6 +50,7 @@ absl::StatusOr<std::unique_ptr<SaslLibrary>> SaslLibrary::Init(const std::atomic
   if (sasl_server_init(lib->callbacks_.data(), "memcached") != SASL_OK) {
     return absl::FailedPreconditionError("Error initializing sasl.");
   }
+  if (verbose->load(std::memory_order_relaxed) > 0) std::fprintf(stderr, "Initialized SASL.\n");
   return lib;
 }
 
@@ -57,6 +58,14 @@ SaslLibrary::~SaslLibrary() { sasl_server_done(); }
 
 int SaslLibrary::GetConfPath(void* context, char** path) {
   auto* lib = static_cast<SaslLibrary*>(context);
+  // memcached's -v lines.
+  if (lib->verbose_->load(std::memory_order_relaxed) > 0) {
+    if (lib->conf_path_.empty()) {
+      std::fprintf(stderr, "Failed to locate a config path\n");
+    } else {
+      std::fprintf(stderr, "Reading configuration from: <%s>\n", lib->conf_path_.c_str());
+    }
+  }
   if (lib->conf_path_.empty()) return SASL_FAIL;
   *path = lib->conf_path_.data();
   return SASL_OK;
