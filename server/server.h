@@ -38,6 +38,10 @@ class Server : private AckListener {
   void Run();
   // Thread-safe.
   void RequestStop();
+  // What Listen() bound, comma-separated ("tcp:127.0.0.1:11211, udp:...").
+  std::string ListeningOn() const;
+  // Why Run() returned ("SIGTERM", "the shutdown command"); for the log.
+  const std::string& stop_reason() const { return stop_reason_; }
   // `stats replication` and, with --repl-sync, holding write replies for
   // the peer's ack (see replication_hooks.h); call before Run().
   void SetReplicationHooks(ReplicationHooks* hooks);
@@ -71,6 +75,7 @@ class Server : private AckListener {
   std::unique_ptr<net::Listener> listener_;
   std::vector<event*> events_;
   event* stop_event_ = nullptr;
+  std::string stop_reason_;
   ReplicationHooks* sync_hooks_ = nullptr;  // set when --repl-sync holds replies
   AuthUsers* users_ = nullptr;              // -Y
 };
