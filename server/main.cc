@@ -148,8 +148,9 @@ int main(int argc, char** argv) {
   }
 
   std::signal(SIGPIPE, SIG_IGN);
-  // memcached installs a SIGHUP handler that does nothing, so a hangup (a
-  // closed terminal, a `kill -HUP` from a reload hook) never stops it.
+  // A hangup (a closed terminal, a `kill -HUP` from a reload hook) never
+  // stops memcached: its handler only re-reads -Y's file, which Server does
+  // (SetAuthentication) when there is one.
   std::signal(SIGHUP, SIG_IGN);
   evthread_use_pthreads();
   // Debian builds Abseil with deadlock detection on, which records every
