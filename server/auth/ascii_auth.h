@@ -19,9 +19,9 @@
 //   requests that arrive in one read only the last is answered; tandemd
 //   answers each.
 // - memcached waits for data up to its 16 KB read buffer and closes the
-//   connection when that fills (a <bytes> of 16383 or more; it wraps
-//   values from 2^32-2 up); tandemd closes as soon as the line asks for
-//   more than 16382 bytes.
+//   connection when that fills (a <bytes> of 16383 or more; 4000000000
+//   crashes memcached 1.6.18, and values from 2^32-2 up wrap); tandemd
+//   closes as soon as the line asks for more than 16382 bytes.
 #ifndef TANDEM_SERVER_AUTH_ASCII_AUTH_H_
 #define TANDEM_SERVER_AUTH_ASCII_AUTH_H_
 
