@@ -83,6 +83,26 @@ void Server::SetReplicationHooks(ReplicationHooks* hooks) {
   hooks->SetAckListener(this);
 }
 
+void Server::SetAuthentication(AuthUsers* users, const SaslLibrary* sasl) {
+  handlers_.SetAuthentication(users, sasl);
+  users_ = users;
+  if (users == nullptr || settings_.daemonize) return;
+  event* ev = evsignal_new(base_, SIGHUP, &Server::OnHangup, this);
+  event_add(ev, nullptr);
+  events_.push_back(ev);
+}
+
+// memcached re-reads the file silently and keeps the old list on failure;
+// tandemd says what happened.
+void Server::OnHangup(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<Server*>(arg);
+  if (absl::Status s = self->users_->Reload(); !s.ok()) {
+    Log(self->settings_, 0, "auth file not reloaded, the previous users stay: %s", std::string(s.message()));
+  } else {
+    Log(self->settings_, 1, "auth file reloaded");
+  }
+}
+
 void Server::OnAckProgress() {
   for (auto& w : workers_) w->WakeSyncWaiters();
 }

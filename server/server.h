@@ -49,12 +49,16 @@ class Server : private AckListener {
   // call before Run(). The runner carries out what the peer forwards.
   void SetForwarder(Forwarder* forwarder) { handlers_.SetForwarder(forwarder); }
   ForwardedRunner& forwarded_runner() { return runner_; }
+  // -Y and -S (handler_factory.h); call before Run(). With -Y (and without
+  // -d, as in memcached) SIGHUP re-reads the user file.
+  void SetAuthentication(AuthUsers* users, const SaslLibrary* sasl);
 
  private:
   static void OnTick(evutil_socket_t, short, void* arg);
   static void OnCrawl(evutil_socket_t, short, void* arg);
   static void OnSignal(evutil_socket_t, short, void* arg);
   static void OnStop(evutil_socket_t, short, void* arg);
+  static void OnHangup(evutil_socket_t, short, void* arg);
   // AckListener: wakes the workers' held connections (replication thread).
   void OnAckProgress() override;
 
@@ -73,6 +77,7 @@ class Server : private AckListener {
   event* stop_event_ = nullptr;
   std::string stop_reason_;
   ReplicationHooks* sync_hooks_ = nullptr;  // set when --repl-sync holds replies
+  AuthUsers* users_ = nullptr;              // -Y
 };
 
 }  // namespace tandem::server
