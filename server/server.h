@@ -42,6 +42,10 @@ class Server : private AckListener {
   bool stopped_gracefully() const { return stop_signal_ == SIGUSR1; }
   // Thread-safe.
   void RequestStop();
+  // What Listen() bound, comma-separated ("tcp:127.0.0.1:11211, udp:...").
+  std::string ListeningOn() const;
+  // Why Run() returned ("SIGTERM", "the shutdown command"); for the log.
+  const std::string& stop_reason() const { return stop_reason_; }
   // `stats replication` and, with --repl-sync, holding write replies for
   // the peer's ack (see replication_hooks.h); call before Run().
   void SetReplicationHooks(ReplicationHooks* hooks);
@@ -49,12 +53,16 @@ class Server : private AckListener {
   // call before Run(). The runner carries out what the peer forwards.
   void SetForwarder(Forwarder* forwarder) { handlers_.SetForwarder(forwarder); }
   ForwardedRunner& forwarded_runner() { return runner_; }
+  // -Y and -S (handler_factory.h); call before Run(). With -Y (and without
+  // -d, as in memcached) SIGHUP re-reads the user file.
+  void SetAuthentication(AuthUsers* users, const SaslLibrary* sasl);
 
  private:
   static void OnTick(evutil_socket_t, short, void* arg);
   static void OnCrawl(evutil_socket_t, short, void* arg);
   static void OnSignal(evutil_socket_t, short, void* arg);
   static void OnStop(evutil_socket_t, short, void* arg);
+  static void OnHangup(evutil_socket_t, short, void* arg);
   // AckListener: wakes the workers' held connections (replication thread).
   void OnAckProgress() override;
 
@@ -72,7 +80,9 @@ class Server : private AckListener {
   std::vector<event*> events_;
   event* stop_event_ = nullptr;
   int stop_signal_ = 0;  // the signal that ended Run, 0 for none
+  std::string stop_reason_;
   ReplicationHooks* sync_hooks_ = nullptr;  // set when --repl-sync holds replies
+  AuthUsers* users_ = nullptr;              // -Y
 };
 
 }  // namespace tandem::server
