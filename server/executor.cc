@@ -9,6 +9,7 @@
 #include "server/executor.h"
 
 #include <charconv>
+#include <csignal>
 
 #include "protocol/error_strings.h"
 #include "server/storage/engine.h"
@@ -477,6 +478,12 @@ DispatchAction Executor::Admin(const Command& cmd, ExecContext& ctx) {
       if (!cmd.args.empty() && cmd.args != "graceful") {
         ctx.reply.Done(cmd, Result::ErrorLine(p::kClientErrorInvalidShutdownMode));
         break;
+      }
+      // memcached raises SIGUSR1 for `shutdown graceful`: the same stop as
+      // the signal, which with -e saves the items (server/warm_restart.h).
+      if (cmd.args == "graceful") {
+        std::raise(SIGUSR1);
+        return DispatchAction::kClose;
       }
       return DispatchAction::kShutdown;
     case Op::kCacheMemlimit:

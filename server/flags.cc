@@ -192,6 +192,13 @@ const std::vector<FlagSpec>& FlagTable() {
        }},
       {'n', "slab-min-size", true, "min space used for key+value+flags (default: 48)",
        [](const char* a, Settings* s) { return ParseIntInto("-n", a, 1, 1 << 20, &s->chunk_size); }},
+      {'e', "memory-file", true,
+       "mmap a file for item memory (use a RAM disk); SIGUSR1 saves it for a warm restart",
+       [](const char* a, Settings* s) {
+         if (*a == '\0') return Invalid("-e", a);
+         s->memory_file = a;
+         return absl::OkStatus();
+       }},
       {'L', "enable-largepages", false, "try to use large memory pages (if available)",
        [](const char*, Settings* s) {
          s->large_pages = true;

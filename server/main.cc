@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include "absl/strings/str_format.h"
@@ -23,6 +24,7 @@
 #include "server/settings.h"
 #include "server/storage/engine.h"
 #include "server/version.h"
+#include "server/warm_restart.h"
 
 namespace {
 
@@ -139,6 +141,12 @@ int main(int argc, char** argv) {
     rlimit rl{RLIM_INFINITY, RLIM_INFINITY};
     setrlimit(RLIMIT_CORE, &rl);
   }
+  // The daemon moves to "/" (below): a relative -e must still name the same file.
+  if (settings.daemonize && !settings.enable_coredumps && !settings.memory_file.empty()) {
+    std::error_code ec;
+    const std::filesystem::path absolute = std::filesystem::absolute(settings.memory_file, ec);
+    if (!ec) settings.memory_file = absolute.string();
+  }
   if (settings.daemonize && !Daemonize(settings.enable_coredumps, settings.verbose.load() > 0)) {
     absl::FPrintF(stderr, "failed to daemonize\n");
     return kExitOsError;
@@ -160,7 +168,22 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   tandem::server::storage::SystemClock clock(settings.debug_clock_offset_ms);
-  tandem::server::storage::Engine engine(EngineOptionsFrom(settings, &clock));
+  tandem::server::storage::EngineOptions engine_options = EngineOptionsFrom(settings, &clock);
+  // -e: item memory in a shared file, kept across a graceful restart.
+  std::unique_ptr<tandem::server::WarmRestart> warm;
+  if (!settings.memory_file.empty()) {
+    absl::StatusOr<std::unique_ptr<tandem::server::WarmRestart>> opened =
+        tandem::server::WarmRestart::Open(settings);
+    if (!opened.ok()) {
+      absl::FPrintF(stderr, "%s\n", opened.status().message());
+      return kExitOsError;
+    }
+    warm = std::move(*opened);
+    engine_options.arena_base = warm->arena_base();
+    engine_options.arena_size = warm->arena_size();
+  }
+  tandem::server::storage::Engine engine(engine_options);
+  if (warm != nullptr) warm->Restore(engine, clock);
   // Replication (-x/-X): its own thread and event loop (replication/peer_link.h).
   absl::StatusOr<std::unique_ptr<tandem::replication::Replication>> replication =
       tandem::replication::Replication::Create(settings, engine);
@@ -224,6 +247,12 @@ int main(int argc, char** argv) {
   absl::FPrintF(stderr, "tandemd: stopping on %s\n", server.stop_reason());
   // SIGTERM: hand what the peer has not acknowledged yet over before exiting.
   (*replication)->Stop(absl::Seconds(2));
+  // SIGUSR1 with -e: everything has stopped; leave the items for the next start.
+  if (warm != nullptr && server.stopped_gracefully()) {
+    if (absl::Status s = warm->Save(engine, clock); !s.ok()) {
+      absl::FPrintF(stderr, "[restart] %s\n", s.message());
+    }
+  }
 
   if (!settings.pid_file.empty()) unlink(settings.pid_file.c_str());
   absl::FPrintF(stderr, "tandemd: stopped\n");

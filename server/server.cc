@@ -140,6 +140,7 @@ void Server::OnCrawl(evutil_socket_t, short, void* arg) {
 
 void Server::OnSignal(evutil_socket_t sig, short, void* arg) {
   auto* self = static_cast<Server*>(arg);
+  self->stop_signal_ = static_cast<int>(sig);
   self->stop_reason_ = sigabbrev_np(static_cast<int>(sig)) != nullptr
                            ? absl::StrCat("SIG", sigabbrev_np(static_cast<int>(sig)))
                            : absl::StrCat("signal ", static_cast<int>(sig));

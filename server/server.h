@@ -7,6 +7,7 @@
 
 #include <event2/event.h>
 
+#include <csignal>
 #include <memory>
 #include <vector>
 
@@ -34,8 +35,11 @@ class Server : private AckListener {
 
   // Binds the listening sockets (before privileges are dropped).
   absl::Status Listen();
-  // Runs until SIGTERM, SIGINT or `shutdown`.
+  // Runs until SIGTERM, SIGINT, SIGUSR1 or `shutdown`.
   void Run();
+  // After Run: whether it ended on SIGUSR1, memcached's graceful stop,
+  // which with -e saves the items for a warm restart.
+  bool stopped_gracefully() const { return stop_signal_ == SIGUSR1; }
   // Thread-safe.
   void RequestStop();
   // What Listen() bound, comma-separated ("tcp:127.0.0.1:11211, udp:...").
@@ -75,6 +79,7 @@ class Server : private AckListener {
   std::unique_ptr<net::Listener> listener_;
   std::vector<event*> events_;
   event* stop_event_ = nullptr;
+  int stop_signal_ = 0;  // the signal that ended Run, 0 for none
   std::string stop_reason_;
   ReplicationHooks* sync_hooks_ = nullptr;  // set when --repl-sync holds replies
   AuthUsers* users_ = nullptr;              // -Y

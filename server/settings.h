@@ -61,6 +61,7 @@ struct Settings {
   bool large_pages = false;            // -L
   char prefix_delimiter = ':';         // -D
   std::atomic<bool> detail_enabled{false};  // -D or `stats detail on`
+  std::string memory_file;             // -e: item memory in this file (warm restart)
 
   // LRU and crawler (-o).
   bool lru_crawler = true;

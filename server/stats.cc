@@ -224,6 +224,8 @@ void ServerStats::SettingsReport(protocol::StatList* out) const {
     for (const auto& [given, value] : s.inert_options) {
       if (given == name) shown = value.empty() ? std::string_view("yes") : std::string_view(value);
     }
+    // -e is honoured (server/warm_restart.h); memcached shows it in this place.
+    if (name == "memory_file" && !s.memory_file.empty()) shown = s.memory_file;
     AppendStat(out, name, shown);
   }
 }

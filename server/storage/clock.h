@@ -50,15 +50,24 @@ class SystemClock final : public Clock {
     Tick();
   }
   RelTime Now() const override { return now_.load(std::memory_order_relaxed); }
-  int64_t ProcessStarted() const override { return started_; }
+  int64_t ProcessStarted() const override { return started_.load(std::memory_order_relaxed); }
   int64_t WallMs() const override { return SystemWallMs() + offset_ms_; }
-  void Tick() { now_.store(static_cast<RelTime>(UnixNow() - started_), std::memory_order_relaxed); }
+  void Tick() {
+    now_.store(static_cast<RelTime>(UnixNow() - ProcessStarted()), std::memory_order_relaxed);
+  }
+  // Warm restart (server/warm_restart.h): carry on the clock of the process
+  // that saved the items, so their stored times keep their meaning. Only
+  // before serving starts; `started` must not be in the future.
+  void ResumeFrom(int64_t started) {
+    started_.store(started, std::memory_order_relaxed);
+    Tick();
+  }
 
  private:
   int64_t UnixNow() const { return WallMs() / 1000; }
 
   const int64_t offset_ms_;
-  const int64_t started_;
+  std::atomic<int64_t> started_;
   std::atomic<RelTime> now_{0};
 };
 

@@ -98,7 +98,7 @@ Engine::Impl::Impl(const EngineOptions& o)
       clock_(o.clock),
       layout_(o.use_cas),
       classes_(o.min_item_space, o.growth_factor, o.slab_chunk_max, o.slab_page_size),
-      slabs_(classes_, o.memory_limit),
+      slabs_(classes_, o.memory_limit, o.arena_base, o.arena_size),
       table_(o.hashpower),
       lru_(classes_.count()),
       expiry_(o.clock),
@@ -490,6 +490,11 @@ void Engine::Impl::FlushAll(int64_t delay, WriteReceipt* receipt) {
 
 absl::Status Engine::Impl::SetMemoryLimit(size_t bytes) {
   if (bytes == 0) return absl::InvalidArgumentError("memory limit must be positive");
+  // memcached refuses cache_memlimit with -e: the memory file is sized
+  // for -m, and a warm restart checks -m against it.
+  if (slabs_.arena_base() != nullptr) {
+    return absl::FailedPreconditionError("the memory limit is fixed with a memory file");
+  }
   slabs_.SetLimit(bytes);
   return absl::OkStatus();
 }

@@ -20,6 +20,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "server/storage/clock.h"
 #include "server/storage/mutation.h"
 #include "server/storage/write_receipt.h"
@@ -27,6 +28,7 @@
 namespace tandem::server::storage {
 
 class MutationObserver;
+struct WarmState;
 
 struct EngineOptions {
   size_t memory_limit = 64u << 20;  // -m, bytes of item memory
@@ -52,6 +54,11 @@ struct EngineOptions {
   // How far ahead of this node's wall clock a peer's version may pull the
   // hybrid clock (version.h); --repl-max-skew-ms.
   int64_t max_skew_ms = 1000;
+  // -e: item memory comes from this shared mapping (memory_file.h) instead
+  // of anonymous memory, so SaveWarm/RestoreWarm can carry items across a
+  // restart. Null: anonymous memory.
+  char* arena_base = nullptr;
+  size_t arena_size = 0;
 };
 
 enum class StoreMode : uint8_t { kSet, kAdd, kReplace, kAppend, kPrepend, kCas };
@@ -361,6 +368,19 @@ class Engine {
   int64_t max_skew_ms() const;
   // `stats replication` rows: tombstones, tombstone_bytes, tombstones_evicted.
   void TombstoneStats(StatList* out);
+
+  // ---- Warm restart (-e; engine_warm.cc) ---------------------------------
+  // Fills the engine's part of *state (pages, LRU lists, CAS, flush state).
+  // Only with an arena, and only once nothing else calls the engine.
+  void SaveWarm(WarmState* state);
+  // On a fresh engine (nothing stored yet) whose arena holds the pages
+  // `state` describes: checks every page, list and item against the
+  // layout first, changing nothing, and returns InvalidArgument saying
+  // what did not hold; then takes every item back into the hash table and
+  // its LRU list, in its old order, fixing the pointers by how far the
+  // mapping moved. Items dead at `now` (the restored clock: expired, or
+  // flushed) are freed instead. Returns how many items came back.
+  absl::StatusOr<size_t> RestoreWarm(const WarmState& state, RelTime now);
 
  private:
   class Impl;

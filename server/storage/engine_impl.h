@@ -30,6 +30,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "server/storage/clock.h"
 #include "server/storage/engine.h"
@@ -45,6 +46,7 @@
 #include "server/storage/tombstones.h"
 #include "server/storage/version.h"
 #include "server/storage/version_floor.h"
+#include "server/storage/warm_state.h"
 
 namespace tandem::server::storage {
 
@@ -91,6 +93,9 @@ class Engine::Impl {
   int64_t WallClockMs() const { return clock_->WallMs(); }
   void SetPeerClockOffset(int64_t ms) { peer_offset_ms_.store(ms, std::memory_order_relaxed); }
   int64_t max_skew_ms() const { return opts_.max_skew_ms; }
+  // Warm restart (engine_warm.cc).
+  void SaveWarm(WarmState* state);
+  absl::StatusOr<size_t> RestoreWarm(const WarmState& state, RelTime now);
   // Meta protocol (see engine.h).
   bool MetaGet(std::string_view key, const MetaGetOptions& o,
                absl::FunctionRef<void(MetaItem&, bool)> fn, WriteReceipt* receipt);

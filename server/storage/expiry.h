@@ -75,6 +75,14 @@ class Expiry {
 
   const Clock* clock() const { return clock_; }
 
+  // flush_all state, carried across a warm restart (warm_state.h).
+  RelTime oldest_live() const { return oldest_live_.load(std::memory_order_acquire); }
+  uint64_t oldest_cas() const { return oldest_cas_.load(std::memory_order_relaxed); }
+  void RestoreFlush(RelTime oldest_live, uint64_t oldest_cas) {
+    oldest_cas_.store(oldest_cas, std::memory_order_relaxed);
+    oldest_live_.store(oldest_live, std::memory_order_release);
+  }
+
  private:
   const Clock* clock_;
   std::atomic<RelTime> oldest_live_{0};

@@ -105,6 +105,18 @@ void HashTable::Segment::InitLocked(int power) {
   table_ = AllocBuckets(size());
 }
 
+void HashTable::Segment::ReserveLocked(size_t items) {
+  if (count_ != 0 || expanding()) return;
+  int power = power_;
+  while (power < 32 - kSegmentBits && (size_t{1} << power) < items) ++power;
+  if (power == power_) return;
+  Item** table = AllocBuckets(size_t{1} << power);
+  if (table == nullptr) return;  // keep the smaller table; inserts grow it
+  FreeBuckets(table_, size());
+  table_ = table;
+  power_ = power;
+}
+
 Item** HashTable::Segment::BucketLocked(uint32_t hash) const {
   size_t index = hash & (size() - 1);
   if (new_ != nullptr && index < cursor_) return &new_[hash & (new_size() - 1)];

@@ -49,6 +49,10 @@ class HashTable {
     absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
 
     void InitLocked(int power) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    // An empty segment about to receive about `items` at once (a warm
+    // restart) starts with enough buckets for them, instead of growing
+    // step by step under ever longer chains. No-op unless empty.
+    void ReserveLocked(size_t items) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     Item* FindLocked(uint32_t hash, std::string_view key, const ItemLayout& layout) const
         ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     // hash must be Hash(key of it); layout lets growth rehash moved items.

@@ -63,6 +63,11 @@ class Lru {
     void LinkLocked(Item* it, bool segmented, RelTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     void UnlinkLocked(Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     void MoveLocked(Item* it, LruId to) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    // Warm restart: puts `it` at the head of list `id` as it stood (no
+    // juggling), so replaying a saved list from its tail rebuilds its order.
+    void RestoreLocked(Item* it, LruId id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      PushHeadLocked(it, id);
+    }
     // Up to `steps` HOT/WARM tail moves per the rules above; returns moves.
     int JuggleLocked(int steps, RelTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     // Moves one item from the HOT (else WARM) tail to COLD regardless of

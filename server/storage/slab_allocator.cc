@@ -27,10 +27,13 @@
 
 namespace tandem::server::storage {
 
-SlabAllocator::SlabAllocator(const SizeClasses& classes, size_t memory_limit)
+SlabAllocator::SlabAllocator(const SizeClasses& classes, size_t memory_limit, char* arena_base,
+                             size_t arena_size)
     : classes_(classes),
       limit_(memory_limit),
-      classes_state_(new Class[static_cast<size_t>(classes.count()) + 1]) {}
+      classes_state_(new Class[static_cast<size_t>(classes.count()) + 1]),
+      arena_base_(arena_base),
+      arena_size_(arena_base != nullptr ? arena_size : 0) {}
 
 SlabAllocator::~SlabAllocator() {
   absl::MutexLock lock(&pages_mu_);
@@ -63,8 +66,16 @@ void* MapAligned(size_t len, size_t align) {
 // cost as much as the cache misses. Memory is still mapped lazily by the
 // kernel and counted per slab page against -m, so RSS exceeds the pages in
 // use by at most the unused half of the newest region.
-void* SlabAllocator::CarvePage(size_t len) {
+void* SlabAllocator::CarvePage(size_t len, int id) {
   absl::MutexLock lock(&pages_mu_);
+  if (arena_base_ != nullptr) {
+    // The memory file: pages in file order, each page's class recorded so
+    // the next start can find the chunks again.
+    const size_t used = arena_pages_.size() * len;
+    if (used + len > arena_size_) return nullptr;
+    arena_pages_.push_back(static_cast<uint8_t>(id));
+    return arena_base_ + used;
+  }
   if (len > kHugePage || kHugePage % len != 0) {
     void* page = MapAligned(len, 4096);
     if (page != nullptr) mappings_.emplace_back(page, len);
@@ -94,7 +105,7 @@ bool SlabAllocator::NewPageLocked(int id, Class& c) {
   } while (!malloced_.compare_exchange_weak(cur, cur + len, std::memory_order_relaxed));
   // Page-aligned: chunks whose size is a multiple of 64 start on a cache
   // line, so a header plus a short key spans as few lines as possible.
-  void* page = CarvePage(len);
+  void* page = CarvePage(len, id);
   if (page == nullptr) {
     malloced_.fetch_sub(len, std::memory_order_relaxed);
     malloc_fails_.fetch_add(1, std::memory_order_relaxed);
@@ -132,6 +143,67 @@ void SlabAllocator::Free(int id, void* chunk) {
   c.free_list = n;
   ++c.free_count;
   --c.used;
+}
+
+SlabAllocator::ArenaLayout SlabAllocator::Layout() const {
+  ArenaLayout out;
+  {
+    absl::MutexLock lock(&pages_mu_);
+    out.page_classes = arena_pages_;
+  }
+  out.classes.resize(static_cast<size_t>(classes_.count()) + 1);
+  for (int id = 1; id <= classes_.count(); ++id) {
+    const Class& c = classes_state_[static_cast<size_t>(id)];
+    absl::MutexLock lock(&c.mu);
+    ClassEnd& e = out.classes[static_cast<size_t>(id)];
+    e.pages = c.pages;
+    e.end_offset = c.end_ptr == nullptr ? 0 : static_cast<size_t>(c.end_ptr - arena_base_);
+    e.end_left = c.end_left;
+  }
+  return out;
+}
+
+void SlabAllocator::Restore(const ArenaLayout& layout,
+                            absl::FunctionRef<bool(const char*)> in_use) {
+  const size_t page = classes_.page_size();
+  {
+    absl::MutexLock lock(&pages_mu_);
+    arena_pages_ = layout.page_classes;
+  }
+  malloced_.store(layout.page_classes.size() * page, std::memory_order_relaxed);
+  for (int id = 1; id <= classes_.count(); ++id) {
+    Class& c = classes_state_[static_cast<size_t>(id)];
+    absl::MutexLock lock(&c.mu);
+    const ClassEnd& e = layout.classes[static_cast<size_t>(id)];
+    c.pages = e.pages;
+    c.end_ptr = e.pages == 0 ? nullptr : arena_base_ + e.end_offset;
+    c.end_left = e.end_left;
+  }
+  // Free lists: walk the pages from the end, so the lowest free chunk of a
+  // class ends up at the head of its list.
+  for (size_t p = layout.page_classes.size(); p-- > 0;) {
+    const int id = layout.page_classes[p];
+    Class& c = classes_state_[static_cast<size_t>(id)];
+    absl::MutexLock lock(&c.mu);
+    char* start = arena_base_ + p * page;
+    const size_t size = classes_.chunk_size(id);
+    size_t carved = classes_.per_page(id);
+    // The class's newest page is carved only up to end_ptr.
+    if (c.end_ptr != nullptr && c.end_ptr >= start && c.end_ptr <= start + page) {
+      carved = static_cast<size_t>(c.end_ptr - start) / size;
+    }
+    for (size_t i = carved; i-- > 0;) {
+      char* chunk = start + i * size;
+      if (in_use(chunk)) {
+        ++c.used;
+        continue;
+      }
+      auto* n = reinterpret_cast<FreeNode*>(chunk);
+      n->next = c.free_list;
+      c.free_list = n;
+      ++c.free_count;
+    }
+  }
 }
 
 SlabAllocator::ClassStats SlabAllocator::Stats(int id) const {

@@ -13,6 +13,14 @@
 // contend); the bytes malloced so far are an atomic reserved with a CAS
 // before a page is allocated, so the limit holds without a global lock.
 // These are the innermost locks of the engine (segment -> LRU -> slab).
+//
+// Warm restart (-e): given an arena (a shared mapping of the memory file,
+// server/storage/memory_file.h), pages are carved from it in order instead
+// of from anonymous memory, and the allocator remembers which class owns
+// each arena page. Layout() reports that bookkeeping for the metadata file;
+// Restore() takes it back on the next start, with a predicate telling which
+// carved chunks hold restored items (every other carved chunk goes on its
+// class's free list).
 #ifndef TANDEM_SERVER_STORAGE_SLAB_ALLOCATOR_H_
 #define TANDEM_SERVER_STORAGE_SLAB_ALLOCATOR_H_
 
@@ -23,6 +31,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "server/storage/size_classes.h"
 
@@ -39,7 +48,22 @@ class SlabAllocator {
     size_t free_chunks = 0;  // free list + uncarved end of the last page
   };
 
-  SlabAllocator(const SizeClasses& classes, size_t memory_limit);
+  // The arena's page bookkeeping, as saved across a warm restart. Offsets
+  // are from the arena base.
+  struct ClassEnd {
+    size_t pages = 0;
+    size_t end_offset = 0;  // uncarved part of the class's newest page
+    size_t end_left = 0;    // chunks left there
+  };
+  struct ArenaLayout {
+    std::vector<uint8_t> page_classes;  // class id of arena page i
+    std::vector<ClassEnd> classes;      // indexed by class id (0 unused)
+  };
+
+  // arena_base/arena_size: carve pages from that memory (warm restart);
+  // null: anonymous memory.
+  SlabAllocator(const SizeClasses& classes, size_t memory_limit, char* arena_base = nullptr,
+                size_t arena_size = 0);
   ~SlabAllocator();
   SlabAllocator(const SlabAllocator&) = delete;
   SlabAllocator& operator=(const SlabAllocator&) = delete;
@@ -55,6 +79,15 @@ class SlabAllocator {
   size_t malloc_fails() const { return malloc_fails_.load(std::memory_order_relaxed); }
   ClassStats Stats(int id) const;
   const SizeClasses& classes() const { return classes_; }
+
+  char* arena_base() const { return arena_base_; }
+  size_t arena_size() const { return arena_size_; }
+  // Arena only, with no allocation running (serving has stopped).
+  ArenaLayout Layout() const;
+  // Arena only, on a fresh allocator before any Alloc: takes `layout` back
+  // (already validated by the caller: engine_warm.cc) and puts every carved
+  // chunk for which in_use(chunk) is false on its class's free list.
+  void Restore(const ArenaLayout& layout, absl::FunctionRef<bool(const char*)> in_use);
 
  private:
   struct FreeNode {
@@ -77,13 +110,18 @@ class SlabAllocator {
   std::atomic<size_t> malloced_{0};
   std::atomic<size_t> malloc_fails_{0};
   std::unique_ptr<Class[]> classes_state_;
-  // Carves a page from the current 2 MB huge-page region (see .cc).
-  void* CarvePage(size_t len);
+  // Carves a page from the current 2 MB huge-page region, or from the
+  // arena (see .cc); `id` is the class it is for.
+  void* CarvePage(size_t len, int id);
 
-  absl::Mutex pages_mu_;  // the regions and where the next page starts
+  char* const arena_base_;
+  const size_t arena_size_;
+
+  mutable absl::Mutex pages_mu_;  // the regions and where the next page starts
   std::vector<std::pair<void*, size_t>> mappings_ ABSL_GUARDED_BY(pages_mu_);
   char* region_next_ ABSL_GUARDED_BY(pages_mu_) = nullptr;
   size_t region_left_ ABSL_GUARDED_BY(pages_mu_) = 0;
+  std::vector<uint8_t> arena_pages_ ABSL_GUARDED_BY(pages_mu_);  // class of each carved arena page
 };
 
 }  // namespace tandem::server::storage

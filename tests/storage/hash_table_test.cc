@@ -163,3 +163,40 @@ TEST(HashTableTest, HashSpreadsOverSegments) {
 
 }  // namespace
 }  // namespace tandem::server::storage
+
+namespace tandem::server::storage {
+namespace {
+
+// A warm restart reserves buckets up front: an empty segment grows at once
+// (no incremental expansion follows), a non-empty one is left alone, and
+// every item inserted afterwards is found.
+TEST(HashTableTest, ReserveSizesAnEmptySegmentOnce) {
+  HashTable t(9);  // 2 buckets per segment
+  HashTable::Segment& seg = t.segment(0);
+  {
+    absl::MutexLock lock(&seg.mu());
+    ASSERT_EQ(seg.buckets(), 2u);
+    seg.ReserveLocked(1000);
+    EXPECT_EQ(seg.buckets(), 1024u);
+    EXPECT_FALSE(seg.expanding());
+  }
+  Items items;
+  std::vector<Item*> in_seg0;
+  for (int i = 0; in_seg0.size() < 1000 && i < 1000000; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    if ((HashTable::Hash(key) >> (32 - HashTable::kSegmentBits)) != 0) continue;
+    in_seg0.push_back(items.Make(key));
+    Insert(t, in_seg0.back());
+  }
+  ASSERT_EQ(in_seg0.size(), 1000u);
+  {
+    absl::MutexLock lock(&seg.mu());
+    EXPECT_EQ(seg.buckets(), 1024u);  // load below 1.5: no growth was needed
+    seg.ReserveLocked(100000);        // not empty: unchanged
+    EXPECT_EQ(seg.buckets(), 1024u);
+  }
+  for (Item* it : in_seg0) EXPECT_EQ(Find(t, std::string(kLayout.key_view(it)), kLayout), it);
+}
+
+}  // namespace
+}  // namespace tandem::server::storage
