@@ -143,9 +143,12 @@ class Client {
   struct Shard;
   Client(Ring ring, ClientOptions options);
 
-  // Sends a request that produces one reply to the key's shard; ejects a
-  // dead shard and retries on the key's new shard.
-  absl::StatusOr<protocol::Reply> Route(std::string_view key, std::string_view request);
+  // Sends a command that produces one reply to the key's shard; ejects a
+  // dead shard and retries on the key's new shard. The key must be valid.
+  absl::Status Route(const protocol::Command& command, protocol::Reply* reply);
+  // Checks the key, then Route.
+  absl::Status Send(const protocol::Command& command, protocol::Reply* reply);
+  std::shared_ptr<const Ring> ring() const { return ring_.load(std::memory_order_acquire); }
   absl::StatusOr<std::unordered_map<std::string, Item>> MultiGet(const std::vector<std::string>& keys,
                                                                   bool with_cas);
   absl::StatusOr<std::optional<Item>> GetOne(std::string_view key, bool with_cas);
@@ -161,8 +164,10 @@ class Client {
 
   const ClientOptions options_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  mutable absl::Mutex ring_mu_;
-  Ring ring_ ABSL_GUARDED_BY(ring_mu_);
+  // The ring in use, replaced whole (copy, eject or restore, store) under
+  // ring_write_mu_; readers load it without a lock.
+  std::atomic<std::shared_ptr<const Ring>> ring_;
+  absl::Mutex ring_write_mu_;
   std::atomic<size_t> ejected_count_{0};
   absl::Mutex probe_mu_;  // held (try-lock) by the thread probing
 };

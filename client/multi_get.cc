@@ -32,12 +32,14 @@ absl::StatusOr<size_t> AppendGetRequests(const std::vector<std::string_view>& ke
 
 namespace {
 
-absl::Status CollectValues(std::vector<protocol::Reply>& replies, std::vector<protocol::ReplyValue>* values) {
-  for (protocol::Reply& reply : replies) {
-    if (reply.kind != protocol::ReplyKind::kValues) {
-      return absl::InternalError(
-          absl::StrCat("unexpected reply to get: ", protocol::ReplyKindName(reply.kind), " ", reply.text));
-    }
+absl::Status CollectValues(protocol::Reply& reply, std::vector<protocol::ReplyValue>* values) {
+  if (reply.kind != protocol::ReplyKind::kValues) {
+    return absl::InternalError(
+        absl::StrCat("unexpected reply to get: ", protocol::ReplyKindName(reply.kind), " ", reply.text));
+  }
+  if (values->empty()) {
+    values->swap(reply.values);  // the common case, one request per shard: no copy
+  } else {
     for (protocol::ReplyValue& value : reply.values) values->push_back(std::move(value));
   }
   return absl::OkStatus();
@@ -84,17 +86,12 @@ void RunMultiGet(std::vector<MultiGetGroup>& groups, bool with_cas) {
   for (size_t g = 0; g < groups.size(); ++g) {
     InFlight& flight = flights[g];
     if (!flight.lease.has_value()) continue;
-    std::vector<protocol::Reply> replies;
     absl::Status status;
+    protocol::Reply reply;
     for (size_t i = 0; i < flight.reply_count && status.ok(); ++i) {
-      absl::StatusOr<protocol::Reply> reply = flight.lease->connection().ReadReply();
-      if (reply.ok()) {
-        replies.push_back(std::move(*reply));
-      } else {
-        status = reply.status();
-      }
+      status = flight.lease->connection().ReadReply(&reply);
+      if (status.ok()) status = CollectValues(reply, &groups[g].values);
     }
-    if (status.ok()) status = CollectValues(replies, &groups[g].values);
     if (IsTransportError(status)) {
       groups[g].pair->ReportFailure(flight.lease->node());
       groups[g].values.clear();
@@ -116,7 +113,10 @@ void RunMultiGet(std::vector<MultiGetGroup>& groups, bool with_cas) {
       groups[g].status = replies.status();
       continue;
     }
-    groups[g].status = CollectValues(*replies, &groups[g].values);
+    for (protocol::Reply& reply : *replies) {
+      groups[g].status = CollectValues(reply, &groups[g].values);
+      if (!groups[g].status.ok()) break;
+    }
   }
 }
 

@@ -6,7 +6,11 @@
 // node's mark, a failed connect sets it. Execute sends the whole batch on
 // that connection and reads every reply; on a transport error it marks the
 // node down, drops its idle connections (they likely share the fault) and
-// repeats on another node, at most once per node. Any other error (an
+// repeats on another node, at most once per node. Idle connections are not
+// probed before use, so an EOF or reset on a reused one is first taken for
+// a stale socket and retried once on a fresh connection to the same node
+// (a dead node then refuses the connect at once); a timeout is never
+// retried on the same node. Any other error (an
 // unparseable reply) is returned without failover. Probe ignores the marks
 // and asks every node for `version`, clearing the mark of each that answers.
 #include "client/pair.h"
@@ -61,10 +65,13 @@ absl::StatusOr<Pair::Lease> Pair::Acquire(size_t skip_node) {
   absl::Status last = absl::UnavailableError("every node of the pair is marked down");
   for (size_t i = 0; i < nodes_.size(); ++i) {
     if (i == skip_node || IsNodeDown(i)) continue;
-    absl::StatusOr<std::unique_ptr<Connection>> connection = nodes_[i]->pool.Checkout();
+    bool reused = false;
+    absl::StatusOr<std::unique_ptr<Connection>> connection = nodes_[i]->pool.Checkout(&reused);
     if (connection.ok()) {
-      nodes_[i]->down_until_ns.store(0, std::memory_order_relaxed);
-      return Lease(this, i, std::move(*connection));
+      if (nodes_[i]->down_until_ns.load(std::memory_order_relaxed) != 0) {
+        nodes_[i]->down_until_ns.store(0, std::memory_order_relaxed);
+      }
+      return Lease(this, i, std::move(*connection), reused);
     }
     last = connection.status();
     ReportFailure(i);
@@ -73,28 +80,31 @@ absl::StatusOr<Pair::Lease> Pair::Acquire(size_t skip_node) {
                                              " answers: ", last.message()));
 }
 
-absl::StatusOr<std::vector<protocol::Reply>> Pair::Execute(std::string_view requests, size_t reply_count) {
+template <typename Exchange>
+absl::Status Pair::Run(Exchange&& exchange) {
   absl::Status last = absl::UnavailableError("no node tried");
   size_t failed = kNoNode;
   // At most one attempt per node.
   for (size_t attempt = 0; attempt < nodes_.size(); ++attempt) {
     absl::StatusOr<Lease> lease = Acquire(failed);
     if (!lease.ok()) return lease.status();
-    Connection& connection = lease->connection();
-    connection.Enqueue(requests, reply_count);
-    std::vector<protocol::Reply> replies;
-    replies.reserve(reply_count);
-    absl::Status status;
-    for (size_t i = 0; i < reply_count && status.ok(); ++i) {
-      absl::StatusOr<protocol::Reply> reply = connection.ReadReply();
-      if (reply.ok()) {
-        replies.push_back(std::move(*reply));
+    absl::Status status = exchange(lease->connection());
+    if (absl::IsUnavailable(status) && lease->reused()) {
+      // Probably closed while idle (restart, idle timeout): so are its
+      // idle siblings. One fresh connection to the same node decides.
+      const size_t node = lease->node();
+      *lease = Lease();
+      nodes_[node]->pool.Clear();
+      absl::StatusOr<std::unique_ptr<Connection>> fresh = nodes_[node]->pool.Checkout();
+      if (fresh.ok()) {
+        *lease = Lease(this, node, std::move(*fresh), false);
+        status = exchange(lease->connection());
       } else {
-        status = reply.status();
+        status = fresh.status();
+        lease->node_ = node;
       }
     }
-    if (status.ok() && reply_count == 0) status = connection.Flush();
-    if (status.ok()) return replies;
+    if (status.ok()) return status;
     if (!IsTransportError(status)) return status;
     failed = lease->node();
     ReportFailure(failed);
@@ -104,10 +114,38 @@ absl::StatusOr<std::vector<protocol::Reply>> Pair::Execute(std::string_view requ
                                              " answers: ", last.message()));
 }
 
+absl::StatusOr<std::vector<protocol::Reply>> Pair::Execute(std::string_view requests, size_t reply_count) {
+  std::vector<protocol::Reply> replies;
+  absl::Status status = Run([&](Connection& connection) {
+    replies.clear();
+    replies.resize(reply_count);
+    connection.Enqueue(requests, reply_count);
+    for (size_t i = 0; i < reply_count; ++i) {
+      absl::Status read = connection.ReadReply(&replies[i]);
+      if (!read.ok()) return read;
+    }
+    return reply_count == 0 ? connection.Flush() : absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return replies;
+}
+
 absl::StatusOr<protocol::Reply> Pair::Call(std::string_view request) {
-  absl::StatusOr<std::vector<protocol::Reply>> replies = Execute(request, 1);
-  if (!replies.ok()) return replies.status();
-  return std::move(replies->front());
+  protocol::Reply reply;
+  absl::Status status = Run([&](Connection& connection) {
+    connection.Enqueue(request, 1);
+    return connection.ReadReply(&reply);
+  });
+  if (!status.ok()) return status;
+  return reply;
+}
+
+absl::Status Pair::Call(const protocol::Command& command, protocol::Reply* reply) {
+  return Run([&](Connection& connection) {
+    absl::Status queued = connection.Enqueue(command);
+    if (!queued.ok()) return queued;
+    return connection.ReadReply(reply);
+  });
 }
 
 bool Pair::Probe() {

@@ -55,15 +55,19 @@ class Pair {
     ~Lease();
     Connection& connection() { return *connection_; }
     size_t node() const { return node_; }
+    // True when the connection came from the idle pool (it may have been
+    // closed by the server meanwhile).
+    bool reused() const { return reused_; }
 
    private:
     friend class Pair;
-    Lease(Pair* pair, size_t node, std::unique_ptr<Connection> connection)
-        : pair_(pair), node_(node), connection_(std::move(connection)) {}
+    Lease(Pair* pair, size_t node, std::unique_ptr<Connection> connection, bool reused)
+        : pair_(pair), node_(node), connection_(std::move(connection)), reused_(reused) {}
     void Release();
     Pair* pair_ = nullptr;
     size_t node_ = 0;
     std::unique_ptr<Connection> connection_;
+    bool reused_ = false;
   };
 
   // A connection to the first node that is not marked down and accepts,
@@ -77,6 +81,9 @@ class Pair {
   absl::StatusOr<std::vector<protocol::Reply>> Execute(std::string_view requests, size_t reply_count);
   // One request, one reply.
   absl::StatusOr<protocol::Reply> Call(std::string_view request);
+  // One command (key already valid), its reply into `*reply` (whose buffers
+  // are reused); encoded straight into the connection's output buffer.
+  absl::Status Call(const protocol::Command& command, protocol::Reply* reply);
 
   // Marks a node down for retry_timeout and drops its idle connections.
   void ReportFailure(size_t node);
@@ -98,6 +105,13 @@ class Pair {
     ConnectionPool pool;
     std::atomic<int64_t> down_until_ns{0};  // absl::ToUnixNanos; 0 = up
   };
+
+  // Runs `exchange` (write the requests, read every reply) on the first
+  // usable node, failing over as Execute describes. A reused connection
+  // that turns out closed (EOF, reset) is replaced by a new one to the same
+  // node once before the node counts as failed.
+  template <typename Exchange>
+  absl::Status Run(Exchange&& exchange);
 
   const PairOptions options_;
   std::vector<std::unique_ptr<Node>> nodes_;

@@ -19,6 +19,7 @@
 //
 //   build/bin/libmemcached_benchmark [--tandemd=PATH] [--rounds=N] [--benchmark_min_time=S]
 #include <libmemcached/memcached.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -204,6 +205,17 @@ bool SameRing(const std::vector<std::pair<std::string, int>>& nodes) {
   return true;
 }
 
+// The values every read workload expects, whichever runs first (or alone,
+// with --benchmark_filter).
+bool Preload() {
+  std::unique_ptr<Client> client = MakeTandem(LocalNodes());
+  if (!client->Set("cmp:get", kValue).ok()) return false;
+  for (const std::string& key : Keys("cmp:multi:", kMultiKeys)) {
+    if (!client->Set(key, kValue).ok()) return false;
+  }
+  return true;
+}
+
 // ---------------------------------------------------------------------------
 // Ratios
 // ---------------------------------------------------------------------------
@@ -229,6 +241,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
       sums.iterations += static_cast<double>(run.iterations);
       sums.real += run.real_accumulated_time;
       sums.cpu += run.cpu_accumulated_time;
+      sums.user += Counter(run, "user_ns");
+      sums.sys += Counter(run, "sys_ns");
       Sums& this_round = rounds_[workload][round][library];
       this_round.iterations = static_cast<double>(run.iterations);
       this_round.real = run.real_accumulated_time;
@@ -259,15 +273,34 @@ class RatioReporter : public benchmark::ConsoleReporter {
                   t.Rate(), l.Rate(), t.Rate() / l.Rate(), Median(rate_ratios), t.CpuNanos(), l.CpuNanos(),
                   t.CpuNanos() / l.CpuNanos(), Median(cpu_ratios));
     }
+    std::printf("\nCPU per op split into user space (the libraries' own code) and kernel (system calls):\n");
+    std::printf("%-10s %11s %11s %8s %11s %11s %8s\n", "workload", "tandem usr", "libmc usr", "usr x", "tandem sys",
+                "libmc sys", "sys x");
+    for (const auto& [workload, libraries] : sums_) {
+      auto tandem = libraries.find("tandem");
+      auto libmc = libraries.find("libmemcached");
+      if (tandem == libraries.end() || libmc == libraries.end()) continue;
+      const Sums& t = tandem->second;
+      const Sums& l = libmc->second;
+      const double tu = t.user / t.iterations, lu = l.user / l.iterations;
+      const double ts = t.sys / t.iterations, ls = l.sys / l.iterations;
+      std::printf("%-10s %9.0fns %9.0fns %7.2fx %9.0fns %9.0fns %7.2fx\n", workload.c_str(), tu, lu,
+                  lu > 0 ? tu / lu : 0, ts, ls, ls > 0 ? ts / ls : 0);
+    }
   }
   bool failed() const { return failed_; }
 
  private:
   struct Sums {
     double iterations = 0, real = 0, cpu = 0;
+    double user = 0, sys = 0;  // ns, from getrusage
     double Rate() const { return iterations / real; }
     double CpuNanos() const { return cpu * 1e9 / iterations; }
   };
+  static double Counter(const Run& run, const char* name) {
+    auto it = run.counters.find(name);
+    return it == run.counters.end() ? 0 : it->second.value;
+  }
   static double Median(std::vector<double> v) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
@@ -279,6 +312,31 @@ class RatioReporter : public benchmark::ConsoleReporter {
   bool failed_ = false;
 };
 
+// This thread's user and system CPU, in nanoseconds.
+std::pair<double, double> ThreadCpu() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  auto nanos = [](const timeval& tv) { return tv.tv_sec * 1e9 + tv.tv_usec * 1e3; };
+  return {nanos(usage.ru_utime), nanos(usage.ru_stime)};
+}
+
+// Runs `workload` and records its user and system CPU time (the kernel's
+// share is most of a loopback round trip) as counters user_ns and sys_ns,
+// totals the reporter divides by the iterations.
+template <void (*workload)(benchmark::State&)>
+void Measured(benchmark::State& state) {
+  const auto [user0, sys0] = ThreadCpu();
+  workload(state);
+  const auto [user1, sys1] = ThreadCpu();
+  state.counters["user_ns"] = benchmark::Counter(user1 - user0);
+  state.counters["sys_ns"] = benchmark::Counter(sys1 - sys0);
+}
+
+void TandemLookup3(benchmark::State& s) { TandemLookup(s, 3); }
+void TandemLookup100(benchmark::State& s) { TandemLookup(s, 100); }
+void LibmemcachedLookup3(benchmark::State& s) { LibmemcachedLookup(s, 3); }
+void LibmemcachedLookup100(benchmark::State& s) { LibmemcachedLookup(s, 100); }
+
 void Register(int rounds) {
   struct Workload {
     const char* name;
@@ -286,13 +344,11 @@ void Register(int rounds) {
     void (*libmemcached)(benchmark::State&);
   };
   static const Workload kWorkloads[] = {
-      {"get", TandemGet, LibmemcachedGet},
-      {"set", TandemSet, LibmemcachedSet},
-      {"mget100", TandemMultiGet, LibmemcachedMultiGet},
-      {"lookup3", [](benchmark::State& s) { TandemLookup(s, 3); },
-       [](benchmark::State& s) { LibmemcachedLookup(s, 3); }},
-      {"lookup100", [](benchmark::State& s) { TandemLookup(s, 100); },
-       [](benchmark::State& s) { LibmemcachedLookup(s, 100); }},
+      {"get", Measured<TandemGet>, Measured<LibmemcachedGet>},
+      {"set", Measured<TandemSet>, Measured<LibmemcachedSet>},
+      {"mget100", Measured<TandemMultiGet>, Measured<LibmemcachedMultiGet>},
+      {"lookup3", Measured<TandemLookup3>, Measured<LibmemcachedLookup3>},
+      {"lookup100", Measured<TandemLookup100>, Measured<LibmemcachedLookup100>},
   };
   for (int round = 1; round <= rounds; ++round) {
     for (const Workload& w : kWorkloads) {
@@ -337,6 +393,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     tandem::client::Servers().push_back(std::move(server));
+  }
+  if (!tandem::client::Preload()) {
+    std::fprintf(stderr, "libmemcached_benchmark: could not store the values to read\n");
+    return 1;
   }
   if (!tandem::client::SameRing(tandem::client::LocalNodes()) ||
       !tandem::client::SameRing(tandem::client::HundredNodes())) {

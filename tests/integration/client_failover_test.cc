@@ -179,6 +179,24 @@ TEST(ClientFailoverTest, PreferredNodeIsUsedAgainAfterItReturns) {
   EXPECT_FALSE(client->IsEjected(0));
 }
 
+// Pooled connections are not probed before use (that cost a poll per
+// request): a node restarted between two requests leaves stale sockets in
+// the pool, and the next request must land on the restarted node itself,
+// through a fresh connection, not fail over to the partner.
+TEST(ClientFailoverTest, StalePooledConnectionsToARestartedNodeAreReplacedNotFailedOver) {
+  ASSERT_OK_AND_ASSIGN(ClientCluster cluster, ClientCluster::Start({2}));
+  ClientOptions options;
+  options.retry_timeout = absl::Seconds(30);  // a wrong failover would stick
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Client> client, Client::Create(cluster.Config(), options));
+  ASSERT_OK(client->Set("k", "first"));  // leaves an idle connection to node 0
+  cluster.Kill(0, 0);
+  ASSERT_OK(cluster.Restart(0, 0));
+  ASSERT_OK(client->Set("k", "second"));
+  EXPECT_EQ(cluster.Ask(0, 0, "get k\r\n", "END\r\n"), "VALUE k 0 6\r\nsecond\r\nEND\r\n");
+  EXPECT_EQ(cluster.Ask(0, 1, "get k\r\n", "END\r\n"), "END\r\n");
+  EXPECT_EQ(client->Get("k").value()->value, "second");
+}
+
 TEST(ClientFailoverTest, EveryNodeDownIsUnavailableNotAHang) {
   ASSERT_OK_AND_ASSIGN(ClientCluster cluster, ClientCluster::Start({1, 1}));
   ClientOptions options;
