@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/multi_get.h"
 #include "client/pair.h"
+#include "client/reply_outcome.h"
 #include "protocol/request_encoder.h"
 
 namespace tandem::client {
@@ -53,44 +54,11 @@ absl::StatusOr<std::string> Encode(const Command& command) {
   return request;
 }
 
-const char* OpName(Op op) {
-  switch (op) {
-    case Op::kGet: return "get";
-    case Op::kGets: return "gets";
-    case Op::kSet: return "set";
-    case Op::kAdd: return "add";
-    case Op::kReplace: return "replace";
-    case Op::kAppend: return "append";
-    case Op::kPrepend: return "prepend";
-    case Op::kCas: return "cas";
-    case Op::kIncr: return "incr";
-    case Op::kDecr: return "decr";
-    case Op::kDelete: return "delete";
-    case Op::kTouch: return "touch";
-    default: return "request";
-  }
-}
-
 Command KeyCommand(Op op, std::string_view key) {
   Command command;
   command.op = op;
   command.key = key;
   return command;
-}
-
-// The status for a reply that is an error line (or an unexpected kind).
-absl::Status ReplyError(const Reply& reply, const char* what) {
-  switch (reply.kind) {
-    case ReplyKind::kClientError:
-      return absl::InvalidArgumentError(absl::StrCat(what, ": CLIENT_ERROR ", reply.text));
-    case ReplyKind::kServerError:
-      return absl::InternalError(absl::StrCat(what, ": SERVER_ERROR ", reply.text));
-    case ReplyKind::kError:
-      return absl::UnimplementedError(absl::StrCat(what, ": ERROR (command unknown to the server)"));
-    default:
-      return absl::InternalError(
-          absl::StrCat(what, ": unexpected reply ", protocol::ReplyKindName(reply.kind)));
-  }
 }
 
 }  // namespace
@@ -166,12 +134,18 @@ void Client::MaybeRestore() {
 // Routing
 // ---------------------------------------------------------------------------
 
-absl::Status Client::Send(const Command& command, Reply* reply) {
-  if (absl::Status valid = protocol::ValidateKey(command.key); !valid.ok()) return valid;
-  return Route(command, reply);
+Pair& Client::PairOf(size_t shard) { return shards_[shard]->pair; }
+
+size_t Client::FirstNode(Pair& pair, bool read) const {
+  return read && options_.read_policy == ReadPolicy::kSpread ? pair.NextReadNode() : 0;
 }
 
-absl::Status Client::Route(const Command& command, Reply* reply) {
+absl::Status Client::Send(const Command& command, Reply* reply, bool read) {
+  if (absl::Status valid = protocol::ValidateKey(command.key); !valid.ok()) return valid;
+  return Route(command, reply, read);
+}
+
+absl::Status Client::Route(const Command& command, Reply* reply, bool read) {
   MaybeRestore();
   absl::Status last = absl::UnavailableError("no shard is live");
   // Each failed attempt ejects one shard; a few attempts cover a cluster
@@ -179,7 +153,8 @@ absl::Status Client::Route(const Command& command, Reply* reply) {
   for (size_t attempt = 0; attempt < 3 && attempt < shards_.size(); ++attempt) {
     size_t shard = ShardFor(command.key);
     if (shard == kNoShard) return absl::UnavailableError("every shard is ejected (all nodes down)");
-    absl::Status status = shards_[shard]->pair.Call(command, reply);
+    Pair& pair = shards_[shard]->pair;
+    absl::Status status = pair.Call(command, reply, FirstNode(pair, read));
     if (status.ok() || !IsTransportError(status)) return status;
     last = status;
     Eject(shard);
@@ -192,16 +167,10 @@ absl::Status Client::Route(const Command& command, Reply* reply) {
 // ---------------------------------------------------------------------------
 
 absl::StatusOr<std::optional<Item>> Client::GetOne(std::string_view key, bool with_cas) {
-  if (absl::Status valid = protocol::ValidateKey(key); !valid.ok()) return valid;
   const Command command = KeyCommand(with_cas ? Op::kGets : Op::kGet, key);
   Reply reply;
-  if (absl::Status status = Route(command, &reply); !status.ok()) return status;
-  if (reply.kind != ReplyKind::kValues) return ReplyError(reply, OpName(command.op));
-  for (protocol::ReplyValue& value : reply.values) {
-    if (value.key != key) continue;
-    return std::optional<Item>(Item{std::move(value.data), value.flags, value.cas.value_or(0)});
-  }
-  return std::optional<Item>();
+  if (absl::Status status = Send(command, &reply, /*read=*/true); !status.ok()) return status;
+  return ItemOutcome(reply, key, command.op);
 }
 
 absl::StatusOr<std::optional<Item>> Client::Get(std::string_view key) { return GetOne(key, false); }
@@ -239,6 +208,7 @@ absl::StatusOr<std::unordered_map<std::string, Item>> Client::MultiGet(const std
           groups.emplace_back();
           groups.back().pair = &shards_[shard]->pair;
           groups.back().shard = shard;
+          groups.back().first_node = FirstNode(shards_[shard]->pair, /*read=*/true);
         }
         groups[group_of[shard]].keys.push_back(key);
       }
@@ -273,13 +243,7 @@ absl::StatusOr<StoreResult> Client::Store(Op op, std::string_view key, std::stri
   command.cas_unique = cas;
   Reply reply;
   if (absl::Status status = Send(command, &reply); !status.ok()) return status;
-  switch (reply.kind) {
-    case ReplyKind::kStored: return StoreResult::kStored;
-    case ReplyKind::kNotStored: return StoreResult::kNotStored;
-    case ReplyKind::kExists: return StoreResult::kExists;
-    case ReplyKind::kNotFound: return StoreResult::kNotFound;
-    default: return ReplyError(reply, OpName(command.op));
-  }
+  return StoreOutcome(reply, command.op);
 }
 
 absl::Status Client::Set(std::string_view key, std::string_view value, StoreOptions options) {
@@ -310,9 +274,7 @@ absl::StatusOr<std::optional<uint64_t>> Client::Arithmetic(Op op, std::string_vi
   command.delta = delta;
   Reply reply;
   if (absl::Status status = Send(command, &reply); !status.ok()) return status;
-  if (reply.kind == ReplyKind::kNumber) return std::optional<uint64_t>(reply.number);
-  if (reply.kind == ReplyKind::kNotFound) return std::optional<uint64_t>();
-  return ReplyError(reply, OpName(command.op));
+  return NumberOutcome(reply, command.op);
 }
 
 absl::StatusOr<std::optional<uint64_t>> Client::Incr(std::string_view key, uint64_t delta) {
@@ -326,9 +288,7 @@ absl::StatusOr<bool> Client::Delete(std::string_view key) {
   const Command command = KeyCommand(Op::kDelete, key);
   Reply reply;
   if (absl::Status status = Send(command, &reply); !status.ok()) return status;
-  if (reply.kind == ReplyKind::kDeleted) return true;
-  if (reply.kind == ReplyKind::kNotFound) return false;
-  return ReplyError(reply, OpName(command.op));
+  return FoundOutcome(reply, command.op);
 }
 
 absl::StatusOr<bool> Client::Touch(std::string_view key, int64_t exptime) {
@@ -336,9 +296,7 @@ absl::StatusOr<bool> Client::Touch(std::string_view key, int64_t exptime) {
   command.exptime = exptime;
   Reply reply;
   if (absl::Status status = Send(command, &reply); !status.ok()) return status;
-  if (reply.kind == ReplyKind::kTouched) return true;
-  if (reply.kind == ReplyKind::kNotFound) return false;
-  return ReplyError(reply, OpName(command.op));
+  return FoundOutcome(reply, command.op);
 }
 
 absl::Status Client::FlushAll(int64_t delay_seconds) {

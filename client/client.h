@@ -44,6 +44,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -59,6 +60,16 @@ namespace tandem::client {
 
 class Pair;
 
+// Which node of a pair serves reads (writes always go to the first node).
+enum class ReadPolicy {
+  kPreferred,  // the first node; the second only when the first fails
+  // Both nodes in turn. The second node applies the first node's writes
+  // asynchronously, so a read may miss or see the previous value of a
+  // write made a few milliseconds earlier (unless the pair runs with
+  // --repl-sync, which answers a write once both nodes hold it).
+  kSpread,
+};
+
 struct ClientOptions {
   // How keys map to shards (ring.h): kKetama, kKetamaLibketama,
   // kKetamaUnweighted or kModula.
@@ -72,6 +83,7 @@ struct ClientOptions {
   absl::Duration retry_timeout = absl::Seconds(2);
   // Idle connections kept per node (more are opened under load as needed).
   size_t pool_size = 8;
+  ReadPolicy read_policy = ReadPolicy::kPreferred;
 };
 
 // A value read from the cache.
@@ -92,6 +104,60 @@ enum class StoreResult {
 struct StoreOptions {
   uint32_t flags = 0;
   int64_t exptime = 0;  // memcached's rule: seconds, or a unix time past 30 days; 0 = never
+};
+
+// Many commands sent without waiting for each reply: Client::Execute groups
+// them by shard and pipelines each group on one connection (one round trip
+// per shard, all shards at once), with the same failover as single
+// requests. The batch owns copies of its keys and values. Each adder
+// returns the command's index in the results.
+class Batch {
+ public:
+  size_t Get(std::string_view key) { return Push(Kind::kGet, key); }
+  size_t Gets(std::string_view key) { return Push(Kind::kGets, key); }
+  size_t Set(std::string_view key, std::string_view value, StoreOptions options = {}) {
+    return Push(Kind::kSet, key, value, options);
+  }
+  size_t Add(std::string_view key, std::string_view value, StoreOptions options = {}) {
+    return Push(Kind::kAdd, key, value, options);
+  }
+  size_t Replace(std::string_view key, std::string_view value, StoreOptions options = {}) {
+    return Push(Kind::kReplace, key, value, options);
+  }
+  size_t Delete(std::string_view key) { return Push(Kind::kDelete, key); }
+  size_t Touch(std::string_view key, int64_t exptime) { return Push(Kind::kTouch, key, {}, {0, exptime}); }
+  size_t Incr(std::string_view key, uint64_t delta) { return Push(Kind::kIncr, key, {}, {}, delta); }
+  size_t Decr(std::string_view key, uint64_t delta) { return Push(Kind::kDecr, key, {}, {}, delta); }
+  size_t size() const { return ops_.size(); }
+  void Clear() { ops_.clear(); }
+
+ private:
+  friend class Client;
+  enum class Kind : uint8_t { kGet, kGets, kSet, kAdd, kReplace, kDelete, kTouch, kIncr, kDecr };
+  struct Op {
+    Kind kind;
+    std::string key;
+    std::string value;
+    StoreOptions options;
+    uint64_t delta = 0;
+  };
+  size_t Push(Kind kind, std::string_view key, std::string_view value = {}, StoreOptions options = {},
+              uint64_t delta = 0) {
+    ops_.push_back(Op{kind, std::string(key), std::string(value), options, delta});
+    return ops_.size() - 1;
+  }
+  std::vector<Op> ops_;
+};
+
+// One command's outcome in a batch (results are in the order of the adds).
+struct BatchResult {
+  // This command's error: a bad key, an error reply, or no node of its
+  // shard reachable. The other fields are meaningful only when OK.
+  absl::Status status;
+  std::optional<Item> item;                   // Get/Gets: the hit (nullopt: miss)
+  StoreResult stored = StoreResult::kStored;  // Set/Add/Replace
+  bool found = false;                         // Delete/Touch/Incr/Decr: the key existed
+  uint64_t number = 0;                        // Incr/Decr: the new value
 };
 
 class Client {
@@ -128,6 +194,14 @@ class Client {
   absl::StatusOr<bool> Delete(std::string_view key);
   absl::StatusOr<bool> Touch(std::string_view key, int64_t exptime);
 
+  // Pipelined per shard (one round trip per shard, shards in parallel).
+  // SetMulti: OK when every item was stored, else the first error.
+  // DeleteMulti: how many of the keys existed, or the first error.
+  absl::Status SetMulti(const std::vector<std::pair<std::string, std::string>>& items, StoreOptions options = {});
+  absl::StatusOr<size_t> DeleteMulti(const std::vector<std::string>& keys);
+  // Every command of `batch`, one result per command (see Batch).
+  std::vector<BatchResult> Execute(const Batch& batch);
+
   // flush_all [delay] on every node of every shard, ejected or not; the
   // first error if any node failed (the others are still flushed).
   absl::Status FlushAll(int64_t delay_seconds = 0);
@@ -145,9 +219,13 @@ class Client {
 
   // Sends a command that produces one reply to the key's shard; ejects a
   // dead shard and retries on the key's new shard. The key must be valid.
-  absl::Status Route(const protocol::Command& command, protocol::Reply* reply);
+  // `read`: the pair's read policy applies (else its first node is asked).
+  absl::Status Route(const protocol::Command& command, protocol::Reply* reply, bool read);
   // Checks the key, then Route.
-  absl::Status Send(const protocol::Command& command, protocol::Reply* reply);
+  absl::Status Send(const protocol::Command& command, protocol::Reply* reply, bool read = false);
+  Pair& PairOf(size_t shard);
+  // The node a request to `pair` starts at.
+  size_t FirstNode(Pair& pair, bool read) const;
   std::shared_ptr<const Ring> ring() const { return ring_.load(std::memory_order_acquire); }
   absl::StatusOr<std::unordered_map<std::string, Item>> MultiGet(const std::vector<std::string>& keys,
                                                                   bool with_cas);

@@ -61,9 +61,10 @@ void Pair::ReportFailure(size_t node) {
   nodes_[node]->pool.Clear();
 }
 
-absl::StatusOr<Pair::Lease> Pair::Acquire(size_t skip_node) {
+absl::StatusOr<Pair::Lease> Pair::Acquire(size_t skip_node, size_t first_node) {
   absl::Status last = absl::UnavailableError("every node of the pair is marked down");
-  for (size_t i = 0; i < nodes_.size(); ++i) {
+  for (size_t k = 0; k < nodes_.size(); ++k) {
+    const size_t i = (first_node + k) % nodes_.size();
     if (i == skip_node || IsNodeDown(i)) continue;
     bool reused = false;
     absl::StatusOr<std::unique_ptr<Connection>> connection = nodes_[i]->pool.Checkout(&reused);
@@ -81,12 +82,12 @@ absl::StatusOr<Pair::Lease> Pair::Acquire(size_t skip_node) {
 }
 
 template <typename Exchange>
-absl::Status Pair::Run(Exchange&& exchange) {
+absl::Status Pair::Run(Exchange&& exchange, size_t first_node) {
   absl::Status last = absl::UnavailableError("no node tried");
   size_t failed = kNoNode;
   // At most one attempt per node.
   for (size_t attempt = 0; attempt < nodes_.size(); ++attempt) {
-    absl::StatusOr<Lease> lease = Acquire(failed);
+    absl::StatusOr<Lease> lease = Acquire(failed, first_node);
     if (!lease.ok()) return lease.status();
     absl::Status status = exchange(lease->connection());
     if (absl::IsUnavailable(status) && lease->reused()) {
@@ -114,7 +115,8 @@ absl::Status Pair::Run(Exchange&& exchange) {
                                              " answers: ", last.message()));
 }
 
-absl::StatusOr<std::vector<protocol::Reply>> Pair::Execute(std::string_view requests, size_t reply_count) {
+absl::StatusOr<std::vector<protocol::Reply>> Pair::Execute(std::string_view requests, size_t reply_count,
+                                                             size_t first_node) {
   std::vector<protocol::Reply> replies;
   absl::Status status = Run([&](Connection& connection) {
     replies.clear();
@@ -125,7 +127,7 @@ absl::StatusOr<std::vector<protocol::Reply>> Pair::Execute(std::string_view requ
       if (!read.ok()) return read;
     }
     return reply_count == 0 ? connection.Flush() : absl::OkStatus();
-  });
+  }, first_node);
   if (!status.ok()) return status;
   return replies;
 }
@@ -135,17 +137,17 @@ absl::StatusOr<protocol::Reply> Pair::Call(std::string_view request) {
   absl::Status status = Run([&](Connection& connection) {
     connection.Enqueue(request, 1);
     return connection.ReadReply(&reply);
-  });
+  }, 0);
   if (!status.ok()) return status;
   return reply;
 }
 
-absl::Status Pair::Call(const protocol::Command& command, protocol::Reply* reply) {
+absl::Status Pair::Call(const protocol::Command& command, protocol::Reply* reply, size_t first_node) {
   return Run([&](Connection& connection) {
     absl::Status queued = connection.Enqueue(command);
     if (!queued.ok()) return queued;
     return connection.ReadReply(reply);
-  });
+  }, first_node);
 }
 
 bool Pair::Probe() {

@@ -71,19 +71,26 @@ class Pair {
   };
 
   // A connection to the first node that is not marked down and accepts,
-  // starting with the preferred one (`skip_node` excluded). Unavailable when
-  // none does.
-  absl::StatusOr<Lease> Acquire(size_t skip_node = kNoNode);
+  // starting with `first_node` (0: the preferred one) and wrapping around,
+  // `skip_node` excluded. Unavailable when none does.
+  absl::StatusOr<Lease> Acquire(size_t skip_node = kNoNode, size_t first_node = 0);
 
   // Writes `requests` (which produce `reply_count` replies) to the first
   // usable node and reads the replies; on a transport error marks that node
   // down and does it all again on the other node.
-  absl::StatusOr<std::vector<protocol::Reply>> Execute(std::string_view requests, size_t reply_count);
+  absl::StatusOr<std::vector<protocol::Reply>> Execute(std::string_view requests, size_t reply_count,
+                                                       size_t first_node = 0);
   // One request, one reply.
   absl::StatusOr<protocol::Reply> Call(std::string_view request);
   // One command (key already valid), its reply into `*reply` (whose buffers
   // are reused); encoded straight into the connection's output buffer.
-  absl::Status Call(const protocol::Command& command, protocol::Reply* reply);
+  absl::Status Call(const protocol::Command& command, protocol::Reply* reply, size_t first_node = 0);
+
+  // The node a read starts at under ReadPolicy::kSpread: the nodes in
+  // turn, one request after another (relaxed counter, shared by threads).
+  size_t NextReadNode() {
+    return nodes_.size() < 2 ? 0 : read_turn_.fetch_add(1, std::memory_order_relaxed) % nodes_.size();
+  }
 
   // Marks a node down for retry_timeout and drops its idle connections.
   void ReportFailure(size_t node);
@@ -111,10 +118,11 @@ class Pair {
   // that turns out closed (EOF, reset) is replaced by a new one to the same
   // node once before the node counts as failed.
   template <typename Exchange>
-  absl::Status Run(Exchange&& exchange);
+  absl::Status Run(Exchange&& exchange, size_t first_node);
 
   const PairOptions options_;
   std::vector<std::unique_ptr<Node>> nodes_;
+  std::atomic<size_t> read_turn_{0};
 };
 
 }  // namespace tandem::client
