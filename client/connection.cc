@@ -253,6 +253,31 @@ absl::Status Connection::ReadReply(protocol::Reply* reply) {
   }
 }
 
+absl::StatusOr<bool> Connection::PollReply(protocol::Reply* reply, absl::Duration wait) {
+  absl::Status flushed = Flush();
+  if (!flushed.ok()) return flushed;
+  if (in_flight_ == 0) return absl::FailedPreconditionError("no request in flight");
+  for (int round = 0; round < 2; ++round) {
+    protocol::ReplyParseResult result = parser_.Parse(unparsed(), reply);
+    input_begin_ += result.consumed;
+    if (input_begin_ == input_end_) input_begin_ = input_end_ = 0;
+    if (result.status == protocol::ReplyParseStatus::kDone) {
+      --in_flight_;
+      return true;
+    }
+    if (result.status == protocol::ReplyParseStatus::kError) {
+      return Break(absl::InternalError(absl::StrCat("unparseable reply: ", result.error)));
+    }
+    if (round == 1) break;
+    pollfd pfd{fd_, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, PollMillis(wait));
+    if (ready <= 0) return false;
+    absl::Status status = Fill(/*block=*/false);
+    if (!status.ok()) return Break(status);
+  }
+  return false;
+}
+
 absl::StatusOr<protocol::Reply> Connection::ReadReply() {
   protocol::Reply reply;
   absl::Status status = ReadReply(&reply);

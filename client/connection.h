@@ -68,6 +68,10 @@ class Connection {
   absl::StatusOr<protocol::Reply> ReadReply();
   // The same into `*reply`, whose buffers (values, strings) are reused.
   absl::Status ReadReply(protocol::Reply* reply);
+  // Flushes, then waits at most `wait` (0: not at all) for the oldest
+  // reply in flight: true with `*reply` filled, false when it has not come
+  // yet (the connection stays usable), an error as ReadReply.
+  absl::StatusOr<bool> PollReply(protocol::Reply* reply, absl::Duration wait);
   // Enqueue + ReadReply for one request.
   absl::StatusOr<protocol::Reply> Call(std::string_view request);
 

@@ -55,6 +55,50 @@ bool Pair::IsNodeDown(size_t i) const {
   return until != 0 && absl::ToUnixNanos(absl::Now()) < until;
 }
 
+bool Pair::Usable(size_t i) {
+  Node& node = *nodes_[i];
+  int64_t until = node.down_until_ns.load(std::memory_order_relaxed);
+  if (until == 0) return true;
+  const int64_t now = absl::ToUnixNanos(absl::Now());
+  if (node.probing.load(std::memory_order_acquire)) return CheckProbe(node, absl::ZeroDuration(), now);
+  if (now < until) return false;
+  // Its time is up: one caller probes; everyone keeps skipping it meanwhile.
+  const int64_t next = now + absl::ToInt64Nanoseconds(options_.retry_timeout);
+  if (!node.down_until_ns.compare_exchange_strong(until, next, std::memory_order_relaxed)) return false;
+  StartProbe(node, now);
+  return node.probing.load(std::memory_order_acquire) && CheckProbe(node, kProbeWait, now);
+}
+
+void Pair::StartProbe(Node& node, int64_t now_ns) {
+  absl::StatusOr<std::unique_ptr<Connection>> connection = Connection::Connect(node.pool.node(), options_.connection);
+  if (!connection.ok()) return;  // still down: tried again after retry_timeout
+  (*connection)->Enqueue("version\r\n", 1);
+  if (!(*connection)->Flush().ok()) return;
+  std::lock_guard<std::mutex> lock(node.probe_mu);
+  node.probe = std::move(*connection);
+  node.probe_deadline_ns = now_ns + absl::ToInt64Nanoseconds(options_.connection.receive_timeout);
+  node.probing.store(true, std::memory_order_release);
+}
+
+bool Pair::CheckProbe(Node& node, absl::Duration wait, int64_t now_ns) {
+  std::unique_lock<std::mutex> lock(node.probe_mu, std::try_to_lock);
+  if (!lock.owns_lock() || node.probe == nullptr) return false;
+  protocol::Reply reply;
+  absl::StatusOr<bool> answered = node.probe->PollReply(&reply, wait);
+  if (answered.ok() && *answered && reply.kind == protocol::ReplyKind::kVersion) {
+    node.pool.Return(std::move(node.probe));
+    node.probing.store(false, std::memory_order_release);
+    node.down_until_ns.store(0, std::memory_order_relaxed);
+    return true;
+  }
+  if (!answered.ok() || *answered || now_ns >= node.probe_deadline_ns) {
+    // Broken, a wrong answer, or silent for receive_timeout: still down.
+    node.probe.reset();
+    node.probing.store(false, std::memory_order_release);
+  }
+  return false;
+}
+
 void Pair::ReportFailure(size_t node) {
   nodes_[node]->down_until_ns.store(absl::ToUnixNanos(absl::Now() + options_.retry_timeout),
                                     std::memory_order_relaxed);
@@ -65,7 +109,7 @@ absl::StatusOr<Pair::Lease> Pair::Acquire(size_t skip_node, size_t first_node) {
   absl::Status last = absl::UnavailableError("every node of the pair is marked down");
   for (size_t k = 0; k < nodes_.size(); ++k) {
     const size_t i = (first_node + k) % nodes_.size();
-    if (i == skip_node || IsNodeDown(i)) continue;
+    if (i == skip_node || !Usable(i)) continue;
     bool reused = false;
     absl::StatusOr<std::unique_ptr<Connection>> connection = nodes_[i]->pool.Checkout(&reused);
     if (connection.ok()) {
