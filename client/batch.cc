@@ -12,6 +12,7 @@
 #include "client/client.h"
 #include "client/pair.h"
 #include "client/pipeline.h"
+#include "client/ring.h"
 #include "client/reply_outcome.h"
 #include "protocol/request_encoder.h"
 

@@ -16,6 +16,9 @@
 #include "absl/strings/str_cat.h"
 #include "client/multi_get.h"
 #include "client/pair.h"
+#include "client/ring.h"
+#include "protocol/command.h"
+#include "protocol/reply.h"
 #include "client/reply_outcome.h"
 #include "protocol/request_encoder.h"
 
@@ -133,6 +136,8 @@ void Client::MaybeRestore() {
 // ---------------------------------------------------------------------------
 // Routing
 // ---------------------------------------------------------------------------
+
+std::shared_ptr<const Ring> Client::ring() const { return ring_.load(std::memory_order_acquire); }
 
 Pair& Client::PairOf(size_t shard) { return shards_[shard]->pair; }
 

@@ -47,18 +47,28 @@
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "client/ring.h"
-#include "protocol/command.h"
-#include "protocol/reply.h"
+#include "client/config.h"
+#include "client/distribution.h"
+#include "client/hash_tag.h"
+
+// The public header needs only Abseil (and config.h, distribution.h,
+// hash_tag.h, installed beside it): the protocol types below are only
+// named by private members.
+namespace tandem::protocol {
+enum class Op : uint8_t;
+struct Command;
+struct Reply;
+}  // namespace tandem::protocol
 
 namespace tandem::client {
 
 class Pair;
+class Ring;
+
 
 // Which node of a pair serves reads (writes always go to the first node).
 enum class ReadPolicy {
@@ -71,7 +81,7 @@ enum class ReadPolicy {
 };
 
 struct ClientOptions {
-  // How keys map to shards (ring.h): kKetama, kKetamaLibketama,
+  // How keys map to shards (distribution.h): kKetama, kKetamaLibketama,
   // kKetamaUnweighted or kModula.
   Distribution distribution = Distribution::kKetama;
   // When set, only the text inside `{...}` decides a key's shard.
@@ -226,7 +236,7 @@ class Client {
   Pair& PairOf(size_t shard);
   // The node a request to `pair` starts at.
   size_t FirstNode(Pair& pair, bool read) const;
-  std::shared_ptr<const Ring> ring() const { return ring_.load(std::memory_order_acquire); }
+  std::shared_ptr<const Ring> ring() const;
   absl::StatusOr<std::unordered_map<std::string, Item>> MultiGet(const std::vector<std::string>& keys,
                                                                   bool with_cas);
   absl::StatusOr<std::optional<Item>> GetOne(std::string_view key, bool with_cas);
