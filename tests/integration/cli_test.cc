@@ -9,9 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -296,6 +298,41 @@ class Pty {
   std::string output_;
   size_t mark_ = 0;
 };
+
+// top over a pair: it watches the first node, and when that node dies it
+// says so and follows the failover to the second, without exiting; every
+// line fits 80 columns.
+TEST_F(CliTest, TopFollowsAFailoverAndFitsEightyColumns) {
+  ServerOptions options;
+  options.binary = TandemdPath();
+  options.args = {"-t", "1"};
+  auto second = ServerProcess::Start(options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  const std::string b = absl::StrCat("127.0.0.1:", (*second)->port());
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(450));
+    server_->Kill();
+  });
+  CliResult r = RunCli({absl::StrCat(address_, "/", b), "top", "--iterations", "10", "--interval-ms", "150"});
+  killer.join();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> blocks = absl::StrSplit(r.out, "\n\n");
+  ASSERT_EQ(blocks.size(), 10u) << r.out;
+  EXPECT_TRUE(blocks.front().starts_with(absl::StrCat("tandem top  ", address_, "  version"))) << r.out;
+  EXPECT_TRUE(blocks.back().starts_with(absl::StrCat("tandem top  ", b, "  version"))) << r.out;
+  EXPECT_NE(r.out.find(absl::StrCat("tandem top  ", address_, "  lost: ")), std::string::npos) << r.out;
+  for (const std::string& line : std::vector<std::string>(absl::StrSplit(r.out, "\n"))) {
+    EXPECT_LE(line.size(), 80u) << line;
+  }
+}
+
+TEST_F(CliTest, TopQuitsOnQ) {
+  Pty pty;
+  ASSERT_TRUE(pty.Start({address_, "top", "--interval-ms", "100"}));
+  ASSERT_TRUE(pty.WaitFor("hit ratio")) << pty.output();
+  pty.Type("q");
+  EXPECT_EQ(pty.WaitExit(), 0) << pty.output();
+}
 
 TEST_F(CliTest, InteractiveSessionThroughAPseudoTerminal) {
   Pty pty;

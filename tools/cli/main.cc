@@ -231,13 +231,8 @@ int Main(const std::vector<std::string>& args) {
     top.iterations = flags.iterations;
     top.interval = absl::Milliseconds(flags.interval_ms);
     top.timeout = timeout;
-    // The first shard's first node that answers.
-    int code = kExitConnection;
-    for (const client::NodeAddress& node : ring->shards()[0].nodes) {
-      code = RunTop(node, top);
-      if (code != kExitConnection) break;
-    }
-    return code;
+    // The first shard: its first node that answers, following failover.
+    return RunTop(ring->shards()[0].nodes, top);
   }
   std::vector<std::string> words(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
   if (one_node) return RunOneShot(first, words, timeout);
