@@ -49,8 +49,16 @@ class CliTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     address_ = absl::StrCat("127.0.0.1:", server_->port());
+    // Interactive sessions keep their history here, not in $HOME.
+    history_ = absl::StrCat(::testing::TempDir(), "/cli-test-history-", getpid());
+    ::setenv("TANDEM_CLI_HISTORY", history_.c_str(), 1);
+  }
+  void TearDown() override {
+    ::unsetenv("TANDEM_CLI_HISTORY");
+    std::remove(history_.c_str());
   }
 
+  std::string history_;
   std::unique_ptr<ServerProcess> server_;
   std::string address_;
 };
@@ -332,6 +340,46 @@ TEST_F(CliTest, TopQuitsOnQ) {
   ASSERT_TRUE(pty.WaitFor("hit ratio")) << pty.output();
   pty.Type("q");
   EXPECT_EQ(pty.WaitExit(), 0) << pty.output();
+}
+
+// The line rules of line_plan.h on a real terminal, and history kept
+// across sessions in $TANDEM_CLI_HISTORY.
+TEST_F(CliTest, InteractiveDataLinesHelpEmptyEnterAndSavedHistory) {
+  std::remove(history_.c_str());
+  {
+    Pty pty;
+    ASSERT_TRUE(pty.Start({address_}));
+    ASSERT_TRUE(pty.WaitFor("> ")) << pty.output();
+    pty.Type("set c 0 0 3 abc\r");  // command and data on one line
+    ASSERT_TRUE(pty.WaitFor("STORED")) << pty.output();
+    pty.Type("\r");  // nothing sent: no ERROR comes back
+    pty.Type("help\r");
+    ASSERT_TRUE(pty.WaitFor("cas KEY FLAGS EXPTIME BYTES CAS")) << pty.output();
+    pty.Type("set d 0 0 2\r");  // data on the next line, with its own prompt
+    ASSERT_TRUE(pty.WaitFor("data> ")) << pty.output();
+    pty.Type("hi\r");
+    ASSERT_TRUE(pty.WaitFor("STORED")) << pty.output();
+    pty.Type("set e 0 0 5 abc\r");  // wrong size: refused locally
+    ASSERT_TRUE(pty.WaitFor("the data is 3 bytes, the command says 5; nothing sent")) << pty.output();
+    pty.Type("get c d\r");
+    ASSERT_TRUE(pty.WaitFor("VALUE c 0 3\r\nabc\r\nVALUE d 0 2\r\nhi\r\nEND")) << pty.output();
+    pty.Type("\x04");
+    EXPECT_EQ(pty.WaitExit(), 0);
+    EXPECT_EQ(pty.output().find("ERROR"), std::string::npos) << pty.output();
+  }
+  ASSERT_OK_AND_ASSIGN(RawSocket socket, RawSocket::Connect(server_->port()));
+  ASSERT_OK(socket.Send("get e\r\n"));
+  EXPECT_EQ(socket.ReadUntil("END\r\n").value_or(""), "END\r\n");
+  {
+    // The next session recalls the last line with Up.
+    Pty pty;
+    ASSERT_TRUE(pty.Start({address_}));
+    ASSERT_TRUE(pty.WaitFor("> ")) << pty.output();
+    pty.Type("\x1b[A\r");
+    ASSERT_TRUE(pty.WaitFor("VALUE c 0 3")) << pty.output();
+    pty.Type("\x04");
+    EXPECT_EQ(pty.WaitExit(), 0);
+  }
 }
 
 TEST_F(CliTest, InteractiveSessionThroughAPseudoTerminal) {
