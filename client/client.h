@@ -116,6 +116,52 @@ struct StoreOptions {
   int64_t exptime = 0;  // memcached's rule: seconds, or a unix time past 30 days; 0 = never
 };
 
+// GetMulti's hits in storage reused from call to call: every key and value
+// in one buffer, so a warm result allocates nothing per key (the map that
+// the other GetMulti returns allocates a node and strings per hit). The
+// views stay valid until the result is reused or destroyed.
+class MultiGetResult {
+ public:
+  struct Hit {
+    std::string_view key;
+    std::string_view value;
+    uint32_t flags = 0;
+    uint64_t cas = 0;  // GetsMulti only
+  };
+  size_t size() const { return hits_.size(); }
+  bool empty() const { return hits_.empty(); }
+  Hit operator[](size_t i) const {
+    const Ref& r = hits_[i];
+    return Hit{std::string_view(bytes_).substr(r.key_at, r.key_size),
+               std::string_view(bytes_).substr(r.key_at + r.key_size, r.value_size), r.flags, r.cas};
+  }
+  // The hit for `key` (a linear search), or nullopt.
+  std::optional<Hit> Find(std::string_view key) const {
+    for (size_t i = 0; i < hits_.size(); ++i) {
+      if (std::string_view(bytes_).substr(hits_[i].key_at, hits_[i].key_size) == key) return (*this)[i];
+    }
+    return std::nullopt;
+  }
+  void Clear() {
+    bytes_.clear();
+    hits_.clear();
+  }
+
+ private:
+  friend class Client;
+  struct Ref {
+    size_t key_at, key_size, value_size;  // the value follows its key in bytes_
+    uint32_t flags;
+    uint64_t cas;
+  };
+  void Add(std::string_view key, std::string_view value, uint32_t flags, uint64_t cas) {
+    hits_.push_back(Ref{bytes_.size(), key.size(), value.size(), flags, cas});
+    bytes_.append(key).append(value);
+  }
+  std::string bytes_;
+  std::vector<Ref> hits_;
+};
+
 // Many commands sent without waiting for each reply: Client::Execute groups
 // them by shard and pipelines each group on one connection (one round trip
 // per shard, all shards at once), with the same failover as single
@@ -185,6 +231,10 @@ class Client {
   absl::StatusOr<std::optional<Item>> Gets(std::string_view key);  // with cas
   absl::StatusOr<std::unordered_map<std::string, Item>> GetMulti(const std::vector<std::string>& keys);
   absl::StatusOr<std::unordered_map<std::string, Item>> GetsMulti(const std::vector<std::string>& keys);
+  // The same hits into `*result` (cleared first), without an allocation
+  // per key once `result` has grown to size: reuse one result per thread.
+  absl::Status GetMulti(const std::vector<std::string>& keys, MultiGetResult* result);
+  absl::Status GetsMulti(const std::vector<std::string>& keys, MultiGetResult* result);
 
   // Writes. Set always stores (OK); the others report their outcome.
   absl::Status Set(std::string_view key, std::string_view value, StoreOptions options = {});
@@ -239,6 +289,9 @@ class Client {
   std::shared_ptr<const Ring> ring() const;
   absl::StatusOr<std::unordered_map<std::string, Item>> MultiGet(const std::vector<std::string>& keys,
                                                                   bool with_cas);
+  // MultiGetResult's path: in place when every shard answers at once, else
+  // through MultiGet (failover, ejection).
+  absl::Status MultiGetInto(const std::vector<std::string>& keys, bool with_cas, MultiGetResult* result);
   absl::StatusOr<std::optional<Item>> GetOne(std::string_view key, bool with_cas);
   // `cas` is sent only with protocol::Op::kCas.
   absl::StatusOr<StoreResult> Store(protocol::Op op, std::string_view key, std::string_view value,

@@ -253,6 +253,29 @@ absl::Status Connection::ReadReply(protocol::Reply* reply) {
   }
 }
 
+absl::Status Connection::ReadValues(absl::FunctionRef<void(const protocol::ScannedValue&)> visit) {
+  absl::Status flushed = Flush();
+  if (!flushed.ok()) return flushed;
+  if (in_flight_ == 0) return absl::FailedPreconditionError("no request in flight");
+  if (parser_.in_progress()) return absl::FailedPreconditionError("a reply is half parsed");
+  while (true) {
+    size_t consumed = 0;
+    switch (protocol::ScanValuesReply(unparsed(), visit, &consumed)) {
+      case protocol::ScanStatus::kDone:
+        input_begin_ += consumed;
+        if (input_begin_ == input_end_) input_begin_ = input_end_ = 0;
+        --in_flight_;
+        return absl::OkStatus();
+      case protocol::ScanStatus::kOther:
+        return absl::FailedPreconditionError("not a values reply");
+      case protocol::ScanStatus::kNeedMore:
+        break;
+    }
+    absl::Status status = Fill(/*block=*/true);
+    if (!status.ok()) return Break(status);
+  }
+}
+
 absl::StatusOr<bool> Connection::PollReply(protocol::Reply* reply, absl::Duration wait) {
   absl::Status flushed = Flush();
   if (!flushed.ok()) return flushed;

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -33,6 +34,7 @@
 #include "protocol/command.h"
 #include "protocol/reply.h"
 #include "protocol/reply_parser.h"
+#include "protocol/values_scanner.h"
 
 namespace tandem::client {
 
@@ -68,6 +70,11 @@ class Connection {
   absl::StatusOr<protocol::Reply> ReadReply();
   // The same into `*reply`, whose buffers (values, strings) are reused.
   absl::Status ReadReply(protocol::Reply* reply);
+  // Flushes, then reads the oldest reply in flight if it is a get/gets
+  // reply, calling `visit` for each value in place (views valid during the
+  // call only). A reply of another kind is left unread: FailedPrecondition,
+  // and ReadReply returns it.
+  absl::Status ReadValues(absl::FunctionRef<void(const protocol::ScannedValue&)> visit);
   // Flushes, then waits at most `wait` (0: not at all) for the oldest
   // reply in flight: true with `*reply` filled, false when it has not come
   // yet (the connection stays usable), an error as ReadReply.

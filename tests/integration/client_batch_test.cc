@@ -4,6 +4,7 @@
 // wire), SetMulti and DeleteMulti, and ReadPolicy::kSpread reading from
 // both nodes of a pair while writes stay on the first. The test cluster's
 // pairs do not replicate, which lets a test see which node answered.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -117,6 +118,66 @@ TEST(ClientBatchTest, SetMultiAndDeleteMultiReachEveryShard) {
   cluster.Kill(client->ShardFor("m:5"), 0);
   ASSERT_OK(client->SetMulti(items));
   EXPECT_EQ(GetOn(cluster, client->ShardFor("m:5"), 1, "m:5"), "VALUE m:5 0 7\r\nvalue-5\r\nEND\r\n");
+}
+
+// GetMulti into a reused MultiGetResult: the same hits as the map, with
+// cas for GetsMulti, and the same failover when a node is gone or a whole
+// shard is down (the in-place path gives way to the general one).
+TEST(ClientBatchTest, MultiGetIntoAReusedResult) {
+  ASSERT_OK_AND_ASSIGN(ClientCluster cluster, ClientCluster::Start({2, 1, 1}));
+  ClientOptions options;
+  options.retry_timeout = absl::Seconds(30);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Client> client, Client::Create(cluster.Config(), options));
+  std::vector<std::string> keys;
+  for (int i = 0; i < 150; ++i) {
+    keys.push_back(absl::StrCat("r:", i));
+    if (i % 3 == 0) continue;
+    ASSERT_OK(client->Set(keys.back(), std::string(i, 'a' + i % 26), {.flags = static_cast<uint32_t>(i)}));
+  }
+  auto check = [&](const client::MultiGetResult& result, bool with_cas) {
+    ASSERT_EQ(result.size(), 100u);
+    for (int i = 0; i < 150; ++i) {
+      std::optional<client::MultiGetResult::Hit> hit = result.Find(keys[i]);
+      if (i % 3 == 0) {
+        EXPECT_FALSE(hit.has_value()) << keys[i];
+        continue;
+      }
+      ASSERT_TRUE(hit.has_value()) << keys[i];
+      EXPECT_EQ(hit->value, std::string(i, 'a' + i % 26));
+      EXPECT_EQ(hit->flags, static_cast<uint32_t>(i));
+      EXPECT_EQ(hit->cas != 0, with_cas);
+    }
+  };
+  client::MultiGetResult result;
+  ASSERT_OK(client->GetMulti(keys, &result));
+  check(result, false);
+  ASSERT_OK(client->GetsMulti(keys, &result));  // reused: cleared first
+  check(result, true);
+  ASSERT_OK(client->GetMulti({}, &result));
+  EXPECT_TRUE(result.empty());
+  EXPECT_TRUE(absl::IsInvalidArgument(client->GetMulti({"bad key"}, &result)));
+
+  // The pair's first node gone: its hits come from... nowhere (the test
+  // pair does not replicate), so they are misses, and no error.
+  cluster.Kill(0, 0);
+  ASSERT_OK(client->GetMulti(keys, &result));
+  size_t expected = 0;
+  for (int i = 0; i < 150; ++i) expected += (i % 3 != 0 && client->ShardFor(keys[i]) != 0) ? 1 : 0;
+  EXPECT_EQ(result.size(), expected);
+  // A whole shard down: it is ejected and its keys are misses.
+  cluster.Kill(1, 0);
+  ASSERT_OK(client->GetMulti(keys, &result));
+  EXPECT_TRUE(client->IsEjected(1));
+  expected = 0;
+  for (int i = 0; i < 150; ++i) {
+    const std::optional<client::MultiGetResult::Hit> hit = result.Find(keys[i]);
+    if (hit.has_value()) {
+      ++expected;
+      EXPECT_EQ(hit->value, std::string(i, 'a' + i % 26));
+    }
+  }
+  EXPECT_EQ(result.size(), expected);
+  EXPECT_GT(expected, 0u);
 }
 
 TEST(ClientBatchTest, SpreadReadsFromBothNodesAndWritesToTheFirst) {
