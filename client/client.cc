@@ -2,11 +2,13 @@
 // of dead shards, and reply -> result mapping. Request bytes (and the key
 // checks) come from protocol/request_encoder.
 //
-// The ring is guarded by a reader/writer mutex: every request takes it
-// shared for one ShardFor lookup; Eject/Restore take it exclusively and
-// rebuild the continuum (rare: once per shard death or return). The count
-// of ejected shards is an atomic so the common path (nothing ejected) never
-// looks at eject times.
+// The ring is an immutable snapshot behind an atomic shared_ptr: every
+// request loads it for one ShardFor lookup, without a lock; Eject/Restore
+// (rare: once per shard death or return) copy it, rebuild the copy's
+// continuum and publish it, one writer at a time. The count of ejected
+// shards is an atomic so the common path (nothing ejected) never looks at
+// eject times or the clock. Requests are encoded straight into the
+// connection's buffer and replies parsed into a Reply on the caller's stack.
 #include "client/client.h"
 
 #include <utility>
@@ -14,6 +16,10 @@
 #include "absl/strings/str_cat.h"
 #include "client/multi_get.h"
 #include "client/pair.h"
+#include "client/ring.h"
+#include "protocol/command.h"
+#include "protocol/reply.h"
+#include "client/reply_outcome.h"
 #include "protocol/request_encoder.h"
 
 namespace tandem::client {
@@ -24,7 +30,8 @@ using protocol::Reply;
 using protocol::ReplyKind;
 
 struct Client::Shard {
-  Shard(const ShardConfig& config, const PairOptions& options) : pair(config, options) {}
+  Shard(const ShardConfig& config, const PairOptions& options) : config(config), pair(config, options) {}
+  const ShardConfig config;
   Pair pair;
   std::atomic<bool> ejected{false};
   std::atomic<int64_t> retry_at_ns{0};  // when an ejected shard may be probed
@@ -45,7 +52,6 @@ PairOptions MakePairOptions(const ClientOptions& options) {
 // The request bytes for `command`; InvalidArgument for a bad key.
 absl::StatusOr<std::string> Encode(const Command& command) {
   std::string request;
-  request.reserve(command.key.size() + command.value.size() + 64);
   absl::Status status = protocol::EncodeRequest(command, &request);
   if (!status.ok()) return status;
   return request;
@@ -56,22 +62,6 @@ Command KeyCommand(Op op, std::string_view key) {
   command.op = op;
   command.key = key;
   return command;
-}
-
-// The status for a reply that is an error line (or an unexpected kind).
-absl::Status ReplyError(const Reply& reply, std::string_view request) {
-  std::string what(request.substr(0, request.find(' ')));
-  switch (reply.kind) {
-    case ReplyKind::kClientError:
-      return absl::InvalidArgumentError(absl::StrCat(what, ": CLIENT_ERROR ", reply.text));
-    case ReplyKind::kServerError:
-      return absl::InternalError(absl::StrCat(what, ": SERVER_ERROR ", reply.text));
-    case ReplyKind::kError:
-      return absl::UnimplementedError(absl::StrCat(what, ": ERROR (command unknown to the server)"));
-    default:
-      return absl::InternalError(
-          absl::StrCat(what, ": unexpected reply ", protocol::ReplyKindName(reply.kind)));
-  }
 }
 
 }  // namespace
@@ -86,9 +76,10 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(std::string_view servers,
   return std::unique_ptr<Client>(new Client(std::move(*ring), options));
 }
 
-Client::Client(Ring ring, ClientOptions options) : options_(options), ring_(std::move(ring)) {
+Client::Client(Ring ring, ClientOptions options)
+    : options_(options), ring_(std::make_shared<const Ring>(std::move(ring))) {
   const PairOptions pair_options = MakePairOptions(options_);
-  for (const ShardConfig& config : ring_.shards()) {
+  for (const ShardConfig& config : this->ring()->shards()) {
     shards_.push_back(std::make_unique<Shard>(config, pair_options));
   }
 }
@@ -97,17 +88,11 @@ Client::~Client() = default;
 
 size_t Client::shard_count() const { return shards_.size(); }
 
-const ShardConfig& Client::shard(size_t i) const {
-  absl::ReaderMutexLock lock(&ring_mu_);
-  return ring_.shards()[i];
-}
+const ShardConfig& Client::shard(size_t i) const { return shards_[i]->config; }
 
 bool Client::IsEjected(size_t shard) const { return shards_[shard]->ejected.load(); }
 
-size_t Client::ShardFor(std::string_view key) const {
-  absl::ReaderMutexLock lock(&ring_mu_);
-  return ring_.ShardFor(key);
-}
+size_t Client::ShardFor(std::string_view key) const { return ring()->ShardFor(key); }
 
 // ---------------------------------------------------------------------------
 // Ejection and re-admission
@@ -116,9 +101,11 @@ size_t Client::ShardFor(std::string_view key) const {
 void Client::Eject(size_t shard) {
   Shard& s = *shards_[shard];
   s.retry_at_ns.store(absl::ToUnixNanos(absl::Now() + options_.retry_timeout));
-  absl::MutexLock lock(&ring_mu_);
+  absl::MutexLock lock(&ring_write_mu_);
   if (s.ejected.load()) return;
-  if (ring_.Eject(shard).ok()) {
+  auto next = std::make_shared<Ring>(*ring());
+  if (next->Eject(shard).ok()) {
+    ring_.store(std::move(next), std::memory_order_release);
     s.ejected.store(true);
     ejected_count_.fetch_add(1);
   }
@@ -135,8 +122,10 @@ void Client::MaybeRestore() {
       s.retry_at_ns.store(absl::ToUnixNanos(absl::Now() + options_.retry_timeout));
       continue;
     }
-    absl::MutexLock lock(&ring_mu_);
-    if (ring_.Restore(i).ok()) {
+    absl::MutexLock lock(&ring_write_mu_);
+    auto next = std::make_shared<Ring>(*ring());
+    if (next->Restore(i).ok()) {
+      ring_.store(std::move(next), std::memory_order_release);
       s.ejected.store(false);
       ejected_count_.fetch_sub(1);
     }
@@ -148,17 +137,31 @@ void Client::MaybeRestore() {
 // Routing
 // ---------------------------------------------------------------------------
 
-absl::StatusOr<Reply> Client::Route(std::string_view key, std::string_view request) {
+std::shared_ptr<const Ring> Client::ring() const { return ring_.load(std::memory_order_acquire); }
+
+Pair& Client::PairOf(size_t shard) { return shards_[shard]->pair; }
+
+size_t Client::FirstNode(Pair& pair, bool read) const {
+  return read && options_.read_policy == ReadPolicy::kSpread ? pair.NextReadNode() : 0;
+}
+
+absl::Status Client::Send(const Command& command, Reply* reply, bool read) {
+  if (absl::Status valid = protocol::ValidateKey(command.key); !valid.ok()) return valid;
+  return Route(command, reply, read);
+}
+
+absl::Status Client::Route(const Command& command, Reply* reply, bool read) {
   MaybeRestore();
   absl::Status last = absl::UnavailableError("no shard is live");
   // Each failed attempt ejects one shard; a few attempts cover a cluster
   // losing several pairs at once without looping over all of a big ring.
   for (size_t attempt = 0; attempt < 3 && attempt < shards_.size(); ++attempt) {
-    size_t shard = ShardFor(key);
+    size_t shard = ShardFor(command.key);
     if (shard == kNoShard) return absl::UnavailableError("every shard is ejected (all nodes down)");
-    absl::StatusOr<Reply> reply = shards_[shard]->pair.Call(request);
-    if (reply.ok() || !IsTransportError(reply.status())) return reply;
-    last = reply.status();
+    Pair& pair = shards_[shard]->pair;
+    absl::Status status = pair.Call(command, reply, FirstNode(pair, read));
+    if (status.ok() || !IsTransportError(status)) return status;
+    last = status;
     Eject(shard);
   }
   return last;
@@ -169,20 +172,10 @@ absl::StatusOr<Reply> Client::Route(std::string_view key, std::string_view reque
 // ---------------------------------------------------------------------------
 
 absl::StatusOr<std::optional<Item>> Client::GetOne(std::string_view key, bool with_cas) {
-  absl::StatusOr<std::string> request = Encode(KeyCommand(with_cas ? Op::kGets : Op::kGet, key));
-  if (!request.ok()) return request.status();
-  absl::StatusOr<Reply> reply = Route(key, *request);
-  if (!reply.ok()) return reply.status();
-  if (reply->kind != ReplyKind::kValues) return ReplyError(*reply, *request);
-  for (protocol::ReplyValue& value : reply->values) {
-    if (value.key != key) continue;
-    Item item;
-    item.value = std::move(value.data);
-    item.flags = value.flags;
-    item.cas = value.cas.value_or(0);
-    return std::optional<Item>(std::move(item));
-  }
-  return std::optional<Item>();
+  const Command command = KeyCommand(with_cas ? Op::kGets : Op::kGet, key);
+  Reply reply;
+  if (absl::Status status = Send(command, &reply, /*read=*/true); !status.ok()) return status;
+  return ItemOutcome(reply, key, command.op);
 }
 
 absl::StatusOr<std::optional<Item>> Client::Get(std::string_view key) { return GetOne(key, false); }
@@ -203,6 +196,7 @@ absl::StatusOr<std::unordered_map<std::string, Item>> Client::MultiGet(const std
   }
   MaybeRestore();
   std::unordered_map<std::string, Item> result;
+  result.reserve(keys.size());
   std::vector<std::string_view> pending(keys.begin(), keys.end());
   absl::Status last = absl::UnavailableError("no shard is live");
   for (size_t attempt = 0; attempt < 3 && !pending.empty(); ++attempt) {
@@ -210,15 +204,16 @@ absl::StatusOr<std::unordered_map<std::string, Item>> Client::MultiGet(const std
     std::vector<MultiGetGroup> groups;
     std::vector<size_t> group_of(shards_.size(), static_cast<size_t>(-1));
     {
-      absl::ReaderMutexLock lock(&ring_mu_);
+      const std::shared_ptr<const Ring> ring = this->ring();
       for (std::string_view key : pending) {
-        size_t shard = ring_.ShardFor(key);
+        size_t shard = ring->ShardFor(key);
         if (shard == kNoShard) return absl::UnavailableError("every shard is ejected (all nodes down)");
         if (group_of[shard] == static_cast<size_t>(-1)) {
           group_of[shard] = groups.size();
           groups.emplace_back();
           groups.back().pair = &shards_[shard]->pair;
           groups.back().shard = shard;
+          groups.back().first_node = FirstNode(shards_[shard]->pair, /*read=*/true);
         }
         groups[group_of[shard]].keys.push_back(key);
       }
@@ -235,11 +230,8 @@ absl::StatusOr<std::unordered_map<std::string, Item>> Client::MultiGet(const std
         continue;
       }
       for (protocol::ReplyValue& value : group.values) {
-        Item item;
-        item.value = std::move(value.data);
-        item.flags = value.flags;
-        item.cas = value.cas.value_or(0);
-        result.insert_or_assign(std::move(value.key), std::move(item));
+        result.insert_or_assign(std::move(value.key),
+                                Item{std::move(value.data), value.flags, value.cas.value_or(0)});
       }
     }
   }
@@ -254,17 +246,9 @@ absl::StatusOr<StoreResult> Client::Store(Op op, std::string_view key, std::stri
   command.client_flags = options.flags;
   command.exptime = options.exptime;
   command.cas_unique = cas;
-  absl::StatusOr<std::string> request = Encode(command);
-  if (!request.ok()) return request.status();
-  absl::StatusOr<Reply> reply = Route(key, *request);
-  if (!reply.ok()) return reply.status();
-  switch (reply->kind) {
-    case ReplyKind::kStored: return StoreResult::kStored;
-    case ReplyKind::kNotStored: return StoreResult::kNotStored;
-    case ReplyKind::kExists: return StoreResult::kExists;
-    case ReplyKind::kNotFound: return StoreResult::kNotFound;
-    default: return ReplyError(*reply, *request);
-  }
+  Reply reply;
+  if (absl::Status status = Send(command, &reply); !status.ok()) return status;
+  return StoreOutcome(reply, command.op);
 }
 
 absl::Status Client::Set(std::string_view key, std::string_view value, StoreOptions options) {
@@ -293,13 +277,9 @@ absl::StatusOr<StoreResult> Client::Cas(std::string_view key, std::string_view v
 absl::StatusOr<std::optional<uint64_t>> Client::Arithmetic(Op op, std::string_view key, uint64_t delta) {
   Command command = KeyCommand(op, key);
   command.delta = delta;
-  absl::StatusOr<std::string> request = Encode(command);
-  if (!request.ok()) return request.status();
-  absl::StatusOr<Reply> reply = Route(key, *request);
-  if (!reply.ok()) return reply.status();
-  if (reply->kind == ReplyKind::kNumber) return std::optional<uint64_t>(reply->number);
-  if (reply->kind == ReplyKind::kNotFound) return std::optional<uint64_t>();
-  return ReplyError(*reply, *request);
+  Reply reply;
+  if (absl::Status status = Send(command, &reply); !status.ok()) return status;
+  return NumberOutcome(reply, command.op);
 }
 
 absl::StatusOr<std::optional<uint64_t>> Client::Incr(std::string_view key, uint64_t delta) {
@@ -310,25 +290,18 @@ absl::StatusOr<std::optional<uint64_t>> Client::Decr(std::string_view key, uint6
 }
 
 absl::StatusOr<bool> Client::Delete(std::string_view key) {
-  absl::StatusOr<std::string> request = Encode(KeyCommand(Op::kDelete, key));
-  if (!request.ok()) return request.status();
-  absl::StatusOr<Reply> reply = Route(key, *request);
-  if (!reply.ok()) return reply.status();
-  if (reply->kind == ReplyKind::kDeleted) return true;
-  if (reply->kind == ReplyKind::kNotFound) return false;
-  return ReplyError(*reply, *request);
+  const Command command = KeyCommand(Op::kDelete, key);
+  Reply reply;
+  if (absl::Status status = Send(command, &reply); !status.ok()) return status;
+  return FoundOutcome(reply, command.op);
 }
 
 absl::StatusOr<bool> Client::Touch(std::string_view key, int64_t exptime) {
   Command command = KeyCommand(Op::kTouch, key);
   command.exptime = exptime;
-  absl::StatusOr<std::string> request = Encode(command);
-  if (!request.ok()) return request.status();
-  absl::StatusOr<Reply> reply = Route(key, *request);
-  if (!reply.ok()) return reply.status();
-  if (reply->kind == ReplyKind::kTouched) return true;
-  if (reply->kind == ReplyKind::kNotFound) return false;
-  return ReplyError(*reply, *request);
+  Reply reply;
+  if (absl::Status status = Send(command, &reply); !status.ok()) return status;
+  return FoundOutcome(reply, command.op);
 }
 
 absl::Status Client::FlushAll(int64_t delay_seconds) {
@@ -351,7 +324,7 @@ absl::Status Client::FlushAll(int64_t delay_seconds) {
       if (connection.ok()) {
         absl::StatusOr<Reply> reply = (*connection)->Call(request);
         status = reply.status();
-        if (reply.ok() && reply->kind != ReplyKind::kOk) status = ReplyError(*reply, request);
+        if (reply.ok() && reply->kind != ReplyKind::kOk) status = ReplyError(*reply, "flush_all");
       }
       if (!status.ok() && first.ok()) first = status;
     }

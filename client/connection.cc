@@ -1,17 +1,19 @@
-// Connection (see connection.h): a non-blocking socket driven by poll().
+// Connection (see connection.h): a socket in blocking mode whose sends are
+// all MSG_DONTWAIT.
 //
-// Connect tries each address getaddrinfo returns, all within one
-// connect_timeout, stopping at the first timeout. Requests accumulate in
-// output_ and leave in Flush; whenever the socket will not take more, Flush
-// polls for writable or readable and reads what the server has sent, so
-// neither side can block the other with full buffers. The send and receive
-// deadlines restart on every byte of progress, so they bound silence, not
-// the length of a large transfer. Received bytes accumulate in input_ and
-// the reply parser consumes from input_pos_; the parsed prefix is erased
-// only when it is at least half the buffer, which keeps the copying linear.
-// Any error marks the connection broken (Break) so the pool drops it.
-// LooksReusable is the pool's check that an idle socket has not been closed
-// by the server (a readable idle socket means EOF or stray bytes).
+// Connect tries each address getaddrinfo returns (non-blocking connect, all
+// within one connect_timeout, stopping at the first timeout), then turns
+// the socket blocking and sets SO_RCVTIMEO. Requests accumulate in output_
+// and leave in Flush; only when the kernel will not take more does Flush
+// poll for writable or readable, reading what the server has sent
+// meanwhile (MSG_DONTWAIT), so neither side can block the other with full
+// buffers; the send deadline is read from the clock only then, and restarts
+// on every byte of progress. ReadReply parses what is buffered first and
+// receives (blocking, so a reply costs one recv and no poll) only when the
+// parser needs more; the kernel's receive timeout bounds each silence.
+// Received bytes go straight into one growable buffer; the parsed prefix is
+// dropped by moving the rest to the front only when room is needed. Any
+// error marks the connection broken (Break) so the pool drops it.
 #include "client/connection.h"
 
 #include <errno.h>
@@ -26,6 +28,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -36,7 +39,7 @@ namespace tandem::client {
 
 namespace {
 
-constexpr size_t kReadChunk = 32 * 1024;
+constexpr size_t kMinRead = 16 * 1024;  // room offered to each recv
 
 int PollMillis(absl::Duration timeout) {
   if (timeout <= absl::ZeroDuration()) return 0;
@@ -87,6 +90,21 @@ absl::StatusOr<int> ConnectOne(const addrinfo* ai, absl::Time deadline) {
   return fd;
 }
 
+// Blocking mode with SO_RCVTIMEO: a blocking recv then ends after `timeout`
+// of silence with EAGAIN (a timeout of 0 would mean forever: use 1 ms).
+absl::Status MakeBlocking(int fd, absl::Duration timeout) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    return absl::UnavailableError(Errno("fcntl", errno));
+  }
+  timeout = std::max(timeout, absl::Milliseconds(1));
+  const timeval tv = absl::ToTimeval(timeout);
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
+    return absl::UnavailableError(Errno("setsockopt SO_RCVTIMEO", errno));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 bool IsTransportError(const absl::Status& status) {
@@ -110,6 +128,11 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Connect(const NodeAddres
   for (const addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
     absl::StatusOr<int> fd = ConnectOne(ai, deadline);
     if (fd.ok()) {
+      if (absl::Status blocking = MakeBlocking(*fd, options.receive_timeout); !blocking.ok()) {
+        ::close(*fd);
+        last = blocking;
+        continue;
+      }
       ::freeaddrinfo(result);
       return std::unique_ptr<Connection>(new Connection(*fd, node, options));
     }
@@ -144,92 +167,145 @@ absl::Status Connection::Enqueue(const protocol::Command& command) {
   return absl::OkStatus();
 }
 
-absl::Status Connection::ReadOnce() {
-  // Drop the parsed prefix before growing the buffer (amortised: only when
-  // it is at least half of what is held).
-  if (input_pos_ > 0 && input_pos_ * 2 >= input_.size()) {
-    input_.erase(0, input_pos_);
-    input_pos_ = 0;
+void Connection::Reserve(size_t want) {
+  if (input_capacity_ - input_end_ >= want) return;
+  const size_t unparsed_bytes = input_end_ - input_begin_;
+  if (input_begin_ > 0 && input_capacity_ - unparsed_bytes >= want) {
+    // Room enough once the parsed prefix is gone.
+    std::memmove(input_.get(), input_.get() + input_begin_, unparsed_bytes);
+  } else {
+    const size_t capacity = std::max(input_capacity_ * 2, unparsed_bytes + want);
+    std::unique_ptr<char[]> bigger(new char[capacity]);
+    if (unparsed_bytes > 0) std::memcpy(bigger.get(), input_.get() + input_begin_, unparsed_bytes);
+    input_ = std::move(bigger);
+    input_capacity_ = capacity;
   }
-  char chunk[kReadChunk];
+  input_begin_ = 0;
+  input_end_ = unparsed_bytes;
+}
+
+absl::Status Connection::Fill(bool block) {
+  Reserve(kMinRead);
   ssize_t n;
   do {
-    n = ::recv(fd_, chunk, sizeof(chunk), 0);
+    n = ::recv(fd_, input_.get() + input_end_, input_capacity_ - input_end_, block ? 0 : MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
   if (n > 0) {
-    input_.append(chunk, static_cast<size_t>(n));
+    input_end_ += static_cast<size_t>(n);
     return absl::OkStatus();
   }
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return absl::OkStatus();
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    if (block) return absl::DeadlineExceededError("receive timed out");
+    return absl::OkStatus();
+  }
   if (n == 0) return absl::UnavailableError("connection closed by the server");
   return absl::UnavailableError(Errno("recv", errno));
 }
 
-absl::StatusOr<short> Connection::WaitAndRead(short events, absl::Duration timeout) {
-  pollfd pfd{fd_, static_cast<short>(events | POLLIN), 0};
-  int n;
-  do {
-    n = ::poll(&pfd, 1, PollMillis(timeout));
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return absl::UnavailableError(Errno("poll", errno));
-  if (n == 0) return static_cast<short>(0);
-  if (pfd.revents & (POLLIN | POLLERR | POLLHUP)) {
-    absl::Status status = ReadOnce();
-    if (!status.ok()) return status;
-  }
-  return pfd.revents;
-}
-
 absl::Status Connection::Flush() {
   if (!healthy()) return absl::UnavailableError(absl::StrCat(node_.ToString(), ": connection is broken"));
-  absl::Time deadline = absl::Now() + options_.send_timeout;
+  std::optional<absl::Time> deadline;  // read from the clock only once a send would block
   while (output_sent_ < output_.size()) {
-    ssize_t n = ::send(fd_, output_.data() + output_sent_, output_.size() - output_sent_, MSG_NOSIGNAL);
+    ssize_t n = ::send(fd_, output_.data() + output_sent_, output_.size() - output_sent_,
+                       MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       output_sent_ += static_cast<size_t>(n);
-      deadline = absl::Now() + options_.send_timeout;
+      deadline.reset();
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return Break(absl::UnavailableError(Errno("send", errno)));
-    absl::Duration left = deadline - absl::Now();
+    const absl::Time now = absl::Now();
+    if (!deadline.has_value()) deadline = now + options_.send_timeout;
+    const absl::Duration left = *deadline - now;
     if (left <= absl::ZeroDuration()) return Break(absl::DeadlineExceededError("send timed out"));
     // Not writable: take in what the server sends meanwhile.
-    absl::StatusOr<short> revents = WaitAndRead(POLLOUT, left);
-    if (!revents.ok()) return Break(revents.status());
+    pollfd pfd{fd_, POLLOUT | POLLIN, 0};
+    int ready = ::poll(&pfd, 1, PollMillis(left));
+    if (ready < 0 && errno != EINTR) return Break(absl::UnavailableError(Errno("poll", errno)));
+    if (ready > 0 && (pfd.revents & (POLLIN | POLLERR | POLLHUP))) {
+      absl::Status status = Fill(/*block=*/false);
+      if (!status.ok()) return Break(status);
+    }
   }
   output_.clear();
   output_sent_ = 0;
   return absl::OkStatus();
 }
 
-absl::StatusOr<protocol::Reply> Connection::ReadReply() {
+absl::Status Connection::ReadReply(protocol::Reply* reply) {
   absl::Status flushed = Flush();
   if (!flushed.ok()) return flushed;
   if (in_flight_ == 0) return absl::FailedPreconditionError("no request in flight");
-  absl::Time deadline = absl::Now() + options_.receive_timeout;
   while (true) {
-    protocol::Reply reply;
-    protocol::ReplyParseResult result = parser_.Parse(std::string_view(input_).substr(input_pos_), &reply);
-    input_pos_ += result.consumed;
-    if (input_pos_ == input_.size()) {
-      input_.clear();
-      input_pos_ = 0;
-    }
+    protocol::ReplyParseResult result = parser_.Parse(unparsed(), reply);
+    input_begin_ += result.consumed;
+    if (input_begin_ == input_end_) input_begin_ = input_end_ = 0;
     if (result.status == protocol::ReplyParseStatus::kDone) {
       --in_flight_;
-      return reply;
+      return absl::OkStatus();
     }
     if (result.status == protocol::ReplyParseStatus::kError) {
       return Break(absl::InternalError(absl::StrCat("unparseable reply: ", result.error)));
     }
-    absl::Duration left = deadline - absl::Now();
-    if (left <= absl::ZeroDuration()) return Break(absl::DeadlineExceededError("receive timed out"));
-    const size_t before = input_.size() - input_pos_;
-    absl::StatusOr<short> revents = WaitAndRead(0, left);
-    if (!revents.ok()) return Break(revents.status());
-    if (input_.size() - input_pos_ != before) deadline = absl::Now() + options_.receive_timeout;
+    absl::Status status = Fill(/*block=*/true);
+    if (!status.ok()) return Break(status);
   }
+}
+
+absl::Status Connection::ReadValues(absl::FunctionRef<void(const protocol::ScannedValue&)> visit) {
+  absl::Status flushed = Flush();
+  if (!flushed.ok()) return flushed;
+  if (in_flight_ == 0) return absl::FailedPreconditionError("no request in flight");
+  if (parser_.in_progress()) return absl::FailedPreconditionError("a reply is half parsed");
+  while (true) {
+    size_t consumed = 0;
+    switch (protocol::ScanValuesReply(unparsed(), visit, &consumed)) {
+      case protocol::ScanStatus::kDone:
+        input_begin_ += consumed;
+        if (input_begin_ == input_end_) input_begin_ = input_end_ = 0;
+        --in_flight_;
+        return absl::OkStatus();
+      case protocol::ScanStatus::kOther:
+        return absl::FailedPreconditionError("not a values reply");
+      case protocol::ScanStatus::kNeedMore:
+        break;
+    }
+    absl::Status status = Fill(/*block=*/true);
+    if (!status.ok()) return Break(status);
+  }
+}
+
+absl::StatusOr<bool> Connection::PollReply(protocol::Reply* reply, absl::Duration wait) {
+  absl::Status flushed = Flush();
+  if (!flushed.ok()) return flushed;
+  if (in_flight_ == 0) return absl::FailedPreconditionError("no request in flight");
+  for (int round = 0; round < 2; ++round) {
+    protocol::ReplyParseResult result = parser_.Parse(unparsed(), reply);
+    input_begin_ += result.consumed;
+    if (input_begin_ == input_end_) input_begin_ = input_end_ = 0;
+    if (result.status == protocol::ReplyParseStatus::kDone) {
+      --in_flight_;
+      return true;
+    }
+    if (result.status == protocol::ReplyParseStatus::kError) {
+      return Break(absl::InternalError(absl::StrCat("unparseable reply: ", result.error)));
+    }
+    if (round == 1) break;
+    pollfd pfd{fd_, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, PollMillis(wait));
+    if (ready <= 0) return false;
+    absl::Status status = Fill(/*block=*/false);
+    if (!status.ok()) return Break(status);
+  }
+  return false;
+}
+
+absl::StatusOr<protocol::Reply> Connection::ReadReply() {
+  protocol::Reply reply;
+  absl::Status status = ReadReply(&reply);
+  if (!status.ok()) return status;
+  return reply;
 }
 
 absl::StatusOr<protocol::Reply> Connection::Call(std::string_view request) {
@@ -237,12 +313,8 @@ absl::StatusOr<protocol::Reply> Connection::Call(std::string_view request) {
   return ReadReply();
 }
 
-bool Connection::LooksReusable() {
-  if (!healthy() || in_flight_ != 0 || input_pos_ != input_.size() || !output_.empty()) return false;
-  pollfd pfd{fd_, POLLIN, 0};
-  int n = ::poll(&pfd, 1, 0);
-  // Readable while idle means EOF, a reset or bytes nobody asked for.
-  return n == 0;
+bool Connection::LooksReusable() const {
+  return healthy() && in_flight_ == 0 && input_begin_ == input_end_ && output_.empty();
 }
 
 }  // namespace tandem::client

@@ -1,6 +1,5 @@
-// Multi-get (see multi_get.h): phase one writes every shard's requests,
-// phase two reads every shard's replies, and a shard that failed in either
-// phase is redone through Pair::Execute (with failover).
+// Multi-get (see multi_get.h): `get` lines per shard, run by RunPipelined,
+// hits gathered from the replies.
 #include "client/multi_get.h"
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "client/pipeline.h"
 #include "protocol/command.h"
 #include "protocol/request_encoder.h"
 
@@ -32,12 +32,14 @@ absl::StatusOr<size_t> AppendGetRequests(const std::vector<std::string_view>& ke
 
 namespace {
 
-absl::Status CollectValues(std::vector<protocol::Reply>& replies, std::vector<protocol::ReplyValue>* values) {
-  for (protocol::Reply& reply : replies) {
-    if (reply.kind != protocol::ReplyKind::kValues) {
-      return absl::InternalError(
-          absl::StrCat("unexpected reply to get: ", protocol::ReplyKindName(reply.kind), " ", reply.text));
-    }
+absl::Status CollectValues(protocol::Reply& reply, std::vector<protocol::ReplyValue>* values) {
+  if (reply.kind != protocol::ReplyKind::kValues) {
+    return absl::InternalError(
+        absl::StrCat("unexpected reply to get: ", protocol::ReplyKindName(reply.kind), " ", reply.text));
+  }
+  if (values->empty()) {
+    values->swap(reply.values);  // the common case, one request per shard: no copy
+  } else {
     for (protocol::ReplyValue& value : reply.values) values->push_back(std::move(value));
   }
   return absl::OkStatus();
@@ -46,77 +48,33 @@ absl::Status CollectValues(std::vector<protocol::Reply>& replies, std::vector<pr
 }  // namespace
 
 void RunMultiGet(std::vector<MultiGetGroup>& groups, bool with_cas) {
-  struct InFlight {
-    std::string requests;
-    size_t reply_count = 0;
-    std::optional<Pair::Lease> lease;  // set while requests are in flight
-    bool done = false;                 // groups[g].status is final
-  };
-  std::vector<InFlight> flights(groups.size());
-
-  // Phase one: every request of every shard goes out before any reply is read.
+  std::vector<size_t> shard_of_group(groups.size(), static_cast<size_t>(-1));
+  std::vector<ShardRequests> to_run;
+  to_run.reserve(groups.size());
   for (size_t g = 0; g < groups.size(); ++g) {
-    InFlight& flight = flights[g];
-    absl::StatusOr<size_t> reply_count = AppendGetRequests(groups[g].keys, with_cas, &flight.requests);
+    ShardRequests shard;
+    absl::StatusOr<size_t> reply_count = AppendGetRequests(groups[g].keys, with_cas, &shard.requests);
     if (!reply_count.ok()) {
       groups[g].status = reply_count.status();
-      flight.done = true;
       continue;
     }
-    flight.reply_count = *reply_count;
-    absl::StatusOr<Pair::Lease> lease = groups[g].pair->Acquire();
-    if (!lease.ok()) {
-      // No node accepts a connection: Execute below would only repeat that.
-      groups[g].status = lease.status();
-      flight.done = true;
-      continue;
-    }
-    lease->connection().Enqueue(flight.requests, flight.reply_count);
-    absl::Status sent = lease->connection().Flush();
-    if (!sent.ok()) {
-      groups[g].pair->ReportFailure(lease->node());
-      continue;  // redone below
-    }
-    flight.lease = std::move(*lease);
+    shard.pair = groups[g].pair;
+    shard.shard = groups[g].shard;
+    shard.reply_count = *reply_count;
+    shard.first_node = groups[g].first_node;
+    shard_of_group[g] = to_run.size();
+    to_run.push_back(std::move(shard));
   }
-
-  // Phase two: read every shard's replies, in order.
+  RunPipelined(to_run);
   for (size_t g = 0; g < groups.size(); ++g) {
-    InFlight& flight = flights[g];
-    if (!flight.lease.has_value()) continue;
-    std::vector<protocol::Reply> replies;
-    absl::Status status;
-    for (size_t i = 0; i < flight.reply_count && status.ok(); ++i) {
-      absl::StatusOr<protocol::Reply> reply = flight.lease->connection().ReadReply();
-      if (reply.ok()) {
-        replies.push_back(std::move(*reply));
-      } else {
-        status = reply.status();
-      }
+    if (shard_of_group[g] == static_cast<size_t>(-1)) continue;
+    ShardRequests& shard = to_run[shard_of_group[g]];
+    groups[g].status = shard.status;
+    if (!shard.status.ok()) continue;
+    for (protocol::Reply& reply : shard.replies) {
+      groups[g].status = CollectValues(reply, &groups[g].values);
+      if (!groups[g].status.ok()) break;
     }
-    if (status.ok()) status = CollectValues(replies, &groups[g].values);
-    if (IsTransportError(status)) {
-      groups[g].pair->ReportFailure(flight.lease->node());
-      groups[g].values.clear();
-    } else {
-      // Success, or a node that answered nonsense (not worth a retry).
-      groups[g].status = status;
-      flight.done = true;
-    }
-    flight.lease.reset();  // back to the pool (dropped if broken)
-  }
-
-  // Shards whose connection failed: once more through Execute (failover).
-  for (size_t g = 0; g < groups.size(); ++g) {
-    InFlight& flight = flights[g];
-    if (flight.done) continue;
-    absl::StatusOr<std::vector<protocol::Reply>> replies =
-        groups[g].pair->Execute(flight.requests, flight.reply_count);
-    if (!replies.ok()) {
-      groups[g].status = replies.status();
-      continue;
-    }
-    groups[g].status = CollectValues(*replies, &groups[g].values);
   }
 }
 

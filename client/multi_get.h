@@ -2,13 +2,10 @@
 // from every shard at once.
 //
 // For each shard the keys are packed into `get k1 k2 ...` requests of at
-// most kKeysPerRequest keys (pipelined on one connection), and every
-// shard's requests are written before any reply is read, so the shards work
-// in parallel and the call costs about one round trip to the slowest one.
-// A shard whose connection fails at any point is redone with Pair::Execute,
-// which fails over to the other node of its pair; a shard that still fails
-// reports its status and the caller (Client) decides what to do (eject the
-// shard, re-route its keys).
+// most kKeysPerRequest keys, run through RunPipelined (pipeline.h): one
+// round trip per shard, all shards at once, failover inside each pair; a
+// shard that still fails reports its status and the caller (Client)
+// decides what to do (eject the shard, re-route its keys).
 #ifndef TANDEM_CLIENT_MULTI_GET_H_
 #define TANDEM_CLIENT_MULTI_GET_H_
 
@@ -29,6 +26,7 @@ inline constexpr size_t kKeysPerRequest = 100;
 struct MultiGetGroup {
   Pair* pair = nullptr;
   size_t shard = 0;
+  size_t first_node = 0;               // read policy: the node asked first
   std::vector<std::string_view> keys;  // views into the caller's keys
   // Filled by RunMultiGet:
   absl::Status status;

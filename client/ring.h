@@ -49,6 +49,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "client/config.h"
+#include "client/distribution.h"
 #include "client/hash_tag.h"
 #include "client/ketama.h"
 #include "client/key_hash.h"
@@ -56,7 +57,6 @@
 
 namespace tandem::client {
 
-enum class Distribution { kKetama, kKetamaLibketama, kKetamaUnweighted, kModula };
 
 // How a shard's first node becomes a ketama point name.
 enum class PointNames {
@@ -76,7 +76,6 @@ struct RingOptions {
   bool python_memcached_zero_hash = false;  // kModula: hash 0 counts as 1
 };
 
-inline constexpr size_t kNoShard = static_cast<size_t>(-1);
 inline constexpr size_t kMaxShards = 100000;
 
 class Ring {

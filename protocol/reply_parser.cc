@@ -137,7 +137,9 @@ ReplyParseResult ReplyParser::Parse(std::string_view input, Reply* reply) {
     return result;
   };
   auto done = [&]() {
-    *reply = std::move(partial_);
+    // Swapped, not moved: the caller's old buffers (a reused Reply's
+    // vectors) come back here to be cleared and refilled.
+    std::swap(*reply, partial_);
     Reset();
     ReplyParseResult result;
     result.status = ReplyParseStatus::kDone;

@@ -9,7 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -45,8 +49,16 @@ class CliTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     address_ = absl::StrCat("127.0.0.1:", server_->port());
+    // Interactive sessions keep their history here, not in $HOME.
+    history_ = absl::StrCat(::testing::TempDir(), "/cli-test-history-", getpid());
+    ::setenv("TANDEM_CLI_HISTORY", history_.c_str(), 1);
+  }
+  void TearDown() override {
+    ::unsetenv("TANDEM_CLI_HISTORY");
+    std::remove(history_.c_str());
   }
 
+  std::string history_;
   std::unique_ptr<ServerProcess> server_;
   std::string address_;
 };
@@ -125,22 +137,83 @@ TEST_F(CliTest, LocateComputesWithoutContactingAnyone) {
     ASSERT_OK_AND_ASSIGN(client::Ring ring, client::Ring::Create(servers, options));
     std::string expected;
     for (const std::string& key : keys) {
-      absl::StrAppend(&expected, key, " ", ring.shards()[ring.ShardFor(key)].name_node().ToString(), "\n");
+      const client::ShardConfig& shard = ring.shards()[ring.ShardFor(key)];
+      absl::StrAppend(&expected, key, " ", shard.nodes.front().ToString());
+      if (shard.is_pair()) absl::StrAppend(&expected, "/", shard.nodes.back().ToString());
+      absl::StrAppend(&expected, "\n");
     }
     EXPECT_EQ(r.out, expected);
   }
-  // Only first nodes are named; all three shards appear.
+  // Pairs are named whole; all three shards appear.
   CliResult r = RunCli(args);
-  EXPECT_EQ(r.out.find("192.0.2.2"), std::string::npos);
-  EXPECT_NE(r.out.find(" 192.0.2.1:11211\n"), std::string::npos);
-  EXPECT_NE(r.out.find(" 192.0.2.3:11211\n"), std::string::npos);
+  EXPECT_NE(r.out.find(" 192.0.2.1:11211/192.0.2.2:11211\n"), std::string::npos);
+  EXPECT_NE(r.out.find(" 192.0.2.3:11211/192.0.2.4:11211\n"), std::string::npos);
   EXPECT_NE(r.out.find(" cache-c:21211\n"), std::string::npos);
+  // The list as the first word, or from a file, is the same list.
+  std::vector<std::string> positional = args;
+  positional.erase(positional.begin());
+  EXPECT_EQ(RunCli(positional).out, r.out);
+  const std::string file = absl::StrCat(::testing::TempDir(), "/cli-servers-", getpid(), ".txt");
+  {
+    std::ofstream out(file);
+    out << "# three shards\n192.0.2.1:11211/192.0.2.2:11211,\n192.0.2.3:11211/192.0.2.4:11211:2\n\ncache-c:21211\n";
+  }
+  std::vector<std::string> from_file = args;
+  from_file[1] = "@" + file;
+  EXPECT_EQ(RunCli(from_file).out, r.out);
+  std::remove(file.c_str());
+  EXPECT_EQ(RunCli({"--servers", "@/nonexistent/servers", "locate", "k"}).exit_code, 2);
   // Hash tags: both keys land together.
   r = RunCli({"--servers", servers, "--hash-tag", "{}", "locate", "{u1}:a", "{u1}:b", "u1"});
   std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0].substr(lines[0].find(' ')), lines[1].substr(lines[1].find(' ')));
   EXPECT_EQ(lines[0].substr(lines[0].find(' ')), lines[2].substr(lines[2].find(' ')));
+}
+
+// A list of a pair and a node: each command goes to its key's shard (keys
+// of several shards, one request each), to the pair's first node, or to
+// its second when the first is gone; stderr names the node that answered.
+TEST_F(CliTest, CommandsOverAListFollowTheRingAndFailOver) {
+  ServerOptions options;
+  options.binary = TandemdPath();
+  options.args = {"-t", "1"};
+  auto second = ServerProcess::Start(options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  auto third = ServerProcess::Start(options);
+  ASSERT_TRUE(third.ok()) << third.status();
+  const std::string b = absl::StrCat("127.0.0.1:", (*second)->port());
+  const std::string c = absl::StrCat("127.0.0.1:", (*third)->port());
+  const std::string list = absl::StrCat(address_, "/", b, ",", c);
+  ASSERT_OK_AND_ASSIGN(client::Ring ring, client::Ring::Create(list));
+  std::string on_pair, on_single;
+  for (int i = 0; i < 1000 && (on_pair.empty() || on_single.empty()); ++i) {
+    std::string key = absl::StrCat("k", i);
+    (ring.ShardFor(key) == 0 ? on_pair : on_single) = key;
+  }
+
+  CliResult r = RunCli({list, "set", on_pair, "0", "0", "1", "p"});
+  EXPECT_EQ(r.out, "STORED\r\n");
+  EXPECT_EQ(r.err, absl::StrCat("tandem-cli: answered by ", address_, " (pair ", address_, "/", b, ")\n"));
+  r = RunCli({"--servers", list, "set", on_single, "0", "0", "1", "s"});
+  EXPECT_EQ(r.out, "STORED\r\n");
+  EXPECT_EQ(r.err, absl::StrCat("tandem-cli: answered by ", c, "\n"));
+  // On the nodes themselves: where the ring put them.
+  EXPECT_EQ(RunCli({address_, "get", on_pair}).out, absl::StrCat("VALUE ", on_pair, " 0 1\r\np\r\nEND\r\n"));
+  EXPECT_EQ(RunCli({c, "get", on_single}).out, absl::StrCat("VALUE ", on_single, " 0 1\r\ns\r\nEND\r\n"));
+  // A get of keys on both shards: one request per shard.
+  r = RunCli({list, "get", on_pair, on_single});
+  EXPECT_EQ(r.out, absl::StrCat("VALUE ", on_pair, " 0 1\r\np\r\nEND\r\nVALUE ", on_single,
+                                " 0 1\r\ns\r\nEND\r\n"));
+  EXPECT_EQ(r.exit_code, 0);
+  // The pair's first node gone: its second answers.
+  server_->Kill();
+  r = RunCli({list, "set", on_pair, "0", "0", "1", "q"});
+  EXPECT_EQ(r.out, "STORED\r\n");
+  EXPECT_EQ(r.err, absl::StrCat("tandem-cli: cannot connect to ", address_, ": Connection refused\n",
+                                "tandem-cli: answered by ", b, " (pair ", address_, "/", b, ")\n"));
+  // An interactive session needs one node.
+  EXPECT_EQ(RunCli({list}).exit_code, 2);
 }
 
 TEST_F(CliTest, PipedSessionForwardsLinesAsCrlf) {
@@ -233,6 +306,81 @@ class Pty {
   std::string output_;
   size_t mark_ = 0;
 };
+
+// top over a pair: it watches the first node, and when that node dies it
+// says so and follows the failover to the second, without exiting; every
+// line fits 80 columns.
+TEST_F(CliTest, TopFollowsAFailoverAndFitsEightyColumns) {
+  ServerOptions options;
+  options.binary = TandemdPath();
+  options.args = {"-t", "1"};
+  auto second = ServerProcess::Start(options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  const std::string b = absl::StrCat("127.0.0.1:", (*second)->port());
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(450));
+    server_->Kill();
+  });
+  CliResult r = RunCli({absl::StrCat(address_, "/", b), "top", "--iterations", "10", "--interval-ms", "150"});
+  killer.join();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> blocks = absl::StrSplit(r.out, "\n\n");
+  ASSERT_EQ(blocks.size(), 10u) << r.out;
+  EXPECT_TRUE(blocks.front().starts_with(absl::StrCat("tandem top  ", address_, "  version"))) << r.out;
+  EXPECT_TRUE(blocks.back().starts_with(absl::StrCat("tandem top  ", b, "  version"))) << r.out;
+  EXPECT_NE(r.out.find(absl::StrCat("tandem top  ", address_, "  lost: ")), std::string::npos) << r.out;
+  for (const std::string& line : std::vector<std::string>(absl::StrSplit(r.out, "\n"))) {
+    EXPECT_LE(line.size(), 80u) << line;
+  }
+}
+
+TEST_F(CliTest, TopQuitsOnQ) {
+  Pty pty;
+  ASSERT_TRUE(pty.Start({address_, "top", "--interval-ms", "100"}));
+  ASSERT_TRUE(pty.WaitFor("hit ratio")) << pty.output();
+  pty.Type("q");
+  EXPECT_EQ(pty.WaitExit(), 0) << pty.output();
+}
+
+// The line rules of line_plan.h on a real terminal, and history kept
+// across sessions in $TANDEM_CLI_HISTORY.
+TEST_F(CliTest, InteractiveDataLinesHelpEmptyEnterAndSavedHistory) {
+  std::remove(history_.c_str());
+  {
+    Pty pty;
+    ASSERT_TRUE(pty.Start({address_}));
+    ASSERT_TRUE(pty.WaitFor("> ")) << pty.output();
+    pty.Type("set c 0 0 3 abc\r");  // command and data on one line
+    ASSERT_TRUE(pty.WaitFor("STORED")) << pty.output();
+    pty.Type("\r");  // nothing sent: no ERROR comes back
+    pty.Type("help\r");
+    ASSERT_TRUE(pty.WaitFor("cas KEY FLAGS EXPTIME BYTES CAS")) << pty.output();
+    pty.Type("set d 0 0 2\r");  // data on the next line, with its own prompt
+    ASSERT_TRUE(pty.WaitFor("data> ")) << pty.output();
+    pty.Type("hi\r");
+    ASSERT_TRUE(pty.WaitFor("STORED")) << pty.output();
+    pty.Type("set e 0 0 5 abc\r");  // wrong size: refused locally
+    ASSERT_TRUE(pty.WaitFor("the data is 3 bytes, the command says 5; nothing sent")) << pty.output();
+    pty.Type("get c d\r");
+    ASSERT_TRUE(pty.WaitFor("VALUE c 0 3\r\nabc\r\nVALUE d 0 2\r\nhi\r\nEND")) << pty.output();
+    pty.Type("\x04");
+    EXPECT_EQ(pty.WaitExit(), 0);
+    EXPECT_EQ(pty.output().find("ERROR"), std::string::npos) << pty.output();
+  }
+  ASSERT_OK_AND_ASSIGN(RawSocket socket, RawSocket::Connect(server_->port()));
+  ASSERT_OK(socket.Send("get e\r\n"));
+  EXPECT_EQ(socket.ReadUntil("END\r\n").value_or(""), "END\r\n");
+  {
+    // The next session recalls the last line with Up.
+    Pty pty;
+    ASSERT_TRUE(pty.Start({address_}));
+    ASSERT_TRUE(pty.WaitFor("> ")) << pty.output();
+    pty.Type("\x1b[A\r");
+    ASSERT_TRUE(pty.WaitFor("VALUE c 0 3")) << pty.output();
+    pty.Type("\x04");
+    EXPECT_EQ(pty.WaitExit(), 0);
+  }
+}
 
 TEST_F(CliTest, InteractiveSessionThroughAPseudoTerminal) {
   Pty pty;

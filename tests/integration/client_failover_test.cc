@@ -2,7 +2,9 @@
 // pair killed while threads are busy (no error reaches the application), a
 // frozen node (timeouts fail over too), and a pair with both nodes down
 // ejected from the ring and re-added once its nodes are back.
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -113,6 +115,58 @@ TEST(ClientFailoverTest, FrozenPreferredNodeTimesOutAndFailsOver) {
   cluster.Thaw(0, 0);
 }
 
+// A hung node (SIGSTOP: it accepts connections, never answers) costs the
+// request that finds it one receive timeout; the requests after it go to
+// the partner at once, including after each retry_timeout, when the node
+// is probed in the background of the requests instead of being handed a
+// request. Once it answers again it takes the traffic back. Prints the
+// measured latencies (the failover figure in the README).
+TEST(ClientFailoverTest, HungNodeCostsOneReceiveTimeoutAndNeverAgain) {
+  ASSERT_OK_AND_ASSIGN(ClientCluster cluster, ClientCluster::Start({2}));
+  ClientOptions options;
+  options.receive_timeout = absl::Milliseconds(500);
+  options.retry_timeout = absl::Milliseconds(100);  // several probes while hung
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Client> client, Client::Create(cluster.Config(), options));
+  ASSERT_OK(client->Set("warm", "up"));  // a pooled connection to node 0
+
+  cluster.Freeze(0, 0);
+  absl::Time start = absl::Now();
+  ASSERT_OK(client->Set("k", "v0"));
+  const absl::Duration first = absl::Now() - start;
+  EXPECT_GE(first, absl::Milliseconds(450));
+  EXPECT_LT(first, absl::Seconds(3));
+
+  // 1 s of requests (ten retry_timeouts): none waits for the hung node.
+  absl::Duration slowest;
+  int requests = 0;
+  const absl::Time until = absl::Now() + absl::Seconds(1);
+  while (absl::Now() < until && requests < 100000) {
+    start = absl::Now();
+    ASSERT_OK(client->Set("k", absl::StrCat("v", ++requests)));
+    slowest = std::max(slowest, absl::Now() - start);
+  }
+  // A request that waited for the hung node would take a receive timeout.
+  EXPECT_LT(slowest, options.receive_timeout) << "a request waited for the hung node";
+  std::printf("hung node: first request %.1f ms (receive_timeout 500 ms), then %d requests, slowest %.2f ms\n",
+              absl::ToDoubleMilliseconds(first), requests, absl::ToDoubleMilliseconds(slowest));
+  EXPECT_EQ(cluster.Ask(0, 1, "get k\r\n", "END\r\n"),
+            absl::StrCat("VALUE k 0 ", absl::StrCat("v", requests).size(), "\r\nv", requests, "\r\nEND\r\n"));
+
+  // Thawed: the next probe finds it, and it is preferred again.
+  cluster.Thaw(0, 0);
+  const absl::Time thawed = absl::Now();
+  const absl::Time deadline = thawed + absl::Seconds(3);
+  bool back = false;
+  while (!back && absl::Now() < deadline) {
+    ASSERT_OK(client->Set("back", "yes"));
+    back = cluster.Ask(0, 0, "get back\r\n", "END\r\n") != "END\r\n";
+    if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_TRUE(back) << "the thawed node never took requests again";
+  std::printf("hung node: preferred again %.0f ms after it was thawed (retry_timeout 100 ms)\n",
+              absl::ToDoubleMilliseconds(absl::Now() - thawed));
+}
+
 TEST(ClientFailoverTest, PairWithBothNodesDownIsEjectedThenReAdded) {
   ASSERT_OK_AND_ASSIGN(ClientCluster cluster, ClientCluster::Start({2, 2, 2}));
   ClientOptions options;
@@ -170,13 +224,38 @@ TEST(ClientFailoverTest, PreferredNodeIsUsedAgainAfterItReturns) {
   ASSERT_OK(client->Set("k", "second"));
   EXPECT_EQ(cluster.Ask(0, 1, "get k\r\n", "END\r\n"), "VALUE k 0 6\r\nsecond\r\nEND\r\n");
   ASSERT_OK(cluster.Restart(0, 0));
-  // Within retry_timeout the second node keeps the traffic; after it, the
-  // next request tries the first node again and finds it up.
+  // Within retry_timeout the second node keeps the traffic; after it, a
+  // request probes the first node, and once the probe is answered (within
+  // Pair::kProbeWait on an idle machine, a few requests later on a busy
+  // one) the first node takes the traffic again.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ASSERT_OK(client->Set("k", "third"));
+  const absl::Time deadline = absl::Now() + absl::Seconds(2);
+  do {
+    ASSERT_OK(client->Set("k", "third"));
+    if (cluster.Ask(0, 0, "get k\r\n", "END\r\n") != "END\r\n") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  } while (absl::Now() < deadline);
   EXPECT_EQ(cluster.Ask(0, 0, "get k\r\n", "END\r\n"), "VALUE k 0 5\r\nthird\r\nEND\r\n");
   EXPECT_EQ(client->Get("k").value()->value, "third");
   EXPECT_FALSE(client->IsEjected(0));
+}
+
+// Pooled connections are not probed before use (that cost a poll per
+// request): a node restarted between two requests leaves stale sockets in
+// the pool, and the next request must land on the restarted node itself,
+// through a fresh connection, not fail over to the partner.
+TEST(ClientFailoverTest, StalePooledConnectionsToARestartedNodeAreReplacedNotFailedOver) {
+  ASSERT_OK_AND_ASSIGN(ClientCluster cluster, ClientCluster::Start({2}));
+  ClientOptions options;
+  options.retry_timeout = absl::Seconds(30);  // a wrong failover would stick
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Client> client, Client::Create(cluster.Config(), options));
+  ASSERT_OK(client->Set("k", "first"));  // leaves an idle connection to node 0
+  cluster.Kill(0, 0);
+  ASSERT_OK(cluster.Restart(0, 0));
+  ASSERT_OK(client->Set("k", "second"));
+  EXPECT_EQ(cluster.Ask(0, 0, "get k\r\n", "END\r\n"), "VALUE k 0 6\r\nsecond\r\nEND\r\n");
+  EXPECT_EQ(cluster.Ask(0, 1, "get k\r\n", "END\r\n"), "END\r\n");
+  EXPECT_EQ(client->Get("k").value()->value, "second");
 }
 
 TEST(ClientFailoverTest, EveryNodeDownIsUnavailableNotAHang) {

@@ -93,9 +93,7 @@ Workload::Workload(const WorkloadSpec& spec) : spec_(spec), chooser_(ChooserSpec
   prefix_ = std::string(kKeyPrefix.substr(0, prefix_len));
   digits_ = spec.key_size - static_cast<int>(prefix_len);
   pattern_.resize(static_cast<size_t>(spec.value_max));
-  for (int i = 0; i < spec.value_max; ++i) {
-    pattern_[i] = static_cast<char>('a' + (i * 7 + i / 26) % 26);
-  }
+  for (int i = 0; i < spec.value_max; ++i) pattern_[i] = PatternByte(static_cast<size_t>(i));
 }
 
 void Workload::FormatKey(uint64_t index, char* out) const {

@@ -57,6 +57,11 @@ void LineEditor::Write(std::string_view bytes) {
 
 void LineEditor::Clear() { Write("\r\x1b[K"); }
 
+void LineEditor::SetHistory(std::vector<std::string> history) {
+  history_ = std::move(history);
+  history_pos_ = history_.size();
+}
+
 void LineEditor::Redraw() {
   std::string out = "\r";
   out.append(prompt_).append(line_).append("\x1b[K");

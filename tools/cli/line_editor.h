@@ -45,6 +45,9 @@ class LineEditor {
   void Clear();
 
   const std::vector<std::string>& history() const { return history_; }
+  // Earlier sessions' lines, oldest first (loaded before the first key).
+  void SetHistory(std::vector<std::string> history);
+  void set_prompt(std::string prompt) { prompt_ = std::move(prompt); }
 
  private:
   void Write(std::string_view bytes);

@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -26,6 +28,7 @@
 #include "protocol/reply_parser.h"
 #include "protocol/request_encoder.h"
 #include "tools/cli/line_editor.h"
+#include "tools/cli/line_plan.h"
 
 namespace tandem::cli {
 
@@ -228,9 +231,48 @@ int RunOneShot(const client::NodeAddress& node, const std::vector<std::string>& 
 
 namespace {
 
+// Where the interactive history is kept: $TANDEM_CLI_HISTORY, else
+// ~/.tandem_cli_history ("" when neither can be named).
+std::string HistoryPath() {
+  if (const char* path = std::getenv("TANDEM_CLI_HISTORY"); path != nullptr) return path;
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return absl::StrCat(home, "/.tandem_cli_history");
+  }
+  return "";
+}
+
+std::vector<std::string> LoadHistory(const std::string& path) {
+  std::vector<std::string> lines;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  constexpr size_t kKept = 500;
+  if (lines.size() > kKept) lines.erase(lines.begin(), lines.end() - kKept);
+  return lines;
+}
+
+void SaveHistory(const std::string& path, const std::vector<std::string>& lines) {
+  if (path.empty()) return;
+  std::ofstream out(path, std::ios::trunc);
+  for (const std::string& line : lines) out << line << "\n";
+}
+
+int RunTerminalLoop(int fd, const client::NodeAddress& node, LineEditor& editor);
+
 int RunTerminal(int fd, const client::NodeAddress& node) {
   LineEditor editor(STDIN_FILENO, STDOUT_FILENO, absl::StrCat(node.ToString(), "> "));
-  WriteStdout(absl::StrCat("Connected to ", node.ToString(), ". Ctrl-D or quit to leave.\r\n"));
+  const std::string history_path = HistoryPath();
+  if (!history_path.empty()) editor.SetHistory(LoadHistory(history_path));
+  const int code = RunTerminalLoop(fd, node, editor);
+  SaveHistory(history_path, editor.history());
+  return code;
+}
+
+int RunTerminalLoop(int fd, const client::NodeAddress& node, LineEditor& editor) {
+  const std::string prompt = absl::StrCat(node.ToString(), "> ");
+  LinePlanner planner;
+  WriteStdout(absl::StrCat("Connected to ", node.ToString(), ". help lists the commands; Ctrl-D or quit to leave.\r\n"));
   editor.Redraw();
   bool at_line_start = true;  // the server's output so far ends with "\n"
   while (true) {
@@ -256,12 +298,15 @@ int RunTerminal(int fd, const client::NodeAddress& node) {
       if (ReadSome(STDIN_FILENO, &input) <= 0) return kExitOk;
       for (LineEditor::Event& event : editor.Feed(input)) {
         if (event.kind == LineEditor::Event::kEof) return kExitOk;
-        std::string request;
-        protocol::AppendRawRequestLine(&request, event.line);
-        if (!WriteAll(fd, request)) {
+        const LinePlan plan = planner.Plan(event.line);
+        editor.set_prompt(plan.awaits_data ? "data> " : prompt);
+        if (!plan.local.empty()) WriteStdout(plan.local);
+        if (!plan.send.empty() && !WriteAll(fd, plan.send)) {
           WriteStdout("Connection closed by the server.\r\n");
           return kExitConnection;
         }
+        // A reply comes and redraws the prompt; without one, redraw now.
+        if (plan.send.empty() || plan.awaits_data) editor.Redraw();
         at_line_start = true;
       }
     }

@@ -1,6 +1,8 @@
 // tandem-cli top (see top.h).
 #include "tools/cli/top.h"
 
+#include <poll.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
@@ -75,6 +78,21 @@ std::string Bytes(double bytes) {
   return absl::StrFormat(unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
 }
 
+// Cuts every line to `columns` (a long host name or version must not wrap
+// a terminal's line mid-word).
+std::string FitColumns(std::string_view text, size_t columns) {
+  std::string out;
+  for (std::string_view rest = text; !rest.empty();) {
+    const size_t eol = rest.find('\n');
+    std::string_view line = rest.substr(0, eol);
+    out.append(line.substr(0, columns));
+    if (eol == std::string_view::npos) break;
+    out.push_back('\n');
+    rest.remove_prefix(eol + 1);
+  }
+  return out;
+}
+
 std::string Render(const client::NodeAddress& node, const Stats& now, const Stats* before, double seconds,
                    const Stats& replication) {
   auto rate = [&](const std::string& name) -> std::string {
@@ -95,8 +113,9 @@ std::string Render(const client::NodeAddress& node, const Stats& now, const Stat
   std::string out;
   out += absl::StrFormat("tandem top  %s  version %s  uptime %ss  threads %s\n", node.ToString(),
                          Text(now, "version"), Text(now, "uptime"), Text(now, "threads"));
-  out += absl::StrFormat("ops/s        get %s  set %s  delete %s  incr %s  decr %s  touch %s\n", rate("cmd_get"),
-                         rate("cmd_set"), rate("delete_hits"), rate("incr_hits"), rate("decr_hits"),
+  out += absl::StrFormat("ops/s        get %s  set %s  delete %s\n", rate("cmd_get"), rate("cmd_set"),
+                         rate("delete_hits"));
+  out += absl::StrFormat("             incr %s  decr %s  touch %s\n", rate("incr_hits"), rate("decr_hits"),
                          rate("cmd_touch"));
   out += absl::StrFormat("hit ratio    %s (last interval)  %s (since start)\n", interval_ratio,
                          ratio(Number(now, "get_hits"), Number(now, "get_misses")));
@@ -111,53 +130,112 @@ std::string Render(const client::NodeAddress& node, const Stats& now, const Stat
   if (replication.empty()) {
     out += "replication  not reported by this node\n";
   } else {
-    out += absl::StrFormat("replication  role %s  peer %s  link %s  lag %s bytes  epoch %s\n",
-                           Text(replication, "role"), Text(replication, "peer"), Text(replication, "link"),
-                           Text(replication, "lag_bytes"), Text(replication, "epoch"));
+    out += absl::StrFormat("replication  role %s  link %s  lag %s bytes  epoch %s\n", Text(replication, "role"),
+                           Text(replication, "link"), Text(replication, "lag_bytes"), Text(replication, "epoch"));
+    out += absl::StrFormat("peer         %s\n", Text(replication, "peer"));
   }
-  return out;
+  return FitColumns(out, 80);
 }
 
 }  // namespace
 
-int RunTop(const client::NodeAddress& node, const TopOptions& options) {
+// Stdin in character mode while top runs on a terminal, so `q` needs no
+// Enter; restored on every way out.
+class KeyReader {
+ public:
+  KeyReader() {
+    if (!::isatty(STDIN_FILENO) || ::tcgetattr(STDIN_FILENO, &saved_) != 0) return;
+    termios raw = saved_;
+    raw.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO));
+    raw.c_cc[VMIN] = 0;
+    raw.c_cc[VTIME] = 0;
+    active_ = ::tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+  }
+  ~KeyReader() {
+    if (active_) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+  }
+  // Waits up to `timeout` (sleeps when stdin is not a terminal); true when
+  // `q` was typed.
+  bool WaitForQuit(absl::Duration timeout) {
+    if (!active_) {
+      std::this_thread::sleep_for(absl::ToChronoNanoseconds(timeout));
+      return false;
+    }
+    const absl::Time deadline = absl::Now() + timeout;
+    for (absl::Duration left = timeout; left > absl::ZeroDuration(); left = deadline - absl::Now()) {
+      pollfd pfd{STDIN_FILENO, POLLIN, 0};
+      if (::poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1) <= 0) continue;
+      char key = 0;
+      if (::read(STDIN_FILENO, &key, 1) == 1 && (key == 'q' || key == 'Q')) return true;
+    }
+    return false;
+  }
+
+ private:
+  termios saved_{};
+  bool active_ = false;
+};
+
+int RunTop(const std::vector<client::NodeAddress>& nodes, const TopOptions& options) {
   client::ConnectionOptions connection_options;
   connection_options.connect_timeout = options.timeout;
   connection_options.send_timeout = options.timeout;
   connection_options.receive_timeout = options.timeout;
-  absl::StatusOr<std::unique_ptr<client::Connection>> connection =
-      client::Connection::Connect(node, connection_options);
-  if (!connection.ok()) {
-    std::cerr << "tandem-cli: " << connection.status().message() << "\n";
-    return kExitConnection;
-  }
+  // The first node that accepts, in order.
+  size_t watched = 0;
+  auto connect = [&]() -> std::unique_ptr<client::Connection> {
+    for (size_t k = 0; k < nodes.size(); ++k) {
+      absl::StatusOr<std::unique_ptr<client::Connection>> connection =
+          client::Connection::Connect(nodes[k], connection_options);
+      if (connection.ok()) {
+        watched = k;
+        return std::move(*connection);
+      }
+      std::cerr << "tandem-cli: " << connection.status().message() << "\n";
+    }
+    return nullptr;
+  };
+  std::unique_ptr<client::Connection> connection = connect();
+  if (connection == nullptr) return kExitConnection;
   const bool tty = ::isatty(STDOUT_FILENO);
+  KeyReader keys;
   Stats previous;
   absl::Time previous_at;
   bool have_previous = false;
   for (int i = 0; options.iterations == 0 || i < options.iterations; ++i) {
-    if (i > 0) std::this_thread::sleep_for(absl::ToChronoNanoseconds(options.interval));
-    absl::StatusOr<Stats> stats = Fetch(**connection, "", false);
-    if (!stats.ok()) {
-      std::cerr << "tandem-cli: " << stats.status().message() << "\n";
-      return kExitConnection;
+    if (i > 0 && keys.WaitForQuit(options.interval)) break;
+    std::string screen;
+    if (connection == nullptr) {
+      connection = connect();
+      have_previous = false;  // rates restart on the node now watched
     }
-    const absl::Time at = absl::Now();
-    absl::StatusOr<Stats> replication = Fetch(**connection, "replication", true);
-    if (!replication.ok()) {
-      std::cerr << "tandem-cli: " << replication.status().message() << "\n";
-      return kExitConnection;
+    absl::StatusOr<Stats> stats = absl::UnavailableError("no node answers");
+    absl::StatusOr<Stats> replication = absl::UnavailableError("no node answers");
+    absl::Time at;
+    if (connection != nullptr) {
+      stats = Fetch(*connection, "", false);
+      at = absl::Now();
+      if (stats.ok()) replication = Fetch(*connection, "replication", true);
     }
-    std::string screen = Render(node, *stats, have_previous ? &previous : nullptr,
-                                absl::ToDoubleSeconds(at - previous_at), *replication);
+    if (!stats.ok() || !replication.ok()) {
+      const absl::Status& failed = stats.ok() ? replication.status() : stats.status();
+      screen = FitColumns(absl::StrFormat("tandem top  %s  lost: %s\nreconnecting every %s...\n",
+                                          nodes[watched].ToString(), failed.message(),
+                                          absl::FormatDuration(options.interval)),
+                          80);
+      connection.reset();
+    } else {
+      screen = Render(nodes[watched], *stats, have_previous ? &previous : nullptr,
+                      absl::ToDoubleSeconds(at - previous_at), *replication);
+      previous = std::move(*stats);
+      previous_at = at;
+      have_previous = true;
+    }
     // Redraw in place on a terminal; a blank line between samples otherwise.
     std::string framed = tty ? "\x1b[H\x1b[2J" : (i > 0 ? "\n" : "");
     framed.append(screen);
     std::fwrite(framed.data(), 1, framed.size(), stdout);
     std::fflush(stdout);
-    previous = std::move(*stats);
-    previous_at = at;
-    have_previous = true;
   }
   return kExitOk;
 }

@@ -1,13 +1,20 @@
-// `tandem-cli HOST:PORT top`: a live view of one node's stats, like top.
+// `tandem-cli LIST top`: a live view of one shard's stats, like top.
 //
 // Every interval it asks `stats` (and `stats replication`, shown when the
 // node answers it) on one connection and prints rates computed from the
 // difference with the previous sample: operations per second, the hit ratio
 // over the interval, memory against the limit, connections, evictions, and
-// the replication role, link and lag. On a terminal the screen is redrawn
-// in place; otherwise each sample is a block of lines (for logs and tests).
+// the replication role, link and lag, every line within 80 columns. It
+// watches the shard's first node that answers; when that connection fails
+// it says so and reconnects, to the first node again or to its partner
+// (following a failover), every interval until one answers. On a terminal
+// the screen is redrawn in place and `q` quits; otherwise each sample is a
+// block of lines (for logs and tests). Exit 3 only when no node answers at
+// the start.
 #ifndef TANDEM_TOOLS_CLI_TOP_H_
 #define TANDEM_TOOLS_CLI_TOP_H_
+
+#include <vector>
 
 #include "absl/time/time.h"
 #include "client/config.h"
@@ -20,7 +27,7 @@ struct TopOptions {
   absl::Duration timeout = absl::Seconds(2);
 };
 
-int RunTop(const client::NodeAddress& node, const TopOptions& options);
+int RunTop(const std::vector<client::NodeAddress>& nodes, const TopOptions& options);
 
 }  // namespace tandem::cli
 
