@@ -459,13 +459,20 @@ absl::Status PeerLink::Authenticated(Conn* c) {
   bool in_backlog = log_.Contains(c->peer.applied_offset);
   SyncStart s = DecideSync(node_id_, in_backlog ? c->peer.applied_offset : end + 1, end,
                            c->peer.applied_stream, c->peer.applied_offset);
+  // `end` is read first: a write that made its record before it is in the
+  // engine by the time HoldsNothing looks, and later ones stream as records.
+  if (s.full) s.nothing_to_copy = snapshot_.NothingToCopy();
   std::string out;
   EncodeSyncStart(s, &out);
   bufferevent_write(c->bev, out.data(), out.size());
   c->send_offset = s.offset;
   anti_entropy_.Cancel();
   next_antientropy_ms_ = NowMs();  // a round as soon as the sync is done (MaybeStartAntiEntropy)
-  if (s.full) {
+  if (s.full && s.nothing_to_copy) {
+    Log(absl::StrCat("link up with ", c->name, " (", RoleName(role_.role()), ", epoch ", role_.epoch(), ", auth ",
+                     AuthModeName(tls() ? config_.tls->mode() : AuthMode::kNone),
+                     "); this node holds nothing: no full copy, streaming from offset ", s.offset));
+  } else if (s.full) {
     snapshot_.Start();
     Log(absl::StrCat("link up with ", c->name, " (", RoleName(role_.role()), ", epoch ", role_.epoch(), ", auth ",
                      AuthModeName(tls() ? config_.tls->mode() : AuthMode::kNone), "); sending a full copy"));

@@ -115,7 +115,7 @@ void EncodeHello(const Hello& hello, std::string* out) {
 
 void EncodeSyncStart(const SyncStart& start, std::string* out) {
   size_t at = Begin(FrameType::kSyncStart, out);
-  Put<uint8_t>(out, start.full ? 1 : 0);
+  Put<uint8_t>(out, !start.full ? 0 : start.nothing_to_copy ? 2 : 1);
   Put<uint64_t>(out, start.offset);
   Finish(at, out);
 }
@@ -254,8 +254,9 @@ absl::Status ParseHello(std::string_view payload, Hello* out) {
 absl::Status ParseSyncStart(std::string_view payload, SyncStart* out) {
   Reader r(payload);
   uint8_t full = 0;
-  if (!r.Get(&full) || full > 1 || !r.Get(&out->offset) || !r.done()) return Malformed("sync start");
-  out->full = full == 1;
+  if (!r.Get(&full) || full > 2 || !r.Get(&out->offset) || !r.done()) return Malformed("sync start");
+  out->full = full != 0;
+  out->nothing_to_copy = full == 2;
   return absl::OkStatus();
 }
 
