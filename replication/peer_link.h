@@ -27,7 +27,8 @@
 // Per connection: HELLO each way (handshake.h), then each side sends a
 // SYNC_START and feeds the other either from the backlog (partial) or with a
 // snapshot with the backlog from the offset noted when the snapshot began
-// streamed alongside it and after it (full). Sending is pumped whenever the socket drains below its low
+// streamed alongside it and after it (full), or, holding nothing, with the
+// backlog alone from its current end (no snapshot: nothing to copy). Sending is pumped whenever the socket drains below its low
 // watermark or a worker appends to the backlog, and stops at a high
 // watermark, so a slow peer costs at most the backlog plus a few MB. When
 // the peer falls out of the backlog the link is dropped and the reconnect
