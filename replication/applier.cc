@@ -49,6 +49,15 @@ absl::Status Applier::Receive(FrameType type, std::string_view payload, size_t f
 absl::Status Applier::OnSyncStart(std::string_view payload) {
   SyncStart s;
   if (absl::Status st = ParseSyncStart(payload, &s); !st.ok()) return st;
+  if (s.full && s.nothing_to_copy) {
+    // The peer holds nothing: a full copy of it is the empty set, so the
+    // stream simply starts at its offset (not counted as a full sync).
+    phase_ = Phase::kStreaming;
+    SetPosition(peer_id_, s.offset);
+    stats_.link.store(LinkState::kUp);
+    Log(absl::StrCat(peer_name_, " holds nothing: no full copy to receive"));
+    return absl::OkStatus();
+  }
   if (s.full) {
     phase_ = Phase::kReceivingFull;
     full_resume_ = s.offset;

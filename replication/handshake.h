@@ -23,7 +23,8 @@
 //   3. with both HELLOs known, each side decides alone how to feed the
 //      other (DecideSync): a partial resync when the peer last applied
 //      *this process's* stream and the offset is still in the backlog, else
-//      a full copy.
+//      a full copy; a node that holds nothing says so instead of sending an
+//      empty copy (SyncStart::nothing_to_copy, PeerLink::Authenticated).
 #ifndef TANDEM_REPLICATION_HANDSHAKE_H_
 #define TANDEM_REPLICATION_HANDSHAKE_H_
 

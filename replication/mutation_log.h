@@ -30,6 +30,9 @@ class MutationLog : public server::storage::MutationObserver {
   void SetWake(std::function<void()> wake) { wake_ = std::move(wake); }
   // The link thread calls this before it drains, so the next append wakes it again.
   void ClearWake() { wake_pending_.store(false, std::memory_order_release); }
+  // The link thread will read the log soon anyway (a batching timer): appends
+  // until the next ClearWake do not wake it.
+  void HoldWake() { wake_pending_.store(true, std::memory_order_release); }
 
   // Appends m's record; returns the stream end just after it (where a
   // --repl-sync reply waits for the peer's ack).

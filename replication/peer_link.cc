@@ -137,11 +137,19 @@ PeerLink::PeerLink(PeerLinkConfig config, uint64_t node_id, server::storage::Eng
       applier_(engine, stats),
       snapshot_(engine),
       anti_entropy_(engine, stats) {
-  base_ = event_base_new();
+  // Precise timers (timerfd): the batching window is sub-millisecond, and
+  // epoll's own timeout would round it up to a whole millisecond.
+  event_config* cfg = event_config_new();
+  event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+  base_ = event_base_new_with_config(cfg);
+  event_config_free(cfg);
+  if (base_ == nullptr) base_ = event_base_new();
   tick_ = event_new(base_, -1, EV_PERSIST, &PeerLink::OnTick, this);
   wake_ = event_new(base_, -1, 0, &PeerLink::OnWake, this);
   stop_ = event_new(base_, -1, 0, &PeerLink::OnStop, this);
   pump_timer_ = evtimer_new(base_, &PeerLink::OnWake, this);
+  log_wake_ = event_new(base_, -1, 0, &PeerLink::OnLogWake, this);
+  batch_timer_ = evtimer_new(base_, &PeerLink::OnBatchTimer, this);
   if (!config_.peer_host.empty()) stats_.set_peer(absl::StrCat(config_.peer_host, ":", config_.peer_port));
 }
 
@@ -156,6 +164,8 @@ PeerLink::~PeerLink() {
   event_free(wake_);
   event_free(stop_);
   event_free(pump_timer_);
+  event_free(log_wake_);
+  event_free(batch_timer_);
   event_base_free(base_);
 }
 
@@ -206,7 +216,7 @@ absl::Status PeerLink::Listen() {
 }
 
 void PeerLink::Start() {
-  log_.SetWake([this] { event_active(wake_, EV_READ, 0); });
+  log_.SetWake([this] { event_active(log_wake_, EV_READ, 0); });
   if (forwarder_ != nullptr) forwarder_->SetWake([this] { event_active(wake_, EV_READ, 0); });
   last_heard_ms_ = NowMs();
   int tick_ms = std::clamp(config_.heartbeat_ms / 4, 5, 50);
@@ -276,6 +286,44 @@ void PeerLink::OnWake(evutil_socket_t, short, void* arg) {
   } else {
     self->log_.ClearWake();
   }
+}
+
+// Batching (--repl-stream-batch-us). The first write after a quiet spell
+// is sent at once; then, while writes keep coming, the link holds the log's
+// wake-up flag set (so workers append without waking it: no system call,
+// no context switch per write) and sends whatever arrived once per window,
+// one TLS record and one send for many writes. A window that finds nothing
+// ends it: the next write wakes the link again. Lag grows by one window at
+// most; with --repl-sync there is no window (each reply waits on the ack).
+void PeerLink::OnLogWake(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<PeerLink*>(arg);
+  if (self->active_ == nullptr) {
+    self->log_.ClearWake();
+    return;
+  }
+  if (self->batching_) return;  // the timer sends it
+  self->Pump(self->active_);
+  self->StartBatchWindow();
+}
+
+void PeerLink::OnBatchTimer(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<PeerLink*>(arg);
+  self->batching_ = false;
+  if (self->active_ == nullptr) {
+    self->log_.ClearWake();
+    return;
+  }
+  const uint64_t before = self->active_->send_offset;
+  self->Pump(self->active_);
+  if (self->active_ != nullptr && self->active_->send_offset != before) self->StartBatchWindow();
+}
+
+void PeerLink::StartBatchWindow() {
+  if (config_.stream_batch_us <= 0 || active_ == nullptr || batching_) return;
+  batching_ = true;
+  log_.HoldWake();
+  timeval tv{0, config_.stream_batch_us};
+  evtimer_add(batch_timer_, &tv);
 }
 
 void PeerLink::ReadFrames(Conn* c) {
@@ -459,13 +507,20 @@ absl::Status PeerLink::Authenticated(Conn* c) {
   bool in_backlog = log_.Contains(c->peer.applied_offset);
   SyncStart s = DecideSync(node_id_, in_backlog ? c->peer.applied_offset : end + 1, end,
                            c->peer.applied_stream, c->peer.applied_offset);
+  // `end` is read first: a write that made its record before it is in the
+  // engine by the time HoldsNothing looks, and later ones stream as records.
+  if (s.full) s.nothing_to_copy = snapshot_.NothingToCopy();
   std::string out;
   EncodeSyncStart(s, &out);
   bufferevent_write(c->bev, out.data(), out.size());
   c->send_offset = s.offset;
   anti_entropy_.Cancel();
   next_antientropy_ms_ = NowMs();  // a round as soon as the sync is done (MaybeStartAntiEntropy)
-  if (s.full) {
+  if (s.full && s.nothing_to_copy) {
+    Log(absl::StrCat("link up with ", c->name, " (", RoleName(role_.role()), ", epoch ", role_.epoch(), ", auth ",
+                     AuthModeName(tls() ? config_.tls->mode() : AuthMode::kNone),
+                     "); this node holds nothing: no full copy, streaming from offset ", s.offset));
+  } else if (s.full) {
     snapshot_.Start();
     Log(absl::StrCat("link up with ", c->name, " (", RoleName(role_.role()), ", epoch ", role_.epoch(), ", auth ",
                      AuthModeName(tls() ? config_.tls->mode() : AuthMode::kNone), "); sending a full copy"));
@@ -521,7 +576,7 @@ bool PeerLink::SendStream(Conn* c, evbuffer* out, uint64_t at_least) {
   std::string chunk;
   while (evbuffer_get_length(out) < kHighWater || c->send_offset < at_least) {
     chunk.clear();
-    log_.ClearWake();
+    if (!batching_) log_.ClearWake();  // while batching, the timer reads the log
     if (!log_.Read(c->send_offset, kReadChunk, &chunk)) {
       stats_.backlog_overruns.fetch_add(1);
       Close(c, "peer fell behind the backlog (--repl-backlog); it will get a full copy");

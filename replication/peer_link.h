@@ -27,7 +27,8 @@
 // Per connection: HELLO each way (handshake.h), then each side sends a
 // SYNC_START and feeds the other either from the backlog (partial) or with a
 // snapshot with the backlog from the offset noted when the snapshot began
-// streamed alongside it and after it (full). Sending is pumped whenever the socket drains below its low
+// streamed alongside it and after it (full), or, holding nothing, with the
+// backlog alone from its current end (no snapshot: nothing to copy). Sending is pumped whenever the socket drains below its low
 // watermark or a worker appends to the backlog, and stops at a high
 // watermark, so a slow peer costs at most the backlog plus a few MB. When
 // the peer falls out of the backlog the link is dropped and the reconnect
@@ -84,6 +85,7 @@ struct PeerLinkConfig {
   uint32_t item_size_max = 1u << 20;  // -I, told to the peer in HELLO (a mismatch is logged)
   bool evict_to_free = true;          // false with -M
   int antientropy_s = 30;             // seconds between anti-entropy rounds, 0: none (anti_entropy.h)
+  int stream_batch_us = 0;            // while writes keep coming, send the stream once per this (0: at once)
 };
 
 class PeerLink {
@@ -119,6 +121,8 @@ class PeerLink {
   static void OnEvent(bufferevent* bev, short what, void* arg);
   static void OnTick(evutil_socket_t, short, void* arg);
   static void OnWake(evutil_socket_t, short, void* arg);
+  static void OnLogWake(evutil_socket_t, short, void* arg);
+  static void OnBatchTimer(evutil_socket_t, short, void* arg);
   static void OnStop(evutil_socket_t, short, void* arg);
 
   bool tls() const { return config_.tls != nullptr && config_.tls->mode() != AuthMode::kNone; }
@@ -143,6 +147,7 @@ class PeerLink {
   void DeferIfWeWereAway(int64_t now);
   void LogRateLimited(const std::string& line);
   void Pump(Conn* c);
+  void StartBatchWindow();
   bool SendStream(Conn* c, evbuffer* out, uint64_t at_least = 0);
   void SendSnapshotSlice(Conn* c, evbuffer* out);
   void SendAntiEntropySlice(Conn* c, evbuffer* out);
@@ -175,6 +180,9 @@ class PeerLink {
   event* wake_ = nullptr;
   event* stop_ = nullptr;
   event* pump_timer_ = nullptr;  // the next slice of a full copy (Pump)
+  event* log_wake_ = nullptr;    // a worker appended to the log (OnLogWake)
+  event* batch_timer_ = nullptr;  // batching: the next send of the stream (OnBatchTimer)
+  bool batching_ = false;         // batch_timer_ is armed and the log's wake-ups are held off
   std::thread thread_;
   std::atomic<bool> running_{false};
 

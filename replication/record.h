@@ -40,10 +40,11 @@ constexpr FrameType kLastFrameType = FrameType::kAeItem;
 enum class Role : uint8_t { kNone = 0, kMaster = 1, kSlave = 2 };
 
 constexpr uint32_t kHelloMagic = 0x4d444e54;  // "TNDM" little-endian
-constexpr uint16_t kProtocolVersion = 5;  // 2: the link is TLS 1.3 and HELLO carries the state;
+constexpr uint16_t kProtocolVersion = 6;  // 2: the link is TLS 1.3 and HELLO carries the state;
                                           // 3: also times relative to origin_ms (record_codec.cc);
                                           // 4: HELLO carries -I, -M and time as master; NACK, GOODBYE
                                           // 5: anti-entropy (AE_DIGEST, AE_RANGES, AE_ITEM)
+                                          // 6: SYNC_START's "nothing to copy" form (full = 2)
 
 // A node's identity and replication state, its first frame on a link. It
 // travels inside TLS, so only a peer holding the secret (or a certificate
@@ -71,6 +72,9 @@ struct Nack {
 struct SyncStart {
   bool full = false;
   uint64_t offset = 0;  // partial: first offset sent; full: where the stream resumes after the copy
+  // With full: the sender holds nothing (Engine::HoldsNothing), so no copy
+  // follows; the receiver takes the stream from `offset` at once (v6).
+  bool nothing_to_copy = false;
 };
 
 struct Heartbeat {

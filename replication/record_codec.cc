@@ -15,7 +15,8 @@
 //
 // Encoding appends in one pass: Begin reserves the 8-byte header and writes
 // the type, the payload is appended, and Finish fills in the body length
-// and the CRC-32C of the body (table-driven, reflected 0x82f63b78). Decoding
+// and the CRC-32C of the body (crc32c.h: the CPU's crc32 instruction where it
+// has one). Decoding
 // checks, in order: a whole header, the length against the caller's bound
 // (before waiting for the body, so the bound also limits buffering), a whole
 // body, the checksum, then the type. The Parse* functions demand the exact
@@ -33,17 +34,6 @@ namespace tandem::replication {
 namespace {
 
 using server::storage::Mutation;
-
-constexpr std::array<uint32_t, 256> MakeCrcTable() {
-  std::array<uint32_t, 256> t{};
-  for (uint32_t i = 0; i < 256; ++i) {
-    uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-    t[i] = c;
-  }
-  return t;
-}
-constexpr std::array<uint32_t, 256> kCrcTable = MakeCrcTable();
 
 template <typename T>
 void Put(std::string* out, T v) {
@@ -101,12 +91,6 @@ absl::Status Malformed(const char* what) {
 
 }  // namespace
 
-uint32_t Crc32c(std::string_view data, uint32_t crc) {
-  crc = ~crc;
-  for (char ch : data) crc = kCrcTable[(crc ^ static_cast<uint8_t>(ch)) & 0xff] ^ (crc >> 8);
-  return ~crc;
-}
-
 void EncodeFrame(FrameType type, std::string_view payload, std::string* out) {
   const size_t at = Begin(type, out);
   out->append(payload);
@@ -131,7 +115,7 @@ void EncodeHello(const Hello& hello, std::string* out) {
 
 void EncodeSyncStart(const SyncStart& start, std::string* out) {
   size_t at = Begin(FrameType::kSyncStart, out);
-  Put<uint8_t>(out, start.full ? 1 : 0);
+  Put<uint8_t>(out, !start.full ? 0 : start.nothing_to_copy ? 2 : 1);
   Put<uint64_t>(out, start.offset);
   Finish(at, out);
 }
@@ -270,8 +254,9 @@ absl::Status ParseHello(std::string_view payload, Hello* out) {
 absl::Status ParseSyncStart(std::string_view payload, SyncStart* out) {
   Reader r(payload);
   uint8_t full = 0;
-  if (!r.Get(&full) || full > 1 || !r.Get(&out->offset) || !r.done()) return Malformed("sync start");
-  out->full = full == 1;
+  if (!r.Get(&full) || full > 2 || !r.Get(&out->offset) || !r.done()) return Malformed("sync start");
+  out->full = full != 0;
+  out->nothing_to_copy = full == 2;
   return absl::OkStatus();
 }
 

@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "replication/crc32c.h"
 #include "replication/record.h"
 
 namespace tandem::replication {
@@ -34,8 +35,6 @@ constexpr size_t kMaxHandshakeBody = 256;
 // An item can be up to 1 GB (-I 1024m) plus its key and header fields.
 constexpr size_t kMaxBody = (size_t{1} << 30) + 4096;
 
-// CRC-32C (Castagnoli), as used by iSCSI/ext4: crc32c("123456789") = 0xe3069283.
-uint32_t Crc32c(std::string_view data, uint32_t crc = 0);
 
 // ---- encoding: each appends one whole frame to *out ----------------------
 // Any frame type around a payload its own codec built (forward_codec.h).

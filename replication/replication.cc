@@ -92,6 +92,8 @@ absl::StatusOr<std::unique_ptr<Replication>> Replication::Create(const server::S
   c.item_size_max = static_cast<uint32_t>(s.item_size_max);
   c.evict_to_free = s.evict_to_free;
   c.antientropy_s = s.repl_antientropy_s;
+  // --repl-sync holds every reply for the peer's ack: no write may wait for a batch.
+  c.stream_batch_us = s.repl_sync ? 0 : s.repl_stream_batch_us;
   r->port_ = s.repl_port;
   if (!c.peer_host.empty()) r->peer_ = absl::StrCat(c.peer_host, ":", c.peer_port);
   r->log_.DropNext(s.debug_drop_outgoing_records);

@@ -52,6 +52,9 @@ class SnapshotSender {
     items_ = 0;
   }
   void Cancel() { active_ = false; }
+  // Whether a copy would carry nothing (no item, tombstone or flush here):
+  // then none is sent (SyncStart::nothing_to_copy).
+  bool NothingToCopy() const { return engine_.HoldsNothing(); }
   bool active() const { return active_; }
   uint64_t items() const { return items_; }
 

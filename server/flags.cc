@@ -354,6 +354,12 @@ const std::vector<FlagSpec>& FlagTable() {
        [](const char* a, Settings* s) {
          return ParseIntInto("--repl-antientropy-s", a, 0, 86400, &s->repl_antientropy_s);
        }},
+      {kLongOnlyBase + 70, "repl-stream-batch-us", true,
+       "replication: while writes keep coming, send them to the peer once per this many microseconds "
+       "instead of waking the link for each, 0: at once (default: 200; --repl-sync: always at once)",
+       [](const char* a, Settings* s) {
+         return ParseIntInto("--repl-stream-batch-us", a, 0, 100000, &s->repl_stream_batch_us);
+       }},
       {kLongOnlyBase + 15, "debug-drop-outgoing-records", true,
        "test only: this node loses its next N replication records (the peer never sees those writes)",
        [](const char* a, Settings* s) {

@@ -106,6 +106,7 @@ struct Settings {
   size_t repl_tombstone_bytes = 16u << 20;  // --repl-tombstone-mb: memory bound of the tombstones
   int64_t repl_max_skew_ms = 1000;  // --repl-max-skew-ms: how far a peer's version may pull our clock ahead
   int repl_antientropy_s = 30;      // --repl-antientropy-s: seconds between anti-entropy rounds, 0: off
+  int repl_stream_batch_us = 200;   // --repl-stream-batch-us: under load, send the stream once per this many us
   uint64_t debug_drop_outgoing_records = 0;  // --debug-drop-outgoing-records (test only): lose the next N records
   int64_t debug_clock_offset_ms = 0;  // --debug-clock-offset-ms (test only): shifts the process clock
   bool replication_enabled() const { return repl_port != 0 || !repl_peer.empty(); }

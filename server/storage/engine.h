@@ -368,6 +368,11 @@ class Engine {
   int64_t max_skew_ms() const;
   // `stats replication` rows: tombstones, tombstone_bytes, tombstones_evicted.
   void TombstoneStats(StatList* out);
+  // No item (live or not yet reclaimed), no tombstone and no flush mark:
+  // a full copy from this node would carry nothing. Every write whose
+  // observer call returned before this call is seen (each segment's lock
+  // is taken in turn). Takes every segment lock once: not for a hot path.
+  bool HoldsNothing();
 
   // ---- Warm restart (-e; engine_warm.cc) ---------------------------------
   // Fills the engine's part of *state (pages, LRU lists, CAS, flush state).

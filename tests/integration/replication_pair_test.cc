@@ -247,6 +247,14 @@ TEST(ReplicationPair, LateSlaveGetsAFullCopy) {
   }
   EXPECT_TRUE(WaitUntil([&] { return ReplStat(slave->port(), "link") == "up"; }));
   EXPECT_EQ(ReplStat(slave->port(), "full_syncs"), "1");
+  // The other way there is nothing to copy: the joiner held nothing, so the
+  // master got no full copy, and the joiner's stream still reaches it.
+  EXPECT_EQ(ReplStat(master->port(), "full_syncs"), "0");
+  EXPECT_THAT(slave->CapturedOutput(), HasSubstr("this node holds nothing: no full copy"));
+  EXPECT_THAT(master->CapturedOutput(), HasSubstr("holds nothing: no full copy to receive"));
+  ASSERT_EQ(Request(slave->port(), "set from_joiner 0 0 2\r\nhi\r\n", "\r\n"), "STORED\r\n");
+  EXPECT_TRUE(WaitUntil([&] { return Gets(master->port(), "from_joiner") == Gets(slave->port(), "from_joiner"); }));
+  EXPECT_THAT(Gets(master->port(), "from_joiner"), HasSubstr("hi"));
 }
 
 TEST(ReplicationPair, SlavePromotesWhenMasterDiesAndOldMasterRejoins) {

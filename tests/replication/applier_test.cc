@@ -76,6 +76,24 @@ class ApplierTest : public server::storage::ReplicatingEngineTest {
   std::unique_ptr<Applier> applier_;
 };
 
+// A peer that holds nothing sends no copy: its stream starts at once, from
+// the offset named, and the link counts no full sync.
+TEST_F(ApplierTest, NothingToCopyStreamsAtOnceFromTheOffset) {
+  std::string out;
+  replication::SyncStart s;
+  s.full = true;
+  s.offset = 300;
+  s.nothing_to_copy = true;
+  EncodeSyncStart(s, &out);
+  ASSERT_OK(Feed(out));
+  EXPECT_EQ(applier_->phase(), Applier::Phase::kStreaming);
+  EXPECT_EQ(applier_->stream(), kPeer);
+  EXPECT_EQ(applier_->offset(), 300u);
+  EXPECT_EQ(stats_.full_syncs.load(), 0u);
+  // No snapshot follows: an end frame is out of sequence.
+  EXPECT_FALSE(SnapshotEnd().ok());
+}
+
 TEST_F(ApplierTest, FullCopyThenStream) {
   EXPECT_EQ(applier_->phase(), Applier::Phase::kAwaitingSync);
   EXPECT_EQ(AckDue(), -1);

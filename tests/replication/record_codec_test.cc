@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <random>
+#include <tuple>
 #include <utility>
 #include <string>
 
@@ -18,6 +19,34 @@ using server::storage::Mutation;
 TEST(Crc32c, KnownVector) {
   EXPECT_EQ(Crc32c("123456789"), 0xe3069283u);
   EXPECT_EQ(Crc32c(""), 0u);
+}
+
+TEST(RecordCodec, SyncStartForms) {
+  for (auto [full, nothing, byte] : {std::tuple{false, false, 0}, {true, false, 1}, {true, true, 2}}) {
+    SyncStart s;
+    s.full = full;
+    s.nothing_to_copy = nothing;
+    s.offset = 42;
+    std::string out;
+    EncodeSyncStart(s, &out);
+    ASSERT_EQ(out.size(), kFrameHeaderSize + 1 + 1 + 8);
+    EXPECT_EQ(out[kFrameHeaderSize + 1], static_cast<char>(byte));
+    Frame frame;
+    size_t consumed = 0;
+    ASSERT_TRUE(DecodeFrame(out, kMaxBody, &frame, &consumed).ok());
+    SyncStart back;
+    ASSERT_TRUE(ParseSyncStart(frame.payload, &back).ok());
+    EXPECT_EQ(back.full, full);
+    EXPECT_EQ(back.nothing_to_copy, nothing);
+    EXPECT_EQ(back.offset, 42u);
+  }
+  std::string bad;
+  EncodeFrame(FrameType::kSyncStart, std::string("\x03\x00\x00\x00\x00\x00\x00\x00\x00", 9), &bad);
+  Frame frame;
+  size_t consumed = 0;
+  ASSERT_TRUE(DecodeFrame(bad, kMaxBody, &frame, &consumed).ok());
+  SyncStart back;
+  EXPECT_FALSE(ParseSyncStart(frame.payload, &back).ok());
 }
 
 TEST(RecordCodec, GoldenAck) {

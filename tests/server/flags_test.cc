@@ -736,7 +736,7 @@ TEST(LongOnlyFlags, EachReachesItsOwnSetting) {
        "--repl-max-skew-ms=1234", "--debug-clock-offset-ms=-5000", "--repl-tombstone-ms=77",
        "--repl-tombstone-mb=3", "--repl-timeout-ms=900", "--repl-heartbeat-ms=150",
        "--repl-sync-timeout=40", "--repl-backlog=8", "--repl-antientropy-s=7",
-       "--debug-drop-outgoing-records=3"});
+       "--debug-drop-outgoing-records=3", "--repl-stream-batch-us=350"});
   EXPECT_EQ(s->repl_tls_cert_file, "/c");
   EXPECT_EQ(s->repl_tls_key_file, "/k");
   EXPECT_EQ(s->repl_tls_ca_file, "/a");
@@ -744,6 +744,14 @@ TEST(LongOnlyFlags, EachReachesItsOwnSetting) {
   EXPECT_EQ(s->debug_clock_offset_ms, -5000);
   EXPECT_EQ(s->repl_antientropy_s, 7);
   EXPECT_EQ(s->debug_drop_outgoing_records, 3u);
+  EXPECT_EQ(s->repl_stream_batch_us, 350);
+}
+
+TEST(LongOnlyFlags, ReplStreamBatchUsIsBounded) {
+  EXPECT_EQ(ParseOk({"-X", "11300"})->repl_stream_batch_us, 200);
+  EXPECT_EQ(ParseOk({"-X", "11300", "--repl-stream-batch-us=0"})->repl_stream_batch_us, 0);
+  ExpectRejected({"-X", "11300", "--repl-stream-batch-us=-1"});
+  ExpectRejected({"-X", "11300", "--repl-stream-batch-us=100001"});
 }
 
 TEST(LongOnlyFlags, ReplSyncTakesAnOptionalStrict) {
