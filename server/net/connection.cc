@@ -125,6 +125,7 @@ void Connection::HandleEvent(short what) {
   if (what & EV_TIMEOUT) {
     // -o idle_timeout: nothing arrived for that long.
     Log(*worker_.context().settings, 1, "Idle timeout: closing connection %d", fd_);
+    worker_.stats().idle_kicks.Inc();
     Close();
     return;
   }

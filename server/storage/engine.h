@@ -35,6 +35,7 @@ struct EngineOptions {
   size_t item_size_max = 1u << 20;  // -I
   size_t slab_page_size = 1u << 20;
   size_t slab_chunk_max = 512u << 10;  // -o slab_chunk_max (default page/2)
+  std::vector<uint32_t> slab_sizes;    // -o slab_sizes: explicit chunk sizes instead of -n/-f
   bool evict_to_free = true;        // false with -M
   bool use_cas = true;              // false with -C
   // A replicating node's CAS is derived from the item's hybrid clock
