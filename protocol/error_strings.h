@@ -175,6 +175,8 @@ inline constexpr std::string_view kCrawlerBadClass =
     "BADCLASS invalid class id";
 inline constexpr std::string_view kCrawlerNotStarted =
     "NOTSTARTED no items to crawl";
+inline constexpr std::string_view kErrorMetadumpNotAllowed =
+    "ERROR metadump not allowed";
 inline constexpr std::string_view kCrawlerError =
     "ERROR an unknown error happened";
 

@@ -493,6 +493,7 @@ DispatchAction Executor::Admin(const Command& cmd, ExecContext& ctx) {
     case Op::kStats: Stats(cmd, ctx.reply); break;
     case Op::kSlabs: Slabs(cmd, ctx.reply); break;
     case Op::kLruCrawler: LruCrawler(cmd, ctx.reply); break;
+    case Op::kExtstore: Extstore(cmd, ctx.reply); break;
     default: ctx.reply.Done(cmd, Result::ErrorLine(p::kError)); break;
   }
   return DispatchAction::kContinue;

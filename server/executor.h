@@ -111,6 +111,11 @@ class Executor {
 #undef TANDEM_STATS_REPORT
   void Slabs(const protocol::Command& cmd, protocol::ReplyWriter& reply);
   void LruCrawler(const protocol::Command& cmd, protocol::ReplyWriter& reply);
+  // `extstore <setting> <value>` (executor_dump.cc): memcached's replies
+  // without external storage.
+  void Extstore(const protocol::Command& cmd, protocol::ReplyWriter& reply);
+  // `lru_crawler metadump all|hash|<ids>` (executor_dump.cc).
+  void MetaDump(const protocol::Command& cmd, std::string_view which, protocol::ReplyWriter& reply);
 
   bool detail() const { return settings_.detail_enabled.load(std::memory_order_relaxed); }
 

@@ -233,6 +233,11 @@ void Executor::Slabs(const Command& cmd, ReplyWriter& reply) {
 // crawler (every 100 ms) does it, so the request only has to be valid.
 void Executor::LruCrawler(const Command& cmd, ReplyWriter& reply) {
   const auto [sub, rest] = FirstWord(cmd.args);
+  // memcached: exactly one argument after metadump, else ERROR below.
+  if (sub == "metadump" && !rest.empty() && rest.find(' ') == std::string_view::npos) {
+    MetaDump(cmd, rest, reply);
+    return;
+  }
   if (sub == "crawl" && !rest.empty()) {
     if (rest != "all") {
       for (absl::string_view id : absl::StrSplit(absl::string_view(rest.data(), rest.size()), ',')) {

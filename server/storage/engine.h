@@ -288,6 +288,21 @@ class Engine {
                  absl::FunctionRef<void(std::string_view key, size_t value_size,
                                         int64_t expires_at)> fn);
 
+  // `lru_crawler metadump`: one entry per live item (expired and flushed
+  // ones skipped, as memcached does) whose LRU class is in `classes`
+  // (indexed by class id; empty: every class). Walks the hash table one
+  // segment lock at a time; fn must not call back into the engine.
+  struct DumpEntry {
+    std::string_view key;
+    int64_t expires_at;     // unix seconds, 0 = never
+    int64_t last_access;    // unix seconds
+    uint64_t cas;
+    bool fetched;
+    int class_id;
+    size_t total_size;      // memcached's ITEM_ntotal
+  };
+  void MetaDump(const std::vector<bool>& classes, absl::FunctionRef<void(const DumpEntry&)> fn);
+
   // ---- Meta protocol (added) --------------------------------------------
   // mg: looks the key up (creating an empty item with exptime 0 on a miss
   // when o.vivify); fn gets the item under its lock and whether it was just

@@ -72,6 +72,7 @@ class Engine::Impl {
   void ResetStats();
   bool CacheDump(int class_id, unsigned limit,
                  absl::FunctionRef<void(std::string_view, size_t, int64_t)> fn);
+  void MetaDump(const std::vector<bool>& classes, absl::FunctionRef<void(const Engine::DumpEntry&)> fn);
   void SizesStats(StatList* out);
   void EnableSizes(StatList* out);
   void DisableSizes(StatList* out);
