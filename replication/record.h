@@ -40,10 +40,11 @@ constexpr FrameType kLastFrameType = FrameType::kAeItem;
 enum class Role : uint8_t { kNone = 0, kMaster = 1, kSlave = 2 };
 
 constexpr uint32_t kHelloMagic = 0x4d444e54;  // "TNDM" little-endian
-constexpr uint16_t kProtocolVersion = 5;  // 2: the link is TLS 1.3 and HELLO carries the state;
+constexpr uint16_t kProtocolVersion = 6;  // 2: the link is TLS 1.3 and HELLO carries the state;
                                           // 3: also times relative to origin_ms (record_codec.cc);
                                           // 4: HELLO carries -I, -M and time as master; NACK, GOODBYE
                                           // 5: anti-entropy (AE_DIGEST, AE_RANGES, AE_ITEM)
+                                          // 6: HELLO carries the sender's replication listen port
 
 // A node's identity and replication state, its first frame on a link. It
 // travels inside TLS, so only a peer holding the secret (or a certificate
@@ -58,6 +59,7 @@ struct Hello {
   uint32_t item_size_max = 0;   // -I: the largest item this node holds
   bool evict_to_free = true;    // false with -M: a full node refuses stores instead of evicting
   uint64_t master_for_ms = 0;   // how long this node has been master without a break (0: not master)
+  uint16_t listen_port = 0;     // -X: where this node accepts its peer (0: it does not listen)
 };
 
 // Why the receiver did not apply a stream record (NACK).

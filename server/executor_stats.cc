@@ -70,6 +70,7 @@ void Executor::Stats(const Command& cmd, ReplyWriter& reply) {
   static constexpr ListReport kListReports[] = {
       {"", [](Executor& e, p::StatList* l) {
          e.stats_.GeneralReport(e.engine_, e.clock_.Now(), e.clock_.ProcessStarted() + e.clock_.Now(), l);
+         if (e.replication_ != nullptr) e.replication_->GeneralReport(l);
        }},
       {"settings", [](Executor& e, p::StatList* l) { e.stats_.SettingsReport(l); }},
       {"items", [](Executor& e, p::StatList* l) { e.engine_.ItemsStats(l); }},
