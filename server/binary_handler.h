@@ -42,7 +42,7 @@ class BinaryHandler final : public RequestHandler {
 
   const Settings& settings_;
   Executor& executor_;
-  const int fd_;  // for -vv log lines only
+  const int fd_;  // for -vv log lines and `watch` lines
   Forwarder* const forwarder_;
   protocol::binary::ParserOptions parser_options_;
   protocol::binary::Request request_;

@@ -18,27 +18,12 @@
 #include "protocol/text_encoder.h"
 #include "server/executor.h"
 #include "server/storage/engine.h"
+#include "server/watch_log.h"
 
 namespace tandem::server {
 namespace {
 
 namespace p = tandem::protocol;
-
-// memcached's uriencode: letters, digits and "-._~" stay, the rest is %XX.
-void AppendUriEncoded(std::string* out, std::string_view key) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : key) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '-' || c == '.' || c == '_' || c == '~';
-    if (plain) {
-      out->push_back(static_cast<char>(c));
-    } else {
-      out->push_back('%');
-      out->push_back(kHex[c >> 4]);
-      out->push_back(kHex[c & 0xf]);
-    }
-  }
-}
 
 // memcached's class list: ids 1..63 (MAX_NUMBER_OF_SLAB_CLASSES - 1),
 // comma-separated; "all" and "hash" take every class. False: BADCLASS.

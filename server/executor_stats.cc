@@ -70,6 +70,13 @@ void Executor::Stats(const Command& cmd, ReplyWriter& reply) {
   static constexpr ListReport kListReports[] = {
       {"", [](Executor& e, p::StatList* l) {
          e.stats_.GeneralReport(e.engine_, e.clock_.Now(), e.clock_.ProcessStarted() + e.clock_.Now(), l);
+         if (e.watch_ != nullptr) {
+           for (auto& [name, value] : *l) {
+             if (name == "log_watchers") value = std::to_string(e.watch_->watchers());
+             if (name == "log_watcher_sent") value = std::to_string(e.watch_->sent());
+             if (name == "log_watcher_skipped") value = std::to_string(e.watch_->skipped());
+           }
+         }
          if (e.replication_ != nullptr) e.replication_->GeneralReport(l);
        }},
       {"settings", [](Executor& e, p::StatList* l) { e.stats_.SettingsReport(l); }},

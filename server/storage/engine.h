@@ -28,6 +28,17 @@ namespace tandem::server::storage {
 
 class MutationObserver;
 
+// Told of every eviction (memcached's `watch evictions`), under the
+// class's LRU lock: OnEviction must only record, never call the engine.
+class EvictionListener {
+ public:
+  virtual ~EvictionListener() = default;
+  virtual bool Wants() const = 0;  // cheap: checked before anything is gathered
+  // ttl: seconds left, -1 = never; last_access: seconds since.
+  virtual void OnEviction(std::string_view key, bool fetched, int64_t ttl, int64_t last_access, int class_id,
+                          size_t value_size) = 0;
+};
+
 struct EngineOptions {
   size_t memory_limit = 64u << 20;  // -m, bytes of item memory
   double growth_factor = 1.25;      // -f
@@ -151,6 +162,8 @@ class ItemView {
   // Replication: the item's HLC version (version.h) and its expiry as unix
   // seconds (0 = never).
   virtual uint64_t version() const { return 0; }
+  // The item's slab class (its LRU's), for `watch fetchers`' clsid.
+  virtual int class_id() const { return 0; }
   virtual int64_t expires_at() const { return 0; }
 
  protected:
@@ -302,6 +315,11 @@ class Engine {
     size_t total_size;      // memcached's ITEM_ntotal
   };
   void MetaDump(const std::vector<bool>& classes, absl::FunctionRef<void(const DumpEntry&)> fn);
+  // The slab class memcached would put an item of these sizes in (chunked
+  // items: the largest), for `watch mutations`' clsid.
+  int ClassForItem(size_t key_size, size_t value_size, uint32_t flags) const;
+  // Set before serving; null: none.
+  void SetEvictionListener(EvictionListener* listener);
 
   // ---- Meta protocol (added) --------------------------------------------
   // mg: looks the key up (creating an empty item with exptime 0 on a miss

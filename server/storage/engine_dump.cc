@@ -42,6 +42,12 @@ void Engine::Impl::MetaDump(const std::vector<bool>& classes,
   }
 }
 
+int Engine::ClassForItem(size_t key_size, size_t value_size, uint32_t flags) const {
+  return impl_->ClassForItem(key_size, value_size, flags);
+}
+
+void Engine::SetEvictionListener(EvictionListener* listener) { impl_->SetEvictionListener(listener); }
+
 void Engine::MetaDump(const std::vector<bool>& classes, absl::FunctionRef<void(const DumpEntry&)> fn) {
   impl_->MetaDump(classes, fn);
 }
