@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -22,6 +23,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/replication_harness.h"
@@ -245,6 +248,99 @@ TEST(SurfaceIdle, IdleKicksCountsConnectionsClosedForIdleness) {
   EXPECT_TRUE(b->IsClosedByPeer(absl::Seconds(4)));
   // The stats connection itself is fresh: only the two idle ones count.
   EXPECT_EQ(StatsOf(t->port(), "")["idle_kicks"], "2");
+}
+
+// ---------------------------------------------------------------------------
+// watch.
+// ---------------------------------------------------------------------------
+
+// Reads whatever `sock` receives until `lines` newline-terminated lines
+// have arrived (after "OK\r\n") or 5 s pass.
+std::vector<std::string> WatchLines(RawSocket& sock, size_t lines) {
+  std::string got;
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (absl::Now() < deadline && static_cast<size_t>(std::count(got.begin(), got.end(), '\n')) < lines + 1) {
+    got += sock.ReadAvailable(absl::Milliseconds(50), absl::Milliseconds(200));
+  }
+  std::vector<std::string> out = absl::StrSplit(got, '\n', absl::SkipEmpty());
+  return out;
+}
+
+TEST(SurfaceWatch, StreamsFetchersAndMutationsInMemcachedsFormat) {
+  std::unique_ptr<ServerProcess> t = StartTandemd({});
+  ASSERT_NE(t, nullptr);
+  auto watcher = RawSocket::Connect(t->port());
+  ASSERT_TRUE(watcher.ok());
+  ASSERT_TRUE(watcher->Send("watch fetchers mutations\r\n").ok());
+  ASSERT_EQ(*watcher->ReadUntil("\r\n"), "OK\r\n");
+  ASSERT_EQ(Request(t->port(), "set a%b 0 100 2\r\nhi\r\n"), "STORED\r\n");
+  ASSERT_EQ(Request(t->port(), "get a%b nokey\r\n", "END\r\n"), "VALUE a%b 0 2\r\nhi\r\nEND\r\n");
+  ASSERT_EQ(Request(t->port(), "add a%b 0 0 1\r\nx\r\n"), "NOT_STORED\r\n");
+  std::vector<std::string> lines = WatchLines(*watcher, 4);
+  ASSERT_EQ(lines.size(), 4u) << absl::StrJoin(lines, "\n");
+  const std::string ts = "ts=[0-9]+\\.[0-9]+ gid=[0-9]+ ";
+  EXPECT_THAT(lines[0], MatchesRegex(ts + "type=item_store key=a%25b status=stored cmd=set ttl=100 clsid=1 cfd=[0-9]+ size=2"));
+  EXPECT_THAT(lines[1], MatchesRegex(ts + "type=item_get key=a%25b status=found clsid=1 cfd=[0-9]+ size=2"));
+  EXPECT_THAT(lines[2], MatchesRegex(ts + "type=item_get key=nokey status=not_found clsid=0 cfd=[0-9]+ size=0"));
+  EXPECT_THAT(lines[3], MatchesRegex(ts + "type=item_store key=a%25b status=not_stored cmd=add ttl=0 clsid=1 cfd=[0-9]+ size=1"));
+  EXPECT_EQ(StatsOf(t->port(), "")["log_watchers"], "1");
+  // The watcher reads nothing more: a command on it is not answered.
+  ASSERT_TRUE(watcher->Send("version\r\n").ok());
+  EXPECT_EQ(watcher->ReadAvailable(absl::Milliseconds(200), absl::Milliseconds(500)), "");
+}
+
+TEST(SurfaceWatch, EvictionsAreStreamed) {
+  std::unique_ptr<ServerProcess> t = StartTandemd({"-m", "8"});
+  ASSERT_NE(t, nullptr);
+  auto watcher = RawSocket::Connect(t->port());
+  ASSERT_TRUE(watcher.ok());
+  ASSERT_TRUE(watcher->Send("watch evictions\r\n").ok());
+  ASSERT_EQ(*watcher->ReadUntil("\r\n"), "OK\r\n");
+  auto writer = RawSocket::Connect(t->port());
+  ASSERT_TRUE(writer.ok());
+  const std::string value(1000, 'v');
+  std::string batch;
+  for (int i = 0; i < 12000; ++i) absl::StrAppend(&batch, "set ev", i, " 0 0 1000 noreply\r\n", value, "\r\n");
+  ASSERT_TRUE(writer->Send(batch).ok());
+  ASSERT_TRUE(writer->Send("version\r\n").ok());
+  ASSERT_TRUE(writer->ReadUntil("\r\n", absl::Seconds(10)).ok());
+  std::vector<std::string> lines = WatchLines(*watcher, 1);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_THAT(lines[0], MatchesRegex("ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=eviction key=ev0 fetch=no ttl=-1 la=[0-9]+ "
+                                     "clsid=[0-9]+ size=1000"));
+}
+
+// A watcher that does not read loses lines (counted, then reported as
+// skipped=N) and never slows the clients: every get is answered.
+TEST(SurfaceWatch, ASlowWatcherSkipsLinesAndNeverBlocksWorkers) {
+  std::unique_ptr<ServerProcess> t = StartTandemd({"-o", "watcher_logbuf_size=1", "-t", "2"});
+  ASSERT_NE(t, nullptr);
+  auto watcher = RawSocket::Connect(t->port());
+  ASSERT_TRUE(watcher.ok());
+  ASSERT_TRUE(watcher->Send("watch\r\n").ok());
+  ASSERT_EQ(*watcher->ReadUntil("\r\n"), "OK\r\n");
+  auto client = RawSocket::Connect(t->port());
+  ASSERT_TRUE(client.ok());
+  std::string line = "get";
+  for (int i = 0; i < 100; ++i) absl::StrAppend(&line, " missing", i);
+  line += "\r\n";
+  // 300,000 fetches, ~27 MB of log lines: far beyond the socket buffers.
+  for (int round = 0; round < 3000; ++round) {
+    ASSERT_TRUE(client->Send(line).ok());
+    ASSERT_TRUE(client->ReadUntil("END\r\n", absl::Seconds(10)).ok()) << "round " << round;
+  }
+  std::map<std::string, std::string> stats = StatsOf(t->port(), "");
+  EXPECT_GT(std::stoull(stats["log_watcher_skipped"]), 0u);
+  EXPECT_EQ(std::stoull(stats["log_watcher_skipped"]) + std::stoull(stats["log_watcher_sent"]), 300000u);
+  // Reading again, the watcher is told how many lines it lost.
+  std::string got;
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  ASSERT_EQ(Request(t->port(), "get one_more\r\n", "END\r\n"), "END\r\n");
+  while (absl::Now() < deadline && got.find("skipped=") == std::string::npos) {
+    got += watcher->ReadAvailable(absl::Milliseconds(50), absl::Milliseconds(200));
+    if (got.size() > (64u << 20)) break;
+  }
+  EXPECT_THAT(got, HasSubstr("skipped="));
 }
 
 }  // namespace
