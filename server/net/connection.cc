@@ -84,7 +84,7 @@ Connection::Connection(WorkerThread& worker, int fd, std::string addr, std::stri
 Connection::~Connection() {
   if (watcher_ != nullptr) {
     // After Remove no producer can wake us; then the event may go.
-    worker_.context().watch_log->Remove(watcher_);
+    if (worker_.context().watch_log != nullptr) worker_.context().watch_log->Remove(watcher_);
     watcher_->SetWake(nullptr);
   }
   if (watch_wake_ != nullptr) event_free(watch_wake_);

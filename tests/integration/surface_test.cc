@@ -8,6 +8,10 @@
 // Replies memcached also gives are pinned byte for byte in
 // tests/differential/corpus/56_surface.txt; this file covers what needs a
 // process's exit, an external tool, time, or a pair.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -341,6 +345,35 @@ TEST(SurfaceWatch, ASlowWatcherSkipsLinesAndNeverBlocksWorkers) {
     if (got.size() > (64u << 20)) break;
   }
   EXPECT_THAT(got, HasSubstr("skipped="));
+}
+
+// `watch` over UDP cannot stream; it must not hold one of the 20 watcher
+// places either.
+TEST(SurfaceWatch, UdpWatchKeepsNoWatcher) {
+  std::unique_ptr<ServerProcess> t = StartTandemd({"-U", "{port1}"}, 1);
+  ASSERT_NE(t, nullptr);
+  const int udp_port = t->extra_ports()[0];
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(udp_port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  for (int i = 0; i < 25; ++i) {
+    const std::string datagram = std::string("\x00\x01\x00\x00\x00\x01\x00\x00", 8) + "watch\r\n";
+    ASSERT_EQ(sendto(fd, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
+              static_cast<ssize_t>(datagram.size()));
+    char buf[64];
+    recv(fd, buf, sizeof(buf), 0);  // "OK", or nothing if lost
+  }
+  close(fd);
+  EXPECT_EQ(StatsOf(t->port(), "")["log_watchers"], "0");
+  auto watcher = RawSocket::Connect(t->port());
+  ASSERT_TRUE(watcher.ok());
+  ASSERT_TRUE(watcher->Send("watch\r\n").ok());
+  EXPECT_EQ(*watcher->ReadUntil("\r\n"), "OK\r\n");
 }
 
 }  // namespace
