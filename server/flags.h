@@ -19,8 +19,9 @@ enum class FlagsAction { kRun, kPrintHelp, kPrintVersion };
 // The exit code for an error is ExitCodeFor(status).
 absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* action);
 
-// memcached exits 1 for most bad flags and EX_USAGE (64) for a few
-// (slab_sizes); the latter come back as kFailedPrecondition.
+// memcached exits 1 for most bad flags and EX_USAGE (64) for a few (-S or
+// -Y against -B or -U, a bad slab_sizes); those come back as
+// kFailedPrecondition.
 int ExitCodeFor(const absl::Status& status);
 
 // `-h` output.
