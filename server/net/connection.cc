@@ -161,7 +161,10 @@ void Connection::HandleEvent(short what) {
     if (watcher_ != nullptr) {
       // A watcher's input is dropped; only its end matters.
       start_ = end_ = 0;
-      if (!ReadSocket()) Close();
+      if (!ReadSocket()) {
+        Close();
+        return;
+      }
       start_ = end_ = 0;
       return;
     }

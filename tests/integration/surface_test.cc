@@ -347,6 +347,22 @@ TEST(SurfaceWatch, ASlowWatcherSkipsLinesAndNeverBlocksWorkers) {
   EXPECT_THAT(got, HasSubstr("skipped="));
 }
 
+// A watcher that hangs up leaves its place (and, under ASan, nothing is
+// touched after the connection is gone).
+TEST(SurfaceWatch, AWatcherThatHangsUpLeavesItsPlace) {
+  std::unique_ptr<ServerProcess> t = StartTandemd({});
+  ASSERT_NE(t, nullptr);
+  for (int i = 0; i < 25; ++i) {
+    auto watcher = RawSocket::Connect(t->port());
+    ASSERT_TRUE(watcher.ok());
+    ASSERT_TRUE(watcher->Send("watch mutations\r\n").ok());
+    ASSERT_EQ(*watcher->ReadUntil("\r\n"), "OK\r\n") << i;
+    ASSERT_EQ(Request(t->port(), "set w 0 0 1\r\nx\r\n"), "STORED\r\n");
+  }  // each watcher closes here
+  EXPECT_TRUE(WaitUntil([&] { return StatsOf(t->port(), "")["log_watchers"] == "0"; }, absl::Seconds(5)));
+  EXPECT_TRUE(t->IsRunning());
+}
+
 // `watch` over UDP cannot stream; it must not hold one of the 20 watcher
 // places either.
 TEST(SurfaceWatch, UdpWatchKeepsNoWatcher) {
