@@ -55,6 +55,8 @@ enum class Op : uint8_t {
   kStats,          // args = everything after "stats", trimmed
   kSlabs,          // args = everything after "slabs" (automove, reassign)
   kLruCrawler,     // args = everything after "lru_crawler"
+  kExtstore,       // args = everything after "extstore" (no extstore: settings only)
+  kWatch,          // args = the event names after "watch" (none: fetchers)
   kMetaNoop,       // mn, and binary NOOP: a pipeline terminator
   // Meta protocol; the flags are in Command::meta.
   kMetaGet,     // mg

@@ -175,6 +175,12 @@ inline constexpr std::string_view kCrawlerBadClass =
     "BADCLASS invalid class id";
 inline constexpr std::string_view kCrawlerNotStarted =
     "NOTSTARTED no items to crawl";
+inline constexpr std::string_view kWatcherTooMany =
+    "WATCHER_TOO_MANY log watcher limit reached";
+inline constexpr std::string_view kWatcherFailed =
+    "WATCHER_FAILED failed to add log watcher";
+inline constexpr std::string_view kErrorMetadumpNotAllowed =
+    "ERROR metadump not allowed";
 inline constexpr std::string_view kCrawlerError =
     "ERROR an unknown error happened";
 

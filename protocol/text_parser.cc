@@ -245,6 +245,14 @@ ParseResult ParseArgs(const Request& req, Command* cmd) {
   return Ok(req.line.length);
 }
 
+// extstore <setting> <value> [noreply], watch [events...]: the executor
+// checks the words.
+ParseResult ParseArgsNoreply(const Request& req, Command* cmd) {
+  cmd->noreply = LastTokenIsNoreply(req);
+  cmd->args = ArgsAfterCommand(req);
+  return Ok(req.line.length);
+}
+
 // ---------------------------------------------------------------------------
 // The command table.
 // ---------------------------------------------------------------------------
@@ -289,6 +297,8 @@ inline constexpr std::array kCommands = {
     CommandSpec{"stats", Op::kStats, 1, kUnbounded, ParseArgs},
     CommandSpec{"slabs", Op::kSlabs, 2, kUnbounded, ParseArgs},
     CommandSpec{"lru_crawler", Op::kLruCrawler, 2, kUnbounded, ParseArgs},
+    CommandSpec{"extstore", Op::kExtstore, 1, kUnbounded, ParseArgsNoreply},
+    CommandSpec{"watch", Op::kWatch, 1, kUnbounded, ParseArgsNoreply},
     CommandSpec{"mn", Op::kMetaNoop, 1, kUnbounded, ParseNoArgs},
 };
 

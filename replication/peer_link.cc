@@ -451,6 +451,7 @@ void PeerLink::SendHello(Conn* c) {
   h.item_size_max = config_.item_size_max;
   h.evict_to_free = config_.evict_to_free;
   h.master_for_ms = role_.master_for_ms();
+  h.listen_port = static_cast<uint16_t>(config_.listen_port);
   c->sent = h;
   std::string out;
   EncodeHello(h, &out);
@@ -485,6 +486,18 @@ absl::Status PeerLink::OnHello(Conn* c, FrameType type, std::string_view payload
   return Authenticated(c);
 }
 
+// What `stats replication` calls the peer: where it listens for its peer,
+// not the source port of a connection it opened to us. The -x address when
+// one is configured; else the connection's host and the port its HELLO
+// announced.
+std::string PeerLink::PeerListenAddress(const Conn* c) const {
+  if (!config_.peer_host.empty()) return absl::StrCat(config_.peer_host, ":", config_.peer_port);
+  if (c->dialed || c->peer.listen_port == 0) return c->name;
+  const size_t colon = c->name.rfind(':');
+  if (colon == std::string::npos) return c->name;
+  return absl::StrCat(c->name.substr(0, colon), ":", c->peer.listen_port);
+}
+
 absl::Status PeerLink::Authenticated(Conn* c) {
   active_ = c;
   applier_.StartLink(c->peer.node_id, c->name);
@@ -495,7 +508,7 @@ absl::Status PeerLink::Authenticated(Conn* c) {
   // From the two HELLOs (authenticated by the transport), as the peer does.
   role_.Meet(StateOf(c->sent), StateOf(c->peer));
   CompareLimits(c);
-  stats_.set_peer(c->name);
+  stats_.set_peer(PeerListenAddress(c));
   stats_.link.store(LinkState::kUp);
   stats_.last_heartbeat_ms.store(NowMs());
   last_heard_ms_ = NowMs();

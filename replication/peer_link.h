@@ -142,6 +142,7 @@ class PeerLink {
   absl::Status HandleFrame(Conn* c, FrameType type, std::string_view payload, size_t frame_size);
   absl::Status OnHello(Conn* c, FrameType type, std::string_view payload);
   absl::Status Authenticated(Conn* c);
+  std::string PeerListenAddress(const Conn* c) const;
   void CompareLimits(const Conn* c);
   void PeerSaidGoodbye(Conn* c);
   void DeferIfWeWereAway(int64_t now);

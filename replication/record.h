@@ -44,7 +44,8 @@ constexpr uint16_t kProtocolVersion = 6;  // 2: the link is TLS 1.3 and HELLO ca
                                           // 3: also times relative to origin_ms (record_codec.cc);
                                           // 4: HELLO carries -I, -M and time as master; NACK, GOODBYE
                                           // 5: anti-entropy (AE_DIGEST, AE_RANGES, AE_ITEM)
-                                          // 6: SYNC_START's "nothing to copy" form (full = 2)
+                                          // 6: SYNC_START's "nothing to copy" form (full = 2);
+                                          //    HELLO carries the sender's replication listen port
 
 // A node's identity and replication state, its first frame on a link. It
 // travels inside TLS, so only a peer holding the secret (or a certificate
@@ -59,6 +60,7 @@ struct Hello {
   uint32_t item_size_max = 0;   // -I: the largest item this node holds
   bool evict_to_free = true;    // false with -M: a full node refuses stores instead of evicting
   uint64_t master_for_ms = 0;   // how long this node has been master without a break (0: not master)
+  uint16_t listen_port = 0;     // -X: where this node accepts its peer (0: it does not listen)
 };
 
 // Why the receiver did not apply a stream record (NACK).

@@ -110,6 +110,7 @@ void EncodeHello(const Hello& hello, std::string* out) {
   Put<uint32_t>(out, hello.item_size_max);
   Put<uint8_t>(out, hello.evict_to_free ? 1 : 0);
   Put<uint64_t>(out, hello.master_for_ms);
+  Put<uint16_t>(out, hello.listen_port);
   Finish(at, out);
 }
 
@@ -243,7 +244,8 @@ absl::Status ParseHello(std::string_view payload, Hello* out) {
   if (!r.Get(&version) || version != kProtocolVersion) return Malformed("unsupported protocol version");
   if (!r.Get(&out->node_id) || !r.Get(&out->epoch) || !r.Get(&role) || role > 2 || !r.Get(&out->applied_stream) ||
       !r.Get(&out->applied_offset) || !r.Get(&out->stream_end) || !r.Get(&out->item_size_max) ||
-      !r.Get(&evict) || evict > 1 || !r.Get(&out->master_for_ms) || !r.done()) {
+      !r.Get(&evict) || evict > 1 || !r.Get(&out->master_for_ms) || !r.Get(&out->listen_port) ||
+      !r.done()) {
     return Malformed("hello");
   }
   out->role = static_cast<Role>(role);

@@ -61,4 +61,11 @@ void AppendReplStats(const ReplStats& s, const ReplReport& r, protocol::StatList
   for (const auto& [name, value] : rows) out->emplace_back(name, value);
 }
 
+void AppendReplHealth(const ReplStats& s, Role role, uint64_t repl_offset, protocol::StatList* out) {
+  const uint64_t acked = s.peer_acked_offset.load();
+  out->emplace_back("repl_role", RoleName(role));
+  out->emplace_back("repl_link", LinkName(s.link.load()));
+  out->emplace_back("repl_lag_bytes", absl::StrCat(repl_offset > acked ? repl_offset - acked : 0));
+}
+
 }  // namespace tandem::replication

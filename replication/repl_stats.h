@@ -65,6 +65,9 @@ struct ReplReport {
 
 // Appends "STAT name value\r\n" lines (no END) for every contract field and a few more.
 void AppendReplStats(const ReplStats& stats, const ReplReport& report, protocol::StatList* out);
+// The three fields plain `stats` carries on a replicating node: role, link
+// state and bytes of this node's stream the peer has not acknowledged.
+void AppendReplHealth(const ReplStats& s, Role role, uint64_t repl_offset, protocol::StatList* out);
 
 }  // namespace tandem::replication
 

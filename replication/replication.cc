@@ -149,4 +149,10 @@ void Replication::ReplicationReport(protocol::StatList* out) {
   engine_.TombstoneStats(out);
 }
 
+void Replication::GeneralReport(protocol::StatList* out) {
+  if (!enabled()) return;  // a lone memcached-like node: memcached's fields only
+  const uint64_t end = log_.end();
+  AppendReplHealth(stats_, role_.role(), end, out);
+}
+
 }  // namespace tandem::replication

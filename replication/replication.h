@@ -45,6 +45,7 @@ class Replication : public server::ReplicationHooks {
   void Stop(absl::Duration drain);
 
   void ReplicationReport(protocol::StatList* out) override;
+  void GeneralReport(protocol::StatList* out) override;
   bool PeerHasApplied(uint64_t offset) const override {
     return stats_.peer_acked_offset.load() >= offset;
   }

@@ -86,6 +86,7 @@ HandleResult BinaryHandler::HandleOne(std::string_view input, ThreadStats& ts, s
   }
   protocol::BinaryReplyWriter writer(out);
   ExecContext ctx(ts, writer);
+  ctx.fd = fd_;
   result.action = executor_.Execute(command_, ctx);
   result.stream_end = ctx.receipt.stream_end;
   return result;

@@ -48,7 +48,7 @@ class BinaryHandler final : public RequestHandler {
 
   const Settings& settings_;
   Executor& executor_;
-  const int fd_;  // for -vv log lines only
+  const int fd_;  // for -vv log lines and `watch` lines
   Forwarder* const forwarder_;
   std::unique_ptr<BinarySasl> sasl_;  // -S only
   protocol::binary::ParserOptions parser_options_;

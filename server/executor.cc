@@ -128,6 +128,10 @@ size_t Executor::RetrieveBatch(const Command& cmd, std::span<const std::string_v
   engine_.GetMany(
       keys, o,
       [&](size_t i, const storage::ItemView* item) {
+    if (watch_ != nullptr && watch_->Wants(kWatchFetchers)) {
+      watch_->ItemGet(keys[i], item != nullptr, item != nullptr ? item->class_id() : 0, ctx.fd,
+                      item != nullptr ? item->value_size() : 0);
+    }
     if (item != nullptr) {
       const auto append_value = [item](std::string* out) { item->AppendValueTo(out); };
       const p::ItemReply hit{item->key(), item->flags(), item->cas(), item->value_size(),
@@ -202,6 +206,9 @@ void Executor::Store(const Command& cmd, ExecContext& ctx) {
       break;
     case storage::StoreOutcome::kNotStored:
       break;
+  }
+  if (watch_ != nullptr && watch_->Wants(kWatchMutations)) {
+    LogStore(cmd, static_cast<int>(mode), static_cast<int>(r.outcome), ctx);
   }
   Result result = Result::Of(OutcomeOf(r.outcome));
   result.cas = r.cas;
@@ -393,6 +400,9 @@ void Executor::MetaGet(const Command& cmd, ExecContext& ctx) {
       }
     }
     if (failed) return;
+    if (watch_ != nullptr && watch_->Wants(kWatchFetchers)) {
+      watch_->ItemGet(cmd.key, true, item.class_id(), ctx.fd, item.value_size());
+    }
     r.token_sent = item.token_sent();
     r.stale = item.stale();
     if (r.stale && !r.token_sent) won = true;
@@ -423,6 +433,7 @@ void Executor::MetaGet(const Command& cmd, ExecContext& ctx) {
   }
   ctx.stats.cmd_get.Inc();
   ctx.stats.get_misses.Inc();
+  if (watch_ != nullptr && watch_->Wants(kWatchFetchers)) watch_->ItemGet(cmd.key, false, 0, ctx.fd, 0);
   ctx.reply.Done(cmd, Result::Of(Outcome::kNotFound));
 }
 
@@ -500,6 +511,8 @@ DispatchAction Executor::Admin(const Command& cmd, ExecContext& ctx) {
     case Op::kStats: Stats(cmd, ctx.reply); break;
     case Op::kSlabs: Slabs(cmd, ctx.reply); break;
     case Op::kLruCrawler: LruCrawler(cmd, ctx.reply); break;
+    case Op::kExtstore: Extstore(cmd, ctx.reply); break;
+    case Op::kWatch: return Watch(cmd, ctx);
     default: ctx.reply.Done(cmd, Result::ErrorLine(p::kError)); break;
   }
   return DispatchAction::kContinue;

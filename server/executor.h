@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
 
@@ -32,6 +33,7 @@
 #include "server/settings.h"
 #include "server/stats.h"
 #include "server/storage/write_receipt.h"
+#include "server/watch_log.h"
 
 namespace tandem::server {
 
@@ -46,6 +48,7 @@ enum class DispatchAction : uint8_t {
   kContinue,
   kClose,     // quit: flush what is queued, then close
   kShutdown,  // shutdown: reply sent, stop the server
+  kWatch,     // watch: the connection now only streams ExecContext::watcher's lines
 };
 
 // One command's surroundings: where its counters go, who writes its reply,
@@ -56,6 +59,8 @@ struct ExecContext {
   ThreadStats& stats;
   protocol::ReplyWriter& reply;
   storage::WriteReceipt receipt;
+  int fd = -1;  // the client's socket, named in `watch` lines (cfd=)
+  std::shared_ptr<Watcher> watcher;  // set by `watch` (DispatchAction::kWatch)
 };
 
 class Executor {
@@ -83,6 +88,8 @@ class Executor {
 
   // `stats replication` asks these; null: the report is empty. Set before serving.
   void SetReplicationHooks(ReplicationHooks* hooks) { replication_ = hooks; }
+  // `watch` streams; null: `watch` is refused as a failure to add a watcher.
+  void SetWatchLog(WatchLog* log) { watch_ = log; }
 
  private:
   size_t RetrieveBatch(const protocol::Command& cmd, std::span<const std::string_view> keys,
@@ -111,6 +118,16 @@ class Executor {
 #undef TANDEM_STATS_REPORT
   void Slabs(const protocol::Command& cmd, protocol::ReplyWriter& reply);
   void LruCrawler(const protocol::Command& cmd, protocol::ReplyWriter& reply);
+  // `extstore <setting> <value>` (executor_dump.cc): memcached's replies
+  // without external storage.
+  void Extstore(const protocol::Command& cmd, protocol::ReplyWriter& reply);
+  // `watch [fetchers|mutations|evictions ...]` (executor_watch.cc), and the
+  // lines the commands log for it.
+  DispatchAction Watch(const protocol::Command& cmd, ExecContext& ctx);
+  // mode: storage::StoreMode, outcome: storage::StoreOutcome, as ints.
+  void LogStore(const protocol::Command& cmd, int mode, int outcome, const ExecContext& ctx);
+  // `lru_crawler metadump all|hash|<ids>` (executor_dump.cc).
+  void MetaDump(const protocol::Command& cmd, std::string_view which, protocol::ReplyWriter& reply);
 
   bool detail() const { return settings_.detail_enabled.load(std::memory_order_relaxed); }
 
@@ -120,6 +137,7 @@ class Executor {
   PrefixStats& prefix_stats_;
   const storage::Clock& clock_;
   ReplicationHooks* replication_ = nullptr;
+  WatchLog* watch_ = nullptr;
 };
 
 template <typename SizeFn>

@@ -70,6 +70,14 @@ void Executor::Stats(const Command& cmd, ReplyWriter& reply) {
   static constexpr ListReport kListReports[] = {
       {"", [](Executor& e, p::StatList* l) {
          e.stats_.GeneralReport(e.engine_, e.clock_.Now(), e.clock_.ProcessStarted() + e.clock_.Now(), l);
+         if (e.watch_ != nullptr) {
+           for (auto& [name, value] : *l) {
+             if (name == "log_watchers") value = std::to_string(e.watch_->watchers());
+             if (name == "log_watcher_sent") value = std::to_string(e.watch_->sent());
+             if (name == "log_watcher_skipped") value = std::to_string(e.watch_->skipped());
+           }
+         }
+         if (e.replication_ != nullptr) e.replication_->GeneralReport(l);
        }},
       {"settings", [](Executor& e, p::StatList* l) { e.stats_.SettingsReport(l); }},
       {"items", [](Executor& e, p::StatList* l) { e.engine_.ItemsStats(l); }},
@@ -233,6 +241,11 @@ void Executor::Slabs(const Command& cmd, ReplyWriter& reply) {
 // crawler (every 100 ms) does it, so the request only has to be valid.
 void Executor::LruCrawler(const Command& cmd, ReplyWriter& reply) {
   const auto [sub, rest] = FirstWord(cmd.args);
+  // memcached: exactly one argument after metadump, else ERROR below.
+  if (sub == "metadump" && !rest.empty() && rest.find(' ') == std::string_view::npos) {
+    MetaDump(cmd, rest, reply);
+    return;
+  }
   if (sub == "crawl" && !rest.empty()) {
     if (rest != "all") {
       for (absl::string_view id : absl::StrSplit(absl::string_view(rest.data(), rest.size()), ',')) {

@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -63,6 +64,12 @@ absl::Status ParseSize(absl::string_view flag, absl::string_view text, size_t* o
   if (!absl::SimpleAtoi(digits, &v) || v > (uint64_t{1} << 40) / unit) return Invalid(flag, text);
   *out = static_cast<size_t>(v * unit);
   return absl::OkStatus();
+}
+
+// "-X 11212" against "-X -o ...": only digits make the next argument -X's.
+bool IsPortNumber(absl::string_view text) {
+  return !text.empty() && text.size() <= 5 &&
+         std::all_of(text.begin(), text.end(), [](char ch) { return absl::ascii_isdigit(ch); });
 }
 
 absl::Status ParseDouble(absl::string_view flag, absl::string_view text, double* out) {
@@ -256,9 +263,18 @@ const std::vector<FlagSpec>& FlagTable() {
          s->dump_enabled = false;
          return absl::OkStatus();
        }},
-      // Replication (repcached's -x/-X; memcached's -X is --disable-dumping).
-      {'X', "repl-port", true, "replication: port to listen on for the peer (default: 11212)",
-       [](const char* a, Settings* s) { return ParseIntInto("-X", a, 1, 65535, &s->repl_port); }},
+      // Replication (repcached's -x/-X). memcached's own -X (disable dumping)
+      // takes no value: -X followed by a number is repcached's port, a bare
+      // -X is memcached's (ParseFlags looks at the next argument).
+      {'X', "repl-port", true,
+       "replication: port to listen on for the peer (default: 11212); -X alone: --disable-dumping",
+       [](const char* a, Settings* s) {
+         if (a == nullptr) {
+           s->dump_enabled = false;
+           return absl::OkStatus();
+         }
+         return ParseIntInto("-X", a, 1, 65535, &s->repl_port);
+       }},
       {'x', "peer", true, "replication: the peer, HOST[:PORT] (port defaults to -X)",
        [](const char* a, Settings* s) {
          absl::string_view v(a);
@@ -554,8 +570,35 @@ absl::Status SlabAutomove(const ExtArg& a, Settings* s) {
   return absl::OkStatus();
 }
 
-// memcached's options that tandem accepts and shows in `stats settings`,
-// but that have no effect here (extstore, TLS, logging, slab tunables).
+// Parsed once the whole command line is known (memcached checks each size
+// against the final -n and slab_chunk_max): see CheckSlabSizes.
+absl::Status SlabSizes(const ExtArg& a, Settings* s) {
+  s->slab_sizes_spec = std::string(a.value);
+  return absl::OkStatus();
+}
+
+// memcached reads it with safe_strtoul and ignores a bad number.
+absl::Status SockCookieId(const ExtArg& a, Settings* s) {
+  uint32_t id = 0;
+  s->sock_cookie_id = absl::SimpleAtoi(a.value, &id) ? id : 0;
+  return absl::OkStatus();
+}
+
+// Features tandem does not have, refused at start-up instead of silently
+// running without them (a cache configured for extstore would otherwise
+// hold far less than its operator planned for).
+absl::Status Extstore(const ExtArg&, Settings*) {
+  return absl::UnimplementedError("extstore is not supported (-o ext_path)");
+}
+
+absl::Status Proxy(const ExtArg& a, Settings*) {
+  return absl::UnimplementedError(absl::StrCat("the proxy is not supported (-o ", a.name, ")"));
+}
+
+// memcached's options that have no effect there either in this set-up:
+// extstore's tunables without an ext_path, slab_automove_freeratio
+// (extstore's page mover), inline_ascii_resp (gone in 1.6). Accepted and
+// shown in `stats settings`, as memcached shows them.
 absl::Status Inert(const ExtArg& a, Settings* s) {
   s->inert_options.emplace_back(std::string(a.name), std::string(a.value));
   return absl::OkStatus();
@@ -600,8 +643,11 @@ constexpr ExtendedOptionSpec kExtendedOptions[] = {
     {"slab_automove_ratio", kRequired, kNoUsage, &SlabAutomoveRatio},
     {"slab_automove_window", kRequired, kNoUsage, &SlabAutomoveWindow},
     {"slab_automove", kOptional, kNoUsage, &SlabAutomove},
-    // Accepted and shown, no effect.
-    {"ext_path", kOptional, kNoUsage, &Inert},
+    {"ext_path", kOptional, kNoUsage, &Extstore},
+    {"proxy_config", kOptional, kNoUsage, &Proxy},
+    {"slab_sizes", kOptional, kNoUsage, &SlabSizes},
+    {"sock_cookie_id", kOptional, kNoUsage, &SockCookieId},
+    // Accepted and shown, no effect (as in memcached without ext_path).
     {"ext_page_size", kOptional, kNoUsage, &Inert},
     {"ext_wbuf_size", kOptional, kNoUsage, &Inert},
     {"ext_threads", kOptional, kNoUsage, &Inert},
@@ -625,11 +671,8 @@ constexpr ExtendedOptionSpec kExtendedOptions[] = {
     {"ssl_session_cache", kOptional, kNoUsage, &Inert},
     {"ssl_kernel_tls", kOptional, kNoUsage, &Inert},
     {"ssl_min_version", kOptional, kNoUsage, &Inert},
-    {"sock_cookie_id", kOptional, kNoUsage, &Inert},
-    {"slab_sizes", kOptional, kNoUsage, &Inert},
     {"no_inline_ascii_resp", kOptional, kNoUsage, &Inert},
     {"inline_ascii_resp", kOptional, kNoUsage, &Inert},
-    {"proxy_config", kOptional, kNoUsage, &Inert},
 };
 
 const ExtendedOptionSpec* FindExtendedOption(absl::string_view name) {
@@ -656,6 +699,35 @@ std::string ExtendedOptionsUsage() {
   }
   absl::StrAppend(&out, line, " and memcached's other options (accepted, shown in stats settings)\n");
   return out;
+}
+
+// memcached's _parse_slab_sizes: sizes separated by '-', each within
+// [-n, slab_chunk_max] and more than 8 bytes above the one before, at most
+// 62 of them; memcached prints why and exits EX_USAGE.
+absl::Status CheckSlabSizes(Settings* s) {
+  if (!s->slab_sizes_spec.has_value()) return absl::OkStatus();
+  const std::string& text = *s->slab_sizes_spec;
+  s->slab_sizes.clear();
+  auto refuse = [](std::string why) { return absl::FailedPreconditionError(why); };
+  uint32_t last = 0;
+  for (absl::string_view part : absl::StrSplit(text, '-', absl::SkipEmpty())) {
+    uint32_t size = 0;
+    if (!absl::SimpleAtoi(part, &size) || size < static_cast<uint32_t>(s->chunk_size) ||
+        size > s->slab_chunk_max) {
+      return refuse(absl::StrCat("slab size ", size, " is out of valid range"));
+    }
+    if (last >= size) {
+      return refuse(absl::StrCat("slab size ", size, " cannot be lower than or equal to a previous class size"));
+    }
+    if (size <= last + 8) {
+      return refuse(absl::StrCat("slab size ", size, " must be at least 8 bytes larger than previous class"));
+    }
+    s->slab_sizes.push_back(size);
+    last = size;
+    if (s->slab_sizes.size() >= 63) return refuse("too many slab classes specified");
+  }
+  if (s->slab_sizes.empty()) return refuse("slab size 0 is out of valid range");
+  return absl::OkStatus();
 }
 
 // -S makes the port binary-only and -Y text-only, unless -B said otherwise,
@@ -687,6 +759,12 @@ absl::Status ApplyAuthenticationRules(bool protocol_given, Settings* s) {
 }
 
 }  // namespace
+
+int ExitCodeFor(const absl::Status& status) {
+  constexpr int kExitUsage = 1;
+  constexpr int kExitExUsage = 64;  // sysexits.h EX_USAGE
+  return status.code() == absl::StatusCode::kFailedPrecondition ? kExitExUsage : kExitUsage;
+}
 
 absl::Status ApplyExtendedOption(const std::string& option, Settings* s) {
   ExtArg arg;
@@ -729,6 +807,9 @@ absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* 
     if (f.short_name < kLongOnlyBase) {
       short_opts.push_back(static_cast<char>(f.short_name));
       if (f.takes_value) short_opts.push_back(':');
+      // -X's value is optional: attached (-X11212) or the next argument when
+      // that is a number (see the loop below).
+      if (f.short_name == 'X') short_opts.push_back(':');
     }
     if (f.long_name != nullptr) {
       long_opts.push_back({f.long_name,
@@ -762,6 +843,9 @@ absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* 
       return absl::OkStatus();
     }
     if (c == 'o' && absl::StrContains(optarg, "slab_chunk_max")) chunk_max_given = true;
+    if (c == 'X' && optarg == nullptr && optind < argc && IsPortNumber(argv[optind])) {
+      optarg = argv[optind++];  // "-X 11212": repcached's replication port
+    }
     if (c == 'B') protocol_given = true;
     for (const FlagSpec& f : table) {
       if (f.short_name != c) continue;
@@ -808,6 +892,7 @@ absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* 
     // shrinks the chunk limit to fit, so -I 1k works.
     settings->slab_chunk_max = settings->item_size_max;
   }
+  if (absl::Status st = CheckSlabSizes(settings); !st.ok()) return st;
   if (settings->hot_lru_pct + settings->warm_lru_pct > 80) {
     return absl::InvalidArgumentError("hot_lru_pct + warm_lru_pct cannot be more than 80% combined");
   }

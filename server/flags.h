@@ -16,9 +16,13 @@ enum class FlagsAction { kRun, kPrintHelp, kPrintVersion };
 
 // Parses argv into *settings; on error the status message is the one line
 // to print. Validates the combination (e.g. -I against -m) as memcached does.
-// FailedPrecondition marks the errors memcached exits 64 (EX_USAGE) for
-// (-S or -Y against -B or -U); every other error exits 1.
+// The exit code for an error is ExitCodeFor(status).
 absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* action);
+
+// memcached exits 1 for most bad flags and EX_USAGE (64) for a few (-S or
+// -Y against -B or -U, a bad slab_sizes); those come back as
+// kFailedPrecondition.
+int ExitCodeFor(const absl::Status& status);
 
 // `-h` output.
 std::string UsageText();

@@ -46,6 +46,7 @@ tandem::server::storage::EngineOptions EngineOptionsFrom(const Settings& s,
   o.min_item_space = static_cast<size_t>(s.chunk_size);
   o.item_size_max = s.item_size_max;
   o.slab_chunk_max = s.slab_chunk_max;
+  o.slab_sizes = s.slab_sizes;
   o.evict_to_free = s.evict_to_free;
   o.use_cas = s.use_cas;
   o.cas_from_version = s.replication_enabled();
@@ -125,7 +126,7 @@ int main(int argc, char** argv) {
   tandem::server::FlagsAction action;
   if (absl::Status s = tandem::server::ParseFlags(argc, argv, &settings, &action); !s.ok()) {
     absl::FPrintF(stderr, "tandemd: %s\n", s.message());
-    return s.code() == absl::StatusCode::kFailedPrecondition ? kExitExUsage : kExitUsage;
+    return tandem::server::ExitCodeFor(s);
   }
   if (action == tandem::server::FlagsAction::kPrintHelp) {
     std::fputs(tandem::server::UsageText().c_str(), stdout);

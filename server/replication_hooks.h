@@ -30,6 +30,10 @@ class ReplicationHooks {
   virtual ~ReplicationHooks() = default;
   // Appends the `stats replication` fields. Thread-safe.
   virtual void ReplicationReport(protocol::StatList* out) = 0;
+  // Appends replication's health to plain `stats`, after memcached's own
+  // fields (repl_role, repl_link, repl_lag_bytes), so exporters that read
+  // `stats` by name can alert on it. Thread-safe.
+  virtual void GeneralReport(protocol::StatList* out) { (void)out; }
 
   // ---- --repl-sync -------------------------------------------------------
   // A request that wrote reports where its records end in this node's

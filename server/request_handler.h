@@ -35,6 +35,9 @@ struct HandleResult {
   // starts the call, waits for it without blocking its thread, and then
   // asks FinishForward for the reply. `consumed` covers the request.
   std::shared_ptr<ForwardCall> forward;
+  // `watch` succeeded (action kWatch): the connection streams this
+  // watcher's lines from now on.
+  std::shared_ptr<Watcher> watcher;
 };
 
 // A server-side failure a request is answered with instead of its own reply.

@@ -39,6 +39,7 @@ Server::Server(Settings& settings, storage::Engine& engine, storage::SystemClock
       // One ThreadStats per worker, and one for requests the peer forwards.
       stats_(settings, settings.num_threads + 1),
       prefix_stats_(settings.prefix_delimiter),
+      watch_log_(settings.watcher_logbuf_size),
       executor_(settings, engine, stats_, prefix_stats_, clock),
       handlers_(settings, executor_),
       runner_(settings, executor_, stats_.thread(settings.num_threads)) {
@@ -53,7 +54,9 @@ Server::Server(Settings& settings, storage::Engine& engine, storage::SystemClock
     event_add(ev, nullptr);
     events_.push_back(ev);
   }
-  net::ServerContext context{&settings_, &handlers_, &stats_, &clock_, &RequestStopThunk, this};
+  executor_.SetWatchLog(&watch_log_);
+  engine_.SetEvictionListener(&watch_log_);
+  net::ServerContext context{&settings_, &handlers_, &stats_, &clock_, &RequestStopThunk, this, &watch_log_};
   std::vector<net::WorkerThread*> raw;
   for (int i = 0; i < settings_.num_threads; ++i) {
     workers_.push_back(std::make_unique<net::WorkerThread>(i, context));

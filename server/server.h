@@ -23,6 +23,7 @@
 #include "server/handler_factory.h"
 #include "server/storage/clock.h"
 #include "server/storage/engine.h"
+#include "server/watch_log.h"
 
 namespace tandem::server {
 
@@ -71,6 +72,7 @@ class Server : private AckListener {
   storage::SystemClock& clock_;
   ServerStats stats_;
   PrefixStats prefix_stats_;
+  WatchLog watch_log_;
   Executor executor_;
   DefaultHandlerFactory handlers_;
   ForwardedRunnerImpl runner_;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,9 @@ struct Settings {
   bool sasl = false;                   // -S
   std::string auth_file;               // -Y
   bool large_pages = false;            // -L
+  std::optional<std::string> slab_sizes_spec;  // -o slab_sizes=A-B-C as given
+  std::vector<uint32_t> slab_sizes;    // ... parsed: explicit chunk sizes (empty: from -n/-f)
+  uint32_t sock_cookie_id = 0;         // -o sock_cookie_id: SO_MARK of the listening sockets (0: none)
   char prefix_delimiter = ':';         // -D
   std::atomic<bool> detail_enabled{false};  // -D or `stats detail on`
   std::string memory_file;             // -e: item memory in this file (warm restart)

@@ -152,6 +152,10 @@ void ServerStats::GeneralReport(const storage::Engine& engine, uint32_t uptime, 
     put(name, value);
   }
   for (std::string_view name : kGeneralFieldOrder) {
+    // As memcached: idle_kicks only exists with -o idle_timeout, after auth_errors.
+    if (name == "bytes_read" && settings_.idle_timeout > 0) {
+      AppendStat(out, "idle_kicks", values["idle_kicks"]);
+    }
     auto it = values.find(std::string(name));
     AppendStat(out, name, it == values.end() ? std::string_view("0") : std::string_view(it->second));
   }

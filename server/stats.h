@@ -53,7 +53,8 @@ class Engine;
   X(auth_errors)                  \
   X(bytes_read)                   \
   X(bytes_written)                \
-  X(conn_yields)
+  X(conn_yields)                  \
+  X(idle_kicks)
 
 class Counter {
  public:

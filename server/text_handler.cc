@@ -64,8 +64,10 @@ HandleResult TextHandler::HandleOne(std::string_view input, ThreadStats& stats, 
   if (protocol::IsRetrieval(command_.op)) return Retrieve(input, r.consumed, stats, out);
   protocol::TextReplyWriter writer(out);
   ExecContext ctx(stats, writer);
+  ctx.fd = fd_;
   result.action = executor_.Execute(command_, ctx);
   result.stream_end = ctx.receipt.stream_end;
+  result.watcher = std::move(ctx.watcher);
   return result;
 }
 
@@ -89,6 +91,7 @@ HandleResult TextHandler::HandleMeta(std::string_view input, const protocol::Lin
   if (Forwards(r)) return Forward(input, r.consumed);
   protocol::MetaReplyWriter writer(out);
   ExecContext ctx(stats, writer);
+  ctx.fd = fd_;
   result.action = executor_.Execute(command_, ctx);
   result.stream_end = ctx.receipt.stream_end;
   return result;
@@ -132,6 +135,7 @@ HandleResult TextHandler::Retrieve(std::string_view input, size_t line_length, T
                                    std::string* out) {
   protocol::TextReplyWriter writer(out);
   ExecContext ctx(stats, writer);
+  ctx.fd = fd_;
   const size_t answered =
       executor_.RetrievePart(command_, kRetrievalBudget, ctx, [out] { return out->size(); });
   HandleResult result;
@@ -164,6 +168,7 @@ HandleResult TextHandler::ContinueRetrieval(std::string_view input, ThreadStats&
   const size_t start_size = out->size();
   protocol::TextReplyWriter writer(out);
   ExecContext ctx(stats, writer);
+  ctx.fd = fd_;
   std::string_view rest = line->text;
   while (!protocol::TrimSpaces(rest).empty()) {
     if (out->size() - start_size >= kRetrievalBudget) {

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "server/log.h"
 #include "server/storage/size_classes.h"
 #include "server/version.h"
@@ -43,6 +44,7 @@ std::vector<std::pair<std::string, std::string>> WarmRestart::LayoutSettings(con
       {"growth_factor", absl::StrFormat("%.17g", s.growth_factor)},
       {"item_size_max", absl::StrCat(s.item_size_max)},
       {"slab_chunk_max", absl::StrCat(s.slab_chunk_max)},
+      {"slab_sizes", absl::StrJoin(s.slab_sizes, "-")},  // -o slab_sizes: explicit class sizes
       {"slab_page_size", absl::StrCat(storage::EngineOptions{}.slab_page_size)},
       {"use_cas", s.use_cas ? "true" : "false"},
       {"lru_segmented", s.lru_segmented ? "true" : "false"},

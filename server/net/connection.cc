@@ -82,6 +82,12 @@ Connection::Connection(WorkerThread& worker, int fd, std::string addr, std::stri
 }
 
 Connection::~Connection() {
+  if (watcher_ != nullptr) {
+    // After Remove no producer can wake us; then the event may go.
+    if (worker_.context().watch_log != nullptr) worker_.context().watch_log->Remove(watcher_);
+    watcher_->SetWake(nullptr);
+  }
+  if (watch_wake_ != nullptr) event_free(watch_wake_);
   if (event_ != nullptr) event_free(event_);
   if (sync_timer_ != nullptr) event_free(sync_timer_);
   ::close(fd_);
@@ -122,9 +128,11 @@ void Connection::OnEvent(evutil_socket_t, short what, void* arg) {
 }
 
 void Connection::HandleEvent(short what) {
+  if ((what & EV_TIMEOUT) && watcher_ != nullptr) return;  // memcached never idles a watcher out
   if (what & EV_TIMEOUT) {
     // -o idle_timeout: nothing arrived for that long.
     Log(*worker_.context().settings, 1, "Idle timeout: closing connection %d", fd_);
+    worker_.stats().idle_kicks.Inc();
     Close();
     return;
   }
@@ -140,12 +148,26 @@ void Connection::HandleEvent(short what) {
     }
     output_.Trim();
     WantEvents(EV_READ);
+    if (watcher_ != nullptr) {
+      if (!PumpWatcher()) Close();
+      return;
+    }
     // Requests that arrived while we waited are already buffered.
     if (!ProcessInput()) Close();
     return;
   }
   if (what & EV_READ) {
     if (armed_ == EV_WRITE) return;  // a yield fired after we blocked on output
+    if (watcher_ != nullptr) {
+      // A watcher's input is dropped; only its end matters.
+      start_ = end_ = 0;
+      if (!ReadSocket()) {
+        Close();
+        return;
+      }
+      start_ = end_ = 0;
+      return;
+    }
     if (sync_parked_) return;        // resumes when the peer acks (OnSyncProgress)
     if (forward_ != nullptr) return;  // resumes when the owner answers (OnForwardProgress)
     const bool yielded = yielded_;
@@ -258,6 +280,11 @@ bool Connection::ProcessInput() {
     swallow_ = r.swallow;
     if (r.forward != nullptr) {
       forward_ = std::move(r.forward);  // the rest waits for the owner's answer
+      break;
+    }
+    if (r.action == DispatchAction::kWatch && r.watcher != nullptr) {
+      BecomeWatcher(std::move(r.watcher));
+      start_ = end_;  // memcached reads nothing after `watch`
       break;
     }
     if (r.action == DispatchAction::kClose) {
@@ -403,6 +430,40 @@ void Connection::OnForwardProgress() {
   }
   WantEvents(EV_READ);
   if (!ProcessInput()) Close();
+}
+
+// ---------------------------------------------------------------------------
+// watch
+// ---------------------------------------------------------------------------
+
+void Connection::BecomeWatcher(std::shared_ptr<Watcher> watcher) {
+  watcher_ = std::move(watcher);
+  watch_wake_ = event_new(worker_.base(), -1, 0, &Connection::OnWatchWake, this);
+  event* wake = watch_wake_;
+  // Called by any thread that logs a line for an idle watcher.
+  watcher_->SetWake([wake] { event_active(wake, EV_READ, 0); });
+  info_.state.store("conn_watch", std::memory_order_relaxed);
+  event_active(watch_wake_, EV_READ, 0);  // lines may have arrived before the wake was set
+}
+
+void Connection::OnWatchWake(evutil_socket_t, short, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  if (!c->PumpWatcher()) c->Close();
+}
+
+// Lines move only once the previous ones are written, so a watcher that
+// does not read holds at most its watcher buffer plus one batch: the rest
+// is counted as skipped (watch_log.h), and no worker ever waits for it.
+bool Connection::PumpWatcher() {
+  if (!output_.empty()) return true;  // EV_WRITE pumps again when it drains
+  watcher_->Drain(output_.Tail());
+  if (!Flush()) return false;
+  if (!output_.empty()) {
+    WantEvents(EV_WRITE);
+  } else {
+    output_.Trim();
+  }
+  return true;
 }
 
 void Connection::Close() { delete this; }

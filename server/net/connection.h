@@ -93,6 +93,10 @@ class Connection {
   static void OnSyncTimeout(evutil_socket_t, short, void* arg);
   // Parks on forward_ and starts it.
   void WaitForOwner();
+  void BecomeWatcher(std::shared_ptr<Watcher> watcher);
+  static void OnWatchWake(evutil_socket_t, short, void* arg);
+  // Moves the watcher's lines to the output when the last ones are written.
+  bool PumpWatcher();
 
   WorkerThread& worker_;
   const int fd_;
@@ -129,6 +133,10 @@ class Connection {
 
   // The forwarded command this connection is parked on (null: none).
   std::shared_ptr<ForwardCall> forward_;
+  // `watch`: this connection only streams the watcher's lines; input is
+  // read and dropped (memcached stops reading a watcher), a close ends it.
+  std::shared_ptr<Watcher> watcher_;
+  event* watch_wake_ = nullptr;
 };
 
 }  // namespace tandem::server::net

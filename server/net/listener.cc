@@ -177,6 +177,12 @@ absl::Status Listener::BindEach(const std::string& host, int port, int socket_ty
     if (socket_type == SOCK_STREAM) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     // Each family binds its own socket, as memcached does.
     if (ai->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    // -o sock_cookie_id: memcached marks its sockets (SO_MARK) for firewall
+    // rules and carries on, with perror's line, when it may not.
+    if (settings_.sock_cookie_id != 0 &&
+        setsockopt(fd, SOL_SOCKET, SO_MARK, &settings_.sock_cookie_id, sizeof(settings_.sock_cookie_id)) != 0) {
+      std::fprintf(stderr, "setsockopt: %s\n", std::strerror(errno));
+    }
     if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
         (socket_type == SOCK_STREAM && listen(fd, settings_.backlog) != 0)) {
       last_error = std::strerror(errno);

@@ -83,6 +83,8 @@ void UdpEndpoint::HandleDatagram(std::string_view datagram, const sockaddr* peer
       continue;
     }
     ForEachUdpDatagram(request_id, reply, send);
+    // A datagram cannot carry a log stream: the watcher goes at once.
+    if (r.watcher != nullptr && ctx.watch_log != nullptr) ctx.watch_log->Remove(r.watcher);
     if (r.action == DispatchAction::kShutdown) ctx.request_stop(ctx.request_stop_arg);
     if (r.action != DispatchAction::kContinue || r.swallow > 0) return;
     input.remove_prefix(r.consumed);

@@ -18,6 +18,7 @@
 #include "server/replication_hooks.h"
 #include "server/settings.h"
 #include "server/stats.h"
+#include "server/watch_log.h"
 #include "server/storage/clock.h"
 
 namespace tandem::server {
@@ -38,6 +39,7 @@ struct ServerContext {
   // Asks the server to stop (the `shutdown` command); thread-safe.
   void (*request_stop)(void* arg);
   void* request_stop_arg;
+  WatchLog* watch_log = nullptr;  // `watch` connections leave it when they close
 };
 
 class WorkerThread {

@@ -97,7 +97,7 @@ Engine::Impl::Impl(const EngineOptions& o)
     : opts_(o),
       clock_(o.clock),
       layout_(o.use_cas),
-      classes_(o.min_item_space, o.growth_factor, o.slab_chunk_max, o.slab_page_size),
+      classes_(o.min_item_space, o.growth_factor, o.slab_chunk_max, o.slab_page_size, o.slab_sizes),
       slabs_(classes_, o.memory_limit, o.arena_base, o.arena_size),
       table_(o.hashpower),
       lru_(classes_.count()),

@@ -30,6 +30,17 @@ namespace tandem::server::storage {
 class MutationObserver;
 struct WarmState;
 
+// Told of every eviction (memcached's `watch evictions`), under the
+// class's LRU lock: OnEviction must only record, never call the engine.
+class EvictionListener {
+ public:
+  virtual ~EvictionListener() = default;
+  virtual bool Wants() const = 0;  // cheap: checked before anything is gathered
+  // ttl: seconds left, -1 = never; last_access: seconds since.
+  virtual void OnEviction(std::string_view key, bool fetched, int64_t ttl, int64_t last_access, int class_id,
+                          size_t value_size) = 0;
+};
+
 struct EngineOptions {
   size_t memory_limit = 64u << 20;  // -m, bytes of item memory
   double growth_factor = 1.25;      // -f
@@ -37,6 +48,7 @@ struct EngineOptions {
   size_t item_size_max = 1u << 20;  // -I
   size_t slab_page_size = 1u << 20;
   size_t slab_chunk_max = 512u << 10;  // -o slab_chunk_max (default page/2)
+  std::vector<uint32_t> slab_sizes;    // -o slab_sizes: explicit chunk sizes instead of -n/-f
   bool evict_to_free = true;        // false with -M
   bool use_cas = true;              // false with -C
   // A replicating node's CAS is derived from the item's hybrid clock
@@ -157,6 +169,8 @@ class ItemView {
   // Replication: the item's HLC version (version.h) and its expiry as unix
   // seconds (0 = never).
   virtual uint64_t version() const { return 0; }
+  // The item's slab class (its LRU's), for `watch fetchers`' clsid.
+  virtual int class_id() const { return 0; }
   virtual int64_t expires_at() const { return 0; }
 
  protected:
@@ -293,6 +307,26 @@ class Engine {
   bool CacheDump(int class_id, unsigned limit,
                  absl::FunctionRef<void(std::string_view key, size_t value_size,
                                         int64_t expires_at)> fn);
+
+  // `lru_crawler metadump`: one entry per live item (expired and flushed
+  // ones skipped, as memcached does) whose LRU class is in `classes`
+  // (indexed by class id; empty: every class). Walks the hash table one
+  // segment lock at a time; fn must not call back into the engine.
+  struct DumpEntry {
+    std::string_view key;
+    int64_t expires_at;     // unix seconds, 0 = never
+    int64_t last_access;    // unix seconds
+    uint64_t cas;
+    bool fetched;
+    int class_id;
+    size_t total_size;      // memcached's ITEM_ntotal
+  };
+  void MetaDump(const std::vector<bool>& classes, absl::FunctionRef<void(const DumpEntry&)> fn);
+  // The slab class memcached would put an item of these sizes in (chunked
+  // items: the largest), for `watch mutations`' clsid.
+  int ClassForItem(size_t key_size, size_t value_size, uint32_t flags) const;
+  // Set before serving; null: none.
+  void SetEvictionListener(EvictionListener* listener);
 
   // ---- Meta protocol (added) --------------------------------------------
   // mg: looks the key up (creating an empty item with exptime 0 on a miss

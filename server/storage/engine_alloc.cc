@@ -116,6 +116,11 @@ bool Engine::Impl::EvictOne(int id, bool* busy) {
         if (search->exptime != 0) ++c.evicted_nonzero;
         if (!search->has(Item::kFetched)) ++c.evicted_unfetched;
         if (search->has(Item::kActive)) ++c.evicted_active;
+        if (eviction_listener_ != nullptr && eviction_listener_->Wants()) {
+          eviction_listener_->OnEviction(layout_.key_view(search), search->has(Item::kFetched),
+                                         expiry_.Remaining(search->exptime, now), c.evicted_time, id,
+                                         search->nbytes);
+        }
       }
       const size_t total =
           MemcachedTotal(search->nkey, search->nbytes, search->flags, opts_.use_cas);

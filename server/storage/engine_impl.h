@@ -71,15 +71,21 @@ class Engine::Impl {
   size_t CrawlStep(size_t budget);
   void GeneralStats(StatList* out);
   int SizeClassCount() const { return classes_.count(); }
+  int ClassForItem(size_t nkey, size_t nbytes, uint32_t flags) const {
+    const int id = classes_.ClassFor(MemcachedTotal(nkey, nbytes, flags, opts_.use_cas));
+    return id == 0 ? classes_.count() : id;
+  }
   void ResetStats();
   bool CacheDump(int class_id, unsigned limit,
                  absl::FunctionRef<void(std::string_view, size_t, int64_t)> fn);
+  void MetaDump(const std::vector<bool>& classes, absl::FunctionRef<void(const Engine::DumpEntry&)> fn);
   void SizesStats(StatList* out);
   void EnableSizes(StatList* out);
   void DisableSizes(StatList* out);
   void SlabsStats(StatList* out);
   void ItemsStats(StatList* out);
   void SetObserver(MutationObserver* o) { observer_ = o; }
+  void SetEvictionListener(EvictionListener* l) { eviction_listener_ = l; }
   void SetCasNodeBit(unsigned bit) { cas_node_bit_.store(bit & 1, std::memory_order_relaxed); }
   ApplyResult ApplyReplicated(const Mutation& m);
   ApplyResult ApplyStore(const Mutation& m);
@@ -303,6 +309,7 @@ class Engine::Impl {
   const Clock* clock_;
   const ItemLayout layout_;
   const SizeClasses classes_;
+  EvictionListener* eviction_listener_ = nullptr;  // `watch evictions`; set before serving
   SlabAllocator slabs_;
   HashTable table_;
   Lru lru_;
@@ -362,6 +369,7 @@ class Engine::Impl::Ref final : public ItemView {
     return true;
   }
   uint64_t version() const override { return impl_->layout_.version(it_); }
+  int class_id() const override { return impl_->LruClass(it_); }
   int64_t expires_at() const override { return impl_->expiry_.ToUnix(it_->exptime); }
 
  private:

@@ -8,15 +8,21 @@
 namespace tandem::server::storage {
 
 SizeClasses::SizeClasses(size_t min_item_space, double growth_factor, size_t slab_chunk_max,
-                         size_t page_size)
+                         size_t page_size, const std::vector<uint32_t>& explicit_sizes)
     : page_size_(page_size) {
   sizes_.push_back(0);
   unsigned int size = static_cast<unsigned int>(kMemcachedItemHeader + min_item_space);
   while (static_cast<int>(sizes_.size()) < kMaxClasses) {
-    if (size >= static_cast<double>(slab_chunk_max) / growth_factor) break;
+    const size_t next = sizes_.size() - 1;  // index into explicit_sizes
+    if (!explicit_sizes.empty()) {
+      if (next >= explicit_sizes.size()) break;
+      size = explicit_sizes[next];
+    } else if (size >= static_cast<double>(slab_chunk_max) / growth_factor) {
+      break;
+    }
     if (size % kAlign) size += kAlign - (size % kAlign);
     sizes_.push_back(size);
-    size = static_cast<unsigned int>(size * growth_factor);
+    if (explicit_sizes.empty()) size = static_cast<unsigned int>(size * growth_factor);
   }
   sizes_.push_back(slab_chunk_max);
 }

@@ -24,8 +24,10 @@ class SizeClasses {
   // memcached's sizeof(item) on 64-bit, the base of the first class.
   static constexpr size_t kMemcachedItemHeader = 48;
 
+  // `explicit_sizes` (-o slab_sizes) replaces the -n/-f progression: each
+  // size rounded up to 8 bytes, then slab_chunk_max as the last class.
   SizeClasses(size_t min_item_space, double growth_factor, size_t slab_chunk_max,
-              size_t page_size);
+              size_t page_size, const std::vector<uint32_t>& explicit_sizes = {});
 
   // Number of classes; valid ids are 1..count().
   int count() const { return static_cast<int>(sizes_.size()) - 1; }

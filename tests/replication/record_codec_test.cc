@@ -208,6 +208,7 @@ TEST(RecordCodec, HelloLimitsNackAndGoodbyeRoundTrip) {
   h.item_size_max = 2u << 20;
   h.evict_to_free = false;
   h.master_for_ms = 123456;
+  h.listen_port = 11212;
   std::string bytes;
   EncodeHello(h, &bytes);
   EncodeNack(Nack{4242, NackReason::kOutOfMemory}, &bytes);
@@ -221,6 +222,7 @@ TEST(RecordCodec, HelloLimitsNackAndGoodbyeRoundTrip) {
   EXPECT_EQ(h2.item_size_max, 2u << 20);
   EXPECT_FALSE(h2.evict_to_free);
   EXPECT_EQ(h2.master_for_ms, 123456u);
+  EXPECT_EQ(h2.listen_port, 11212u);
   in.remove_prefix(n);
   ASSERT_TRUE(DecodeFrame(in, kMaxBody, &f, &n).ok());
   ASSERT_EQ(f.type, FrameType::kNack);

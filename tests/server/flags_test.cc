@@ -575,12 +575,11 @@ TEST(ExtendedOptions, BufferSizesAreKilobytes) {
 
 TEST(ExtendedOptions, InertOptionsAreRecorded) {
   std::unique_ptr<Settings> s =
-      ParseOk({"-o", "ext_path=/tmp/none:64m,ssl_chain_cert=/x.pem", "-o", "slab_sizes=100-200,inline_ascii_resp"});
+      ParseOk({"-o", "ext_page_size=8,ssl_chain_cert=/x.pem", "-o", "ext_item_size=100,inline_ascii_resp"});
   EXPECT_THAT(s->inert_options,
-              ElementsAre(Pair("ext_path", "/tmp/none:64m"), Pair("ssl_chain_cert", "/x.pem"),
-                          Pair("slab_sizes", "100-200"), Pair("inline_ascii_resp", "")));
-  for (const char* opt : {"sock_cookie_id=1", "slab_automove_freeratio=0.5", "no_inline_ascii_resp",
-                          "ext_threads=2"}) {
+              ElementsAre(Pair("ext_page_size", "8"), Pair("ssl_chain_cert", "/x.pem"),
+                          Pair("ext_item_size", "100"), Pair("inline_ascii_resp", "")));
+  for (const char* opt : {"slab_automove_freeratio=0.5", "no_inline_ascii_resp", "ext_threads=2"}) {
     Settings one;
     EXPECT_OK(Ext(opt, &one)) << opt;
     EXPECT_EQ(one.inert_options.size(), 1u) << opt;
@@ -636,16 +635,53 @@ TEST(ExtendedOptions, SwitchesIgnoreAValue) {
 
 TEST(ExtendedOptions, EveryInertOptionIsRecorded) {
   for (const char* name :
-       {"ext_path", "ext_page_size", "ext_wbuf_size", "ext_threads", "ext_item_size", "ext_item_age",
+       {"ext_page_size", "ext_wbuf_size", "ext_threads", "ext_item_size", "ext_item_age",
         "ext_low_ttl", "ext_drop_unread", "ext_recache_rate", "ext_compact_under", "ext_drop_under",
         "ext_max_frag", "ext_max_sleep", "slab_automove_freeratio", "ssl_chain_cert", "ssl_key", "ssl_keyformat",
         "ssl_verify_mode", "ssl_ciphers", "ssl_ca_cert", "ssl_wbuf_size", "ssl_session_cache", "ssl_kernel_tls",
-        "ssl_min_version", "sock_cookie_id", "slab_sizes", "no_inline_ascii_resp", "inline_ascii_resp",
-        "proxy_config"}) {
+        "ssl_min_version", "no_inline_ascii_resp", "inline_ascii_resp"}) {
     Settings s;
     EXPECT_OK(Ext(std::string(name) + "=v", &s)) << name;
     EXPECT_THAT(s.inert_options, ElementsAre(Pair(name, "v")));
   }
+}
+
+// Features tandem does not have stop start-up with a line that names them
+// (exit 1, ExitCodeFor), instead of running without them.
+TEST(ExtendedOptions, ExtstoreAndProxyAreRefused) {
+  Parsed p = Parse({"-o", "ext_path=/tmp/none:64m"});
+  EXPECT_EQ(p.status.message(), "extstore is not supported (-o ext_path)");
+  EXPECT_EQ(ExitCodeFor(p.status), 1);
+  p = Parse({"-o", "idle_timeout=5,proxy_config=/etc/proxy.lua"});
+  EXPECT_EQ(p.status.message(), "the proxy is not supported (-o proxy_config)");
+  EXPECT_EQ(ExitCodeFor(p.status), 1);
+}
+
+// memcached's _parse_slab_sizes rules and words; its exit code is EX_USAGE.
+TEST(ExtendedOptions, SlabSizes) {
+  std::unique_ptr<Settings> s = ParseOk({"-o", "slab_sizes=100-200-1000"});
+  EXPECT_THAT(s->slab_sizes, ElementsAre(100u, 200u, 1000u));
+  EXPECT_TRUE(s->inert_options.empty());
+  const std::pair<const char*, const char*> bad[] = {
+      {"slab_sizes=100-50", "slab size 50 cannot be lower than or equal to a previous class size"},
+      {"slab_sizes=100-104", "slab size 104 must be at least 8 bytes larger than previous class"},
+      {"slab_sizes=10", "slab size 10 is out of valid range"},
+      {"slab_sizes=100-x", "slab size 0 is out of valid range"},
+      {"slab_sizes=100-600000", "slab size 600000 is out of valid range"},
+  };
+  for (const auto& [opt, message] : bad) {
+    Parsed p = Parse({"-o", opt});
+    EXPECT_EQ(p.status.message(), message) << opt;
+    EXPECT_EQ(ExitCodeFor(p.status), 64) << opt;
+  }
+  std::string many = "slab_sizes=100";
+  for (int i = 1; i < 63; ++i) many += "-" + std::to_string(100 + 16 * i);
+  EXPECT_EQ(Parse({"-o", many}).status.message(), "too many slab classes specified");
+}
+
+TEST(ExtendedOptions, SockCookieId) {
+  EXPECT_EQ(ParseOk({"-o", "sock_cookie_id=42"})->sock_cookie_id, 42u);
+  EXPECT_EQ(ParseOk({"-o", "sock_cookie_id=x"})->sock_cookie_id, 0u);  // memcached ignores a bad number
 }
 
 // The `-o options:` lines of -h, byte for byte (they come from the table).
@@ -719,6 +755,26 @@ TEST(ReplicationFlags, BadValuesAreRejected) {
   ExpectRejected({"-X", "11212", "--repl-heartbeat-ms=500", "--repl-timeout-ms=500"});
   // memcached's -X lives on as --disable-dumping.
   EXPECT_FALSE(ParseOk({"--disable-dumping"})->dump_enabled);
+}
+
+// -X followed by a number is repcached's port; -X alone (or before another
+// flag, as a memcached.conf line) is memcached's disable-dumping.
+TEST(ReplicationFlags, DashXTakesAnOptionalPort) {
+  std::unique_ptr<Settings> dump_off = ParseOk({"-X", "-o", "idle_timeout=5"});
+  EXPECT_FALSE(dump_off->dump_enabled);
+  EXPECT_FALSE(dump_off->replication_enabled());
+  EXPECT_EQ(dump_off->idle_timeout, 5);
+  EXPECT_FALSE(ParseOk({"-p", "11211", "-X"})->dump_enabled);
+  std::unique_ptr<Settings> port = ParseOk({"-X", "11300", "-v"});
+  EXPECT_TRUE(port->dump_enabled);
+  EXPECT_EQ(port->repl_port, 11300);
+  EXPECT_EQ(ParseOk({"-X11301"})->repl_port, 11301);
+  EXPECT_EQ(ParseOk({"--repl-port=11302"})->repl_port, 11302);
+  std::unique_ptr<Settings> both = ParseOk({"-X", "-X", "11303"});
+  EXPECT_FALSE(both->dump_enabled);
+  EXPECT_EQ(both->repl_port, 11303);
+  ExpectRejected({"-X", "-1"});
+  ExpectRejected({"-X", "123456"});
 }
 
 }  // namespace

@@ -27,6 +27,15 @@ TEST(SizeClassesTest, DefaultsMatchMemcached) {
   EXPECT_EQ(c.per_page(39), 2u);
 }
 
+// memcached -vv -o slab_sizes=100-205-4000: each size rounded up to 8
+// bytes, then slab_chunk_max as the last class.
+TEST(SizeClassesTest, ExplicitSlabSizesMatchMemcached) {
+  SizeClasses c(48, 1.25, 512 * 1024, 1024 * 1024, {100, 205, 4000});
+  const std::vector<size_t> want = {104, 208, 4000, 524288};
+  EXPECT_EQ(Table(c), want);
+  EXPECT_EQ(c.ClassFor(105), 2);
+}
+
 TEST(SizeClassesTest, FactorTwoMinSpace100MatchesMemcached) {
   SizeClasses c(100, 2.0, 512 * 1024, 1024 * 1024);
   const std::vector<size_t> want = {152,  304,   608,   1216,  2432,   4864,

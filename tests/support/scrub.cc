@@ -150,6 +150,32 @@ std::string Scrub(std::string_view reply, const ScrubOptions& options) {
       }
       continue;
     }
+    // lru_crawler metadump: "key=K exp=E la=L cas=C fetch=F cls=N size=S",
+    // where the times and the CAS differ between two servers.
+    // Those lines end in a bare "\n", so this "line" runs up to the END.
+    if (line.starts_with("key=") && options.mask_cas) {
+      size_t start = 0;
+      while (start < line.size()) {
+        const size_t lf = line.find('\n', start);
+        std::string_view sub = line.substr(start, lf == std::string_view::npos ? std::string_view::npos : lf - start);
+        std::vector<std::string_view> tokens = SplitSpaces(sub);
+        for (size_t i = 0; i < tokens.size(); ++i) {
+          if (i > 0) out += ' ';
+          std::string_view t = tokens[i];
+          if ((t.starts_with("exp=") && t != "exp=-1") || t.starts_with("la=") || t.starts_with("cas=")) {
+            out.append(t.substr(0, t.find('=') + 1));
+            out += "<v>";
+          } else {
+            out += t;
+          }
+        }
+        if (lf == std::string_view::npos) break;
+        out += '\n';
+        start = lf + 1;
+      }
+      out += "\r\n";
+      continue;
+    }
     if (options.mask_version && line.starts_with("VERSION ")) {
       out += "VERSION <version>\r\n";
       continue;
