@@ -289,6 +289,7 @@ inline constexpr std::array kCommands = {
     CommandSpec{"stats", Op::kStats, 1, kUnbounded, ParseArgs},
     CommandSpec{"slabs", Op::kSlabs, 2, kUnbounded, ParseArgs},
     CommandSpec{"lru_crawler", Op::kLruCrawler, 2, kUnbounded, ParseArgs},
+    CommandSpec{"lru", Op::kLru, 2, kUnbounded, ParseArgs},
     CommandSpec{"mn", Op::kMetaNoop, 1, kUnbounded, ParseNoArgs},
 };
 

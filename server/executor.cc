@@ -451,7 +451,7 @@ void Executor::MetaDebug(const Command& cmd, ExecContext& ctx) {
 
 // ---------------------------------------------------------------------------
 // Administrative: version, verbosity, quit, shutdown, cache_memlimit, mn,
-// stats, slabs, lru_crawler
+// stats, slabs, lru, lru_crawler
 // ---------------------------------------------------------------------------
 
 DispatchAction Executor::Admin(const Command& cmd, ExecContext& ctx) {
@@ -493,6 +493,7 @@ DispatchAction Executor::Admin(const Command& cmd, ExecContext& ctx) {
     case Op::kStats: Stats(cmd, ctx.reply); break;
     case Op::kSlabs: Slabs(cmd, ctx.reply); break;
     case Op::kLruCrawler: LruCrawler(cmd, ctx.reply); break;
+    case Op::kLru: Lru(cmd, ctx.reply); break;
     default: ctx.reply.Done(cmd, Result::ErrorLine(p::kError)); break;
   }
   return DispatchAction::kContinue;

@@ -111,6 +111,7 @@ class Executor {
 #undef TANDEM_STATS_REPORT
   void Slabs(const protocol::Command& cmd, protocol::ReplyWriter& reply);
   void LruCrawler(const protocol::Command& cmd, protocol::ReplyWriter& reply);
+  void Lru(const protocol::Command& cmd, protocol::ReplyWriter& reply);
 
   bool detail() const { return settings_.detail_enabled.load(std::memory_order_relaxed); }
 

@@ -103,7 +103,8 @@ Engine::Impl::Impl(const EngineOptions& o)
       lru_(classes_.count()),
       expiry_(o.clock),
       shards_(new OpShard[kOpShards]),
-      tombstones_(new TombstoneSet[HashTable::kSegments]) {
+      tombstones_(new TombstoneSet[HashTable::kSegments]),
+      segmented_(o.segmented_lru) {
   for (size_t i = 0; i < HashTable::kSegments; ++i) {
     // Called under the tombstone's segment lock, which also guards its floor slot.
     tombstones_[i].Configure(o.tombstone_bytes / HashTable::kSegments, o.tombstone_window_ms,
@@ -131,7 +132,7 @@ void Engine::Impl::LinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash) 
   {
     Lru::Class& lc = lru_.cls(LruClass(it));
     absl::MutexLock lock(&lc.mu());
-    lc.LinkLocked(it, opts_.segmented_lru, clock_->Now());
+    lc.LinkLocked(it, segmented(), clock_->Now());
     lc.counters().mem_requested += total;
   }
   curr_items_.fetch_add(1, std::memory_order_relaxed);

@@ -95,7 +95,7 @@ bool Engine::Impl::EvictOne(int id, bool* busy) {
         // -o no_modern has one list: a read item goes back to its head,
         // the effect of memcached's bump-on-read there.
         search->clear(Item::kActive);
-        if (opts_.segmented_lru) {
+        if (segmented()) {
           lc.MoveLocked(search, LruId::kWarm);
           ++c.moves_to_warm;
         } else {

@@ -92,7 +92,7 @@ size_t Engine::Impl::CrawlStep(size_t budget) {
     }
   }
   crawler_items_checked_.fetch_add(checked, std::memory_order_relaxed);
-  if (opts_.segmented_lru) {
+  if (segmented()) {
     // The LRU maintainer's share of the tick: age HOT/WARM tails into COLD.
     for (int id = 1; id <= classes_.count(); ++id) {
       Lru::Class& lc = lru_.cls(id);

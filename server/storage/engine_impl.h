@@ -91,6 +91,13 @@ class Engine::Impl {
   int64_t WallClockMs() const { return clock_->WallMs(); }
   void SetPeerClockOffset(int64_t ms) { peer_offset_ms_.store(ms, std::memory_order_relaxed); }
   int64_t max_skew_ms() const { return opts_.max_skew_ms; }
+  // Slab page moves (engine_rebalance.cc).
+  ReassignOutcome SlabsReassign(int src, int dst);
+  bool RebalanceStep();
+  void WaitForRebalanceWork(int timeout_ms);
+  void SlabClassSamples(std::vector<SlabClassSample>* out, bool* limit_reached);
+  void SetSegmentedLru(bool on) { segmented_.store(on, std::memory_order_relaxed); }
+  bool segmented() const { return segmented_.load(std::memory_order_relaxed); }
   // Meta protocol (see engine.h).
   bool MetaGet(std::string_view key, const MetaGetOptions& o,
                absl::FunctionRef<void(MetaItem&, bool)> fn, WriteReceipt* receipt);
@@ -325,6 +332,28 @@ class Engine::Impl {
   std::unique_ptr<uint32_t[]> sizes_hist_ ABSL_GUARDED_BY(sizes_mu_);
   size_t sizes_buckets_ ABSL_GUARDED_BY(sizes_mu_) = 0;
   uint64_t sizes_cas_min_ ABSL_GUARDED_BY(sizes_mu_) = 0;
+
+  // ---- slab page moves (engine_rebalance.cc) ----------------------------
+  // Evicts every item whose header or chain chunk lies in the moving page;
+  // returns how many chunks are still in use afterwards.
+  size_t EmptyMovingPage();
+  // Unlinks the item at `it` if it is still linked under `key`.
+  void EvictForMove(Item* it, std::string_view key);
+
+  std::atomic<bool> segmented_;  // -o modern / `lru mode`
+  absl::Mutex reassign_mu_;      // the queued request (taken alone)
+  absl::CondVar reassign_cv_;
+  bool reassign_queued_ ABSL_GUARDED_BY(reassign_mu_) = false;
+  int reassign_src_ ABSL_GUARDED_BY(reassign_mu_) = 0;
+  int reassign_dst_ ABSL_GUARDED_BY(reassign_mu_) = 0;
+  int reassign_any_cursor_ ABSL_GUARDED_BY(reassign_mu_) = 0;
+  absl::Mutex move_mu_;          // the rebalancer's own state (one mover at a time)
+  bool moving_ ABSL_GUARDED_BY(move_mu_) = false;
+  SlabAllocator::PageMove move_ ABSL_GUARDED_BY(move_mu_);
+  std::atomic<bool> reassign_running_{false};
+  std::atomic<uint64_t> slabs_moved_{0};
+  std::atomic<uint64_t> reassign_evictions_nomem_{0};
+  std::atomic<uint64_t> reassign_busy_items_{0};
 
   absl::Mutex crawl_mu_;
   size_t crawl_segment_ ABSL_GUARDED_BY(crawl_mu_) = 0;

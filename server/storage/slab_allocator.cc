@@ -6,8 +6,8 @@
 // uncarved end of the class's newest page, and a new page. Free pushes the
 // chunk back on the list; the list's link lives in the chunk itself, so a
 // free chunk costs no memory of its own. Nothing is ever returned to the
-// kernel or moved between classes (memcached's slab rebalancer is not
-// implemented): a class keeps every page it was ever given.
+// kernel; pages move between classes only through BeginMove/FinishMove
+// (below), driven by the engine's rebalancer.
 //
 // A new page is first reserved in malloced_ with a compare-and-swap loop
 // that refuses when the page would pass the limit, unless the class has no
@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstddef>
 
 namespace tandem::server::storage {
 
@@ -84,7 +85,34 @@ void* SlabAllocator::CarvePage(size_t len) {
   return page;
 }
 
+void SlabAllocator::InstallPageLocked(int id, Class& c, char* page) {
+  ++c.pages;
+  c.page_list.push_back(page);
+  c.end_ptr = page;
+  c.end_left = classes_.per_page(id);
+}
+
 bool SlabAllocator::NewPageLocked(int id, Class& c) {
+  // A page a move gave this class (already counted), then one from the
+  // global pool, and only then new memory.
+  if (!c.spare.empty()) {
+    c.end_ptr = c.spare.back();
+    c.spare.pop_back();
+    c.end_left = classes_.per_page(id);
+    return true;
+  }
+  char* pooled = nullptr;
+  {
+    absl::MutexLock lock(&pages_mu_);
+    if (!pool_.empty()) {
+      pooled = pool_.back();
+      pool_.pop_back();
+    }
+  }
+  if (pooled != nullptr) {
+    InstallPageLocked(id, c, pooled);
+    return true;
+  }
   const size_t len = classes_.page_size();
   // memcached: refuse past the limit unless the class has no page yet.
   // Reserve the bytes first so concurrent classes cannot overshoot together.
@@ -100,9 +128,7 @@ bool SlabAllocator::NewPageLocked(int id, Class& c) {
     malloc_fails_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  ++c.pages;
-  c.end_ptr = static_cast<char*>(page);
-  c.end_left = classes_.per_page(id);
+  InstallPageLocked(id, c, static_cast<char*>(page));
   return true;
 }
 
@@ -127,11 +153,19 @@ void* SlabAllocator::Alloc(int id) {
 void SlabAllocator::Free(int id, void* chunk) {
   Class& c = classes_state_[static_cast<size_t>(id)];
   absl::MutexLock lock(&c.mu);
+  --c.used;
+  if (InMovingLocked(c, chunk)) {  // stays off the free list: the page is leaving
+    const size_t i = static_cast<size_t>(static_cast<char*>(chunk) - c.moving) / classes_.chunk_size(id);
+    if (!c.moving_free[i]) {
+      c.moving_free[i] = true;
+      ++c.moving_free_count;
+    }
+    return;
+  }
   auto* n = static_cast<FreeNode*>(chunk);
   n->next = c.free_list;
   c.free_list = n;
   ++c.free_count;
-  --c.used;
 }
 
 SlabAllocator::ClassStats SlabAllocator::Stats(int id) const {
@@ -143,8 +177,110 @@ SlabAllocator::ClassStats SlabAllocator::Stats(int id) const {
   s.total_pages = c.pages;
   s.total_chunks = c.pages * s.chunks_per_page;
   s.used_chunks = c.used;
-  s.free_chunks = c.free_count + c.end_left;
+  s.free_chunks = c.free_count + c.end_left + c.spare.size() * s.chunks_per_page;
   return s;
+}
+
+// ===========================================================================
+// Page moves
+// ===========================================================================
+
+// The oldest page goes, as in memcached: it most likely holds the oldest
+// items. A page a move gave the class and that was never carved goes first,
+// since it holds nothing at all. Free chunks of the page are cut from the
+// free list (one walk of the list), the uncarved end is dropped, and from
+// now on Free() marks the page's chunks instead of listing them, so nothing
+// in the page is handed out again.
+bool SlabAllocator::BeginMove(int src, int dst, PageMove* move) {
+  move->src = src;
+  move->dst = dst;
+  if (src == 0) {
+    absl::MutexLock lock(&pages_mu_);
+    if (pool_.empty()) return false;
+    move->page = pool_.back();
+    pool_.pop_back();
+    return true;
+  }
+  Class& c = classes_state_[static_cast<size_t>(src)];
+  absl::MutexLock lock(&c.mu);
+  if (c.pages < 2 || c.moving != nullptr) return false;
+  const size_t per_page = classes_.per_page(src);
+  const size_t size = classes_.chunk_size(src);
+  char* page;
+  const bool from_spare = !c.spare.empty();
+  if (from_spare) {
+    page = c.spare.back();
+    c.spare.pop_back();
+  } else {
+    page = c.page_list.front();
+  }
+  for (size_t i = 0; i < c.page_list.size(); ++i) {
+    if (c.page_list[i] == page) {
+      c.page_list.erase(c.page_list.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+  }
+  c.moving = page;
+  c.moving_free.assign(per_page, false);
+  c.moving_free_count = 0;
+  auto mark = [&](const char* p) {
+    const size_t i = static_cast<size_t>(p - page) / size;
+    if (!c.moving_free[i]) {
+      c.moving_free[i] = true;
+      ++c.moving_free_count;
+    }
+  };
+  if (from_spare) {
+    for (size_t k = 0; k < per_page; ++k) mark(page + k * size);
+  } else if (c.end_ptr != nullptr && c.end_ptr >= page && c.end_ptr < page + classes_.page_size()) {
+    for (size_t k = 0; k < c.end_left; ++k) mark(c.end_ptr + k * size);
+    c.end_left = 0;
+  }
+  for (FreeNode** link = &c.free_list; *link != nullptr;) {
+    FreeNode* n = *link;
+    if (InMovingLocked(c, n)) {
+      *link = n->next;
+      --c.free_count;
+      mark(reinterpret_cast<char*>(n));
+    } else {
+      link = &n->next;
+    }
+  }
+  move->page = page;
+  return true;
+}
+
+bool SlabAllocator::FinishMove(const PageMove& move) {
+  if (move.src != 0) {
+    Class& c = classes_state_[static_cast<size_t>(move.src)];
+    absl::MutexLock lock(&c.mu);
+    if (c.moving_free_count < classes_.per_page(move.src)) return false;
+    --c.pages;
+    c.moving = nullptr;
+    c.moving_free.clear();
+    c.moving_free_count = 0;
+  }
+  if (move.dst == 0) {
+    absl::MutexLock lock(&pages_mu_);
+    pool_.push_back(move.page);
+    return true;
+  }
+  Class& d = classes_state_[static_cast<size_t>(move.dst)];
+  absl::MutexLock lock(&d.mu);
+  ++d.pages;
+  d.page_list.push_back(move.page);
+  if (d.end_left == 0) {
+    d.end_ptr = move.page;
+    d.end_left = classes_.per_page(move.dst);
+  } else {
+    d.spare.push_back(move.page);
+  }
+  return true;
+}
+
+size_t SlabAllocator::pool_pages() const {
+  absl::MutexLock lock(&pages_mu_);
+  return pool_.size();
 }
 
 }  // namespace tandem::server::storage

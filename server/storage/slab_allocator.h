@@ -5,9 +5,16 @@
 //
 // Like memcached (do_slabs_newslab), a class with no page at all always gets
 // its first page even past the limit, so every item size stays storable.
-// Pages are never returned; a page is carved lazily (chunks are handed out
-// from its unused end before being threaded on the free list) so untouched
-// memory is never faulted in.
+// A page is carved lazily (chunks are handed out from its unused end before
+// being threaded on the free list) so untouched memory is never faulted in.
+//
+// Pages move between classes (memcached's slab rebalancer): BeginMove takes
+// one page of a class out of service (its free chunks leave the free list,
+// and chunks freed later stay off it), the engine frees whatever still
+// lives there (engine_rebalance.cc), and FinishMove hands the empty page to
+// another class or to the global pool (memcached's class 0), from which any
+// class takes a page before asking for new memory. Memory never goes back
+// to the kernel; -m bounds the pages malloced, wherever they are.
 //
 // Locking: each class has its own mutex (stores of different sizes do not
 // contend); the bytes malloced so far are an atomic reserved with a CAS
@@ -39,6 +46,13 @@ class SlabAllocator {
     size_t free_chunks = 0;  // free list + uncarved end of the last page
   };
 
+  // A page being emptied for a move (BeginMove .. FinishMove).
+  struct PageMove {
+    int src = 0;
+    int dst = 0;
+    char* page = nullptr;
+  };
+
   SlabAllocator(const SizeClasses& classes, size_t memory_limit);
   ~SlabAllocator();
   SlabAllocator(const SlabAllocator&) = delete;
@@ -56,6 +70,22 @@ class SlabAllocator {
   ClassStats Stats(int id) const;
   const SizeClasses& classes() const { return classes_; }
 
+  // ---- page moves (one at a time; the engine serialises them) -----------
+  // Takes the oldest page of `src` (1..count(), or 0: a page of the global
+  // pool) out of service for a move to `dst` (0: the pool). False when src
+  // has fewer than two pages (the pool: none), so a class keeps a page.
+  bool BeginMove(int src, int dst, PageMove* move);
+  // Calls fn(chunk) for each chunk of the moving page still allocated.
+  template <typename Fn>
+  void ForEachUsedInMove(const PageMove& move, Fn&& fn);
+  // True once every chunk of the moving page is free; then the page goes
+  // to move.dst and the move is over.
+  bool FinishMove(const PageMove& move);
+  size_t pool_pages() const;
+  // Whether every page -m allows has been malloced (memcached's
+  // mem_limit_reached, which lets automove return free pages to the pool).
+  bool limit_reached() const { return total_malloced() + classes_.page_size() > limit(); }
+
  private:
   struct FreeNode {
     FreeNode* next;
@@ -68,9 +98,22 @@ class SlabAllocator {
     size_t end_left ABSL_GUARDED_BY(mu) = 0;      // chunks left there
     size_t pages ABSL_GUARDED_BY(mu) = 0;
     size_t used ABSL_GUARDED_BY(mu) = 0;
+    // Every page of the class, oldest first (memcached's slab_list), and
+    // pages given by a move that are not carved yet.
+    std::vector<char*> page_list ABSL_GUARDED_BY(mu);
+    std::vector<char*> spare ABSL_GUARDED_BY(mu);
+    // The page being emptied, and which of its chunks are free.
+    char* moving ABSL_GUARDED_BY(mu) = nullptr;
+    std::vector<bool> moving_free ABSL_GUARDED_BY(mu);
+    size_t moving_free_count ABSL_GUARDED_BY(mu) = 0;
   };
 
   bool NewPageLocked(int id, Class& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
+  void InstallPageLocked(int id, Class& c, char* page) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
+  bool InMovingLocked(const Class& c, const void* p) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu) {
+    return c.moving != nullptr && static_cast<const char*>(p) >= c.moving &&
+           static_cast<const char*>(p) < c.moving + classes_.page_size();
+  }
 
   const SizeClasses& classes_;
   std::atomic<size_t> limit_;
@@ -80,11 +123,27 @@ class SlabAllocator {
   // Carves a page from the current 2 MB huge-page region (see .cc).
   void* CarvePage(size_t len);
 
-  absl::Mutex pages_mu_;  // the regions and where the next page starts
+  mutable absl::Mutex pages_mu_;  // the regions and where the next page starts
   std::vector<std::pair<void*, size_t>> mappings_ ABSL_GUARDED_BY(pages_mu_);
   char* region_next_ ABSL_GUARDED_BY(pages_mu_) = nullptr;
   size_t region_left_ ABSL_GUARDED_BY(pages_mu_) = 0;
+  std::vector<char*> pool_ ABSL_GUARDED_BY(pages_mu_);  // memcached's class 0
 };
+
+template <typename Fn>
+void SlabAllocator::ForEachUsedInMove(const PageMove& move, Fn&& fn) {
+  if (move.src == 0) return;  // a pool page holds nothing
+  std::vector<char*> used;
+  {
+    Class& c = classes_state_[static_cast<size_t>(move.src)];
+    absl::MutexLock lock(&c.mu);
+    const size_t size = classes_.chunk_size(move.src);
+    for (size_t i = 0; i < c.moving_free.size(); ++i) {
+      if (!c.moving_free[i]) used.push_back(c.moving + i * size);
+    }
+  }
+  for (char* p : used) fn(p);
+}
 
 }  // namespace tandem::server::storage
 
