@@ -152,6 +152,9 @@ class Engine::Impl {
   void* AllocChunk(int id);
   // *busy is set when a candidate was skipped because its segment was locked.
   bool EvictOne(int id, bool* busy);
+  // The LRU maintainer's reclaim: dead items off one list's tail, at most
+  // `budget`; counted as `reclaimed` (engine_crawler.cc).
+  size_t ReclaimTail(int id, LruId list, RelTime now, size_t budget);
   Item* AllocItem(std::string_view key, size_t nbytes, uint32_t flags, RelTime exptime);
   void FreeItem(Item* it);
   // Copies src into the item's value starting at byte `offset`.
