@@ -340,6 +340,9 @@ class Engine::Impl {
   // Evicts every item whose header or chain chunk lies in the moving page;
   // returns how many chunks are still in use afterwards.
   size_t EmptyMovingPage();
+  // Copies the key out of a chunk of the moving page without its lock;
+  // returns its length, 0 if the chunk cannot hold a key (engine_rebalance.cc).
+  size_t ReadKeyUnlocked(const char* chunk, size_t room, char* key) const;
   // Unlinks the item at `it` if it is still linked under `key`.
   void EvictForMove(Item* it, std::string_view key);
 

@@ -20,6 +20,7 @@
 // class's COLD tail and tries again (engine_alloc.cc).
 #include "server/storage/slab_allocator.h"
 
+#include <sanitizer/asan_interface.h>
 #include <sys/mman.h>
 
 #include <cstdint>
@@ -160,6 +161,9 @@ void SlabAllocator::Free(int id, void* chunk) {
       c.moving_free[i] = true;
       ++c.moving_free_count;
     }
+    // Under ASan, any later read of the freed item (a reader the engine
+    // failed to lock out) is reported; FinishMove unpoisons the page.
+    ASAN_POISON_MEMORY_REGION(chunk, classes_.chunk_size(id));
     return;
   }
   auto* n = static_cast<FreeNode*>(chunk);
@@ -228,6 +232,7 @@ bool SlabAllocator::BeginMove(int src, int dst, PageMove* move) {
     if (!c.moving_free[i]) {
       c.moving_free[i] = true;
       ++c.moving_free_count;
+      ASAN_POISON_MEMORY_REGION(p, size);
     }
   };
   if (from_spare) {
@@ -256,6 +261,7 @@ bool SlabAllocator::FinishMove(const PageMove& move) {
     absl::MutexLock lock(&c.mu);
     if (c.moving_free_count < classes_.per_page(move.src)) return false;
     --c.pages;
+    ASAN_UNPOISON_MEMORY_REGION(move.page, classes_.page_size());
     c.moving = nullptr;
     c.moving_free.clear();
     c.moving_free_count = 0;
