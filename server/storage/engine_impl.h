@@ -343,8 +343,11 @@ class Engine::Impl {
   // Copies the key out of a chunk of the moving page without its lock;
   // returns its length, 0 if the chunk cannot hold a key (engine_rebalance.cc).
   size_t ReadKeyUnlocked(const char* chunk, size_t room, char* key) const;
-  // Unlinks the item at `it` if it is still linked under `key`.
-  void EvictForMove(Item* it, std::string_view key);
+  // The item at `it`, if it is still linked under `key`, is rescued into
+  // another chunk of its class (when `rescue` and one is free) or unlinked.
+  void EvictForMove(Item* it, std::string_view key, bool rescue);
+  bool RescueLocked(HashTable::Segment& seg, Item* it, uint32_t hash)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
 
   std::atomic<bool> segmented_;  // -o modern / `lru mode`
   absl::Mutex reassign_mu_;      // the queued request (taken alone)
@@ -359,6 +362,7 @@ class Engine::Impl {
   std::atomic<bool> reassign_running_{false};
   std::atomic<uint64_t> slabs_moved_{0};
   std::atomic<uint64_t> reassign_evictions_nomem_{0};
+  std::atomic<uint64_t> reassign_rescues_{0};
   std::atomic<uint64_t> reassign_busy_items_{0};
 
   absl::Mutex crawl_mu_;

@@ -14,14 +14,16 @@
 //     of the chunked items, which all live in the largest class's LRU;
 //   - memory of a request in flight (allocated and not linked yet, or about
 //     to be freed): left alone, and the page is gone over again later.
-// Linked items are evicted, exactly as the COLD tail evicts: unlinked under
-// their segment lock, which every reader of an item holds while it reads,
-// so no request can still see the memory afterwards; their version goes to
-// the version floor (a replicating node treats them as evicted, never as
-// deleted). Live ones count in slab_reassign_evictions_nomem (memcached's
-// name for an item it could not rescue into another chunk; tandem does not
-// rescue). Once every chunk is free the page goes to its destination class,
-// or to the global pool (FinishMove).
+// A live item whose header is in the page is rescued when its class has a
+// free chunk elsewhere (copied there, slab_reassign_rescues), as memcached
+// does. Otherwise, and for items whose chain crosses the page, it is
+// evicted, exactly as the COLD tail evicts: unlinked under its segment
+// lock, which every reader of an item holds while it reads, so no request
+// can still see the memory afterwards; its version goes to the version
+// floor (a replicating node treats it as evicted, never as deleted). Live
+// evicted items count in slab_reassign_evictions_nomem. Once every chunk
+// is free the page goes to its destination class, or to the global pool
+// (FinishMove).
 //
 // Lock order: move_mu_ (the rebalancer's own) -> segment -> LRU -> slab;
 // reassign_mu_ is taken alone.
@@ -121,14 +123,42 @@ __attribute__((no_sanitize_address)) size_t Engine::Impl::ReadKeyUnlocked(const 
   return nkey;
 }
 
-void Engine::Impl::EvictForMove(Item* it, std::string_view key) {
+void Engine::Impl::EvictForMove(Item* it, std::string_view key, bool rescue) {
   const uint32_t hash = HashTable::Hash(key);
   HashTable::Segment& seg = table_.SegmentFor(hash);
   absl::MutexLock lock(&seg.mu());
   if (seg.FindLocked(hash, key, layout_) != it) return;  // not linked (any more)
-  if (!Dead(it, clock_->Now())) reassign_evictions_nomem_.fetch_add(1, std::memory_order_relaxed);
+  const bool dead = Dead(it, clock_->Now());
+  if (!dead && rescue && RescueLocked(seg, it, hash)) return;
+  if (!dead) reassign_evictions_nomem_.fetch_add(1, std::memory_order_relaxed);
   ForgetLocked(seg, hash, layout_.version(it));  // evicted: version_floor.h
   UnlinkLocked(seg, it, hash);
+}
+
+// memcached's rescue: a live item whose header is in the moving page is
+// copied into a free chunk of its class elsewhere (never a new page) and
+// takes the old item's place in its hash chain and its LRU list, keeping
+// everything (CAS, version, times, flags bits); the copy is not a change,
+// so nothing is replicated. The LRU lock is held across the copy because
+// the LRU's juggling writes the links and bits being copied.
+bool Engine::Impl::RescueLocked(HashTable::Segment& seg, Item* it, uint32_t hash) {
+  const int cls = it->class_id();
+  void* mem = slabs_.AllocNoGrow(cls);
+  if (mem == nullptr) return false;
+  Item* copy = static_cast<Item*>(mem);
+  const size_t bytes = it->has(Item::kChunked) ? layout_.ChunkedHeaderSize(it->nkey)
+                                               : layout_.InlineSize(it->nkey, it->nbytes);
+  {
+    Lru::Class& lc = lru_.cls(LruClass(it));
+    absl::MutexLock lock(&lc.mu());
+    std::memcpy(static_cast<void*>(copy), static_cast<const void*>(it), bytes);
+    lc.ReplaceLocked(it, copy);
+  }
+  seg.RemoveLocked(it, hash);
+  seg.InsertLocked(copy, hash, layout_);
+  slabs_.Free(cls, it);
+  reassign_rescues_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 size_t Engine::Impl::EmptyMovingPage() {
@@ -143,7 +173,7 @@ size_t Engine::Impl::EmptyMovingPage() {
     ++used;
     char key[256];
     const size_t nkey = ReadKeyUnlocked(chunk, room, key);
-    if (nkey != 0) EvictForMove(reinterpret_cast<Item*>(chunk), std::string_view(key, nkey));
+    if (nkey != 0) EvictForMove(reinterpret_cast<Item*>(chunk), std::string_view(key, nkey), true);
   });
   if (used == 0) return 0;
   // Chain chunks: their items are chunked, and chunked items all live in
@@ -165,7 +195,7 @@ size_t Engine::Impl::EmptyMovingPage() {
       }
     }
   }
-  for (auto& [it, key] : owners) EvictForMove(it, key);
+  for (auto& [it, key] : owners) EvictForMove(it, key, false);
   size_t still = 0;
   slabs_.ForEachUsedInMove(move, [&still](char*) { ++still; });
   return still;

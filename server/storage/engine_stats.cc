@@ -76,8 +76,8 @@ void Engine::Impl::GeneralStats(StatList* out) {
   add("moves_to_warm", sum.moves_to_warm);
   add("moves_within_lru", sum.moves_within_lru);
   add("direct_reclaims", sum.direct_reclaims);
-  // Slab page moves (engine_rebalance.cc); tandem evicts, it never rescues.
-  add("slab_reassign_rescues", 0);
+  // Slab page moves (engine_rebalance.cc); chain chunks are never rescued.
+  add("slab_reassign_rescues", reassign_rescues_.load(std::memory_order_relaxed));
   add("slab_reassign_chunk_rescues", 0);
   add("slab_reassign_evictions_nomem", reassign_evictions_nomem_.load(std::memory_order_relaxed));
   add("slab_reassign_inline_reclaim", 0);

@@ -64,6 +64,20 @@ void Lru::Class::MoveLocked(Item* it, LruId to) {
   PushHeadLocked(it, to);
 }
 
+void Lru::Class::ReplaceLocked(Item* it, Item* copy) {
+  const int i = static_cast<int>(it->lru());
+  if (copy->prev != nullptr) {
+    copy->prev->next = copy;
+  } else {
+    head_[i] = copy;
+  }
+  if (copy->next != nullptr) {
+    copy->next->prev = copy;
+  } else {
+    tail_[i] = copy;
+  }
+}
+
 int Lru::Class::JuggleLocked(int steps, RelTime now) {
   // Shares are of the items the class holds now, as memcached's are of its
   // item bytes: a lone new item goes straight to COLD, where `stats

@@ -151,6 +151,24 @@ void* SlabAllocator::Alloc(int id) {
   return p;
 }
 
+void* SlabAllocator::AllocNoGrow(int id) {
+  Class& c = classes_state_[static_cast<size_t>(id)];
+  absl::MutexLock lock(&c.mu);
+  if (c.free_list == nullptr && c.end_left == 0) return nullptr;
+  if (c.free_list != nullptr) {
+    FreeNode* n = c.free_list;
+    c.free_list = n->next;
+    --c.free_count;
+    ++c.used;
+    return n;
+  }
+  void* p = c.end_ptr;
+  c.end_ptr += classes_.chunk_size(id);
+  --c.end_left;
+  ++c.used;
+  return p;
+}
+
 void SlabAllocator::Free(int id, void* chunk) {
   Class& c = classes_state_[static_cast<size_t>(id)];
   absl::MutexLock lock(&c.mu);

@@ -61,6 +61,9 @@ class SlabAllocator {
   // A chunk of class `id`, or nullptr when the class has no free chunk and
   // no page may be added (the caller then evicts and retries).
   void* Alloc(int id);
+  // A chunk only if the class has one free without a new page (the
+  // rebalancer's rescues must not grow the class it is shrinking).
+  void* AllocNoGrow(int id);
   void Free(int id, void* chunk);
 
   void SetLimit(size_t bytes) { limit_.store(bytes, std::memory_order_relaxed); }
