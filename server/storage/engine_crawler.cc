@@ -33,9 +33,10 @@
 
 namespace tandem::server::storage {
 
-// Walks the hash table a few buckets at a time (segment by segment, one
-// segment lock at a time) and reclaims expired or flushed items. The budget
-// bounds both reclaimed items and, at 16x, items looked at, so one call never
+// Pulls dead items off the LRU tails, then walks the hash table a few
+// buckets at a time (segment by segment, one segment lock at a time) and
+// reclaims expired or flushed items. The budget bounds both reclaimed items
+// (tails and walk together) and, at 16x, items looked at, so one call never
 // holds a lock for long.
 // Dead items at the tail of one list of class `id` (memcached looks at five
 // tail items per pull, and keeps going while it finds dead ones). The LRU
@@ -83,12 +84,14 @@ size_t Engine::Impl::ReclaimTail(int id, LruId list, RelTime now, size_t budget)
 size_t Engine::Impl::CrawlStep(size_t budget) {
   absl::MutexLock crawl(&crawl_mu_);
   const RelTime now = clock_->Now();
-  for (int id = 1; id <= classes_.count(); ++id) {
+  // The tails first (counted as `reclaimed`, as memcached's maintainer
+  // would have got them), within the same budget as the walk below.
+  size_t reclaimed = 0;
+  for (int id = 1; id <= classes_.count() && reclaimed < budget; ++id) {
     for (LruId list : {LruId::kHot, LruId::kWarm, LruId::kCold}) {
-      ReclaimTail(id, list, now, budget);
+      reclaimed += ReclaimTail(id, list, now, budget - reclaimed);
     }
   }
-  size_t reclaimed = 0;
   size_t checked = 0;
   // Saturating: `lru_crawler crawl` passes SIZE_MAX, where 16 x budget + 64
   // would wrap around to 48 and the "whole table" pass would look at 48 items.
