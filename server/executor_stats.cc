@@ -279,7 +279,7 @@ void Executor::Slabs(const Command& cmd, ReplyWriter& reply) {
 }
 
 // memcached's `lru` family. tune sets the segmented LRU's shares and age
-// factors (shown in `stats settings`); mode switches between the segmented
+// factors (the engine's LRU uses them at once; `stats settings` shows them); mode switches between the segmented
 // and the flat LRU at run time; temp_ttl turns memcached's temporary LRU on
 // (a TTL >= 0) or off (negative). mode and temp_ttl need the LRU
 // maintainer, as in memcached (-o no_lru_maintainer: ERROR).
@@ -310,6 +310,7 @@ void Executor::Lru(const Command& cmd, ReplyWriter& reply) {
       settings_.warm_lru_pct.store(static_cast<int>(warm));
       settings_.hot_max_factor.store(hot_factor);
       settings_.warm_max_factor.store(warm_factor);
+      engine_.SetLruTuning(static_cast<int>(hot), static_cast<int>(warm), hot_factor, warm_factor);
       answer(Result::Of(Outcome::kOk));
     }
     return;

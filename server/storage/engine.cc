@@ -105,6 +105,7 @@ Engine::Impl::Impl(const EngineOptions& o)
       shards_(new OpShard[kOpShards]),
       tombstones_(new TombstoneSet[HashTable::kSegments]),
       segmented_(o.segmented_lru) {
+  SetLruTuning({o.hot_lru_pct, o.warm_lru_pct, o.hot_max_factor, o.warm_max_factor});
   for (size_t i = 0; i < HashTable::kSegments; ++i) {
     // Called under the tombstone's segment lock, which also guards its floor slot.
     tombstones_[i].Configure(o.tombstone_bytes / HashTable::kSegments, o.tombstone_window_ms,
@@ -132,7 +133,7 @@ void Engine::Impl::LinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash) 
   {
     Lru::Class& lc = lru_.cls(LruClass(it));
     absl::MutexLock lock(&lc.mu());
-    lc.LinkLocked(it, segmented(), clock_->Now());
+    lc.LinkLocked(it, segmented(), clock_->Now(), tuning());
     lc.counters().mem_requested += total;
   }
   curr_items_.fetch_add(1, std::memory_order_relaxed);

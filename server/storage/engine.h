@@ -44,6 +44,11 @@ struct EngineOptions {
   bool cas_from_version = false;
   int hashpower = 16;               // -o hashpower: initial 2^n buckets
   bool segmented_lru = true;        // -o modern (default) / no_modern
+  // -o hot_lru_pct, warm_lru_pct, hot_max_factor, warm_max_factor.
+  int hot_lru_pct = 20;
+  int warm_lru_pct = 40;
+  double hot_max_factor = 0.2;
+  double warm_max_factor = 2.0;
   const Clock* clock = nullptr;     // required
   // Replication's delete tombstones (tombstones.h): kept this long after
   // the delete, in at most this many bytes. Only a node with an observer
@@ -301,6 +306,8 @@ class Engine {
   void SlabClassSamples(std::vector<SlabClassSample>* out, bool* limit_reached);
   // `lru mode flat|segmented` at run time.
   void SetSegmentedLru(bool on);
+  // `lru tune HOT_PCT WARM_PCT HOT_FACTOR WARM_FACTOR` at run time.
+  void SetLruTuning(int hot_pct, int warm_pct, double hot_max_factor, double warm_max_factor);
 
   // `stats reset`: zeroes the engine's counters as memcached does (per-class
   // hits, itemstats such as evictions/reclaimed, total_items, get_expired,

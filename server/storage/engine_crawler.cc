@@ -149,10 +149,11 @@ size_t Engine::Impl::CrawlStep(size_t budget) {
   crawler_items_checked_.fetch_add(checked, std::memory_order_relaxed);
   if (segmented()) {
     // The LRU maintainer's share of the tick: age HOT/WARM tails into COLD.
+    const Lru::Tuning tune = tuning();
     for (int id = 1; id <= classes_.count(); ++id) {
       Lru::Class& lc = lru_.cls(id);
       absl::MutexLock lock(&lc.mu());
-      if (lc.total() != 0) lc.JuggleLocked(kMaintainerSteps, now);
+      if (lc.total() != 0) lc.JuggleLocked(kMaintainerSteps, now, tune);
     }
   }
   return reclaimed;

@@ -98,6 +98,16 @@ class Engine::Impl {
   void SlabClassSamples(std::vector<SlabClassSample>* out, bool* limit_reached);
   void SetSegmentedLru(bool on) { segmented_.store(on, std::memory_order_relaxed); }
   bool segmented() const { return segmented_.load(std::memory_order_relaxed); }
+  void SetLruTuning(const Lru::Tuning& t) {
+    hot_pct_.store(t.hot_pct, std::memory_order_relaxed);
+    warm_pct_.store(t.warm_pct, std::memory_order_relaxed);
+    hot_factor_.store(t.hot_max_factor, std::memory_order_relaxed);
+    warm_factor_.store(t.warm_max_factor, std::memory_order_relaxed);
+  }
+  Lru::Tuning tuning() const {
+    return {hot_pct_.load(std::memory_order_relaxed), warm_pct_.load(std::memory_order_relaxed),
+            hot_factor_.load(std::memory_order_relaxed), warm_factor_.load(std::memory_order_relaxed)};
+  }
   // Meta protocol (see engine.h).
   bool MetaGet(std::string_view key, const MetaGetOptions& o,
                absl::FunctionRef<void(MetaItem&, bool)> fn, WriteReceipt* receipt);
@@ -350,6 +360,10 @@ class Engine::Impl {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
 
   std::atomic<bool> segmented_;  // -o modern / `lru mode`
+  std::atomic<int> hot_pct_{20};  // -o / `lru tune` (Lru::Tuning)
+  std::atomic<int> warm_pct_{40};
+  std::atomic<double> hot_factor_{0.2};
+  std::atomic<double> warm_factor_{2.0};
   absl::Mutex reassign_mu_;      // the queued request (taken alone)
   absl::CondVar reassign_cv_;
   bool reassign_queued_ ABSL_GUARDED_BY(reassign_mu_) = false;

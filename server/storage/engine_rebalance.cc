@@ -235,5 +235,8 @@ void Engine::SlabClassSamples(std::vector<SlabClassSample>* out, bool* limit_rea
   impl_->SlabClassSamples(out, limit_reached);
 }
 void Engine::SetSegmentedLru(bool on) { impl_->SetSegmentedLru(on); }
+void Engine::SetLruTuning(int hot_pct, int warm_pct, double hot_max_factor, double warm_max_factor) {
+  impl_->SetLruTuning({hot_pct, warm_pct, hot_max_factor, warm_max_factor});
+}
 
 }  // namespace tandem::server::storage
