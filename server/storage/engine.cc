@@ -2,7 +2,8 @@
 // segmented hash table, the per-class LRUs and the expiry rules.
 //
 // Lock order (never violated; the reverse direction only ever TryLocks):
-//   crawl cursor  ->  segment mutex (hash_table.h, "item lock")
+//   crawl cursor, or the rebalancer's move_mu_ (engine_rebalance.cc)
+//   ->  segment mutex (hash_table.h, "item lock")
 //   ->  class LRU mutex (lru.h)  ->  slab class mutex (slab_allocator.h)
 // plus two leaf locks taken last and alone: the sizes histogram and the
 // slab allocator's page list. Stats take one lock at a time.
@@ -26,8 +27,9 @@
 // storage verbs (get, store, delete, incr/decr, touch, flush_all). The rest
 // lives beside it, each on the Impl declared in engine_impl.h: item memory
 // and eviction in engine_alloc.cc, the meta protocol in engine_meta.cc,
-// replication in engine_replication.cc, stats in engine_stats.cc and the
-// background crawler in engine_crawler.cc.
+// replication in engine_replication.cc, stats in engine_stats.cc, the
+// background crawler in engine_crawler.cc and slab page moves in
+// engine_rebalance.cc.
 #include "server/storage/engine.h"
 
 #include <algorithm>

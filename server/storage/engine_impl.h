@@ -5,8 +5,8 @@
 // and eviction; engine_meta.cc the meta-protocol verbs;
 // engine_replication.cc the peer's writes and full copies; engine_stats.cc
 // the `stats` family and cachedump; engine_crawler.cc the background
-// crawler. They all work on the same tables, counters and locks, so the
-// class is declared once, here. engine.h keeps its pImpl: its callers never
+// crawler; engine_rebalance.cc slab page moves. They all work on the same
+// tables, counters and locks, so the class is declared once, here. engine.h keeps its pImpl: its callers never
 // see the hash table, the LRUs or the slab allocator, and the public API did
 // not change when the engine was split.
 //

@@ -70,7 +70,7 @@ class Lru {
         ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     void UnlinkLocked(Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     void MoveLocked(Item* it, LruId to) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-    // `copy` (a byte copy of `it`, links included) takes it's place in its
+    // `copy` (a byte copy of `it`, links included) takes its place in its
     // list: the slab rebalancer's rescue of an item into another chunk.
     void ReplaceLocked(Item* it, Item* copy) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     // Up to `steps` HOT/WARM tail moves per the rules above; returns moves.
