@@ -442,6 +442,7 @@ absl::Status PeerLink::Authenticated(Conn* c) {
   applier_.StartLink(c->peer.node_id, c->name);
   if (on_link_up_) on_link_up_(c->peer.node_id);
   dial_backoff_ms_ = 50;
+  peer_trouble_log_.ForgetAll();  // reached: the next trouble is news
   const Role before = role_.role();
   // From the two HELLOs (authenticated by the transport), as the peer does.
   role_.Meet(StateOf(c->sent), StateOf(c->peer));
@@ -715,7 +716,12 @@ void PeerLink::Tick() {
       if (now - c->last_hb_sent_ms >= config_.heartbeat_ms) SendHeartbeat(c, now);
     } else if (now - c->opened_ms >= std::max<int64_t>(config_.timeout_ms, kHandshakeDeadlineMs)) {
       // A handshake (or a dial) that never completed: a stranger or a dead address.
-      Close(c, c->state == Conn::State::kConnecting ? "" : "handshake timed out");
+      if (c->state == Conn::State::kConnecting) {
+        DialFailed(absl::StrCat("no answer within ", now - c->opened_ms, " ms"));
+        Close(c, "");
+      } else {
+        Close(c, "handshake timed out");
+      }
       expired.push_back(c);
     }
   }

@@ -62,6 +62,7 @@
 #include "replication/anti_entropy.h"
 #include "replication/applier.h"
 #include "replication/forwarder.h"
+#include "replication/log_throttle.h"
 #include "replication/mutation_log.h"
 #include "replication/nack_log.h"
 #include "replication/repl_stats.h"
@@ -129,7 +130,9 @@ class PeerLink {
   void Dial(int64_t now);
   void TcpConnected(Conn* c);
   void TransportReady(Conn* c);
-  void ConnectionFailed(Conn* c);
+  void ConnectionFailed(Conn* c, int socket_error);
+  void DialFailed(const std::string& why);
+  void LogPeerTrouble(const std::string& subject, const std::string& line);
   void SendHello(Conn* c);
   void ReadFrames(Conn* c);
   absl::Status HandleFrame(Conn* c, FrameType type, std::string_view payload, size_t frame_size);
@@ -180,6 +183,7 @@ class PeerLink {
   int64_t log_window_ms_ = 0;                // LogRateLimited: start of the current second
   int log_lines_in_window_ = 0;
   uint64_t log_suppressed_ = 0;
+  LogThrottle peer_trouble_log_{60000};      // failed dials, failed authentication: once per cause a minute
   std::vector<std::unique_ptr<Conn>> conns_;
   Conn* active_ = nullptr;
   int64_t next_dial_ms_ = 0;

@@ -43,6 +43,13 @@ namespace {
 constexpr int64_t kMaxDialBackoffMs = 1000;
 constexpr size_t kMaxPendingHandshakes = 8;  // accepted connections not yet linked
 
+// "host" of "host:port" (an accepted connection's name carries its
+// temporary source port, which changes on every redial).
+std::string HostOf(const std::string& name) {
+  const size_t colon = name.rfind(':');
+  return colon == std::string::npos ? name : name.substr(0, colon);
+}
+
 std::string AddrName(const sockaddr* addr) {
   char host[INET6_ADDRSTRLEN] = "?";
   int port = 0;
@@ -180,9 +187,13 @@ void PeerLink::Dial(int64_t now) {
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
   std::string port = absl::StrCat(config_.peer_port);
-  if (getaddrinfo(config_.peer_host.c_str(), port.c_str(), &hints, &res) != 0 || res == nullptr) return;
+  if (int rc = getaddrinfo(config_.peer_host.c_str(), port.c_str(), &hints, &res); rc != 0 || res == nullptr) {
+    DialFailed(absl::StrCat("cannot resolve ", config_.peer_host, ": ", rc != 0 ? gai_strerror(rc) : "no address"));
+    return;
+  }
   evutil_socket_t fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
+    DialFailed(absl::StrCat("socket: ", std::strerror(errno)));
     freeaddrinfo(res);
     return;
   }
@@ -203,7 +214,22 @@ void PeerLink::Dial(int64_t now) {
   Conn* c = AddConn(bev, /*dialed=*/true, absl::StrCat(config_.peer_host, ":", config_.peer_port));
   int rc = bufferevent_socket_connect(bev, res->ai_addr, static_cast<int>(res->ai_addrlen));
   freeaddrinfo(res);
-  if (rc != 0) Destroy(c);
+  if (rc != 0) {
+    DialFailed(evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    Destroy(c);
+  }
+}
+
+// Why the peer could not be reached (DNS, refused, unreachable, no answer),
+// once per cause a minute: an operator reading the log learns why the pair
+// is apart without a line per retry.
+void PeerLink::DialFailed(const std::string& why) {
+  const std::string peer = absl::StrCat(config_.peer_host, ":", config_.peer_port);
+  LogPeerTrouble(peer, absl::StrCat("cannot reach peer ", peer, ": ", why));
+}
+
+void PeerLink::LogPeerTrouble(const std::string& subject, const std::string& line) {
+  if (std::string out = peer_trouble_log_.Filter(subject, line, NowMs()); !out.empty()) Log(out);
 }
 
 void PeerLink::OnEvent(bufferevent*, short what, void* arg) {
@@ -219,7 +245,7 @@ void PeerLink::OnEvent(bufferevent*, short what, void* arg) {
     return;
   }
   if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-    self->ConnectionFailed(c);
+    self->ConnectionFailed(c, (what & BEV_EVENT_ERROR) ? EVUTIL_SOCKET_ERROR() : 0);
     self->Destroy(c);
   }
 }
@@ -251,10 +277,12 @@ void PeerLink::TransportReady(Conn* c) {
   if (c->dialed) SendHello(c);
 }
 
-void PeerLink::ConnectionFailed(Conn* c) {
+void PeerLink::ConnectionFailed(Conn* c, int socket_error) {
   const std::string tls_errors = tls() && c->bev != nullptr ? TlsErrors(c->bev) : "";
   switch (c->state) {
-    case Conn::State::kConnecting:  // a failed dial is routine while the peer is away
+    case Conn::State::kConnecting:  // routine while the peer is away: logged once per cause
+      DialFailed(socket_error != 0 ? evutil_socket_error_to_string(socket_error) : "connection closed");
+      break;
     case Conn::State::kClosed:
       break;
     case Conn::State::kTlsHandshake:
@@ -263,9 +291,12 @@ void PeerLink::ConnectionFailed(Conn* c) {
       // client's handshake is done, so a refusal can arrive while awaiting HELLO.
       if (!tls_errors.empty()) {
         stats_.auth_failures.fetch_add(1);
-        LogRateLimited(absl::StrCat("peer ", c->name,
-                                    " failed authentication (wrong --repl-secret or certificate?); refused: ",
-                                    tls_errors));
+        // Once per peer address and cause a minute: a peer with the wrong
+        // secret redials forever.
+        LogPeerTrouble(HostOf(c->name), absl::StrCat("peer ", HostOf(c->name),
+                                                     " failed authentication (wrong --repl-secret or certificate?); "
+                                                     "refused: ",
+                                                     tls_errors));
       }
       break;
     case Conn::State::kLinked:

@@ -92,12 +92,21 @@ absl::StatusOr<std::unique_ptr<Replication>> Replication::Create(const server::S
   c.item_size_max = static_cast<uint32_t>(s.item_size_max);
   c.evict_to_free = s.evict_to_free;
   c.antientropy_s = s.repl_antientropy_s;
+  r->port_ = s.repl_port;
+  if (!c.peer_host.empty()) r->peer_ = absl::StrCat(c.peer_host, ":", c.peer_port);
   r->log_.DropNext(s.debug_drop_outgoing_records);
   r->role_.Start(c.peer_host.empty() ? Role::kMaster : Role::kSlave);
   r->forwarder_ = std::make_unique<Forwarder>(r->node_id_, c.timeout_ms);
   r->link_ = std::make_unique<PeerLink>(std::move(c), r->node_id_, engine, r->log_, r->role_, r->stats_, r->nacks_);
   r->link_->SetForwarder(r->forwarder_.get());
   return r;
+}
+
+std::string Replication::Summary() const {
+  if (link_ == nullptr) return "replication off";
+  return absl::StrCat("replication port ", port_, peer_.empty() ? ", accepting its peer" : ", peer " + peer_,
+                      ", auth ", AuthModeName(tls_ == nullptr ? AuthMode::kNone : tls_->mode()), ", starting as ",
+                      RoleName(role_.role()));
 }
 
 absl::Status Replication::Listen() { return link_ == nullptr ? absl::OkStatus() : link_->Listen(); }

@@ -34,6 +34,9 @@ class Replication : public server::ReplicationHooks {
   ~Replication() override;
 
   bool enabled() const { return link_ != nullptr; }
+  // One phrase for the start-up log line: "replication off", or the port,
+  // the peer it dials, the authentication and the starting role.
+  std::string Summary() const;
   // Binds the replication port (before privileges are dropped).
   absl::Status Listen();
   // Installs the engine observer and starts the link thread.
@@ -64,6 +67,8 @@ class Replication : public server::ReplicationHooks {
 
   server::storage::Engine& engine_;
   uint64_t node_id_;
+  int port_ = 0;          // Summary()
+  std::string peer_;      // Summary(): host:port it dials, empty when it only accepts
   MutationLog log_;
   RoleState role_;
   ReplStats stats_;

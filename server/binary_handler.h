@@ -10,16 +10,19 @@
 //   flush point (a NOOP, an error, the end of a read); tandem sends every
 //   reply it produced before closing.
 // - -vv logs one line per request rather than memcached's hex dump.
-// - SASL: tandemd refuses -S, so the SASL opcodes always get memcached's
-//   answer for a server without -S ("Unknown command").
+// - Without -S the SASL opcodes get memcached's answer for a server without
+//   SASL ("Unknown command"); with -S, auth/binary_sasl.h gates the
+//   connection and answers them.
 #ifndef TANDEM_SERVER_BINARY_HANDLER_H_
 #define TANDEM_SERVER_BINARY_HANDLER_H_
 
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "protocol/binary_parser.h"
 #include "protocol/command.h"
+#include "server/auth/binary_sasl.h"
 #include "server/executor.h"
 #include "server/request_handler.h"
 #include "server/settings.h"
@@ -29,7 +32,10 @@ namespace tandem::server {
 class BinaryHandler final : public RequestHandler {
  public:
   // forwarder: see TextHandler.
-  BinaryHandler(const Settings& settings, Executor& executor, int fd, Forwarder* forwarder = nullptr);
+  // sasl: with -S, the connection must authenticate with SASL first; null:
+  // it starts authenticated.
+  BinaryHandler(const Settings& settings, Executor& executor, int fd, Forwarder* forwarder = nullptr,
+                const SaslLibrary* sasl = nullptr);
   HandleResult HandleOne(std::string_view input, ThreadStats& stats, std::string* out) override;
 
   void AnswerFailure(std::string_view request, ServerFailure failure, std::string* out) override;
@@ -44,6 +50,7 @@ class BinaryHandler final : public RequestHandler {
   Executor& executor_;
   const int fd_;  // for -vv log lines only
   Forwarder* const forwarder_;
+  std::unique_ptr<BinarySasl> sasl_;  // -S only
   protocol::binary::ParserOptions parser_options_;
   protocol::binary::Request request_;
   protocol::Command command_;

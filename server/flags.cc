@@ -358,7 +358,7 @@ const std::vector<FlagSpec>& FlagTable() {
          s->watch_enabled = false;
          return absl::OkStatus();
        }},
-      {'Y', "auth-file", true, "(not supported) ASCII protocol authentication file",
+      {'Y', "auth-file", true, "enable ASCII protocol authentication; FILE holds user:password lines",
        [](const char* a, Settings* s) {
          s->auth_file = a;
          return absl::OkStatus();
@@ -662,6 +662,34 @@ std::string ExtendedOptionsUsage() {
   return out;
 }
 
+// -S makes the port binary-only and -Y text-only, unless -B said otherwise,
+// which is an error (memcached's checks, in its order and words). -S with -Y
+// ends text-only, as in memcached: -Y's default comes second.
+absl::Status ApplyAuthenticationRules(bool protocol_given, Settings* s) {
+  if (s->sasl) {
+    if (!protocol_given) {
+      s->binding_protocol = BindingProtocol::kBinary;
+    } else if (s->binding_protocol != BindingProtocol::kBinary) {
+      return absl::FailedPreconditionError("ERROR: You cannot allow the ASCII protocol while using SASL.");
+    }
+    if (s->udp_port != 0) {
+      return absl::FailedPreconditionError("ERROR: Cannot enable UDP while using binary SASL authentication.");
+    }
+  }
+  if (!s->auth_file.empty()) {
+    if (!protocol_given) {
+      s->binding_protocol = BindingProtocol::kAscii;
+    } else if (s->binding_protocol != BindingProtocol::kAscii) {
+      return absl::FailedPreconditionError(
+          "ERROR: You cannot allow the BINARY protocol while using ascii authentication tokens.");
+    }
+    if (s->udp_port != 0) {
+      return absl::FailedPreconditionError("Cannot use UDP with ascii authentication enabled (-U 0 to disable)");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ApplyExtendedOption(const std::string& option, Settings* s) {
@@ -719,6 +747,7 @@ absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* 
   opterr = 0;
   int c;
   bool chunk_max_given = false;  // memcached's slab_chunk_size_changed
+  bool protocol_given = false;   // memcached's protocol_specified
   while ((c = getopt_long(argc, argv, short_opts.c_str(), long_opts.data(), nullptr)) != -1) {
     if (c == '?') {
       std::string bad = optopt != 0 ? absl::StrCat("-", std::string(1, static_cast<char>(optopt)))
@@ -737,6 +766,7 @@ absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* 
       return absl::OkStatus();
     }
     if (c == 'o' && absl::StrContains(optarg, "slab_chunk_max")) chunk_max_given = true;
+    if (c == 'B') protocol_given = true;
     for (const FlagSpec& f : table) {
       if (f.short_name != c) continue;
       if (absl::Status st = f.apply(optarg, settings); !st.ok()) return st;
@@ -792,13 +822,7 @@ absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* 
   if (settings->replication_enabled() && settings->repl_timeout_ms <= settings->repl_heartbeat_ms) {
     return absl::InvalidArgumentError("--repl-timeout-ms must be larger than --repl-heartbeat-ms");
   }
-  if (settings->sasl) {
-    return absl::UnimplementedError("SASL (-S) is not supported");
-  }
-  if (!settings->auth_file.empty()) {
-    return absl::UnimplementedError("ASCII authentication (-Y) is not supported");
-  }
-  return absl::OkStatus();
+  return ApplyAuthenticationRules(protocol_given, settings);
 }
 
 }  // namespace tandem::server

@@ -16,6 +16,8 @@ enum class FlagsAction { kRun, kPrintHelp, kPrintVersion };
 
 // Parses argv into *settings; on error the status message is the one line
 // to print. Validates the combination (e.g. -I against -m) as memcached does.
+// FailedPrecondition marks the errors memcached exits 64 (EX_USAGE) for
+// (-S or -Y against -B or -U); every other error exits 1.
 absl::Status ParseFlags(int argc, char** argv, Settings* settings, FlagsAction* action);
 
 // `-h` output.

@@ -16,8 +16,8 @@ std::unique_ptr<RequestHandler> DefaultHandlerFactory::ForFirstByte(uint8_t firs
       binary = protocol::SniffProtocol(first_byte) == protocol::Wire::kBinary;
       break;
   }
-  if (binary) return std::make_unique<BinaryHandler>(settings_, executor_, fd, forwarder_);
-  return std::make_unique<TextHandler>(settings_, executor_, fd, forwarder_);
+  if (binary) return std::make_unique<BinaryHandler>(settings_, executor_, fd, forwarder_, sasl_);
+  return std::make_unique<TextHandler>(settings_, executor_, fd, forwarder_, users_);
 }
 
 }  // namespace tandem::server

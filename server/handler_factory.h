@@ -15,6 +15,8 @@
 #include "server/forwarding.h"
 #include "server/request_handler.h"
 #include "server/settings.h"
+#include "server/auth/auth_users.h"
+#include "server/auth/sasl.h"
 
 namespace tandem::server {
 
@@ -26,11 +28,21 @@ class DefaultHandlerFactory final : public HandlerFactory {
   // Conditional commands for keys the peer owns go there (forwarding.h).
   // Set before serving; null (the default): everything runs here.
   void SetForwarder(Forwarder* forwarder) { forwarder_ = forwarder; }
+  // Client connections authenticate first: text ones against `users` (-Y),
+  // binary ones with SASL (-S). Null: no authentication. Set before serving;
+  // both must outlive the factory. Forwarded requests never authenticate:
+  // they come from the peer, over the replication link.
+  void SetAuthentication(const AuthUsers* users, const SaslLibrary* sasl) {
+    users_ = users;
+    sasl_ = sasl;
+  }
 
  private:
   const Settings& settings_;
   Executor& executor_;
   Forwarder* forwarder_ = nullptr;
+  const AuthUsers* users_ = nullptr;
+  const SaslLibrary* sasl_ = nullptr;
 };
 
 }  // namespace tandem::server

@@ -10,12 +10,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <memory>
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "replication/replication.h"
+#include "server/auth/auth_users.h"
+#include "server/auth/sasl.h"
 #include "server/flags.h"
 #include "server/server.h"
 #include "server/settings.h"
@@ -29,6 +31,7 @@ using tandem::server::Settings;
 // memcached's exit codes: 1 for a bad flag, and sysexits.h values for the
 // rest, which init scripts and supervisors may tell apart.
 constexpr int kExitUsage = 1;
+constexpr int kExitFailure = 1;   // EXIT_FAILURE: -S or -Y set-up failed
 constexpr int kExitExUsage = 64;  // EX_USAGE: root without -u
 constexpr int kExitNoUser = 67;   // EX_NOUSER: -u names no such user
 constexpr int kExitOsError = 71;  // EX_OSERR: bind failures, setuid failures
@@ -107,6 +110,16 @@ bool DropPrivileges(const std::string& user) {
   return true;
 }
 
+// memcached warns and carries on when the pid file cannot be written.
+void WritePidFile(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  bool written = f != nullptr && std::fprintf(f, "%d\n", static_cast<int>(getpid())) > 0;
+  if (f != nullptr) written = std::fclose(f) == 0 && written;
+  if (!written) {
+    absl::FPrintF(stderr, "Could not open the pid file %s for writing: %s\n", path, std::strerror(errno));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -114,7 +127,7 @@ int main(int argc, char** argv) {
   tandem::server::FlagsAction action;
   if (absl::Status s = tandem::server::ParseFlags(argc, argv, &settings, &action); !s.ok()) {
     absl::FPrintF(stderr, "tandemd: %s\n", s.message());
-    return kExitUsage;
+    return s.code() == absl::StatusCode::kFailedPrecondition ? kExitExUsage : kExitUsage;
   }
   if (action == tandem::server::FlagsAction::kPrintHelp) {
     std::fputs(tandem::server::UsageText().c_str(), stdout);
@@ -139,8 +152,9 @@ int main(int argc, char** argv) {
   }
 
   std::signal(SIGPIPE, SIG_IGN);
-  // memcached installs a SIGHUP handler that does nothing, so a hangup (a
-  // closed terminal, a `kill -HUP` from a reload hook) never stops it.
+  // A hangup (a closed terminal, a `kill -HUP` from a reload hook) never
+  // stops memcached: its handler only re-reads -Y's file, which Server does
+  // (SetAuthentication) when there is one.
   std::signal(SIGHUP, SIG_IGN);
   evthread_use_pthreads();
   // Debian builds Abseil with deadlock detection on, which records every
@@ -159,6 +173,10 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (const char* port_file = std::getenv("MEMCACHED_PORT_FILENAME")) settings.port_file = port_file;
+  // Declared before the server, so they outlive its connections (a SASL
+  // session is disposed of before the library is shut down).
+  std::unique_ptr<tandem::server::SaslLibrary> sasl;
+  std::unique_ptr<tandem::server::AuthUsers> users;
   tandem::server::Server server(settings, engine, clock);
   server.SetReplicationHooks(replication->get());
   // Conditional commands for keys the peer owns run there (server/forwarding.h).
@@ -172,18 +190,46 @@ int main(int argc, char** argv) {
     absl::FPrintF(stderr, "tandemd: %s\n", s.message());
     return kExitOsError;
   }
-  if (!DropPrivileges(settings.user)) return kExitOsError;
   // memcached 1.6 writes -P's file with or without -d (its help text says
-  // "only used with -d"); it removes it at exit only with -d, tandem always.
-  if (!settings.pid_file.empty()) {
-    std::ofstream(settings.pid_file) << getpid() << "\n";
+  // "only used with -d"); it removes it at exit only with -d, tandem always
+  // (best effort). Written before privileges are dropped, so a root-owned
+  // directory such as systemd's RuntimeDirectory (/run/tandemd) works.
+  if (!settings.pid_file.empty()) WritePidFile(settings.pid_file);
+  if (!DropPrivileges(settings.user)) return kExitOsError;
+  // memcached sets up SASL and reads -Y's file as the -u user, after
+  // dropping privileges, and exits 1 when either fails (before it would
+  // write its pid file, so tandemd removes the one it wrote).
+  auto fail_auth = [&](absl::string_view message) {
+    absl::FPrintF(stderr, "%s\n", message);
+    if (!settings.pid_file.empty()) unlink(settings.pid_file.c_str());
+    return kExitFailure;
+  };
+  if (settings.sasl) {
+    absl::StatusOr<std::unique_ptr<tandem::server::SaslLibrary>> lib =
+        tandem::server::SaslLibrary::Init(&settings.verbose);
+    if (!lib.ok()) return fail_auth(lib.status().message());
+    sasl = *std::move(lib);
   }
+  if (!settings.auth_file.empty()) {
+    absl::StatusOr<std::unique_ptr<tandem::server::AuthUsers>> file =
+        tandem::server::AuthUsers::Load(settings.auth_file);
+    if (!file.ok()) return fail_auth(file.status().message());
+    users = *std::move(file);
+  }
+  server.SetAuthentication(users.get(), sasl.get());
+
+  // One line an operator reads in the journal: what runs, where, with what.
+  absl::FPrintF(stderr, "tandemd %s started: pid %d, %s; %d MB for items, %d worker threads; %s\n",
+                tandem::server::kTandemVersion, getpid(), server.ListeningOn(), settings.max_bytes.load() >> 20,
+                settings.num_threads, (*replication)->Summary());
 
   (*replication)->Start();
   server.Run();
+  absl::FPrintF(stderr, "tandemd: stopping on %s\n", server.stop_reason());
   // SIGTERM: hand what the peer has not acknowledged yet over before exiting.
   (*replication)->Stop(absl::Seconds(2));
 
   if (!settings.pid_file.empty()) unlink(settings.pid_file.c_str());
+  absl::FPrintF(stderr, "tandemd: stopped\n");
   return 0;
 }

@@ -16,7 +16,10 @@
 #include "server/server.h"
 
 #include <csignal>
+#include <cstring>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "server/log.h"
 
 namespace tandem::server {
@@ -82,6 +85,26 @@ void Server::SetReplicationHooks(ReplicationHooks* hooks) {
   hooks->SetAckListener(this);
 }
 
+void Server::SetAuthentication(AuthUsers* users, const SaslLibrary* sasl) {
+  handlers_.SetAuthentication(users, sasl);
+  users_ = users;
+  if (users == nullptr || settings_.daemonize) return;
+  event* ev = evsignal_new(base_, SIGHUP, &Server::OnHangup, this);
+  event_add(ev, nullptr);
+  events_.push_back(ev);
+}
+
+// memcached re-reads the file silently and keeps the old list on failure;
+// tandemd says what happened.
+void Server::OnHangup(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<Server*>(arg);
+  if (absl::Status s = self->users_->Reload(); !s.ok()) {
+    Log(self->settings_, 0, "auth file not reloaded, the previous users stay: %s", std::string(s.message()));
+  } else {
+    Log(self->settings_, 1, "auth file reloaded");
+  }
+}
+
 void Server::OnAckProgress() {
   for (auto& w : workers_) w->WakeSyncWaiters();
 }
@@ -108,6 +131,11 @@ void Server::Run() {
 
 void Server::RequestStop() { event_active(stop_event_, EV_READ, 0); }
 
+std::string Server::ListeningOn() const {
+  if (listener_ == nullptr || listener_->addresses().empty()) return "no client port";
+  return absl::StrJoin(listener_->addresses(), ", ");
+}
+
 void Server::OnTick(evutil_socket_t, short, void* arg) { static_cast<Server*>(arg)->clock_.Tick(); }
 
 void Server::OnCrawl(evutil_socket_t, short, void* arg) {
@@ -116,6 +144,9 @@ void Server::OnCrawl(evutil_socket_t, short, void* arg) {
 
 void Server::OnSignal(evutil_socket_t sig, short, void* arg) {
   auto* self = static_cast<Server*>(arg);
+  self->stop_reason_ = sigabbrev_np(static_cast<int>(sig)) != nullptr
+                           ? absl::StrCat("SIG", sigabbrev_np(static_cast<int>(sig)))
+                           : absl::StrCat("signal ", static_cast<int>(sig));
   if (sig == SIGUSR1) {
     Log(self->settings_, 0, "Gracefully stopping");
   } else {
@@ -125,7 +156,9 @@ void Server::OnSignal(evutil_socket_t sig, short, void* arg) {
 }
 
 void Server::OnStop(evutil_socket_t, short, void* arg) {
-  event_base_loopbreak(static_cast<Server*>(arg)->base_);
+  auto* self = static_cast<Server*>(arg);
+  self->stop_reason_ = "the shutdown command";
+  event_base_loopbreak(self->base_);
 }
 
 }  // namespace tandem::server

@@ -39,6 +39,10 @@ class Server : private AckListener {
   void Run();
   // Thread-safe.
   void RequestStop();
+  // What Listen() bound, comma-separated ("tcp:127.0.0.1:11211, udp:...").
+  std::string ListeningOn() const;
+  // Why Run() returned ("SIGTERM", "the shutdown command"); for the log.
+  const std::string& stop_reason() const { return stop_reason_; }
   // `stats replication` and, with --repl-sync, holding write replies for
   // the peer's ack (see replication_hooks.h); call before Run().
   void SetReplicationHooks(ReplicationHooks* hooks);
@@ -46,12 +50,16 @@ class Server : private AckListener {
   // call before Run(). The runner carries out what the peer forwards.
   void SetForwarder(Forwarder* forwarder) { handlers_.SetForwarder(forwarder); }
   ForwardedRunner& forwarded_runner() { return runner_; }
+  // -Y and -S (handler_factory.h); call before Run(). With -Y (and without
+  // -d, as in memcached) SIGHUP re-reads the user file.
+  void SetAuthentication(AuthUsers* users, const SaslLibrary* sasl);
 
  private:
   static void OnTick(evutil_socket_t, short, void* arg);
   static void OnCrawl(evutil_socket_t, short, void* arg);
   static void OnSignal(evutil_socket_t, short, void* arg);
   static void OnStop(evutil_socket_t, short, void* arg);
+  static void OnHangup(evutil_socket_t, short, void* arg);
   // AckListener: wakes the workers' held connections (replication thread).
   void OnAckProgress() override;
 
@@ -69,7 +77,9 @@ class Server : private AckListener {
   std::unique_ptr<net::Listener> listener_;
   std::vector<event*> events_;
   event* stop_event_ = nullptr;
+  std::string stop_reason_;
   ReplicationHooks* sync_hooks_ = nullptr;  // set when --repl-sync holds replies
+  AuthUsers* users_ = nullptr;              // -Y
 };
 
 }  // namespace tandem::server

@@ -186,7 +186,8 @@ void ServerStats::SettingsReport(protocol::StatList* out) const {
                                                                        : "auto-negotiate";
   AppendStat(out, "binding_protocol", proto);
   AppendStat(out, "auth_enabled_sasl", YesNo(s.sasl));
-  AppendStat(out, "auth_enabled_ascii", YesNo(!s.auth_file.empty()));
+  // memcached shows the file's name, or "no".
+  AppendStat(out, "auth_enabled_ascii", s.auth_file.empty() ? std::string("no") : s.auth_file);
   AppendStat(out, "item_size_max", absl::StrCat(s.item_size_max));
   AppendStat(out, "maxconns_fast", YesNo(s.maxconns_fast));
   AppendStat(out, "hashpower_init", absl::StrCat(s.hashpower_init));

@@ -10,6 +10,7 @@
 #include "protocol/text_encoder.h"
 #include "protocol/text_reply_writer.h"
 #include "protocol/tokenizer.h"
+#include "server/auth/ascii_auth.h"
 #include "server/log.h"
 
 namespace tandem::server {
@@ -22,13 +23,16 @@ constexpr size_t kRetrievalBudget = 256 * 1024;
 
 }  // namespace
 
-TextHandler::TextHandler(const Settings& settings, Executor& executor, int fd, Forwarder* forwarder)
-    : settings_(settings), executor_(executor), fd_(fd), forwarder_(forwarder) {
+TextHandler::TextHandler(const Settings& settings, Executor& executor, int fd, Forwarder* forwarder,
+                         const AuthUsers* users)
+    : settings_(settings), executor_(executor), fd_(fd), forwarder_(forwarder), users_(users),
+      authenticated_(users == nullptr) {
   parser_options_.item_size_max = settings.item_size_max;
   meta_options_.item_size_max = settings.item_size_max;
 }
 
 HandleResult TextHandler::HandleOne(std::string_view input, ThreadStats& stats, std::string* out) {
+  if (!authenticated_) return HandleAsciiAuth(input, *users_, stats, out, &authenticated_);
   if (pending_) return ContinueRetrieval(input, stats, out);
   // The line is framed once, here, to pick the grammar. A line still
   // without its newline goes to the text parser, which waits or (past 2048

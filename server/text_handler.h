@@ -18,6 +18,7 @@
 #include "protocol/meta_parser.h"
 #include "protocol/text_parser.h"
 #include "protocol/tokenizer.h"
+#include "server/auth/auth_users.h"
 #include "server/executor.h"
 #include "server/request_handler.h"
 #include "server/settings.h"
@@ -28,7 +29,10 @@ class TextHandler final : public RequestHandler {
  public:
   // forwarder: where conditional commands for keys the peer owns go (null:
   // never forwarded, as on a single node or when running a forwarded request).
-  TextHandler(const Settings& settings, Executor& executor, int fd, Forwarder* forwarder = nullptr);
+  // users: with -Y, the connection must authenticate first (auth/ascii_auth.h);
+  // null: it starts authenticated.
+  TextHandler(const Settings& settings, Executor& executor, int fd, Forwarder* forwarder = nullptr,
+              const AuthUsers* users = nullptr);
   HandleResult HandleOne(std::string_view input, ThreadStats& stats, std::string* out) override;
 
   void AnswerFailure(std::string_view request, ServerFailure failure, std::string* out) override;
@@ -52,6 +56,8 @@ class TextHandler final : public RequestHandler {
   Executor& executor_;
   const int fd_;  // for -vv log lines only
   Forwarder* const forwarder_;
+  const AuthUsers* const users_;
+  bool authenticated_;
   protocol::TextParserOptions parser_options_;
   protocol::MetaParserOptions meta_options_;
   protocol::Command command_;

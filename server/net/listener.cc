@@ -212,6 +212,7 @@ absl::Status Listener::OpenUdp(const std::string& host, int port) {
     for (WorkerThread* w : workers_) {
       if (!w->AddUdpSocket(fd)) return absl::InternalError("cannot register the UDP socket");
     }
+    addresses_.push_back(absl::StrCat("udp:", FormatAddress(addr)));
     Log(settings_, 1, "listening on udp %s", FormatAddress(addr));
     return absl::OkStatus();
   });
@@ -259,6 +260,7 @@ absl::Status Listener::AddSocket(int fd, std::string name) {
     return absl::InternalError("cannot register listening socket");
   }
   Log(settings_, 1, "listening on %s", socket->info.addr);
+  addresses_.push_back(socket->info.addr);
   stats_.RegisterConnection(&socket->info);
   sockets_.push_back(std::move(socket));
   return absl::OkStatus();

@@ -35,6 +35,9 @@ class Listener {
 
   absl::Status Open();
   void Close();
+  // What Open() bound, in order ("tcp:127.0.0.1:11211", "udp:...",
+  // "unix:/path"): the start-up log line.
+  const std::vector<std::string>& addresses() const { return addresses_; }
 
  private:
   struct Socket {
@@ -66,6 +69,7 @@ class Listener {
   size_t next_worker_ = 0;
   std::vector<std::unique_ptr<Socket>> sockets_;
   std::vector<int> udp_fds_;
+  std::vector<std::string> addresses_;
   std::vector<std::string> port_lines_;  // for Settings::port_file, in bind order
   event* resume_timer_ = nullptr;
   bool paused_ = false;

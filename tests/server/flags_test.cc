@@ -355,9 +355,40 @@ TEST(Flags, UdpPortIsAccepted) {
   EXPECT_EQ(ParseOk({"--udp-port=0"})->udp_port, 0);
 }
 
-TEST(Flags, UnsupportedFeaturesAreRefused) {
-  ExpectRejected({"-S"});
-  ExpectRejected({"-Y", "/tmp/auth"});
+// memcached 1.6.18: -S makes the port binary-only and -Y text-only unless -B
+// was given, when a different -B is an error (exit 64, so FailedPrecondition),
+// and neither goes with UDP. -S -Y ends text-only (-Y's default is applied last).
+TEST(Flags, AuthenticationChoosesTheProtocol) {
+  auto sasl = ParseOk({"-S"});
+  EXPECT_TRUE(sasl->sasl);
+  EXPECT_EQ(sasl->binding_protocol, BindingProtocol::kBinary);
+  EXPECT_EQ(ParseOk({"-S", "-B", "binary"})->binding_protocol, BindingProtocol::kBinary);
+  auto ascii = ParseOk({"--auth-file=/tmp/users"});
+  EXPECT_EQ(ascii->auth_file, "/tmp/users");
+  EXPECT_EQ(ascii->binding_protocol, BindingProtocol::kAscii);
+  EXPECT_EQ(ParseOk({"-Y", "/tmp/users", "-B", "ascii"})->binding_protocol, BindingProtocol::kAscii);
+  EXPECT_EQ(ParseOk({"-S", "-Y", "/tmp/users"})->binding_protocol, BindingProtocol::kAscii);
+}
+
+TEST(Flags, AuthenticationAgainstTheWrongProtocolIsRefusedAsMemcachedDoes) {
+  const struct {
+    std::vector<std::string> args;
+    const char* message;
+  } cases[] = {
+      {{"-S", "-B", "ascii"}, "ERROR: You cannot allow the ASCII protocol while using SASL."},
+      {{"-S", "-B", "auto"}, "ERROR: You cannot allow the ASCII protocol while using SASL."},
+      {{"-S", "-U", "11211"}, "ERROR: Cannot enable UDP while using binary SASL authentication."},
+      {{"-Y", "/tmp/users", "-B", "binary"},
+       "ERROR: You cannot allow the BINARY protocol while using ascii authentication tokens."},
+      {{"-Y", "/tmp/users", "-B", "auto"},
+       "ERROR: You cannot allow the BINARY protocol while using ascii authentication tokens."},
+      {{"-Y", "/tmp/users", "-U", "11211"}, "Cannot use UDP with ascii authentication enabled (-U 0 to disable)"},
+  };
+  for (const auto& c : cases) {
+    Parsed p = Parse(c.args);
+    EXPECT_EQ(p.status.code(), absl::StatusCode::kFailedPrecondition) << c.message;
+    EXPECT_EQ(p.status.message(), c.message);
+  }
 }
 
 TEST(Flags, ParsingTwiceStartsFresh) {
