@@ -57,6 +57,7 @@ enum class Op : uint8_t {
   kLruCrawler,     // args = everything after "lru_crawler"
   kExtstore,       // args = everything after "extstore" (no extstore: settings only)
   kWatch,          // args = the event names after "watch" (none: fetchers)
+  kLru,            // args = everything after "lru" (tune, mode, temp_ttl)
   kMetaNoop,       // mn, and binary NOOP: a pipeline terminator
   // Meta protocol; the flags are in Command::meta.
   kMetaGet,     // mg

@@ -169,6 +169,10 @@ inline constexpr std::string_view kSlabsReassignNoSpare =
     "NOSPARE source class has no spare pages";
 inline constexpr std::string_view kSlabsReassignSame =
     "SAME src and dst class are identical";
+inline constexpr std::string_view kLruTunePcts =
+    "ERROR hot and warm pcts must not exceed 80";
+inline constexpr std::string_view kLruTuneFactors =
+    "ERROR hot/warm age factors must be greater than 0";
 inline constexpr std::string_view kCrawlerBusy =
     "BUSY currently processing crawler request";
 inline constexpr std::string_view kCrawlerBadClass =

@@ -299,6 +299,7 @@ inline constexpr std::array kCommands = {
     CommandSpec{"lru_crawler", Op::kLruCrawler, 2, kUnbounded, ParseArgs},
     CommandSpec{"extstore", Op::kExtstore, 1, kUnbounded, ParseArgsNoreply},
     CommandSpec{"watch", Op::kWatch, 1, kUnbounded, ParseArgsNoreply},
+    CommandSpec{"lru", Op::kLru, 2, kUnbounded, ParseArgs},
     CommandSpec{"mn", Op::kMetaNoop, 1, kUnbounded, ParseNoArgs},
 };
 

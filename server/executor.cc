@@ -463,7 +463,7 @@ void Executor::MetaDebug(const Command& cmd, ExecContext& ctx) {
 
 // ---------------------------------------------------------------------------
 // Administrative: version, verbosity, quit, shutdown, cache_memlimit, mn,
-// stats, slabs, lru_crawler
+// stats, slabs, lru, lru_crawler
 // ---------------------------------------------------------------------------
 
 DispatchAction Executor::Admin(const Command& cmd, ExecContext& ctx) {
@@ -513,6 +513,7 @@ DispatchAction Executor::Admin(const Command& cmd, ExecContext& ctx) {
     case Op::kLruCrawler: LruCrawler(cmd, ctx.reply); break;
     case Op::kExtstore: Extstore(cmd, ctx.reply); break;
     case Op::kWatch: return Watch(cmd, ctx);
+    case Op::kLru: Lru(cmd, ctx.reply); break;
     default: ctx.reply.Done(cmd, Result::ErrorLine(p::kError)); break;
   }
   return DispatchAction::kContinue;

@@ -128,6 +128,7 @@ class Executor {
   void LogStore(const protocol::Command& cmd, int mode, int outcome, const ExecContext& ctx);
   // `lru_crawler metadump all|hash|<ids>` (executor_dump.cc).
   void MetaDump(const protocol::Command& cmd, std::string_view which, protocol::ReplyWriter& reply);
+  void Lru(const protocol::Command& cmd, protocol::ReplyWriter& reply);
 
   bool detail() const { return settings_.detail_enabled.load(std::memory_order_relaxed); }
 

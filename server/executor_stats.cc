@@ -205,36 +205,153 @@ void Executor::CacheDump(const Command& cmd, std::string_view, std::string_view 
 // slabs, lru_crawler
 // ---------------------------------------------------------------------------
 
-// slabs automove 0|1|2 is accepted and has no effect: tandem has no slab
-// page mover yet, so a well-formed `slabs reassign <src> <dst>` is refused
-// as memcached refuses it when slab_reassign is off. The argument checks are
-// memcached's: a level or class that is not a number is a bad command line,
-// a level over 2 or a reassign without exactly two classes is ERROR.
+// memcached's set_noreply_maybe: a last word "noreply" silences the reply.
+namespace {
+
+bool EndsWithNoreply(const std::vector<absl::string_view>& words) {
+  return !words.empty() && words.back() == "noreply";
+}
+
+// The reply, or none when the command ended in "noreply".
+void Answer(const Command& cmd, bool noreply, ReplyWriter& reply, const Result& r) {
+  if (!noreply) {
+    reply.Done(cmd, r);
+    return;
+  }
+  Command quiet = cmd;
+  quiet.noreply = true;
+  reply.Done(quiet, r);
+}
+
+std::string_view ReassignReply(storage::ReassignOutcome o) {
+  switch (o) {
+    case storage::ReassignOutcome::kOk: return p::kOk;
+    case storage::ReassignOutcome::kBusy: return p::kSlabsReassignBusy;
+    case storage::ReassignOutcome::kBadClass: return p::kSlabsReassignBadClass;
+    case storage::ReassignOutcome::kNoSpare: return p::kSlabsReassignNoSpare;
+    case storage::ReassignOutcome::kSame: return p::kSlabsReassignSame;
+  }
+  return p::kError;
+}
+
+}  // namespace
+
+// `slabs reassign SRC DST` (exactly two numbers; no noreply, as in
+// memcached) queues a page move that the slab mover (slab_mover.h) carries
+// out; `slabs automove 0|1|2` and `slabs automove ratio R` change what the
+// mover does. Argument checks and replies are memcached 1.6.18's.
 void Executor::Slabs(const Command& cmd, ReplyWriter& reply) {
   const std::vector<absl::string_view> words =
       absl::StrSplit(absl::string_view(cmd.args.data(), cmd.args.size()), ' ', absl::SkipEmpty());
   if (words.size() >= 2 && words[0] == "automove") {
+    const bool noreply = EndsWithNoreply(words);
+    if (words[1] == "ratio") {
+      double ratio = 0;
+      if (words.size() < 3 || !absl::SimpleAtod(words[2], &ratio)) {
+        Answer(cmd, noreply, reply, Result::ErrorLine(p::kError));
+        return;
+      }
+      settings_.slab_automove_ratio.store(ratio);
+      Answer(cmd, noreply, reply, Result::Of(Outcome::kOk));
+      return;
+    }
     uint64_t level = 0;
     if (!absl::SimpleAtoi(words[1], &level)) {
-      reply.Done(cmd, Result::ErrorLine(p::kClientErrorBadFormat));
+      Answer(cmd, noreply, reply, Result::ErrorLine(p::kClientErrorBadFormat));
     } else if (level <= 2) {
-      reply.Done(cmd, Result::Of(Outcome::kOk));
+      settings_.slab_automove.store(static_cast<int>(level));
+      Answer(cmd, noreply, reply, Result::Of(Outcome::kOk));
     } else {
-      reply.Done(cmd, Result::ErrorLine(p::kError));
+      Answer(cmd, noreply, reply, Result::ErrorLine(p::kError));
     }
     return;
   }
   if (words.size() == 3 && words[0] == "reassign") {
     int32_t src = 0;
     int32_t dst = 0;
-    if (!absl::SimpleAtoi(words[1], &src) || !absl::SimpleAtoi(words[2], &dst)) {
+    if (!settings_.slab_reassign) {
+      reply.Done(cmd, Result::ErrorLine(p::kClientErrorSlabReassignDisabled));
+    } else if (!absl::SimpleAtoi(words[1], &src) || !absl::SimpleAtoi(words[2], &dst)) {
       reply.Done(cmd, Result::ErrorLine(p::kClientErrorBadFormat));
     } else {
-      reply.Done(cmd, Result::ErrorLine(p::kClientErrorSlabReassignDisabled));
+      const storage::ReassignOutcome o = engine_.SlabsReassign(src, dst);
+      if (o == storage::ReassignOutcome::kOk) {
+        reply.Done(cmd, Result::Of(Outcome::kOk));
+      } else {
+        reply.Done(cmd, Result::ErrorLine(ReassignReply(o)));
+      }
     }
     return;
   }
   reply.Done(cmd, Result::ErrorLine(p::kError));
+}
+
+// memcached's `lru` family. tune sets the segmented LRU's shares and age
+// factors (the engine's LRU uses them at once; `stats settings` shows them); mode switches between the segmented
+// and the flat LRU at run time; temp_ttl turns memcached's temporary LRU on
+// (a TTL >= 0) or off (negative). mode and temp_ttl need the LRU
+// maintainer, as in memcached (-o no_lru_maintainer: ERROR).
+void Executor::Lru(const Command& cmd, ReplyWriter& reply) {
+  const std::vector<absl::string_view> words =
+      absl::StrSplit(absl::string_view(cmd.args.data(), cmd.args.size()), ' ', absl::SkipEmpty());
+  const bool noreply = EndsWithNoreply(words);
+  auto answer = [&](const Result& r) { Answer(cmd, noreply, reply, r); };
+  const absl::string_view sub = words.empty() ? absl::string_view() : words[0];
+  if (sub == "tune" && words.size() >= 5) {
+    uint32_t hot = 0;
+    uint32_t warm = 0;
+    double hot_factor = 0;
+    double warm_factor = 0;
+    // safe_strtoul: no sign at all ("-1" is refused, not wrapped).
+    auto unsigned_ok = [](absl::string_view w, uint32_t* v) {
+      return w.find('-') == absl::string_view::npos && absl::SimpleAtoi(w, v);
+    };
+    if (!unsigned_ok(words[1], &hot) || !unsigned_ok(words[2], &warm) ||
+        !absl::SimpleAtod(words[3], &hot_factor) || !absl::SimpleAtod(words[4], &warm_factor)) {
+      answer(Result::ErrorLine(p::kError));
+    } else if (uint64_t{hot} + warm > 80) {
+      answer(Result::ErrorLine(p::kLruTunePcts));
+    } else if (hot_factor <= 0 || warm_factor <= 0) {
+      answer(Result::ErrorLine(p::kLruTuneFactors));
+    } else {
+      settings_.hot_lru_pct.store(static_cast<int>(hot));
+      settings_.warm_lru_pct.store(static_cast<int>(warm));
+      settings_.hot_max_factor.store(hot_factor);
+      settings_.warm_max_factor.store(warm_factor);
+      engine_.SetLruTuning(static_cast<int>(hot), static_cast<int>(warm), hot_factor, warm_factor);
+      answer(Result::Of(Outcome::kOk));
+    }
+    return;
+  }
+  if (sub == "mode" && words.size() >= 2 && settings_.lru_maintainer) {
+    if (words[1] == "flat" || words[1] == "segmented") {
+      const bool segmented = words[1] == "segmented";
+      settings_.lru_segmented.store(segmented);
+      engine_.SetSegmentedLru(segmented);
+      answer(Result::Of(Outcome::kOk));
+    } else {
+      answer(Result::ErrorLine(p::kError));
+    }
+    return;
+  }
+  if (sub == "temp_ttl" && words.size() >= 2 && settings_.lru_maintainer) {
+    // safe_strtol into an int32: a long that does not fit wraps.
+    int64_t ttl = 0;
+    if (!absl::SimpleAtoi(words[1], &ttl)) {
+      answer(Result::ErrorLine(p::kError));
+      return;
+    }
+    const auto ttl32 = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(ttl)));
+    if (ttl32 < 0) {
+      settings_.temp_lru.store(false);
+    } else {
+      settings_.temp_lru.store(true);
+      settings_.temporary_ttl.store(ttl32);
+    }
+    answer(Result::Of(Outcome::kOk));
+    return;
+  }
+  answer(Result::ErrorLine(p::kError));
 }
 
 // lru_crawler crawl all|ids asks for an immediate pass; the background

@@ -460,12 +460,23 @@ absl::Status ScaledBytes(const ExtArg& a, Settings* s) {
   return absl::OkStatus();
 }
 
+// The same for a setting that `lru tune` may change at run time.
+template <std::atomic<int> Settings::*kField, int64_t kMin, int64_t kMax>
+absl::Status AtomicIntInRange(const ExtArg& a, Settings* s) {
+  int v = 0;
+  if (auto st = ParseIntInto(a.label, a.value, kMin, kMax, &v); !st.ok()) return st;
+  (s->*kField).store(v);
+  return absl::OkStatus();
+}
+
 // hot_max_factor and warm_max_factor: a double above 0, in memcached's words.
-template <double Settings::*kField>
+template <std::atomic<double> Settings::*kField>
 absl::Status PositiveFactor(const ExtArg& a, Settings* s) {
-  if (!absl::SimpleAtod(a.value, &(s->*kField)) || !(s->*kField > 0)) {
+  double v = 0;
+  if (!absl::SimpleAtod(a.value, &v) || !(v > 0)) {
     return absl::InvalidArgumentError(absl::StrCat(a.name, " must be > 0"));
   }
+  (s->*kField).store(v);
   return absl::OkStatus();
 }
 
@@ -537,7 +548,10 @@ absl::Status TailRepairTime(const ExtArg& a, Settings* s) {
 
 absl::Status TemporaryTtl(const ExtArg& a, Settings* s) {
   s->temp_lru = true;
-  return ParseIntInto(a.label, a.value, 0, INT_MAX, &s->temporary_ttl);
+  int ttl = 0;
+  if (auto st = ParseIntInto(a.label, a.value, 0, INT_MAX, &ttl); !st.ok()) return st;
+  s->temporary_ttl = ttl;
+  return absl::OkStatus();
 }
 
 absl::Status NoSlabAutomove(const ExtArg&, Settings* s) {
@@ -566,7 +580,10 @@ absl::Status SlabAutomoveWindow(const ExtArg& a, Settings* s) {
 // Bare: level 1. With '=' (even an empty one) the level must be 0..2.
 absl::Status SlabAutomove(const ExtArg& a, Settings* s) {
   s->slab_automove = 1;
-  if (a.has_value) return ParseIntInto(a.label, a.value, 0, 2, &s->slab_automove);
+  if (!a.has_value) return absl::OkStatus();
+  int level = 0;
+  if (auto st = ParseIntInto(a.label, a.value, 0, 2, &level); !st.ok()) return st;
+  s->slab_automove = level;
   return absl::OkStatus();
 }
 
@@ -627,8 +644,8 @@ constexpr ExtendedOptionSpec kExtendedOptions[] = {
     {"lru_crawler_sleep", kRequired, kNoUsage, &IntInRange<&Settings::lru_crawler_sleep, 0, 1000000>},
     {"lru_crawler_tocrawl", kRequired, kNoUsage, &IntInRange<&Settings::lru_crawler_tocrawl, 0, INT_MAX>},
     {"tail_repair_time", kRequired, kNoUsage, &TailRepairTime},
-    {"hot_lru_pct", kRequired, kNoUsage, &IntInRange<&Settings::hot_lru_pct, 1, 80>},
-    {"warm_lru_pct", kRequired, kNoUsage, &IntInRange<&Settings::warm_lru_pct, 1, 80>},
+    {"hot_lru_pct", kRequired, kNoUsage, &AtomicIntInRange<&Settings::hot_lru_pct, 1, 80>},
+    {"warm_lru_pct", kRequired, kNoUsage, &AtomicIntInRange<&Settings::warm_lru_pct, 1, 80>},
     {"hot_max_factor", kRequired, kNoUsage, &PositiveFactor<&Settings::hot_max_factor>},
     {"warm_max_factor", kRequired, kNoUsage, &PositiveFactor<&Settings::warm_max_factor>},
     {"temporary_ttl", kRequired, kNoUsage, &TemporaryTtl},

@@ -52,6 +52,10 @@ tandem::server::storage::EngineOptions EngineOptionsFrom(const Settings& s,
   o.cas_from_version = s.replication_enabled();
   if (s.hashpower_init > 0) o.hashpower = s.hashpower_init;
   o.segmented_lru = s.lru_segmented;
+  o.hot_lru_pct = s.hot_lru_pct;
+  o.warm_lru_pct = s.warm_lru_pct;
+  o.hot_max_factor = s.hot_max_factor;
+  o.warm_max_factor = s.warm_max_factor;
   o.clock = clock;
   o.tombstone_window_ms = s.repl_tombstone_ms;
   o.tombstone_bytes = s.repl_tombstone_bytes;

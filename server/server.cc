@@ -5,7 +5,8 @@
 // time from it instead of asking the system), and, unless the LRU crawler
 // is off (-o no_lru_crawler), a 100 ms tick that lets the engine's crawler
 // do a bounded step of expiry and LRU work (kCrawlBudget items). Each
-// worker runs its own base on its own thread.
+// worker runs its own base on its own thread, and the slab mover
+// (slab_mover.h) moves slab pages on its own.
 //
 // Stopping (a signal, or `shutdown` through stop_event_ from a worker)
 // breaks the main loop; Run then closes the listening sockets before
@@ -42,7 +43,8 @@ Server::Server(Settings& settings, storage::Engine& engine, storage::SystemClock
       watch_log_(settings.watcher_logbuf_size),
       executor_(settings, engine, stats_, prefix_stats_, clock),
       handlers_(settings, executor_),
-      runner_(settings, executor_, stats_.thread(settings.num_threads)) {
+      runner_(settings, executor_, stats_.thread(settings.num_threads)),
+      slab_mover_(settings, engine) {
   base_ = event_base_new();
   // Signal handlers go in before any socket is bound: a client (or a test)
   // that sees the port open may signal at once, and a SIGTERM that arrived
@@ -122,7 +124,9 @@ void Server::Run() {
     events_.push_back(crawl);
   }
   for (auto& w : workers_) w->Start();
+  if (settings_.slab_reassign) slab_mover_.Start();
   event_base_dispatch(base_);
+  slab_mover_.Stop();
   // Stop accepting first, then close every connection.
   listener_->Close();
   for (auto& w : workers_) w->Stop();

@@ -19,6 +19,7 @@
 #include "server/net/worker_thread.h"
 #include "server/prefix_stats.h"
 #include "server/settings.h"
+#include "server/slab_mover.h"
 #include "server/stats.h"
 #include "server/handler_factory.h"
 #include "server/storage/clock.h"
@@ -76,6 +77,7 @@ class Server : private AckListener {
   Executor executor_;
   DefaultHandlerFactory handlers_;
   ForwardedRunnerImpl runner_;
+  SlabMover slab_mover_;  // page moves (slabs reassign, automove)
   event_base* base_ = nullptr;
   std::vector<std::unique_ptr<net::WorkerThread>> workers_;
   std::unique_ptr<net::Listener> listener_;

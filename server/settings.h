@@ -1,6 +1,7 @@
 // Settings: the one settings object. Filled once from the command line by
 // server/flags, then read by every part of the server. The few values that
-// commands may change at run time (verbosity, detail stats) are atomics.
+// commands may change at run time (verbosity, detail stats, slab automove,
+// the LRU mode) are atomics.
 //
 // Field names follow memcached's `stats settings` so the report is a table.
 #ifndef TANDEM_SERVER_SETTINGS_H_
@@ -70,20 +71,20 @@ struct Settings {
   // LRU and crawler (-o).
   bool lru_crawler = true;
   bool lru_maintainer = true;
-  bool lru_segmented = true;  // modern / no_modern
+  std::atomic<bool> lru_segmented{true};  // modern / no_modern; `lru mode`
   int lru_crawler_sleep = 100;
   int lru_crawler_tocrawl = 0;
   int tail_repair_time = 0;
-  int hot_lru_pct = 20;
-  int warm_lru_pct = 40;
-  double hot_max_factor = 0.20;
-  double warm_max_factor = 2.00;
-  bool temp_lru = false;
-  int temporary_ttl = 61;
+  std::atomic<int> hot_lru_pct{20};  // `lru tune` changes these four
+  std::atomic<int> warm_lru_pct{40};
+  std::atomic<double> hot_max_factor{0.20};
+  std::atomic<double> warm_max_factor{2.00};
+  std::atomic<bool> temp_lru{false};    // `lru temp_ttl` changes these two
+  std::atomic<int> temporary_ttl{61};
   std::string hash_algorithm = "murmur3";
   bool slab_reassign = true;
-  int slab_automove = 1;
-  double slab_automove_ratio = 0.80;
+  std::atomic<int> slab_automove{1};               // `slabs automove` changes it
+  std::atomic<double> slab_automove_ratio{0.80};   // and `slabs automove ratio` this
   int slab_automove_window = 30;
   size_t watcher_logbuf_size = 256u << 10;
   size_t worker_logbuf_size = 64u << 10;

@@ -196,8 +196,8 @@ void ServerStats::SettingsReport(protocol::StatList* out) const {
   AppendStat(out, "maxconns_fast", YesNo(s.maxconns_fast));
   AppendStat(out, "hashpower_init", absl::StrCat(s.hashpower_init));
   AppendStat(out, "slab_reassign", YesNo(s.slab_reassign));
-  AppendStat(out, "slab_automove", absl::StrCat(s.slab_automove));
-  AppendStat(out, "slab_automove_ratio", Fixed2(s.slab_automove_ratio));
+  AppendStat(out, "slab_automove", absl::StrCat(s.slab_automove.load()));
+  AppendStat(out, "slab_automove_ratio", Fixed2(s.slab_automove_ratio.load()));
   AppendStat(out, "slab_automove_window", absl::StrCat(s.slab_automove_window));
   AppendStat(out, "slab_chunk_max", absl::StrCat(s.slab_chunk_max));
   AppendStat(out, "lru_crawler", YesNo(s.lru_crawler));
@@ -209,12 +209,12 @@ void ServerStats::SettingsReport(protocol::StatList* out) const {
   AppendStat(out, "hash_algorithm", s.hash_algorithm);
   AppendStat(out, "lru_maintainer_thread", YesNo(s.lru_maintainer));
   AppendStat(out, "lru_segmented", YesNo(s.lru_segmented));
-  AppendStat(out, "hot_lru_pct", absl::StrCat(s.hot_lru_pct));
-  AppendStat(out, "warm_lru_pct", absl::StrCat(s.warm_lru_pct));
-  AppendStat(out, "hot_max_factor", Fixed2(s.hot_max_factor));
-  AppendStat(out, "warm_max_factor", Fixed2(s.warm_max_factor));
+  AppendStat(out, "hot_lru_pct", absl::StrCat(s.hot_lru_pct.load()));
+  AppendStat(out, "warm_lru_pct", absl::StrCat(s.warm_lru_pct.load()));
+  AppendStat(out, "hot_max_factor", Fixed2(s.hot_max_factor.load()));
+  AppendStat(out, "warm_max_factor", Fixed2(s.warm_max_factor.load()));
   AppendStat(out, "temp_lru", YesNo(s.temp_lru));
-  AppendStat(out, "temporary_ttl", absl::StrCat(s.temporary_ttl));
+  AppendStat(out, "temporary_ttl", absl::StrCat(s.temporary_ttl.load()));
   AppendStat(out, "idle_timeout", absl::StrCat(s.idle_timeout));
   AppendStat(out, "watcher_logbuf_size", absl::StrCat(s.watcher_logbuf_size));
   AppendStat(out, "worker_logbuf_size", absl::StrCat(s.worker_logbuf_size));

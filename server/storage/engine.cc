@@ -2,7 +2,8 @@
 // segmented hash table, the per-class LRUs and the expiry rules.
 //
 // Lock order (never violated; the reverse direction only ever TryLocks):
-//   crawl cursor  ->  segment mutex (hash_table.h, "item lock")
+//   crawl cursor, or the rebalancer's move_mu_ (engine_rebalance.cc)
+//   ->  segment mutex (hash_table.h, "item lock")
 //   ->  class LRU mutex (lru.h)  ->  slab class mutex (slab_allocator.h)
 // plus two leaf locks taken last and alone: the sizes histogram and the
 // slab allocator's page list. Stats take one lock at a time.
@@ -26,8 +27,9 @@
 // storage verbs (get, store, delete, incr/decr, touch, flush_all). The rest
 // lives beside it, each on the Impl declared in engine_impl.h: item memory
 // and eviction in engine_alloc.cc, the meta protocol in engine_meta.cc,
-// replication in engine_replication.cc, stats in engine_stats.cc and the
-// background crawler in engine_crawler.cc.
+// replication in engine_replication.cc, stats in engine_stats.cc, the
+// background crawler in engine_crawler.cc and slab page moves in
+// engine_rebalance.cc.
 #include "server/storage/engine.h"
 
 #include <algorithm>
@@ -103,7 +105,9 @@ Engine::Impl::Impl(const EngineOptions& o)
       lru_(classes_.count()),
       expiry_(o.clock),
       shards_(new OpShard[kOpShards]),
-      tombstones_(new TombstoneSet[HashTable::kSegments]) {
+      tombstones_(new TombstoneSet[HashTable::kSegments]),
+      segmented_(o.segmented_lru) {
+  SetLruTuning({o.hot_lru_pct, o.warm_lru_pct, o.hot_max_factor, o.warm_max_factor});
   for (size_t i = 0; i < HashTable::kSegments; ++i) {
     // Called under the tombstone's segment lock, which also guards its floor slot.
     tombstones_[i].Configure(o.tombstone_bytes / HashTable::kSegments, o.tombstone_window_ms,
@@ -131,7 +135,7 @@ void Engine::Impl::LinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash) 
   {
     Lru::Class& lc = lru_.cls(LruClass(it));
     absl::MutexLock lock(&lc.mu());
-    lc.LinkLocked(it, opts_.segmented_lru, clock_->Now());
+    lc.LinkLocked(it, segmented(), clock_->Now(), tuning());
     lc.counters().mem_requested += total;
   }
   curr_items_.fetch_add(1, std::memory_order_relaxed);

@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "server/storage/clock.h"
 #include "server/storage/mutation.h"
+#include "server/storage/slab_automove.h"
 #include "server/storage/write_receipt.h"
 
 namespace tandem::server::storage {
@@ -57,6 +58,11 @@ struct EngineOptions {
   bool cas_from_version = false;
   int hashpower = 16;               // -o hashpower: initial 2^n buckets
   bool segmented_lru = true;        // -o modern (default) / no_modern
+  // -o hot_lru_pct, warm_lru_pct, hot_max_factor, warm_max_factor.
+  int hot_lru_pct = 20;
+  int warm_lru_pct = 40;
+  double hot_max_factor = 0.2;
+  double warm_max_factor = 2.0;
   const Clock* clock = nullptr;     // required
   // Replication's delete tombstones (tombstones.h): kept this long after
   // the delete, in at most this many bytes. Only a node with an observer
@@ -224,6 +230,15 @@ struct MetaDeleteOptions {
 };
 
 
+// `slabs reassign` outcomes, memcached's reassign_result_type.
+enum class ReassignOutcome : uint8_t {
+  kOk,        // the move is queued; the rebalancer carries it out
+  kBusy,      // a move is queued or running
+  kBadClass,  // src or dst outside 0..SizeClassCount() (or no source found for -1)
+  kNoSpare,   // src has fewer than two pages
+  kSame,      // src == dst
+};
+
 // name/value pairs for the `stats` family; server/stats formats them.
 using StatList = std::vector<std::pair<std::string, std::string>>;
 
@@ -293,6 +308,27 @@ class Engine {
 
   // Number of slab classes; valid class ids are 1..SizeClassCount().
   int SizeClassCount() const;
+
+  // ---- Slab page moves (engine_rebalance.cc) ----------------------------
+  // `slabs reassign SRC DST`: queues moving one page of class src (-1: any
+  // class with a page to spare, round robin; 0: the global page pool) to
+  // class dst (0: the pool). Replies as memcached does; the move itself
+  // happens in RebalanceStep.
+  ReassignOutcome SlabsReassign(int src, int dst);
+  // The rebalancer's work: starts the queued move, or goes once more over
+  // the page being emptied, evicting what lives there (an item in use by a
+  // concurrent request is waited for). True while a move is unfinished
+  // (call again soon); false when idle.
+  bool RebalanceStep();
+  // Blocks until a move is queued or `timeout_ms` passes.
+  void WaitForRebalanceWork(int timeout_ms);
+  // Per-class samples for the automover (index = class id) and whether all
+  // of -m has been malloced.
+  void SlabClassSamples(std::vector<SlabClassSample>* out, bool* limit_reached);
+  // `lru mode flat|segmented` at run time.
+  void SetSegmentedLru(bool on);
+  // `lru tune HOT_PCT WARM_PCT HOT_FACTOR WARM_FACTOR` at run time.
+  void SetLruTuning(int hot_pct, int warm_pct, double hot_max_factor, double warm_max_factor);
 
   // `stats reset`: zeroes the engine's counters as memcached does (per-class
   // hits, itemstats such as evictions/reclaimed, total_items, get_expired,

@@ -89,13 +89,14 @@ bool Engine::Impl::EvictOne(int id, bool* busy) {
       Lru::Counters& c = lc.counters();
       const bool expired = Expiry::IsExpired(search, now);
       if (expired || Flushed(search, now)) {
+        // memcached counts a flushed item never read as expired_unfetched too.
         ++c.reclaimed;
-        if (expired && !search->has(Item::kFetched)) ++c.expired_unfetched;
+        if (!search->has(Item::kFetched)) ++c.expired_unfetched;
       } else if (pass == 0 && search->has(Item::kActive) && rescues < kMaxRescues) {
         // -o no_modern has one list: a read item goes back to its head,
         // the effect of memcached's bump-on-read there.
         search->clear(Item::kActive);
-        if (opts_.segmented_lru) {
+        if (segmented()) {
           lc.MoveLocked(search, LruId::kWarm);
           ++c.moves_to_warm;
         } else {

@@ -14,7 +14,11 @@
 // visited again before the cursor moves on. Expired and flushed items are
 // reclaimed; live ones are left alone (eviction is the allocator's job).
 //
-// Each step also does the LRU maintainer's share: with the segmented LRU it
+// Each step also does the LRU maintainer's share, first: it pulls dead
+// (expired or flushed) items off the tails of every class's HOT, WARM and
+// COLD lists, as memcached's maintainer does in lru_pull_tail, counting
+// them as `reclaimed` (their memory goes back for new items; the crawler's
+// own finds count as crawler_reclaimed); then, with the segmented LRU, it
 // moves up to kMaintainerSteps items per class from the HOT and WARM tails
 // toward COLD, so an idle server still ages its items.
 #include <array>
@@ -29,14 +33,65 @@
 
 namespace tandem::server::storage {
 
-// Walks the hash table a few buckets at a time (segment by segment, one
-// segment lock at a time) and reclaims expired or flushed items. The budget
-// bounds both reclaimed items and, at 16x, items looked at, so one call never
+// Pulls dead items off the LRU tails, then walks the hash table a few
+// buckets at a time (segment by segment, one segment lock at a time) and
+// reclaims expired or flushed items. The budget bounds both reclaimed items
+// (tails and walk together) and, at 16x, items looked at, so one call never
 // holds a lock for long.
+// Dead items at the tail of one list of class `id` (memcached looks at five
+// tail items per pull, and keeps going while it finds dead ones). The LRU
+// lock ranks below the segment locks, so victims' segments are TryLocked.
+size_t Engine::Impl::ReclaimTail(int id, LruId list, RelTime now, size_t budget) {
+  constexpr int kTailTries = 5;
+  Lru::Class& lc = lru_.cls(id);
+  absl::MutexLock lock(&lc.mu());
+  size_t reclaimed = 0;
+  Item* search = lc.tail(list);
+  for (int tries = 0; search != nullptr && tries < kTailTries && reclaimed < budget; ++tries) {
+    Item* prev = search->prev;
+    const uint32_t hash = HashTable::Hash(layout_.key_view(search));
+    HashTable::Segment& seg = table_.SegmentFor(hash);
+    if (!seg.mu().TryLock()) {
+      search = prev;
+      continue;
+    }
+    if (!Dead(search, now)) {  // exptime is the segment lock's (touch writes it)
+      seg.mu().Unlock();
+      search = prev;
+      continue;
+    }
+    Lru::Counters& c = lc.counters();
+    ++c.reclaimed;
+    if (!search->has(Item::kFetched)) ++c.expired_unfetched;
+    const size_t total = MemcachedTotal(search->nkey, search->nbytes, search->flags, opts_.use_cas);
+    ForgetLocked(seg, hash, layout_.version(search));  // version_floor.h
+    seg.RemoveLocked(search, hash);
+    lc.UnlinkLocked(search);
+    c.mem_requested -= total;
+    curr_items_.fetch_sub(1, std::memory_order_relaxed);
+    bytes_.fetch_sub(total, std::memory_order_relaxed);
+    search->clear(Item::kLinked);
+    if (sizes_on_.load(std::memory_order_relaxed)) SizesAdd(search, -1);
+    FreeItem(search);
+    seg.mu().Unlock();
+    ++reclaimed;
+    --tries;  // a dead item does not use up a try: keep going while they come
+    search = prev;
+  }
+  return reclaimed;
+}
+
 size_t Engine::Impl::CrawlStep(size_t budget) {
   absl::MutexLock crawl(&crawl_mu_);
   const RelTime now = clock_->Now();
+  // The tails first (counted as `reclaimed`, as memcached's maintainer
+  // would have got them), within the same budget as the walk below.
   size_t reclaimed = 0;
+  for (int id = 1; id <= classes_.count() && reclaimed < budget; ++id) {
+    for (LruId list : {LruId::kHot, LruId::kWarm, LruId::kCold}) {
+      reclaimed += ReclaimTail(id, list, now, budget - reclaimed);
+    }
+  }
   size_t checked = 0;
   // Saturating: `lru_crawler crawl` passes SIZE_MAX, where 16 x budget + 64
   // would wrap around to 48 and the "whole table" pass would look at 48 items.
@@ -92,12 +147,13 @@ size_t Engine::Impl::CrawlStep(size_t budget) {
     }
   }
   crawler_items_checked_.fetch_add(checked, std::memory_order_relaxed);
-  if (opts_.segmented_lru) {
+  if (segmented()) {
     // The LRU maintainer's share of the tick: age HOT/WARM tails into COLD.
+    const Lru::Tuning tune = tuning();
     for (int id = 1; id <= classes_.count(); ++id) {
       Lru::Class& lc = lru_.cls(id);
       absl::MutexLock lock(&lc.mu());
-      if (lc.total() != 0) lc.JuggleLocked(kMaintainerSteps, now);
+      if (lc.total() != 0) lc.JuggleLocked(kMaintainerSteps, now, tune);
     }
   }
   return reclaimed;

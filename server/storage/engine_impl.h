@@ -5,8 +5,8 @@
 // and eviction; engine_meta.cc the meta-protocol verbs;
 // engine_replication.cc the peer's writes and full copies; engine_stats.cc
 // the `stats` family and cachedump; engine_crawler.cc the background
-// crawler. They all work on the same tables, counters and locks, so the
-// class is declared once, here. engine.h keeps its pImpl: its callers never
+// crawler; engine_rebalance.cc slab page moves. They all work on the same
+// tables, counters and locks, so the class is declared once, here. engine.h keeps its pImpl: its callers never
 // see the hash table, the LRUs or the slab allocator, and the public API did
 // not change when the engine was split.
 //
@@ -103,6 +103,23 @@ class Engine::Impl {
   // Warm restart (engine_warm.cc).
   void SaveWarm(WarmState* state);
   absl::StatusOr<size_t> RestoreWarm(const WarmState& state, RelTime now);
+  // Slab page moves (engine_rebalance.cc).
+  ReassignOutcome SlabsReassign(int src, int dst);
+  bool RebalanceStep();
+  void WaitForRebalanceWork(int timeout_ms);
+  void SlabClassSamples(std::vector<SlabClassSample>* out, bool* limit_reached);
+  void SetSegmentedLru(bool on) { segmented_.store(on, std::memory_order_relaxed); }
+  bool segmented() const { return segmented_.load(std::memory_order_relaxed); }
+  void SetLruTuning(const Lru::Tuning& t) {
+    hot_pct_.store(t.hot_pct, std::memory_order_relaxed);
+    warm_pct_.store(t.warm_pct, std::memory_order_relaxed);
+    hot_factor_.store(t.hot_max_factor, std::memory_order_relaxed);
+    warm_factor_.store(t.warm_max_factor, std::memory_order_relaxed);
+  }
+  Lru::Tuning tuning() const {
+    return {hot_pct_.load(std::memory_order_relaxed), warm_pct_.load(std::memory_order_relaxed),
+            hot_factor_.load(std::memory_order_relaxed), warm_factor_.load(std::memory_order_relaxed)};
+  }
   // Meta protocol (see engine.h).
   bool MetaGet(std::string_view key, const MetaGetOptions& o,
                absl::FunctionRef<void(MetaItem&, bool)> fn, WriteReceipt* receipt);
@@ -157,6 +174,9 @@ class Engine::Impl {
   void* AllocChunk(int id);
   // *busy is set when a candidate was skipped because its segment was locked.
   bool EvictOne(int id, bool* busy);
+  // The LRU maintainer's reclaim: dead items off one list's tail, at most
+  // `budget`; counted as `reclaimed` (engine_crawler.cc).
+  size_t ReclaimTail(int id, LruId list, RelTime now, size_t budget);
   Item* AllocItem(std::string_view key, size_t nbytes, uint32_t flags, RelTime exptime);
   void FreeItem(Item* it);
   // Copies src into the item's value starting at byte `offset`.
@@ -338,6 +358,39 @@ class Engine::Impl {
   std::unique_ptr<uint32_t[]> sizes_hist_ ABSL_GUARDED_BY(sizes_mu_);
   size_t sizes_buckets_ ABSL_GUARDED_BY(sizes_mu_) = 0;
   uint64_t sizes_cas_min_ ABSL_GUARDED_BY(sizes_mu_) = 0;
+
+  // ---- slab page moves (engine_rebalance.cc) ----------------------------
+  // Evicts every item whose header or chain chunk lies in the moving page;
+  // returns how many chunks are still in use afterwards.
+  size_t EmptyMovingPage();
+  // Copies the key out of a chunk of the moving page without its lock;
+  // returns its length, 0 if the chunk cannot hold a key (engine_rebalance.cc).
+  size_t ReadKeyUnlocked(const char* chunk, size_t room, char* key) const;
+  // The item at `it`, if it is still linked under `key`, is rescued into
+  // another chunk of its class (when `rescue` and one is free) or unlinked.
+  void EvictForMove(Item* it, std::string_view key, bool rescue);
+  bool RescueLocked(HashTable::Segment& seg, Item* it, uint32_t hash)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+
+  std::atomic<bool> segmented_;  // -o modern / `lru mode`
+  std::atomic<int> hot_pct_{20};  // -o / `lru tune` (Lru::Tuning)
+  std::atomic<int> warm_pct_{40};
+  std::atomic<double> hot_factor_{0.2};
+  std::atomic<double> warm_factor_{2.0};
+  absl::Mutex reassign_mu_;      // the queued request (taken alone)
+  absl::CondVar reassign_cv_;
+  bool reassign_queued_ ABSL_GUARDED_BY(reassign_mu_) = false;
+  int reassign_src_ ABSL_GUARDED_BY(reassign_mu_) = 0;
+  int reassign_dst_ ABSL_GUARDED_BY(reassign_mu_) = 0;
+  int reassign_any_cursor_ ABSL_GUARDED_BY(reassign_mu_) = 0;
+  absl::Mutex move_mu_;          // the rebalancer's own state (one mover at a time)
+  bool moving_ ABSL_GUARDED_BY(move_mu_) = false;
+  SlabAllocator::PageMove move_ ABSL_GUARDED_BY(move_mu_);
+  std::atomic<bool> reassign_running_{false};
+  std::atomic<uint64_t> slabs_moved_{0};
+  std::atomic<uint64_t> reassign_evictions_nomem_{0};
+  std::atomic<uint64_t> reassign_rescues_{0};
+  std::atomic<uint64_t> reassign_busy_items_{0};
 
   absl::Mutex crawl_mu_;
   size_t crawl_segment_ ABSL_GUARDED_BY(crawl_mu_) = 0;

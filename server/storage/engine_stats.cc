@@ -76,6 +76,16 @@ void Engine::Impl::GeneralStats(StatList* out) {
   add("moves_to_warm", sum.moves_to_warm);
   add("moves_within_lru", sum.moves_within_lru);
   add("direct_reclaims", sum.direct_reclaims);
+  // Slab page moves (engine_rebalance.cc); chain chunks are never rescued.
+  add("slab_reassign_rescues", reassign_rescues_.load(std::memory_order_relaxed));
+  add("slab_reassign_chunk_rescues", 0);
+  add("slab_reassign_evictions_nomem", reassign_evictions_nomem_.load(std::memory_order_relaxed));
+  add("slab_reassign_inline_reclaim", 0);
+  add("slab_reassign_busy_items", reassign_busy_items_.load(std::memory_order_relaxed));
+  add("slab_reassign_busy_deletes", 0);
+  add("slab_reassign_running", reassign_running_.load(std::memory_order_relaxed) ? 1 : 0);
+  add("slabs_moved", slabs_moved_.load(std::memory_order_relaxed));
+  add("slab_global_page_pool", slabs_.pool_pages());
 }
 
 void Engine::Impl::SizesAdd(const Item* it, int delta) {
@@ -191,7 +201,7 @@ void Engine::Impl::ItemsStats(StatList* out) {
       out->emplace_back(absl::StrCat("items:", id, ":", name), absl::StrCat(v));
     };
     add("number", n[0] + n[1] + n[2]);
-    if (opts_.segmented_lru) {
+    if (segmented()) {
       add("number_hot", n[0]);
       add("number_warm", n[1]);
       add("number_cold", n[2]);

@@ -60,6 +60,10 @@ class WarmPages {
     std::vector<size_t> pages_of(ncls + 1, 0);
     for (size_t p = 0; p < npages; ++p) {
       const int id = st.page_classes[p];
+      if (id == 0) {  // a page of the global pool: no chunks
+        w.first_index_[p + 1] = w.first_index_[p];
+        continue;
+      }
       if (id < 1 || static_cast<size_t>(id) > ncls) {
         return Bad(absl::StrCat("page ", p, " has no valid slab class"));
       }
@@ -106,6 +110,7 @@ class WarmPages {
     if (off >= st_.page_classes.size() * page) return false;
     const size_t p = off / page;
     const int id = st_.page_classes[p];
+    if (id == 0) return false;  // a pool page holds no item
     const size_t in = off % page;
     const size_t size = classes_.chunk_size(id);
     if (in % size != 0 || in / size >= classes_.per_page(id)) return false;

@@ -34,12 +34,12 @@ void Lru::Class::PushHeadLocked(Item* it, LruId id) {
   ++count_[i];
 }
 
-void Lru::Class::LinkLocked(Item* it, bool segmented, RelTime now) {
+void Lru::Class::LinkLocked(Item* it, bool segmented, RelTime now, const Tuning& tuning) {
   PushHeadLocked(it, segmented ? LruId::kHot : LruId::kCold);
   // One step per link keeps HOT and WARM within their shares: each link adds
   // one item and a step can move one out of each. Every step touches tail
   // items (cache misses), so no more than needed.
-  if (segmented) JuggleLocked(1, now);
+  if (segmented) JuggleLocked(1, now, tuning);
 }
 
 void Lru::Class::UnlinkLocked(Item* it) {
@@ -64,7 +64,21 @@ void Lru::Class::MoveLocked(Item* it, LruId to) {
   PushHeadLocked(it, to);
 }
 
-int Lru::Class::JuggleLocked(int steps, RelTime now) {
+void Lru::Class::ReplaceLocked(Item* it, Item* copy) {
+  const int i = static_cast<int>(it->lru());
+  if (copy->prev != nullptr) {
+    copy->prev->next = copy;
+  } else {
+    head_[i] = copy;
+  }
+  if (copy->next != nullptr) {
+    copy->next->prev = copy;
+  } else {
+    tail_[i] = copy;
+  }
+}
+
+int Lru::Class::JuggleLocked(int steps, RelTime now, const Tuning& tuning) {
   // Shares are of the items the class holds now, as memcached's are of its
   // item bytes: a lone new item goes straight to COLD, where `stats
   // cachedump` (which lists COLD) shows it.
@@ -72,8 +86,8 @@ int Lru::Class::JuggleLocked(int steps, RelTime now) {
   const Item* cold_tail = tail(LruId::kCold);
   const RelTime cold_age =
       cold_tail != nullptr ? now - std::min(now, cold_tail->time.load(std::memory_order_relaxed)) : 0;
-  const auto hot_max_age = static_cast<RelTime>(cold_age * kHotMaxFactor);
-  const auto warm_max_age = static_cast<RelTime>(cold_age * kWarmMaxFactor);
+  const auto hot_max_age = static_cast<RelTime>(cold_age * tuning.hot_max_factor);
+  const auto warm_max_age = static_cast<RelTime>(cold_age * tuning.warm_max_factor);
   auto age = [now](const Item* it) {
     const RelTime t = it->time.load(std::memory_order_relaxed);
     return now > t ? now - t : 0;
@@ -87,7 +101,7 @@ int Lru::Class::JuggleLocked(int steps, RelTime now) {
         MoveLocked(it, LruId::kWarm);
         ++counters_.moves_to_warm;
         moved = true;
-      } else if (count(LruId::kHot) * 100 > base * kHotPct || age(it) > hot_max_age) {
+      } else if (count(LruId::kHot) * 100 > base * static_cast<size_t>(tuning.hot_pct) || age(it) > hot_max_age) {
         MoveLocked(it, LruId::kCold);
         ++counters_.moves_to_cold;
         moved = true;
@@ -99,7 +113,7 @@ int Lru::Class::JuggleLocked(int steps, RelTime now) {
         MoveLocked(it, LruId::kWarm);
         ++counters_.moves_within_lru;
         moved = true;
-      } else if (count(LruId::kWarm) * 100 > base * kWarmPct || age(it) > warm_max_age) {
+      } else if (count(LruId::kWarm) * 100 > base * static_cast<size_t>(tuning.warm_pct) || age(it) > warm_max_age) {
         MoveLocked(it, LruId::kCold);
         ++counters_.moves_to_cold;
         moved = true;

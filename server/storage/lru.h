@@ -29,12 +29,18 @@
 
 namespace tandem::server::storage {
 
+// memcached's hot_lru_pct, warm_lru_pct, hot_max_factor and
+// warm_max_factor (-o, `lru tune`), with its defaults.
+struct LruTuning {
+  int hot_pct = 20;
+  int warm_pct = 40;
+  double hot_max_factor = 0.2;
+  double warm_max_factor = 2.0;
+};
+
 class Lru {
  public:
-  static constexpr int kHotPct = 20;   // memcached hot_lru_pct
-  static constexpr int kWarmPct = 40;  // memcached warm_lru_pct
-  static constexpr double kHotMaxFactor = 0.2;   // memcached hot_max_factor
-  static constexpr double kWarmMaxFactor = 2.0;  // memcached warm_max_factor
+  using Tuning = LruTuning;
 
   // Counters reported by `stats items` (memcached's itemstats_t names).
   struct Counters {
@@ -60,7 +66,8 @@ class Lru {
     absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
 
     // Inserts at the head of HOT (or COLD when not segmented).
-    void LinkLocked(Item* it, bool segmented, RelTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    void LinkLocked(Item* it, bool segmented, RelTime now, const Tuning& tuning = Tuning{})
+        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     void UnlinkLocked(Item* it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     void MoveLocked(Item* it, LruId to) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     // Warm restart: puts `it` at the head of list `id` as it stood (no
@@ -68,8 +75,12 @@ class Lru {
     void RestoreLocked(Item* it, LruId id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       PushHeadLocked(it, id);
     }
+    // `copy` (a byte copy of `it`, links included) takes its place in its
+    // list: the slab rebalancer's rescue of an item into another chunk.
+    void ReplaceLocked(Item* it, Item* copy) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     // Up to `steps` HOT/WARM tail moves per the rules above; returns moves.
-    int JuggleLocked(int steps, RelTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+    int JuggleLocked(int steps, RelTime now, const Tuning& tuning = Tuning{})
+        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
     // Moves one item from the HOT (else WARM) tail to COLD regardless of
     // limits, so the evictor has something to look at. False if both empty.
     bool ForceToColdLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -6,8 +6,8 @@
 // uncarved end of the class's newest page, and a new page. Free pushes the
 // chunk back on the list; the list's link lives in the chunk itself, so a
 // free chunk costs no memory of its own. Nothing is ever returned to the
-// kernel or moved between classes (memcached's slab rebalancer is not
-// implemented): a class keeps every page it was ever given.
+// kernel; pages move between classes only through BeginMove/FinishMove
+// (below), driven by the engine's rebalancer.
 //
 // A new page is first reserved in malloced_ with a compare-and-swap loop
 // that refuses when the page would pass the limit, unless the class has no
@@ -20,10 +20,12 @@
 // class's COLD tail and tries again (engine_alloc.cc).
 #include "server/storage/slab_allocator.h"
 
+#include <sanitizer/asan_interface.h>
 #include <sys/mman.h>
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstddef>
 
 namespace tandem::server::storage {
 
@@ -95,7 +97,34 @@ void* SlabAllocator::CarvePage(size_t len, int id) {
   return page;
 }
 
+void SlabAllocator::InstallPageLocked(int id, Class& c, char* page) {
+  ++c.pages;
+  c.page_list.push_back(page);
+  c.end_ptr = page;
+  c.end_left = classes_.per_page(id);
+}
+
 bool SlabAllocator::NewPageLocked(int id, Class& c) {
+  // A page a move gave this class (already counted), then one from the
+  // global pool, and only then new memory.
+  if (!c.spare.empty()) {
+    c.end_ptr = c.spare.back();
+    c.spare.pop_back();
+    c.end_left = classes_.per_page(id);
+    return true;
+  }
+  char* pooled = nullptr;
+  {
+    absl::MutexLock lock(&pages_mu_);
+    if (!pool_.empty()) {
+      pooled = pool_.back();
+      pool_.pop_back();
+    }
+  }
+  if (pooled != nullptr) {
+    InstallPageLocked(id, c, pooled);
+    return true;
+  }
   const size_t len = classes_.page_size();
   // memcached: refuse past the limit unless the class has no page yet.
   // Reserve the bytes first so concurrent classes cannot overshoot together.
@@ -111,9 +140,7 @@ bool SlabAllocator::NewPageLocked(int id, Class& c) {
     malloc_fails_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  ++c.pages;
-  c.end_ptr = static_cast<char*>(page);
-  c.end_left = classes_.per_page(id);
+  InstallPageLocked(id, c, static_cast<char*>(page));
   return true;
 }
 
@@ -135,30 +162,65 @@ void* SlabAllocator::Alloc(int id) {
   return p;
 }
 
+void* SlabAllocator::AllocNoGrow(int id) {
+  Class& c = classes_state_[static_cast<size_t>(id)];
+  absl::MutexLock lock(&c.mu);
+  if (c.free_list == nullptr && c.end_left == 0) return nullptr;
+  if (c.free_list != nullptr) {
+    FreeNode* n = c.free_list;
+    c.free_list = n->next;
+    --c.free_count;
+    ++c.used;
+    return n;
+  }
+  void* p = c.end_ptr;
+  c.end_ptr += classes_.chunk_size(id);
+  --c.end_left;
+  ++c.used;
+  return p;
+}
+
 void SlabAllocator::Free(int id, void* chunk) {
   Class& c = classes_state_[static_cast<size_t>(id)];
   absl::MutexLock lock(&c.mu);
+  --c.used;
+  if (InMovingLocked(c, chunk)) {  // stays off the free list: the page is leaving
+    const size_t i = static_cast<size_t>(static_cast<char*>(chunk) - c.moving) / classes_.chunk_size(id);
+    if (!c.moving_free[i]) {
+      c.moving_free[i] = true;
+      ++c.moving_free_count;
+    }
+    // Under ASan, any later read of the freed item (a reader the engine
+    // failed to lock out) is reported; FinishMove unpoisons the page.
+    ASAN_POISON_MEMORY_REGION(chunk, classes_.chunk_size(id));
+    return;
+  }
   auto* n = static_cast<FreeNode*>(chunk);
   n->next = c.free_list;
   c.free_list = n;
   ++c.free_count;
-  --c.used;
 }
 
+// Page moves leave a class's pages anywhere in the file, its carve position
+// in any of them, and whole pages it was given uncarved (spare). So the
+// layout describes every page of a class as carved to its last chunk: the
+// chunks that were never handed out hold no item, and Restore lists every
+// chunk that holds none as free. The count of free chunks is the same.
 SlabAllocator::ArenaLayout SlabAllocator::Layout() const {
   ArenaLayout out;
   {
     absl::MutexLock lock(&pages_mu_);
     out.page_classes = arena_pages_;
   }
+  const size_t page = classes_.page_size();
   out.classes.resize(static_cast<size_t>(classes_.count()) + 1);
-  for (int id = 1; id <= classes_.count(); ++id) {
-    const Class& c = classes_state_[static_cast<size_t>(id)];
-    absl::MutexLock lock(&c.mu);
+  for (size_t p = 0; p < out.page_classes.size(); ++p) {
+    const int id = out.page_classes[p];
+    if (id == 0) continue;  // the global pool
     ClassEnd& e = out.classes[static_cast<size_t>(id)];
-    e.pages = c.pages;
-    e.end_offset = c.end_ptr == nullptr ? 0 : static_cast<size_t>(c.end_ptr - arena_base_);
-    e.end_left = c.end_left;
+    ++e.pages;
+    e.end_offset = p * page + classes_.per_page(id) * classes_.chunk_size(id);
+    e.end_left = 0;
   }
   return out;
 }
@@ -169,8 +231,19 @@ void SlabAllocator::Restore(const ArenaLayout& layout,
   {
     absl::MutexLock lock(&pages_mu_);
     arena_pages_ = layout.page_classes;
+    for (size_t p = 0; p < layout.page_classes.size(); ++p) {
+      if (layout.page_classes[p] == 0) pool_.push_back(arena_base_ + p * page);
+    }
   }
   malloced_.store(layout.page_classes.size() * page, std::memory_order_relaxed);
+  // Each class's pages in file order (BeginMove takes the front one).
+  for (size_t p = 0; p < layout.page_classes.size(); ++p) {
+    const int id = layout.page_classes[p];
+    if (id == 0) continue;
+    Class& c = classes_state_[static_cast<size_t>(id)];
+    absl::MutexLock lock(&c.mu);
+    c.page_list.push_back(arena_base_ + p * page);
+  }
   for (int id = 1; id <= classes_.count(); ++id) {
     Class& c = classes_state_[static_cast<size_t>(id)];
     absl::MutexLock lock(&c.mu);
@@ -183,6 +256,7 @@ void SlabAllocator::Restore(const ArenaLayout& layout,
   // class ends up at the head of its list.
   for (size_t p = layout.page_classes.size(); p-- > 0;) {
     const int id = layout.page_classes[p];
+    if (id == 0) continue;
     Class& c = classes_state_[static_cast<size_t>(id)];
     absl::MutexLock lock(&c.mu);
     char* start = arena_base_ + p * page;
@@ -215,8 +289,122 @@ SlabAllocator::ClassStats SlabAllocator::Stats(int id) const {
   s.total_pages = c.pages;
   s.total_chunks = c.pages * s.chunks_per_page;
   s.used_chunks = c.used;
-  s.free_chunks = c.free_count + c.end_left;
+  s.free_chunks = c.free_count + c.end_left + c.spare.size() * s.chunks_per_page;
   return s;
+}
+
+// ===========================================================================
+// Page moves
+// ===========================================================================
+
+// The oldest page goes, as in memcached: it most likely holds the oldest
+// items. A page a move gave the class and that was never carved goes first,
+// since it holds nothing at all. Free chunks of the page are cut from the
+// free list (one walk of the list), the uncarved end is dropped, and from
+// now on Free() marks the page's chunks instead of listing them, so nothing
+// in the page is handed out again.
+bool SlabAllocator::BeginMove(int src, int dst, PageMove* move) {
+  move->src = src;
+  move->dst = dst;
+  if (src == 0) {
+    absl::MutexLock lock(&pages_mu_);
+    if (pool_.empty()) return false;
+    move->page = pool_.back();
+    pool_.pop_back();
+    return true;
+  }
+  Class& c = classes_state_[static_cast<size_t>(src)];
+  absl::MutexLock lock(&c.mu);
+  if (c.pages < 2 || c.moving != nullptr || (c.spare.empty() && c.page_list.empty())) return false;
+  const size_t per_page = classes_.per_page(src);
+  const size_t size = classes_.chunk_size(src);
+  char* page;
+  const bool from_spare = !c.spare.empty();
+  if (from_spare) {
+    page = c.spare.back();
+    c.spare.pop_back();
+  } else {
+    page = c.page_list.front();
+  }
+  for (size_t i = 0; i < c.page_list.size(); ++i) {
+    if (c.page_list[i] == page) {
+      c.page_list.erase(c.page_list.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+  }
+  c.moving = page;
+  c.moving_free.assign(per_page, false);
+  c.moving_free_count = 0;
+  auto mark = [&](const char* p) {
+    const size_t i = static_cast<size_t>(p - page) / size;
+    if (!c.moving_free[i]) {
+      c.moving_free[i] = true;
+      ++c.moving_free_count;
+      ASAN_POISON_MEMORY_REGION(p, size);
+    }
+  };
+  if (from_spare) {
+    for (size_t k = 0; k < per_page; ++k) mark(page + k * size);
+  } else if (c.end_ptr != nullptr && c.end_ptr >= page && c.end_ptr < page + classes_.page_size()) {
+    for (size_t k = 0; k < c.end_left; ++k) mark(c.end_ptr + k * size);
+    c.end_left = 0;
+  }
+  for (FreeNode** link = &c.free_list; *link != nullptr;) {
+    FreeNode* n = *link;
+    if (InMovingLocked(c, n)) {
+      *link = n->next;
+      --c.free_count;
+      mark(reinterpret_cast<char*>(n));
+    } else {
+      link = &n->next;
+    }
+  }
+  move->page = page;
+  return true;
+}
+
+bool SlabAllocator::FinishMove(const PageMove& move) {
+  if (move.src != 0) {
+    Class& c = classes_state_[static_cast<size_t>(move.src)];
+    absl::MutexLock lock(&c.mu);
+    if (c.moving_free_count < classes_.per_page(move.src)) return false;
+    --c.pages;
+    ASAN_UNPOISON_MEMORY_REGION(move.page, classes_.page_size());
+    c.moving = nullptr;
+    c.moving_free.clear();
+    c.moving_free_count = 0;
+  }
+  NoteArenaPageClass(move.page, move.dst);
+  if (move.dst == 0) {
+    absl::MutexLock lock(&pages_mu_);
+    pool_.push_back(move.page);
+    return true;
+  }
+  Class& d = classes_state_[static_cast<size_t>(move.dst)];
+  absl::MutexLock lock(&d.mu);
+  ++d.pages;
+  d.page_list.push_back(move.page);
+  if (d.end_left == 0) {
+    d.end_ptr = move.page;
+    d.end_left = classes_.per_page(move.dst);
+  } else {
+    d.spare.push_back(move.page);
+  }
+  return true;
+}
+
+// The memory file records which class owns each page (0: the pool), so a
+// warm restart finds the chunks where the moves left them.
+void SlabAllocator::NoteArenaPageClass(const char* page, int id) {
+  if (arena_base_ == nullptr) return;
+  absl::MutexLock lock(&pages_mu_);
+  const size_t p = static_cast<size_t>(page - arena_base_) / classes_.page_size();
+  if (p < arena_pages_.size()) arena_pages_[p] = static_cast<uint8_t>(id);
+}
+
+size_t SlabAllocator::pool_pages() const {
+  absl::MutexLock lock(&pages_mu_);
+  return pool_.size();
 }
 
 }  // namespace tandem::server::storage

@@ -138,7 +138,7 @@ absl::StatusOr<WarmState> DecodeWarmState(std::string_view text_in) {
       if (f[1] != "-") {
         for (absl::string_view id : absl::StrSplit(f[1], ',')) {
           int v = 0;
-          if (!Dec(id, &v) || v < 1 || v > 255) {
+          if (!Dec(id, &v) || v < 0 || v > 255) {  // 0: a page of the global pool
             ok = false;
             break;
           }

@@ -67,6 +67,37 @@ TEST(EngineVersionFloorEviction, AnEvictedItemKeepsAnOlderPeerStoreOut) {
   EXPECT_FALSE(engine.Get("victim", [](const ItemView&) {}));
 }
 
+// A slab page move evicts what it cannot rescue: the node must treat those
+// items as evicted (their version floors the slot), never as deleted or
+// absent-forever, and must not tell the peer (evictions stay local).
+TEST(EngineVersionFloorEviction, AnItemEvictedByAPageMoveKeepsAnOlderPeerStoreOut) {
+  ManualClock clock;
+  EngineOptions o;
+  o.clock = &clock;
+  Engine engine(o);
+  LastVersionObserver observer;
+  engine.SetObserver(&observer);
+  const std::string value(100, 'x');
+  // Two full pages of one class (5461 chunks a page): nothing to rescue into.
+  ASSERT_EQ(engine.Store(StoreMode::kSet, "victim", 0, 0, value).outcome, StoreOutcome::kStored);
+  const uint64_t victim = observer.last(Mutation::Kind::kStore);
+  for (int i = 1; i < 2 * 5461; ++i) {
+    engine.Store(StoreMode::kSet, "fill" + std::to_string(10000 + i), 0, 0, value);
+  }
+  int cls = 0;
+  engine.MetaGet("victim", MetaGetOptions{}, [&](MetaItem& it, bool) { cls = it.class_id(); });
+  const uint64_t stores_before = observer.last(Mutation::Kind::kStore);
+  ASSERT_EQ(engine.SlabsReassign(cls, 0), ReassignOutcome::kOk);
+  for (int i = 0; i < 1000 && engine.RebalanceStep(); ++i) {
+  }
+  ASSERT_FALSE(engine.Get("victim", [](const ItemView&) {}));  // evicted with its page
+  EXPECT_EQ(observer.last(Mutation::Kind::kDelete), 0u);        // nothing told the peer
+  EXPECT_EQ(observer.last(Mutation::Kind::kStore), stores_before);
+  EXPECT_FALSE(engine.ApplyReplicated(PeerStore("victim", "older", victim - 1)));
+  EXPECT_FALSE(engine.Get("victim", [](const ItemView&) {}));
+  EXPECT_TRUE(engine.ApplyReplicated(PeerStore("victim", "newer", WallVersion(+10))));
+}
+
 TEST_F(EngineVersionFloorTest, AFarAheadPeerVersionMovesTheClockOnlyToTheBound) {
   // A forged version near 2^63, and one 30 s ahead: the next local write
   // is stamped no more than --repl-max-skew-ms (1 s) past the wall clock.

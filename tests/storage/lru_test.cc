@@ -206,5 +206,45 @@ TEST_F(EvictionTest, ExpiredTailIsReclaimedBeforeEvicting) {
   for (int i = 0; i < 8000; i += 97) EXPECT_TRUE(Has("long:" + std::to_string(i))) << i;
 }
 
+// `lru tune`: a larger HOT share keeps more new items in HOT.
+TEST(LruTest, TuningChangesTheHotShare) {
+  for (int hot_pct : {20, 60}) {
+    Lru lru(1);
+    Lru::Class& c = lru.cls(1);
+    std::vector<std::unique_ptr<Item>> store;
+    std::vector<Item*> items = MakeItems(&store, 100);
+    Lru::Tuning tuning;
+    tuning.hot_pct = hot_pct;
+    tuning.warm_pct = 20;
+    absl::MutexLock lock(&c.mu());
+    for (Item* it : items) c.LinkLocked(it, true, 10, tuning);
+    EXPECT_EQ(c.count(LruId::kHot), static_cast<size_t>(hot_pct)) << hot_pct;
+  }
+}
+
+// The rebalancer's rescue: a byte copy takes the item's place in its list.
+TEST(LruTest, ReplaceLockedPutsTheCopyInThePlaceOfTheItem) {
+  Lru lru(1);
+  Lru::Class& c = lru.cls(1);
+  std::vector<std::unique_ptr<Item>> store;
+  std::vector<Item*> items = MakeItems(&store, 4);
+  absl::MutexLock lock(&c.mu());
+  for (Item* it : items) c.LinkLocked(it, false, 10);  // COLD: 3 2 1 0
+  for (int victim : {1, 3, 0}) {
+    auto copy = std::make_unique<Item>();
+    copy->prev = items[victim]->prev;
+    copy->next = items[victim]->next;
+    copy->set_lru(items[victim]->lru());
+    c.ReplaceLocked(items[victim], copy.get());
+    items[victim] = copy.get();
+    store.push_back(std::move(copy));
+  }
+  std::vector<Item*> order;
+  for (Item* it = c.head(LruId::kCold); it != nullptr; it = it->next) order.push_back(it);
+  EXPECT_EQ(order, (std::vector<Item*>{items[3], items[2], items[1], items[0]}));
+  EXPECT_EQ(c.tail(LruId::kCold), items[0]);
+  EXPECT_EQ(c.count(LruId::kCold), 4u);
+}
+
 }  // namespace
 }  // namespace tandem::server::storage

@@ -87,5 +87,78 @@ TEST_F(SlabAllocatorTest, ConcurrentClassesRespectTheLimit) {
   EXPECT_EQ(chunks, got.load() + 4);
 }
 
+// ---- page moves ------------------------------------------------------------
+
+// Class 1 holds 10922 chunks a page; fill two pages and a bit.
+std::vector<char*> FillClass1(SlabAllocator& a, size_t n) {
+  std::vector<char*> got;
+  for (size_t i = 0; i < n; ++i) got.push_back(static_cast<char*>(a.Alloc(1)));
+  return got;
+}
+
+TEST_F(SlabAllocatorTest, AMovedPageLeavesOnlyOnceEveryChunkInItIsFreed) {
+  SlabAllocator a(classes_, 64u << 20);
+  std::vector<char*> got = FillClass1(a, 2 * 10922 + 5);
+  ASSERT_EQ(a.Stats(1).total_pages, 3u);
+  const size_t malloced = a.total_malloced();
+  // Free a few chunks of the first page before the move: they must leave
+  // the free list with the page.
+  for (size_t i = 0; i < 10; ++i) a.Free(1, got[i]);
+  SlabAllocator::PageMove move;
+  ASSERT_TRUE(a.BeginMove(1, 5, &move));
+  EXPECT_EQ(move.page, got[0]);  // the oldest page goes
+  size_t used = 0;
+  a.ForEachUsedInMove(move, [&](char* p) {
+    EXPECT_GE(p, move.page);
+    EXPECT_LT(p, move.page + (1u << 20));
+    ++used;
+  });
+  EXPECT_EQ(used, 10922u - 10);
+  // Nothing of the moving page is handed out again, freed or not.
+  std::vector<char*> more = FillClass1(a, 20000);
+  for (char* p : more) {
+    ASSERT_NE(p, nullptr);
+    EXPECT_FALSE(p >= move.page && p < move.page + (1u << 20));
+  }
+  EXPECT_FALSE(a.FinishMove(move));
+  for (size_t i = 10; i < 10922; ++i) a.Free(1, got[i]);
+  EXPECT_TRUE(a.FinishMove(move));
+  EXPECT_EQ(a.Stats(5).total_pages, 1u);
+  // Class 5 carves the page it was given: no new memory.
+  const size_t before = a.total_malloced();
+  EXPECT_EQ(a.Alloc(5), move.page);
+  EXPECT_EQ(a.total_malloced(), before);
+  EXPECT_GT(before, malloced);  // (the 20000 allocations above needed pages)
+}
+
+TEST_F(SlabAllocatorTest, AClassKeepsItsLastPage) {
+  SlabAllocator a(classes_, 64u << 20);
+  a.Alloc(1);
+  SlabAllocator::PageMove move;
+  EXPECT_FALSE(a.BeginMove(1, 2, &move));
+  EXPECT_FALSE(a.BeginMove(0, 2, &move));  // the pool is empty
+}
+
+TEST_F(SlabAllocatorTest, PoolPagesServeAnyClassPastTheLimit) {
+  SlabAllocator a(classes_, 2u << 20);
+  std::vector<char*> got = FillClass1(a, 10922 + 1);  // two pages: the limit
+  ASSERT_EQ(a.total_malloced(), 2u << 20);
+  SlabAllocator::PageMove move;
+  ASSERT_TRUE(a.BeginMove(1, 0, &move));
+  for (size_t i = 0; i < 10922; ++i) a.Free(1, got[i]);
+  ASSERT_TRUE(a.FinishMove(move));
+  EXPECT_EQ(a.pool_pages(), 1u);
+  EXPECT_EQ(a.Stats(1).total_pages, 1u);
+  // Class 2's first page comes from the pool, not from new memory, and
+  // once it is full the limit holds again.
+  ASSERT_NE(a.Alloc(2), nullptr);
+  EXPECT_EQ(a.pool_pages(), 0u);
+  EXPECT_EQ(a.total_malloced(), 2u << 20);
+  EXPECT_EQ(a.Stats(2).total_pages, 1u);
+  for (int i = 1; i < 8738; ++i) ASSERT_NE(a.Alloc(2), nullptr);
+  EXPECT_EQ(a.Alloc(2), nullptr);
+  EXPECT_EQ(a.total_malloced(), 2u << 20);
+}
+
 }  // namespace
 }  // namespace tandem::server::storage
