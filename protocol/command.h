@@ -55,6 +55,7 @@ enum class Op : uint8_t {
   kStats,          // args = everything after "stats", trimmed
   kSlabs,          // args = everything after "slabs" (automove, reassign)
   kLruCrawler,     // args = everything after "lru_crawler"
+  kRefreshCerts,   // -Z: reload the TLS certificates
   kMetaNoop,       // mn, and binary NOOP: a pipeline terminator
   // Meta protocol; the flags are in Command::meta.
   kMetaGet,     // mg

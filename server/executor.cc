@@ -451,7 +451,7 @@ void Executor::MetaDebug(const Command& cmd, ExecContext& ctx) {
 
 // ---------------------------------------------------------------------------
 // Administrative: version, verbosity, quit, shutdown, cache_memlimit, mn,
-// stats, slabs, lru_crawler
+// stats, slabs, lru_crawler, refresh_certs
 // ---------------------------------------------------------------------------
 
 DispatchAction Executor::Admin(const Command& cmd, ExecContext& ctx) {
@@ -493,6 +493,19 @@ DispatchAction Executor::Admin(const Command& cmd, ExecContext& ctx) {
     case Op::kStats: Stats(cmd, ctx.reply); break;
     case Op::kSlabs: Slabs(cmd, ctx.reply); break;
     case Op::kLruCrawler: LruCrawler(cmd, ctx.reply); break;
+    case Op::kRefreshCerts: {
+      const absl::Status st = refresh_certs_ ? refresh_certs_() : absl::FailedPreconditionError(std::string(p::kErrorTlsNotEnabled));
+      if (st.ok()) {
+        ctx.reply.Done(cmd, Result::Of(Outcome::kOk));
+        break;
+      }
+      // memcached sends the failure even after noreply.
+      Command loud = cmd;
+      loud.noreply = false;
+      const std::string line(st.message());
+      ctx.reply.Done(loud, Result::ErrorLine(line));
+      break;
+    }
     default: ctx.reply.Done(cmd, Result::ErrorLine(p::kError)); break;
   }
   return DispatchAction::kContinue;

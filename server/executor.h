@@ -22,9 +22,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "protocol/command.h"
 #include "protocol/result.h"
 #include "server/prefix_stats.h"
@@ -81,6 +83,9 @@ class Executor {
   using StatsFn = void (Executor::*)(const protocol::Command&, std::string_view, std::string_view,
                                      protocol::ReplyWriter&);
 
+  // `refresh_certs` (-Z) calls this; unset: "Error TLS not enabled". Set before serving.
+  void SetCertificateRefresher(std::function<absl::Status()> refresh) { refresh_certs_ = std::move(refresh); }
+
   // `stats replication` asks these; null: the report is empty. Set before serving.
   void SetReplicationHooks(ReplicationHooks* hooks) { replication_ = hooks; }
 
@@ -120,6 +125,7 @@ class Executor {
   PrefixStats& prefix_stats_;
   const storage::Clock& clock_;
   ReplicationHooks* replication_ = nullptr;
+  std::function<absl::Status()> refresh_certs_;
 };
 
 template <typename SizeFn>

@@ -15,6 +15,7 @@
 #include "server/forwarded_runner.h"
 #include "server/forwarding.h"
 #include "server/net/listener.h"
+#include "server/net/tls_context.h"
 #include "server/net/worker_thread.h"
 #include "server/prefix_stats.h"
 #include "server/settings.h"
@@ -32,6 +33,9 @@ class Server : private AckListener {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // -Z: loads the certificates (before Listen); memcached's message on
+  // failure. Nothing to do without -Z.
+  absl::Status EnableTls();
   // Binds the listening sockets (before privileges are dropped).
   absl::Status Listen();
   // Runs until SIGTERM, SIGINT or `shutdown`.
@@ -58,6 +62,7 @@ class Server : private AckListener {
   storage::Engine& engine_;
   storage::SystemClock& clock_;
   ServerStats stats_;
+  net::ClientTlsContext tls_;  // -Z: the client listeners' TLS
   PrefixStats prefix_stats_;
   Executor executor_;
   DefaultHandlerFactory handlers_;

@@ -26,6 +26,7 @@ class HandlerFactory;
 
 namespace tandem::server::net {
 
+class ClientTlsContext;
 class Connection;
 class UdpEndpoint;
 
@@ -38,6 +39,8 @@ struct ServerContext {
   // Asks the server to stop (the `shutdown` command); thread-safe.
   void (*request_stop)(void* arg);
   void* request_stop_arg;
+  // -Z: the TLS context of TLS listeners' connections.
+  ClientTlsContext* tls;
 };
 
 class WorkerThread {
@@ -51,8 +54,9 @@ class WorkerThread {
   // Stops the loop, closes every connection and joins the thread.
   void Stop();
 
-  // Called from the listener thread: this worker takes over `fd`.
-  void Assign(int fd, std::string addr, std::string listen_addr);
+  // Called from the listener thread: this worker takes over `fd` (a TLS
+  // connection when `tls`).
+  void Assign(int fd, std::string addr, std::string listen_addr, bool tls);
   // Before Start(): serve datagrams from this (shared) UDP socket too.
   bool AddUdpSocket(int fd);
 
@@ -89,6 +93,7 @@ class WorkerThread {
     int fd;
     std::string addr;
     std::string listen_addr;
+    bool tls;
   };
   static void OnNotify(evutil_socket_t, short, void* arg);
   static void OnSyncWake(evutil_socket_t, short, void* arg);
