@@ -16,6 +16,7 @@ TlsSession::~TlsSession() { SSL_free(ssl_); }
 ssize_t TlsSession::Read(char* buf, size_t len) {
   wants_write_ = false;
   const int n = SSL_read(ssl_, buf, static_cast<int>(len > INT_MAX ? INT_MAX : len));
+  if (SSL_is_init_finished(ssl_) == 1) established_ = true;
   return n > 0 ? n : Failed(n);
 }
 

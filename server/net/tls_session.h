@@ -43,7 +43,9 @@ class TlsSession {
   // Decrypted or read-ahead bytes OpenSSL holds that the socket will not
   // signal again.
   bool HasPending() const { return SSL_has_pending(ssl_) == 1; }
-  bool handshake_done() const { return SSL_is_init_finished(ssl_) == 1; }
+  // Whether the handshake ever completed (OpenSSL's own state goes back to
+  // "in init" once a session fails).
+  bool handshake_done() const { return established_; }
   const std::string& error() const { return error_; }
 
   // Best effort close_notify before the socket is closed.
@@ -55,6 +57,7 @@ class TlsSession {
 
   SSL* ssl_;
   bool wants_write_ = false;
+  bool established_ = false;
   std::string error_;
 };
 
