@@ -614,8 +614,16 @@ void RunBinaryCase(const Case& c, bool tls) {
   const std::string flags = tls ? c.flags + TlsServerFlags() : c.flags;
   Pair* pair = PairFor(c.fresh ? absl::StrCat(flags, "#", c.name) : flags);
   ASSERT_NE(pair, nullptr) << "could not start servers with flags '" << flags << "'";
-  const Reply expected = RunCase(pair->reference->port(), c, tls);
+  Reply expected = RunCase(pair->reference->port(), c, tls);
   const Reply actual = RunCase(pair->target->port(), c, tls);
+  if (tls && expected.timed_out) {
+    // memcached 1.6.18 stalls over TLS after a value it refuses or a large
+    // reply (it waits for the socket while OpenSSL holds the rest of the
+    // request): tandem over TLS must then answer what memcached answers over TCP.
+    Pair* plain = PairFor(c.fresh ? absl::StrCat(c.flags, "#", c.name) : c.flags);
+    ASSERT_NE(plain, nullptr);
+    expected = RunCase(plain->reference->port(), c, /*tls=*/false);
+  }
   ASSERT_TRUE(expected.error.empty()) << expected.error;
   EXPECT_EQ(Render(actual), Render(expected)) << "case " << c.name << " flags '" << c.flags << "'";
   // A case that closes the connection must really have closed it (and the

@@ -335,9 +335,9 @@ TEST(Flags, MinusOneIsAnEphemeralPort) {
 }
 
 TEST(Flags, UnknownFlagsAndMissingValues) {
-  Parsed p = Parse({"-Z"});
+  Parsed p = Parse({"-J"});
   EXPECT_FALSE(p.status.ok());
-  EXPECT_THAT(std::string(p.status.message()), HasSubstr("-Z"));
+  EXPECT_THAT(std::string(p.status.message()), HasSubstr("-J"));
   p = Parse({"--no-such-flag"});
   EXPECT_FALSE(p.status.ok());
   EXPECT_THAT(std::string(p.status.message()), HasSubstr("--no-such-flag"));
@@ -362,7 +362,7 @@ TEST(Flags, UnsupportedFeaturesAreRefused) {
 
 TEST(Flags, ParsingTwiceStartsFresh) {
   // getopt state is reset on every call (tests and main parse repeatedly).
-  ExpectRejected({"-Z"});
+  ExpectRejected({"-J"});
   EXPECT_EQ(ParseOk({"-p", "7"})->port, 7);
   EXPECT_EQ(ParseOk({"-t", "2"})->num_threads, 2);
 }
