@@ -180,7 +180,7 @@ void Connection::KickTls() {
   if (tls_ == nullptr || armed_ != EV_READ || yielded_) return;
   if (tls_read_wants_write_) {
     WantEvents(EV_WRITE);
-  } else if (tls_->HasPending()) {
+  } else if (tls_buffered_) {
     event_active(event_, EV_READ, 0);
   }
 }
@@ -246,10 +246,15 @@ bool Connection::ReadSocket() {
 // the first reads, and a failure before it completes is counted.
 bool Connection::ReadTls() {
   size_t total = 0;
+  tls_buffered_ = false;
   for (;;) {
     EnsureInputSpace();
     if (end_ == capacity_) {
-      if (total > 0) break;  // run what we have; KickTls reads the rest
+      if (total > 0) {
+        // Run what we have; KickTls comes back for what OpenSSL still holds.
+        tls_buffered_ = true;
+        break;
+      }
       Log(*worker_.context().settings, 1, "<%d request too large, closing", fd_);
       return false;
     }

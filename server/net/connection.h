@@ -122,6 +122,10 @@ class Connection {
 
   std::unique_ptr<TlsSession> tls_;
   bool tls_read_wants_write_ = false;  // retry the read on EV_WRITE
+  // OpenSSL holds decrypted records the input buffer had no room for. (Not
+  // SSL_has_pending: that is also true for part of a record, which only
+  // more bytes from the socket complete.)
+  bool tls_buffered_ = false;
 
   std::unique_ptr<RequestHandler> handler_;  // chosen from the first byte
   OutputQueue output_;

@@ -174,6 +174,26 @@ TEST_F(TlsTest, LargeValuesAndPipelinesCrossManyRecords) {
   ExpectExchange(sock, "get k1999\r\n", "VALUE k1999 0 4\r\nv299\r\nEND\r\n");
 }
 
+// Part of a record waits for the rest without spinning: the server's CPU
+// time over a 500 ms pause inside one record stays far below 500 ms (a
+// spinning loop burns 250-500 ms of it, depending on the machine's load).
+TEST_F(TlsTest, APartialRecordWaitsForTheRestWithoutSpinning) {
+  ASSERT_NO_FATAL_FAILURE(Start(TlsArgs()));
+  ASSERT_OK_AND_ASSIGN(RawSocket sock, RawSocket::ConnectTls(server_->port(), Verified()));
+  ExpectExchange(sock, "version\r\n", "VERSION 1.6.18\r\n");
+  auto cpu = [&] {
+    double user = 0, system = 0;
+    EXPECT_TRUE(absl::SimpleAtod(Stat("rusage_user"), &user));
+    EXPECT_TRUE(absl::SimpleAtod(Stat("rusage_system"), &system));
+    return user + system;
+  };
+  const double before = cpu();
+  ASSERT_OK(sock.SendTlsSplit("set split 0 0 5\r\nhello\r\nget split\r\n", 9, absl::Milliseconds(500)));
+  ASSERT_OK_AND_ASSIGN(std::string reply, sock.ReadUntil("END\r\n"));
+  EXPECT_EQ(reply, "STORED\r\nVALUE split 0 5\r\nhello\r\nEND\r\n");
+  EXPECT_LT(cpu() - before, 0.1);
+}
+
 TEST_F(TlsTest, NotlsListenerStaysPlaintextAndTheTlsPortRefusesPlaintext) {
   ASSERT_NO_FATAL_FAILURE(Start([] {
     std::vector<std::string> a = TlsArgs();

@@ -151,6 +151,29 @@ TlsSessionPtr RawSocket::session() const {
   return TlsSessionPtr(s, &SSL_SESSION_free);
 }
 
+absl::Status RawSocket::SendTlsSplit(std::string_view data, size_t first, absl::Duration pause) {
+  if (ssl_ == nullptr) return absl::FailedPreconditionError("not a TLS socket");
+  // Encrypt into memory: swap the write BIO for a memory BIO meanwhile.
+  BIO* socket_bio = SSL_get_wbio(ssl_);
+  BIO_up_ref(socket_bio);
+  SSL_set0_wbio(ssl_, BIO_new(BIO_s_mem()));
+  const int n = SSL_write(ssl_, data.data(), static_cast<int>(data.size()));
+  char* bytes = nullptr;
+  const long len = BIO_get_mem_data(SSL_get_wbio(ssl_), &bytes);
+  const std::string records(bytes, static_cast<size_t>(len));
+  SSL_set0_wbio(ssl_, socket_bio);
+  if (n != static_cast<int>(data.size())) return absl::InternalError("SSL_write into memory failed");
+  auto raw = [this](std::string_view part) -> absl::Status {
+    if (::send(fd_, part.data(), part.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(part.size())) {
+      return absl::UnavailableError("send failed");
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = raw(std::string_view(records).substr(0, first)); !s.ok()) return s;
+  std::this_thread::sleep_for(absl::ToChronoMicroseconds(pause));
+  return raw(std::string_view(records).substr(first));
+}
+
 std::string RawSocket::PeerSubject() const {
   if (ssl_ == nullptr) return "";
   X509* cert = SSL_get1_peer_certificate(ssl_);
@@ -187,11 +210,15 @@ bool RawSocket::FillOnce(absl::Duration timeout) {
     // the peer's close or the timeout; OpenSSL may also hold decrypted
     // bytes the socket will not signal again.
     const absl::Time deadline = absl::Now() + timeout;
+    // Pending bytes may be only part of a record: after a read that wanted
+    // more, wait for the socket.
+    bool wait = SSL_has_pending(ssl_) != 1;
     while (true) {
-      if (SSL_has_pending(ssl_) != 1) {
+      if (wait) {
         pollfd p{fd_, POLLIN, 0};
         if (poll(&p, 1, PollMs(deadline - absl::Now())) <= 0) return false;
       }
+      wait = true;
       const int n = SSL_read(ssl_, buf, sizeof(buf));
       if (n > 0) {
         buffer_.append(buf, static_cast<size_t>(n));

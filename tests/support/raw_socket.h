@@ -90,6 +90,10 @@ class RawSocket {
   // reply first).
   bool session_reused() const;
   TlsSessionPtr session() const;
+  // TLS: encrypts `data` into records and sends their bytes in two parts,
+  // the first `first` bytes, a pause, then the rest (a record split across
+  // TCP segments).
+  absl::Status SendTlsSplit(std::string_view data, size_t first, absl::Duration pause);
   // TLS: the server certificate's subject ("/CN=..."), "" without one.
   std::string PeerSubject() const;
   int fd() const { return fd_; }
