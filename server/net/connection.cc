@@ -171,7 +171,7 @@ bool Connection::ReadAndProcess() {
   const bool yielded = yielded_;
   yielded_ = false;
   if (!yielded && !ReadSocket()) return false;
-  if (!ProcessInput()) return false;
+  if (!ProcessInput() || tls_peer_closed_) return false;
   KickTls();
   return true;
 }
@@ -263,8 +263,13 @@ bool Connection::ReadTls() {
       if (!tls_->handshake_done()) {
         worker_.context().tls->CountHandshakeError();
         Log(*worker_.context().settings, 1, "<%d TLS handshake failed: %s", fd_, tls_->error());
+        return false;
       }
-      return false;
+      if (total == 0) return false;
+      // Requests and the peer's close in one read: run them, then close
+      // (as a plaintext connection does on its next read).
+      tls_peer_closed_ = true;
+      break;
     }
     if (n == 0) {
       tls_read_wants_write_ = tls_->wants_write();

@@ -126,6 +126,7 @@ class Connection {
   // SSL_has_pending: that is also true for part of a record, which only
   // more bytes from the socket complete.)
   bool tls_buffered_ = false;
+  bool tls_peer_closed_ = false;  // the peer closed right after requests still to run
 
   std::unique_ptr<RequestHandler> handler_;  // chosen from the first byte
   OutputQueue output_;

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -192,6 +193,26 @@ TEST_F(TlsTest, APartialRecordWaitsForTheRestWithoutSpinning) {
   ASSERT_OK_AND_ASSIGN(std::string reply, sock.ReadUntil("END\r\n"));
   EXPECT_EQ(reply, "STORED\r\nVALUE split 0 5\r\nhello\r\nEND\r\n");
   EXPECT_LT(cpu() - before, 0.1);
+}
+
+// A client that sends its requests and closes at once (close_notify right
+// behind them) still has them carried out, as over plaintext.
+TEST_F(TlsTest, RequestsFollowedByTheClientsCloseAreStillCarriedOut) {
+  ASSERT_NO_FATAL_FAILURE(Start(TlsArgs()));
+  {
+    ASSERT_OK_AND_ASSIGN(RawSocket sock, RawSocket::ConnectTls(server_->port(), Verified()));
+    ExpectExchange(sock, "version\r\n", "VERSION 1.6.18\r\n");
+    ASSERT_OK(sock.SendTlsSplit("set parting 0 0 3\r\nbye\r\n", 0, absl::ZeroDuration(), /*then_close=*/true));
+  }
+  ASSERT_OK_AND_ASSIGN(RawSocket check, RawSocket::ConnectTls(server_->port(), Verified()));
+  std::string got;
+  for (int i = 0; i < 50; ++i) {  // the closing connection may still be running it
+    ASSERT_OK(check.Send("get parting\r\n"));
+    ASSERT_OK_AND_ASSIGN(got, check.ReadUntil("END\r\n"));
+    if (got != "END\r\n") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(EscapeBytes(got), EscapeBytes("VALUE parting 0 3\r\nbye\r\nEND\r\n"));
 }
 
 TEST_F(TlsTest, NotlsListenerStaysPlaintextAndTheTlsPortRefusesPlaintext) {

@@ -151,13 +151,15 @@ TlsSessionPtr RawSocket::session() const {
   return TlsSessionPtr(s, &SSL_SESSION_free);
 }
 
-absl::Status RawSocket::SendTlsSplit(std::string_view data, size_t first, absl::Duration pause) {
+absl::Status RawSocket::SendTlsSplit(std::string_view data, size_t first, absl::Duration pause,
+                                     bool then_close) {
   if (ssl_ == nullptr) return absl::FailedPreconditionError("not a TLS socket");
   // Encrypt into memory: swap the write BIO for a memory BIO meanwhile.
   BIO* socket_bio = SSL_get_wbio(ssl_);
   BIO_up_ref(socket_bio);
   SSL_set0_wbio(ssl_, BIO_new(BIO_s_mem()));
   const int n = SSL_write(ssl_, data.data(), static_cast<int>(data.size()));
+  if (then_close) SSL_shutdown(ssl_);
   char* bytes = nullptr;
   const long len = BIO_get_mem_data(SSL_get_wbio(ssl_), &bytes);
   const std::string records(bytes, static_cast<size_t>(len));

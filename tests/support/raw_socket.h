@@ -92,8 +92,10 @@ class RawSocket {
   TlsSessionPtr session() const;
   // TLS: encrypts `data` into records and sends their bytes in two parts,
   // the first `first` bytes, a pause, then the rest (a record split across
-  // TCP segments).
-  absl::Status SendTlsSplit(std::string_view data, size_t first, absl::Duration pause);
+  // TCP segments). With then_close, the close_notify alert follows the
+  // records in the same send.
+  absl::Status SendTlsSplit(std::string_view data, size_t first, absl::Duration pause,
+                            bool then_close = false);
   // TLS: the server certificate's subject ("/CN=..."), "" without one.
   std::string PeerSubject() const;
   int fd() const { return fd_; }
