@@ -58,6 +58,7 @@ enum class Op : uint8_t {
   kExtstore,       // args = everything after "extstore" (no extstore: settings only)
   kWatch,          // args = the event names after "watch" (none: fetchers)
   kLru,            // args = everything after "lru" (tune, mode, temp_ttl)
+  kRefreshCerts,   // -Z: reload the TLS certificates
   kMetaNoop,       // mn, and binary NOOP: a pipeline terminator
   // Meta protocol; the flags are in Command::meta.
   kMetaGet,     // mg

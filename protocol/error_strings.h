@@ -35,6 +35,8 @@ inline constexpr std::string_view kStatPrefix = "STAT ";
 inline constexpr std::string_view kError = "ERROR";
 inline constexpr std::string_view kErrorTooManyConnections =
     "ERROR Too many open connections";
+// refresh_certs without -Z (memcached's own capitalisation).
+inline constexpr std::string_view kErrorTlsNotEnabled = "Error TLS not enabled";
 inline constexpr std::string_view kErrorShutdownNotEnabled =
     "ERROR: shutdown not enabled";
 

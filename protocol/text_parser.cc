@@ -238,6 +238,12 @@ ParseResult ParseNoArgs(const Request& req, Command*) {
   return Ok(req.line.length);
 }
 
+// refresh_certs [anything] [noreply]: memcached looks only for noreply.
+ParseResult ParseNoreplyOnly(const Request& req, Command* cmd) {
+  cmd->noreply = LastTokenIsNoreply(req);
+  return Ok(req.line.length);
+}
+
 // stats [args...], shutdown [graceful]: the executor interprets args
 // (memcached checks shutdown's enable flag before its argument).
 ParseResult ParseArgs(const Request& req, Command* cmd) {
@@ -301,6 +307,7 @@ inline constexpr std::array kCommands = {
     CommandSpec{"watch", Op::kWatch, 1, kUnbounded, ParseArgsNoreply},
     CommandSpec{"lru", Op::kLru, 2, kUnbounded, ParseArgs},
     CommandSpec{"mn", Op::kMetaNoop, 1, kUnbounded, ParseNoArgs},
+    CommandSpec{"refresh_certs", Op::kRefreshCerts, 1, kUnbounded, ParseNoreplyOnly},
 };
 
 const CommandSpec* FindCommand(std::string_view name) {

@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "replication/secret_file.h"
+#include "server/net/openssl_errors.h"
 
 namespace tandem::replication {
 namespace {
@@ -28,19 +29,7 @@ constexpr std::string_view kPskSalt = "tandem replication link";
 constexpr std::string_view kPskInfo = "tls13 external psk";
 constexpr unsigned char kAes128GcmSha256[] = {0x13, 0x01};  // RFC 8446 B.4
 
-// The OpenSSL error queue of this thread as text (and emptied).
-std::string QueuedErrors() {
-  std::string text;
-  while (unsigned long err = ERR_get_error()) {
-    if (!text.empty()) text += "; ";
-    text += OpenSslErrorText(err);
-  }
-  return text.empty() ? "unknown OpenSSL error" : text;
-}
-
-absl::Status OpenSslError(const std::string& what) {
-  return absl::InvalidArgumentError(absl::StrCat(what, ": ", QueuedErrors()));
-}
+using server::net::OpenSslError;
 
 // HKDF-SHA256(salt, secret, info) -> 32 bytes: the PSK never equals the
 // file's bytes, and a secret of any length gives a full-size key.
@@ -70,13 +59,6 @@ const char* AuthModeName(AuthMode mode) {
     case AuthMode::kNone: break;
   }
   return "none";
-}
-
-std::string OpenSslErrorText(unsigned long err) {
-  if (err == 0) return "";
-  char buf[256];
-  ERR_error_string_n(err, buf, sizeof(buf));
-  return buf;
 }
 
 absl::StatusOr<std::unique_ptr<TlsContext>> TlsContext::Create(const TlsOptions& o) {

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "server/net/openssl_errors.h"
 
 namespace tandem::replication {
 
@@ -70,8 +71,8 @@ class TlsContext {
   std::array<uint8_t, 32> psk_{};
 };
 
-// The OpenSSL errors queued for `err` codes, as one line ("" when none).
-std::string OpenSslErrorText(unsigned long err);
+// Shared with the client listeners' TLS (server/net/openssl_errors.h).
+using server::net::OpenSslErrorText;
 
 }  // namespace tandem::replication
 

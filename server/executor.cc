@@ -463,7 +463,7 @@ void Executor::MetaDebug(const Command& cmd, ExecContext& ctx) {
 
 // ---------------------------------------------------------------------------
 // Administrative: version, verbosity, quit, shutdown, cache_memlimit, mn,
-// stats, slabs, lru, lru_crawler
+// stats, slabs, lru, lru_crawler, refresh_certs
 // ---------------------------------------------------------------------------
 
 DispatchAction Executor::Admin(const Command& cmd, ExecContext& ctx) {
@@ -514,6 +514,19 @@ DispatchAction Executor::Admin(const Command& cmd, ExecContext& ctx) {
     case Op::kExtstore: Extstore(cmd, ctx.reply); break;
     case Op::kWatch: return Watch(cmd, ctx);
     case Op::kLru: Lru(cmd, ctx.reply); break;
+    case Op::kRefreshCerts: {
+      const absl::Status st = refresh_certs_ ? refresh_certs_() : absl::FailedPreconditionError(std::string(p::kErrorTlsNotEnabled));
+      if (st.ok()) {
+        ctx.reply.Done(cmd, Result::Of(Outcome::kOk));
+        break;
+      }
+      // memcached sends the failure even after noreply.
+      Command loud = cmd;
+      loud.noreply = false;
+      const std::string line(st.message());
+      ctx.reply.Done(loud, Result::ErrorLine(line));
+      break;
+    }
     default: ctx.reply.Done(cmd, Result::ErrorLine(p::kError)); break;
   }
   return DispatchAction::kContinue;

@@ -23,9 +23,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <span>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "protocol/command.h"
 #include "protocol/result.h"
 #include "server/prefix_stats.h"
@@ -86,6 +88,9 @@ class Executor {
   using StatsFn = void (Executor::*)(const protocol::Command&, std::string_view, std::string_view,
                                      protocol::ReplyWriter&);
 
+  // `refresh_certs` (-Z) calls this; unset: "Error TLS not enabled". Set before serving.
+  void SetCertificateRefresher(std::function<absl::Status()> refresh) { refresh_certs_ = std::move(refresh); }
+
   // `stats replication` asks these; null: the report is empty. Set before serving.
   void SetReplicationHooks(ReplicationHooks* hooks) { replication_ = hooks; }
   // `watch` streams; null: `watch` is refused as a failure to add a watcher.
@@ -139,6 +144,7 @@ class Executor {
   const storage::Clock& clock_;
   ReplicationHooks* replication_ = nullptr;
   WatchLog* watch_ = nullptr;
+  std::function<absl::Status()> refresh_certs_;
 };
 
 template <typename SizeFn>

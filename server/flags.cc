@@ -12,6 +12,7 @@
 #include <climits>
 #include <cstdlib>
 #include <functional>
+#include <string_view>
 #include "absl/strings/string_view.h"
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "server/tls_flags.h"
 #include "server/version.h"
 
 namespace tandem::server {
@@ -392,6 +394,11 @@ const std::vector<FlagSpec>& FlagTable() {
          s->auth_file = a;
          return absl::OkStatus();
        }},
+      {'Z', "enable-ssl", false, "enable TLS/SSL for TCP clients (-o ssl_chain_cert=...,ssl_key=...)",
+       [](const char*, Settings* s) {
+         s->ssl_enabled = true;
+         return absl::OkStatus();
+       }},
       {'o', "extended", true, "comma separated list of extended options",
        [](const char* a, Settings* s) {
          for (absl::string_view opt : absl::StrSplit(a, ',', absl::SkipEmpty())) {
@@ -612,6 +619,11 @@ absl::Status Proxy(const ExtArg& a, Settings*) {
   return absl::UnimplementedError(absl::StrCat("the proxy is not supported (-o ", a.name, ")"));
 }
 
+absl::Status Ssl(const ExtArg& a, Settings* s) {
+  const std::string_view value(a.value.data(), a.value.size());
+  return ApplySslOption(std::string_view(a.name.data(), a.name.size()), a.has_value ? &value : nullptr, s);
+}
+
 // memcached's options that have no effect there either in this set-up:
 // extstore's tunables without an ext_path, slab_automove_freeratio
 // (extstore's page mover), inline_ascii_resp (gone in 1.6). Accepted and
@@ -664,6 +676,17 @@ constexpr ExtendedOptionSpec kExtendedOptions[] = {
     {"proxy_config", kOptional, kNoUsage, &Proxy},
     {"slab_sizes", kOptional, kNoUsage, &SlabSizes},
     {"sock_cookie_id", kOptional, kNoUsage, &SockCookieId},
+    // TLS of client connections (-Z), server/tls_flags.cc.
+    {"ssl_chain_cert", kOptional, kNoUsage, &Ssl},
+    {"ssl_key", kOptional, kNoUsage, &Ssl},
+    {"ssl_keyformat", kOptional, kNoUsage, &Ssl},
+    {"ssl_verify_mode", kOptional, kNoUsage, &Ssl},
+    {"ssl_ciphers", kOptional, kNoUsage, &Ssl},
+    {"ssl_ca_cert", kOptional, kNoUsage, &Ssl},
+    {"ssl_wbuf_size", kOptional, kNoUsage, &Ssl},
+    {"ssl_session_cache", kIgnored, kNoUsage, &Ssl},
+    {"ssl_kernel_tls", kIgnored, kNoUsage, &Ssl},
+    {"ssl_min_version", kOptional, kNoUsage, &Ssl},
     // Accepted and shown, no effect (as in memcached without ext_path).
     {"ext_page_size", kOptional, kNoUsage, &Inert},
     {"ext_wbuf_size", kOptional, kNoUsage, &Inert},
@@ -678,16 +701,6 @@ constexpr ExtendedOptionSpec kExtendedOptions[] = {
     {"ext_max_frag", kOptional, kNoUsage, &Inert},
     {"ext_max_sleep", kOptional, kNoUsage, &Inert},
     {"slab_automove_freeratio", kOptional, kNoUsage, &Inert},
-    {"ssl_chain_cert", kOptional, kNoUsage, &Inert},
-    {"ssl_key", kOptional, kNoUsage, &Inert},
-    {"ssl_keyformat", kOptional, kNoUsage, &Inert},
-    {"ssl_verify_mode", kOptional, kNoUsage, &Inert},
-    {"ssl_ciphers", kOptional, kNoUsage, &Inert},
-    {"ssl_ca_cert", kOptional, kNoUsage, &Inert},
-    {"ssl_wbuf_size", kOptional, kNoUsage, &Inert},
-    {"ssl_session_cache", kOptional, kNoUsage, &Inert},
-    {"ssl_kernel_tls", kOptional, kNoUsage, &Inert},
-    {"ssl_min_version", kOptional, kNoUsage, &Inert},
     {"no_inline_ascii_resp", kOptional, kNoUsage, &Inert},
     {"inline_ascii_resp", kOptional, kNoUsage, &Inert},
 };

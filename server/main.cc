@@ -206,6 +206,10 @@ int main(int argc, char** argv) {
   // Conditional commands for keys the peer owns run there (server/forwarding.h).
   server.SetForwarder((*replication)->forwarder());
   (*replication)->SetForwardedRunner(&server.forwarded_runner());
+  if (absl::Status s = server.EnableTls(); !s.ok()) {
+    absl::FPrintF(stderr, "%s\n", s.message());  // memcached's words, exit code EX_USAGE
+    return kExitExUsage;
+  }
   if (absl::Status s = server.Listen(); !s.ok()) {
     absl::FPrintF(stderr, "tandemd: %s\n", s.message());
     return kExitOsError;

@@ -39,6 +39,7 @@ Server::Server(Settings& settings, storage::Engine& engine, storage::SystemClock
       clock_(clock),
       // One ThreadStats per worker, and one for requests the peer forwards.
       stats_(settings, settings.num_threads + 1),
+      tls_(settings, stats_, clock),
       prefix_stats_(settings.prefix_delimiter),
       watch_log_(settings.watcher_logbuf_size),
       executor_(settings, engine, stats_, prefix_stats_, clock),
@@ -58,7 +59,8 @@ Server::Server(Settings& settings, storage::Engine& engine, storage::SystemClock
   }
   executor_.SetWatchLog(&watch_log_);
   engine_.SetEvictionListener(&watch_log_);
-  net::ServerContext context{&settings_, &handlers_, &stats_, &clock_, &RequestStopThunk, this, &watch_log_};
+  executor_.SetCertificateRefresher([this] { return tls_.Refresh(); });
+  net::ServerContext context{&settings_, &handlers_, &stats_, &clock_, &RequestStopThunk, this, &watch_log_, &tls_};
   std::vector<net::WorkerThread*> raw;
   for (int i = 0; i < settings_.num_threads; ++i) {
     workers_.push_back(std::make_unique<net::WorkerThread>(i, context));
@@ -76,6 +78,14 @@ Server::~Server() {
   for (event* ev : events_) event_free(ev);
   if (stop_event_ != nullptr) event_free(stop_event_);
   if (base_ != nullptr) event_base_free(base_);
+}
+
+absl::Status Server::EnableTls() {
+  if (!settings_.ssl_enabled) return absl::OkStatus();
+  if (settings_.port == 0 || !settings_.unix_socket.empty()) {
+    return absl::InvalidArgumentError("ERROR: You cannot enable SSL without a TCP port.");
+  }
+  return tls_.Load();
 }
 
 absl::Status Server::Listen() { return listener_->Open(); }

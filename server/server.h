@@ -16,6 +16,7 @@
 #include "server/forwarded_runner.h"
 #include "server/forwarding.h"
 #include "server/net/listener.h"
+#include "server/net/tls_context.h"
 #include "server/net/worker_thread.h"
 #include "server/prefix_stats.h"
 #include "server/settings.h"
@@ -35,6 +36,9 @@ class Server : private AckListener {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // -Z: loads the certificates (before Listen); memcached's message on
+  // failure. Nothing to do without -Z.
+  absl::Status EnableTls();
   // Binds the listening sockets (before privileges are dropped).
   absl::Status Listen();
   // Runs until SIGTERM, SIGINT, SIGUSR1 or `shutdown`.
@@ -72,6 +76,7 @@ class Server : private AckListener {
   storage::Engine& engine_;
   storage::SystemClock& clock_;
   ServerStats stats_;
+  net::ClientTlsContext tls_;  // -Z: the client listeners' TLS
   PrefixStats prefix_stats_;
   WatchLog watch_log_;
   Executor executor_;

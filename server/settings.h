@@ -92,6 +92,23 @@ struct Settings {
   bool track_sizes = false;
   bool hash_expand = true;
 
+  // TLS for client connections: -Z and memcached's ssl_* -o options, with
+  // its defaults (server/net/tls_server_context). Listeners named
+  // "notls:HOST:PORT" in -l stay plaintext, as do UDP and unix sockets.
+  bool ssl_enabled = false;          // -Z / --enable-ssl
+  std::string ssl_chain_cert;        // -o ssl_chain_cert (PEM chain)
+  std::string ssl_key;               // -o ssl_key
+  bool ssl_chain_cert_given = false;  // memcached shows "(null)" for one never given
+  bool ssl_key_given = false;
+  int ssl_verify_mode = 0;           // -o ssl_verify_mode: 0 none, 1 request, 2 require, 3 once
+  int ssl_keyformat = 1;             // -o ssl_keyformat: OpenSSL's SSL_FILETYPE_* (1 PEM, 2 DER)
+  std::string ssl_ciphers;           // -o ssl_ciphers (TLS 1.2 cipher list); empty: OpenSSL's default
+  std::string ssl_ca_cert;           // -o ssl_ca_cert: CA(s) that sign client certificates
+  size_t ssl_wbuf_size = 16u << 10;  // -o ssl_wbuf_size (KB on the command line): bytes per SSL_write
+  bool ssl_session_cache = false;    // -o ssl_session_cache: server-side cache, for resumption
+  bool ssl_kernel_tls = false;       // -o ssl_kernel_tls: OpenSSL's kernel TLS offload
+  int ssl_min_version = 2;           // -o ssl_min_version: 0..3 = TLS 1.0..1.3
+
   // Replication (repcached's -x/-X plus tandem's --repl-*; see README
   // "Running a pair"). Replication is on when repl_port or repl_peer is set.
   int repl_port = 0;                // -X / --repl-port; 11212 when only -x is given

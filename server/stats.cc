@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "protocol/result.h"
 #include "server/storage/engine.h"
+#include "server/tls_flags.h"
 #include "server/version.h"
 
 namespace tandem::server {
@@ -35,12 +36,31 @@ constexpr std::pair<std::string_view, std::string_view> kInertSettings[] = {
     {"ext_item_size", "512"}, {"ext_item_age", "4294967295"}, {"ext_low_ttl", "0"},
     {"ext_recache_rate", "2000"}, {"ext_wbuf_size", "4194304"}, {"ext_compact_under", "0"},
     {"ext_drop_under", "0"}, {"ext_max_sleep", "1000000"}, {"ext_max_frag", "0.80"},
-    {"slab_automove_freeratio", "0.010"}, {"ext_drop_unread", "no"}, {"ssl_enabled", "no"},
-    {"ssl_chain_cert", "(null)"}, {"ssl_key", "(null)"}, {"ssl_verify_mode", "0"},
-    {"ssl_keyformat", "1"}, {"ssl_ciphers", "NULL"}, {"ssl_ca_cert", "NULL"},
-    {"ssl_wbuf_size", "16384"}, {"ssl_session_cache", "no"}, {"ssl_kernel_tls", "no"},
-    {"ssl_min_version", "tlsv1.2"}, {"num_napi_ids", "(null)"}, {"memory_file", "(null)"},
+    {"slab_automove_freeratio", "0.010"}, {"ext_drop_unread", "no"},
 };
+// The inert options memcached lists after its TLS settings.
+constexpr std::pair<std::string_view, std::string_view> kInertSettingsAfterTls[] = {
+    {"num_napi_ids", "(null)"}, {"memory_file", "(null)"},
+};
+
+// memcached stores ssl_verify_mode as OpenSSL's flags and shows those:
+// 0 none, 1 peer, 3 peer + fail without a certificate, 7 + client once.
+constexpr int kVerifyModeShown[] = {0, 1, 3, 7};
+
+// -Z's settings, as memcached's `stats settings` shows them.
+void AppendTlsSettings(const Settings& s, protocol::StatList* out) {
+  AppendStat(out, "ssl_enabled", YesNo(s.ssl_enabled));
+  AppendStat(out, "ssl_chain_cert", s.ssl_chain_cert_given ? s.ssl_chain_cert : "(null)");
+  AppendStat(out, "ssl_key", s.ssl_key_given ? s.ssl_key : "(null)");
+  AppendStat(out, "ssl_verify_mode", absl::StrCat(kVerifyModeShown[s.ssl_verify_mode & 3]));
+  AppendStat(out, "ssl_keyformat", absl::StrCat(s.ssl_keyformat));
+  AppendStat(out, "ssl_ciphers", s.ssl_ciphers.empty() ? "NULL" : s.ssl_ciphers);
+  AppendStat(out, "ssl_ca_cert", s.ssl_ca_cert.empty() ? "NULL" : s.ssl_ca_cert);
+  AppendStat(out, "ssl_wbuf_size", absl::StrCat(s.ssl_wbuf_size));
+  AppendStat(out, "ssl_session_cache", YesNo(s.ssl_session_cache));
+  AppendStat(out, "ssl_kernel_tls", YesNo(s.ssl_kernel_tls));
+  AppendStat(out, "ssl_min_version", SslMinVersionName(s.ssl_min_version));
+}
 
 }  // namespace
 
@@ -87,6 +107,8 @@ void ServerStats::Reset() {
   baseline_ = raw;
   total_connections.store(0);
   rejected_connections.store(0);
+  ssl_handshake_errors.store(0);
+  ssl_new_sessions.store(0);
 }
 
 // memcached 1.6.18's `stats` fields, in its order. Fields for mechanisms
@@ -158,6 +180,13 @@ void ServerStats::GeneralReport(const storage::Engine& engine, uint32_t uptime, 
     }
     auto it = values.find(std::string(name));
     AppendStat(out, name, it == values.end() ? std::string_view("0") : std::string_view(it->second));
+    // With -Z memcached reports its TLS counters here.
+    if (name == "log_watchers" && settings_.ssl_enabled) {
+      if (settings_.ssl_session_cache) AppendStat(out, "ssl_new_sessions", absl::StrCat(ssl_new_sessions.load()));
+      AppendStat(out, "ssl_handshake_errors", absl::StrCat(ssl_handshake_errors.load()));
+      const uint32_t refreshed = ssl_cert_refresh_time.load();
+      AppendStat(out, "time_since_server_cert_refresh", absl::StrCat(uptime >= refreshed ? uptime - refreshed : 0));
+    }
   }
 }
 
@@ -223,15 +252,20 @@ void ServerStats::SettingsReport(protocol::StatList* out) const {
   AppendStat(out, "inline_ascii_response", "no");
   // Options tandem accepts without effect: memcached's defaults, or the
   // value given with -o so operators see it was not lost.
-  for (const auto& [name, default_value] : kInertSettings) {
-    std::string_view shown = default_value;
-    for (const auto& [given, value] : s.inert_options) {
-      if (given == name) shown = value.empty() ? std::string_view("yes") : std::string_view(value);
+  auto append_inert = [&](const auto& table) {
+    for (const auto& [name, default_value] : table) {
+      std::string_view shown = default_value;
+      for (const auto& [given, value] : s.inert_options) {
+        if (given == name) shown = value.empty() ? std::string_view("yes") : std::string_view(value);
+      }
+      // -e is honoured (server/warm_restart.h); memcached shows it in this place.
+      if (name == "memory_file" && !s.memory_file.empty()) shown = s.memory_file;
+      AppendStat(out, name, shown);
     }
-    // -e is honoured (server/warm_restart.h); memcached shows it in this place.
-    if (name == "memory_file" && !s.memory_file.empty()) shown = s.memory_file;
-    AppendStat(out, name, shown);
-  }
+  };
+  append_inert(kInertSettings);
+  AppendTlsSettings(s, out);
+  append_inert(kInertSettingsAfterTls);
 }
 
 void ServerStats::ConnsReport(uint32_t now, protocol::StatList* out) const {

@@ -101,6 +101,12 @@ class ServerStats {
   std::atomic<uint64_t> connection_structures{0};
   std::atomic<uint64_t> listen_disabled_num{0};
   std::atomic<bool> accepting_conns{true};
+  // -Z (server/net/tls_context): TLS handshakes that failed, sessions issued
+  // with ssl_session_cache, and when the certificates were last loaded
+  // (process clock seconds).
+  std::atomic<uint64_t> ssl_handshake_errors{0};
+  std::atomic<uint64_t> ssl_new_sessions{0};
+  std::atomic<uint32_t> ssl_cert_refresh_time{0};
 
   void RegisterConnection(const ConnectionInfo* info);
   void UnregisterConnection(const ConnectionInfo* info);

@@ -54,6 +54,7 @@
 
 #include "protocol/text_encoder.h"
 #include "server/log.h"
+#include "server/net/tls_context.h"
 #include "server/net/worker_thread.h"
 
 namespace tandem::server::net {
@@ -72,8 +73,9 @@ constexpr size_t kOutputHighWater = 512 * 1024;
 
 }  // namespace
 
-Connection::Connection(WorkerThread& worker, int fd, std::string addr, std::string listen_addr)
-    : worker_(worker), fd_(fd) {
+Connection::Connection(WorkerThread& worker, int fd, std::string addr, std::string listen_addr,
+                       std::unique_ptr<TlsSession> tls)
+    : worker_(worker), fd_(fd), tls_(std::move(tls)) {
   info_.fd = fd;
   info_.addr = std::move(addr);
   info_.listen_addr = std::move(listen_addr);
@@ -90,6 +92,8 @@ Connection::~Connection() {
   if (watch_wake_ != nullptr) event_free(watch_wake_);
   if (event_ != nullptr) event_free(event_);
   if (sync_timer_ != nullptr) event_free(sync_timer_);
+  if (tls_ != nullptr) tls_->Shutdown();
+  tls_.reset();
   ::close(fd_);
   ServerStats& stats = *worker_.context().stats;
   stats.UnregisterConnection(&info_);
@@ -137,6 +141,13 @@ void Connection::HandleEvent(short what) {
     return;
   }
   if (what & EV_WRITE) {
+    if (tls_read_wants_write_ && output_.empty()) {
+      // OpenSSL could not write during a read (handshake, key update): retry.
+      tls_read_wants_write_ = false;
+      WantEvents(EV_READ);
+      if (!ReadAndProcess()) Close();
+      return;
+    }
     if (!Flush()) {
       Close();
       return;
@@ -153,7 +164,11 @@ void Connection::HandleEvent(short what) {
       return;
     }
     // Requests that arrived while we waited are already buffered.
-    if (!ProcessInput()) Close();
+    if (!ProcessInput()) {
+      Close();
+      return;
+    }
+    KickTls();
     return;
   }
   if (what & EV_READ) {
@@ -170,13 +185,25 @@ void Connection::HandleEvent(short what) {
     }
     if (sync_parked_) return;        // resumes when the peer acks (OnSyncProgress)
     if (forward_ != nullptr) return;  // resumes when the owner answers (OnForwardProgress)
-    const bool yielded = yielded_;
-    yielded_ = false;
-    if (!yielded && !ReadSocket()) {
-      Close();
-      return;
-    }
-    if (!ProcessInput()) Close();
+    if (!ReadAndProcess()) Close();
+  }
+}
+
+bool Connection::ReadAndProcess() {
+  const bool yielded = yielded_;
+  yielded_ = false;
+  if (!yielded && !ReadSocket()) return false;
+  if (!ProcessInput() || tls_peer_closed_) return false;
+  KickTls();
+  return true;
+}
+
+void Connection::KickTls() {
+  if (tls_ == nullptr || armed_ != EV_READ || yielded_) return;
+  if (tls_read_wants_write_) {
+    WantEvents(EV_WRITE);
+  } else if (tls_buffered_) {
+    event_active(event_, EV_READ, 0);
   }
 }
 
@@ -216,6 +243,7 @@ void Connection::CompactInput() {
 }
 
 bool Connection::ReadSocket() {
+  if (tls_ != nullptr) return ReadTls();
   EnsureInputSpace();
   if (end_ == capacity_) {
     // A request larger than any we accept is still incomplete: give up.
@@ -233,6 +261,48 @@ bool Connection::ReadSocket() {
   }
   if (n == 0) return false;
   return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
+// Reads records while OpenSSL holds more and the buffer has room (what
+// the socket still has raises the next event); the handshake runs inside
+// the first reads, and a failure before it completes is counted.
+bool Connection::ReadTls() {
+  size_t total = 0;
+  tls_buffered_ = false;
+  for (;;) {
+    EnsureInputSpace();
+    if (end_ == capacity_) {
+      if (total > 0) {
+        // Run what we have; KickTls comes back for what OpenSSL still holds.
+        tls_buffered_ = true;
+        break;
+      }
+      Log(*worker_.context().settings, 1, "<%d request too large, closing", fd_);
+      return false;
+    }
+    const ssize_t n = tls_->Read(buf_.get() + end_, capacity_ - end_);
+    if (n < 0) {
+      if (!tls_->handshake_done()) {
+        worker_.context().tls->CountHandshakeError();
+        Log(*worker_.context().settings, 1, "<%d TLS handshake failed: %s", fd_, tls_->error());
+        return false;
+      }
+      if (total == 0) return false;
+      // Requests and the peer's close in one read: run them, then close
+      // (as a plaintext connection does on its next read).
+      tls_peer_closed_ = true;
+      break;
+    }
+    if (n == 0) {
+      tls_read_wants_write_ = tls_->wants_write();
+      break;
+    }
+    end_ += static_cast<size_t>(n);
+    total += static_cast<size_t>(n);
+    if (!tls_->HasPending()) break;
+  }
+  worker_.stats().bytes_read.Add(total);
+  return true;
 }
 
 bool Connection::ProcessInput() {
@@ -320,8 +390,11 @@ bool Connection::ProcessInput() {
 }
 
 bool Connection::Flush() {
+  const size_t tls_chunk = worker_.context().settings->ssl_wbuf_size;
+  auto tls_write = [this](const char* data, size_t len) { return tls_->Write(data, len); };
   while (!output_.empty()) {
-    ssize_t n = output_.WriteTo(fd_);
+    // TLS: one SSL_write of at most -o ssl_wbuf_size bytes at a time.
+    ssize_t n = tls_ == nullptr ? output_.WriteTo(fd_) : output_.WriteFront(tls_chunk, tls_write);
     if (n < 0) return false;
     if (n == 0) break;
     worker_.stats().bytes_written.Add(static_cast<uint64_t>(n));
@@ -401,7 +474,11 @@ void Connection::OnSyncProgress(bool timed_out) {
   // cancelled by parking): run them, then send everything in order.
   yielded_ = false;
   WantEvents(EV_READ);
-  if (!ProcessInput()) Close();
+  if (!ProcessInput()) {
+    Close();
+    return;
+  }
+  KickTls();
 }
 
 void Connection::WaitForOwner() {
@@ -429,7 +506,11 @@ void Connection::OnForwardProgress() {
     worker_.context().request_stop(worker_.context().request_stop_arg);
   }
   WantEvents(EV_READ);
-  if (!ProcessInput()) Close();
+  if (!ProcessInput()) {
+    Close();
+    return;
+  }
+  KickTls();
 }
 
 // ---------------------------------------------------------------------------

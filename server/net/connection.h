@@ -23,6 +23,10 @@
 // (SERVER_ERROR write not applied by the replication peer; binary 0x0086):
 // the write stays on this node, but the client is not told it is safe.
 //
+// With -Z (a TLS listener) the socket's bytes pass through a TlsSession
+// (tls_session.h): SSL_read and SSL_write stand where read and writev are,
+// and everything above them is the same.
+//
 // A conditional command for a key the peer owns (server/forwarding.h) parks
 // the connection the same way until the owner's answer arrives: requests
 // pipelined behind it stay buffered and run afterwards, so replies leave in
@@ -39,6 +43,7 @@
 
 #include "server/forwarding.h"
 #include "server/net/output_queue.h"
+#include "server/net/tls_session.h"
 #include "server/replication_hooks.h"
 #include "server/request_handler.h"
 #include "server/stats.h"
@@ -49,7 +54,9 @@ class WorkerThread;
 
 class Connection {
  public:
-  Connection(WorkerThread& worker, int fd, std::string addr, std::string listen_addr);
+  // `tls`: the connection's TLS session (null: plaintext).
+  Connection(WorkerThread& worker, int fd, std::string addr, std::string listen_addr,
+             std::unique_ptr<TlsSession> tls = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -71,6 +78,12 @@ class Connection {
 
   // Reads what the socket has. False when the peer closed or failed.
   bool ReadSocket();
+  bool ReadTls();
+  // Reads, then runs what arrived; false once the connection must close.
+  bool ReadAndProcess();
+  // TLS: bytes OpenSSL already holds raise no socket event, and a read
+  // that must first write waits for EV_WRITE; re-arms for either.
+  void KickTls();
   // Parses and executes buffered requests; false once the connection must close.
   bool ProcessInput();
   // Writes queued replies; false on a socket error.
@@ -110,6 +123,14 @@ class Connection {
   size_t start_ = 0;
   size_t end_ = 0;
   size_t swallow_ = 0;  // bytes of a refused data block still to discard
+
+  std::unique_ptr<TlsSession> tls_;
+  bool tls_read_wants_write_ = false;  // retry the read on EV_WRITE
+  // OpenSSL holds decrypted records the input buffer had no room for. (Not
+  // SSL_has_pending: that is also true for part of a record, which only
+  // more bytes from the socket complete.)
+  bool tls_buffered_ = false;
+  bool tls_peer_closed_ = false;  // the peer closed right after requests still to run
 
   std::unique_ptr<RequestHandler> handler_;  // chosen from the first byte
   OutputQueue output_;

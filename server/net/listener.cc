@@ -30,6 +30,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 
 #include "absl/strings/numbers.h"
 #include "absl/functional/function_ref.h"
@@ -43,6 +44,7 @@ namespace tandem::server::net {
 namespace {
 
 constexpr int kMaxAcceptsPerEvent = 64;
+constexpr std::string_view kNoTlsPrefix = "notls:";
 
 std::string FormatAddress(const sockaddr* sa) {
   char host[INET6_ADDRSTRLEN] = {0};
@@ -116,14 +118,23 @@ absl::Status Listener::Open() {
   }
   std::vector<std::string> hosts;
   if (settings_.listen.empty()) {
-    if (absl::Status s = OpenTcp("", settings_.port); !s.ok()) return s;
+    if (absl::Status s = OpenTcp("", settings_.port, settings_.ssl_enabled); !s.ok()) return s;
     hosts.emplace_back();
   }
-  for (const std::string& entry : settings_.listen) {
+  for (std::string_view entry : settings_.listen) {
+    // memcached's "notls:" prefix: a plaintext listener beside TLS ones.
+    bool tls = settings_.ssl_enabled;
+    if (entry.starts_with(kNoTlsPrefix)) {
+      if (!settings_.ssl_enabled) {
+        return absl::InvalidArgumentError("'notls' option is valid only when SSL is enabled");
+      }
+      tls = false;
+      entry.remove_prefix(kNoTlsPrefix.size());
+    }
     std::string host;
     int port;
-    if (absl::Status s = SplitHostPort(entry, settings_.port, &host, &port); !s.ok()) return s;
-    if (absl::Status s = OpenTcp(host, port); !s.ok()) return s;
+    if (absl::Status s = SplitHostPort(std::string(entry), settings_.port, &host, &port); !s.ok()) return s;
+    if (absl::Status s = OpenTcp(host, port, tls); !s.ok()) return s;
     hosts.push_back(host);
   }
   // -U: UDP on the same addresses (memcached turns it off with -s).
@@ -224,9 +235,9 @@ absl::Status Listener::OpenUdp(const std::string& host, int port) {
   });
 }
 
-absl::Status Listener::OpenTcp(const std::string& host, int port) {
-  return BindEach(host, port, SOCK_STREAM, [this](int fd, const sockaddr* addr) {
-    return AddSocket(fd, FormatAddress(addr));
+absl::Status Listener::OpenTcp(const std::string& host, int port, bool tls) {
+  return BindEach(host, port, SOCK_STREAM, [this, tls](int fd, const sockaddr* addr) {
+    return AddSocket(fd, FormatAddress(addr), tls);
   });
 }
 
@@ -250,13 +261,14 @@ absl::Status Listener::OpenUnix(const std::string& path, int mask) {
     ::close(fd);
     return absl::UnavailableError(absl::StrCat("failed to listen on unix socket ", path, ": ", err));
   }
-  return AddSocket(fd, absl::StrCat("unix:", path));
+  return AddSocket(fd, absl::StrCat("unix:", path), /*tls=*/false);
 }
 
-absl::Status Listener::AddSocket(int fd, std::string name) {
+absl::Status Listener::AddSocket(int fd, std::string name, bool tls) {
   auto socket = std::make_unique<Socket>();
   socket->owner = this;
   socket->fd = fd;
+  socket->tls = tls;
   socket->info.fd = fd;
   socket->info.addr = std::move(name);
   socket->info.state = "conn_listening";
@@ -265,8 +277,8 @@ absl::Status Listener::AddSocket(int fd, std::string name) {
     ::close(fd);
     return absl::InternalError("cannot register listening socket");
   }
-  Log(settings_, 1, "listening on %s", socket->info.addr);
-  addresses_.push_back(socket->info.addr);
+  Log(settings_, 1, "listening on %s%s", socket->info.addr, tls ? " (TLS)" : "");
+  addresses_.push_back(tls ? absl::StrCat(socket->info.addr, " (TLS)") : socket->info.addr);
   stats_.RegisterConnection(&socket->info);
   sockets_.push_back(std::move(socket));
   return absl::OkStatus();
@@ -318,7 +330,7 @@ void Listener::Accept(Socket& socket) {
     std::string addr = socket.info.addr.rfind("unix:", 0) == 0
                            ? socket.info.addr
                            : FormatAddress(reinterpret_cast<sockaddr*>(&peer));
-    workers_[next_worker_]->Assign(fd, std::move(addr), socket.info.addr);
+    workers_[next_worker_]->Assign(fd, std::move(addr), socket.info.addr, socket.tls);
     next_worker_ = (next_worker_ + 1) % workers_.size();
   }
 }

@@ -5,7 +5,9 @@
 // "ERROR Too many open connections" and is closed (-o maxconns_fast, the
 // default), or accepting pauses until a connection ends (no_maxconns_fast).
 // With -U it also binds UDP on the same addresses and gives the socket to
-// every worker (see udp_endpoint.h).
+// every worker (see udp_endpoint.h). With -Z every TCP listener is TLS
+// except those named "notls:HOST[:PORT]" in -l; UDP and unix sockets stay
+// plaintext, as in memcached.
 #ifndef TANDEM_SERVER_NET_LISTENER_H_
 #define TANDEM_SERVER_NET_LISTENER_H_
 
@@ -45,16 +47,17 @@ class Listener {
     int fd;
     event* ev;
     ConnectionInfo info;  // shown in `stats conns` as conn_listening
+    bool tls;             // its connections speak TLS (-Z)
   };
 
-  absl::Status OpenTcp(const std::string& host, int port);
+  absl::Status OpenTcp(const std::string& host, int port, bool tls);
   absl::Status OpenUnix(const std::string& path, int mask);
   absl::Status OpenUdp(const std::string& host, int port);
   // Binds a socket (listening, for TCP) on each address `host` resolves to
   // and hands it to `adopt`.
   absl::Status BindEach(const std::string& host, int port, int socket_type,
                         absl::FunctionRef<absl::Status(int fd, const sockaddr* addr)> adopt);
-  absl::Status AddSocket(int fd, std::string name);
+  absl::Status AddSocket(int fd, std::string name, bool tls);
   void NotePort(int fd, const char* kind, int family);
   absl::Status WritePortFile() const;
   static void OnAccept(evutil_socket_t fd, short what, void* arg);

@@ -13,6 +13,7 @@
 
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace tandem::server::net {
@@ -57,9 +58,22 @@ ssize_t OutputQueue::WriteTo(int fd) {
     written = ::writev(fd, iov, n);
   } while (written < 0 && errno == EINTR);
   if (written < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+  Consume(static_cast<size_t>(written));
+  return written;
+}
 
-  // Drop what was sent.
-  size_t left = static_cast<size_t>(written);
+ssize_t OutputQueue::WriteFront(size_t max, absl::FunctionRef<ssize_t(const char*, size_t)> write) {
+  if (blocks_.empty()) return 0;
+  const std::string& front = blocks_.front();
+  if (front.size() <= front_offset_) return 0;
+  const size_t len = std::min(max, front.size() - front_offset_);
+  const ssize_t written = write(front.data() + front_offset_, len);
+  if (written > 0) Consume(static_cast<size_t>(written));
+  return written;
+}
+
+void OutputQueue::Consume(size_t written) {
+  size_t left = written;
   while (left > 0 && !blocks_.empty()) {
     std::string& front = blocks_.front();
     size_t avail = front.size() - front_offset_;
@@ -80,7 +94,6 @@ ssize_t OutputQueue::WriteTo(int fd) {
     blocks_.front().clear();
     front_offset_ = 0;
   }
-  return written;
 }
 
 void OutputQueue::Trim() {

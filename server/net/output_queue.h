@@ -14,6 +14,8 @@
 #include <deque>
 #include <string>
 
+#include "absl/functional/function_ref.h"
+
 namespace tandem::server::net {
 
 class OutputQueue {
@@ -31,11 +33,19 @@ class OutputQueue {
   // socket would block, or -1 on a socket error (errno set).
   ssize_t WriteTo(int fd);
 
+  // Hands `write` the unsent bytes of the first block, at most `max`, and
+  // drops what it took. `write` returns bytes taken, 0 (would block) or -1;
+  // so does this. For TLS (SSL_write has no writev): a retry after 0 offers
+  // the same bytes at least, as OpenSSL requires.
+  ssize_t WriteFront(size_t max, absl::FunctionRef<ssize_t(const char*, size_t)> write);
+
   // Frees blocks beyond the first when the queue is empty and was large.
   void Trim();
 
  private:
   size_t PendingInTail() const;
+  // Drops `written` bytes from the front.
+  void Consume(size_t written);
 
   static constexpr size_t kBlockSize = 64 * 1024;
   static constexpr size_t kKeepCapacity = 256 * 1024;

@@ -24,6 +24,8 @@
 
 #include "server/log.h"
 #include "server/net/connection.h"
+#include "server/net/tls_context.h"
+#include "server/net/tls_session.h"
 #include "server/net/udp_endpoint.h"
 
 namespace tandem::server::net {
@@ -67,10 +69,10 @@ bool WorkerThread::AddUdpSocket(int fd) {
   return udp_.back()->Start();
 }
 
-void WorkerThread::Assign(int fd, std::string addr, std::string listen_addr) {
+void WorkerThread::Assign(int fd, std::string addr, std::string listen_addr, bool tls) {
   {
     absl::MutexLock lock(&mu_);
-    pending_.push_back({fd, std::move(addr), std::move(listen_addr)});
+    pending_.push_back({fd, std::move(addr), std::move(listen_addr), tls});
   }
   event_active(notify_, EV_READ, 0);
 }
@@ -121,7 +123,19 @@ void WorkerThread::TakePending() {
     batch.swap(pending_);
   }
   for (Pending& p : batch) {
-    auto* conn = new Connection(*this, p.fd, std::move(p.addr), std::move(p.listen_addr));
+    std::unique_ptr<TlsSession> tls;
+    if (p.tls) {
+      SSL* ssl = context_.tls->NewSsl(p.fd);
+      if (ssl == nullptr) {
+        // Counted as a failed handshake: the client gets no TLS at all.
+        context_.tls->CountHandshakeError();
+        ::close(p.fd);
+        context_.stats->curr_connections.fetch_sub(1);
+        continue;
+      }
+      tls = std::make_unique<TlsSession>(ssl);
+    }
+    auto* conn = new Connection(*this, p.fd, std::move(p.addr), std::move(p.listen_addr), std::move(tls));
     connections_.insert(conn);
     if (!conn->Start()) delete conn;
     else Log(*context_.settings, 2, "<%d new auto-negotiating client connection", p.fd);

@@ -27,6 +27,7 @@ class HandlerFactory;
 
 namespace tandem::server::net {
 
+class ClientTlsContext;
 class Connection;
 class UdpEndpoint;
 
@@ -40,6 +41,8 @@ struct ServerContext {
   void (*request_stop)(void* arg);
   void* request_stop_arg;
   WatchLog* watch_log = nullptr;  // `watch` connections leave it when they close
+  // -Z: the TLS context of TLS listeners' connections.
+  ClientTlsContext* tls = nullptr;
 };
 
 class WorkerThread {
@@ -53,8 +56,9 @@ class WorkerThread {
   // Stops the loop, closes every connection and joins the thread.
   void Stop();
 
-  // Called from the listener thread: this worker takes over `fd`.
-  void Assign(int fd, std::string addr, std::string listen_addr);
+  // Called from the listener thread: this worker takes over `fd` (a TLS
+  // connection when `tls`).
+  void Assign(int fd, std::string addr, std::string listen_addr, bool tls);
   // Before Start(): serve datagrams from this (shared) UDP socket too.
   bool AddUdpSocket(int fd);
 
@@ -91,6 +95,7 @@ class WorkerThread {
     int fd;
     std::string addr;
     std::string listen_addr;
+    bool tls;
   };
   static void OnNotify(evutil_socket_t, short, void* arg);
   static void OnSyncWake(evutil_socket_t, short, void* arg);

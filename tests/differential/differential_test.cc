@@ -13,6 +13,10 @@
 //   TANDEM_DIFF_DUMP=/path/file          append every case's request and
 //                                       the reference's raw reply to this
 //                                       file (to read what memcached does).
+//   TANDEM_DIFF_TLS=all|off              CorpusOverTls runs a quarter of the
+//                                       cases with both servers under -Z
+//                                       and every byte over TLS; "all" runs
+//                                       every case so (tests/support/tls_mode.h).
 //
 // Isolation: before each case a flush_all goes to both servers on its own
 // connection, then the case runs on a fresh connection. After the case's
@@ -34,6 +38,7 @@
 #include "tests/support/raw_socket.h"
 #include "tests/support/scrub.h"
 #include "tests/support/server_process.h"
+#include "tests/support/tls_mode.h"
 
 namespace tandem::testing {
 namespace {
@@ -109,10 +114,10 @@ struct Outcome {
   }
 };
 
-Outcome RunCase(int port, const CorpusCase& c, size_t index, bool pre_flush) {
+Outcome RunCase(int port, const CorpusCase& c, size_t index, bool pre_flush, bool tls) {
   Outcome out;
   if (pre_flush) {
-    auto flusher = RawSocket::Connect(port);
+    auto flusher = ConnectMaybeTls(port, tls);
     if (!flusher.ok()) {
       out.error = flusher.status().ToString();
       return out;
@@ -124,7 +129,7 @@ Outcome RunCase(int port, const CorpusCase& c, size_t index, bool pre_flush) {
       return out;
     }
   }
-  auto sock = RawSocket::Connect(port);
+  auto sock = ConnectMaybeTls(port, tls);
   if (!sock.ok()) {
     out.error = sock.status().ToString();
     return out;
@@ -167,8 +172,9 @@ class DifferentialTest : public ::testing::TestWithParam<size_t> {
   }
 };
 
-TEST_P(DifferentialTest, SameReplyAsMemcached) {
-  const CorpusCase& c = Corpus()[GetParam()];
+// Runs case `index` against both servers, over TLS (both under -Z) or not.
+void RunDifferentialCase(size_t index, bool tls, std::map<std::string, ServerPair>& pairs) {
+  const CorpusCase& c = Corpus()[index];
   if (!IsExecutable(ReferenceBinary())) {
     GTEST_SKIP() << "reference server " << ReferenceBinary()
                  << " not found: install the Debian package `memcached` to run differential tests";
@@ -176,26 +182,27 @@ TEST_P(DifferentialTest, SameReplyAsMemcached) {
   ASSERT_TRUE(IsExecutable(TargetBinary()))
       << "target server " << TargetBinary() << " not found (build tandemd, or set TANDEM_DIFF_TARGET)";
 
+  const std::string flags = tls ? c.flags + TlsServerFlags() : c.flags;
   ServerPair fresh_pair;
   ServerPair* pair = nullptr;
   if (c.fresh) {
-    auto started = StartPair(c.flags);
+    auto started = StartPair(flags);
     ASSERT_TRUE(started.ok()) << started.status();
     fresh_pair = std::move(*started);
     pair = &fresh_pair;
   } else {
-    auto it = pairs().find(c.flags);
-    if (it == pairs().end()) {
-      auto started = StartPair(c.flags);
+    auto it = pairs.find(flags);
+    if (it == pairs.end()) {
+      auto started = StartPair(flags);
       ASSERT_TRUE(started.ok()) << started.status();
-      it = pairs().emplace(c.flags, std::move(*started)).first;
+      it = pairs.emplace(flags, std::move(*started)).first;
     }
     pair = &it->second;
   }
 
   Outcome reference, target;
-  std::thread ref_thread([&] { reference = RunCase(pair->reference->port(), c, GetParam(), !c.fresh); });
-  target = RunCase(pair->target->port(), c, GetParam(), !c.fresh);
+  std::thread ref_thread([&] { reference = RunCase(pair->reference->port(), c, index, !c.fresh, tls); });
+  target = RunCase(pair->target->port(), c, index, !c.fresh, tls);
   ref_thread.join();
 
   ASSERT_TRUE(reference.error.empty()) << "harness error against the reference: " << reference.error;
@@ -221,7 +228,17 @@ TEST_P(DifferentialTest, SameReplyAsMemcached) {
   // A server that crashed on this case must not pass silently.
   bool alive = pair->target->IsRunning();
   EXPECT_TRUE(alive) << "target server died; its output:\n" << pair->target->CapturedOutput();
-  if (!alive && !c.fresh) pairs().erase(c.flags);  // restart it for the next case
+  if (!alive && !c.fresh) pairs.erase(flags);  // restart it for the next case
+}
+
+TEST_P(DifferentialTest, SameReplyAsMemcached) { RunDifferentialCase(GetParam(), /*tls=*/false, pairs()); }
+
+// The same cases with both servers under -Z, over TLS (a quarter of them
+// unless TANDEM_DIFF_TLS=all).
+class DifferentialTlsTest : public DifferentialTest {};
+
+TEST_P(DifferentialTlsTest, SameReplyAsMemcachedOverTls) {
+  RunDifferentialCase(GetParam(), /*tls=*/true, pairs());
 }
 
 std::string CaseName(const ::testing::TestParamInfo<size_t>& info) { return Corpus()[info.param].name; }
@@ -233,6 +250,9 @@ std::vector<size_t> AllCaseIndexes() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, DifferentialTest, ::testing::ValuesIn(AllCaseIndexes()), CaseName);
+INSTANTIATE_TEST_SUITE_P(CorpusOverTls, DifferentialTlsTest, ::testing::ValuesIn(TlsCaseIndexes(Corpus().size())),
+                         CaseName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(DifferentialTlsTest);
 
 }  // namespace
 }  // namespace tandem::testing

@@ -335,7 +335,7 @@ TEST_F(ProcessTest, VersionPrintsAVersionAndExitsZero) {
 
 TEST_F(ProcessTest, BadFlagPrintsOneLineAndExitsOne) {
   const std::vector<std::vector<std::string>> bad = {
-      {"-Z"}, {"--no-such-flag"}, {"-p", "abc"}, {"-p"}, {"-I", "2k", "-m", "0"}, {"-t", "0"},
+      {"-J"}, {"--no-such-flag"}, {"-p", "abc"}, {"-p"}, {"-I", "2k", "-m", "0"}, {"-t", "0"},
       {"-I", "33m"}, {"-o", "hashpower=2"}, {"-B", "text"}, {"stray-argument"},
   };
   for (const auto& args : bad) {

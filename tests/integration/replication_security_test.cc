@@ -28,6 +28,7 @@
 #include "tests/support/raw_socket.h"
 #include "tests/support/server_process.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/test_certificates.h"
 
 namespace tandem::testing {
 namespace {
@@ -243,29 +244,12 @@ TEST(ReplicationSecurity, SecretFileOthersCanReadIsRefusedAtStartup) {
 
 // (e) Certificates: two nodes of one CA link; a node of another CA does not.
 TEST(ReplicationSecurity, CertificatesOfThePairsCaLinkAndOthersAreRefused) {
-  TempDir dir;
-  auto openssl = [&](std::vector<std::string> args) {
-    ProgramResult r = RunProgram("/usr/bin/openssl", args, "", absl::Seconds(30));
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-  };
-  auto make_ca = [&](const std::string& name) {
-    openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-             dir.path() + "/" + name + ".key", "-out", dir.path() + "/" + name + ".pem", "-subj",
-             "/CN=" + name, "-days", "1"});
-  };
-  auto make_cert = [&](const std::string& name, const std::string& ca) {
-    const std::string base = dir.path() + "/" + name;
-    openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", base + ".key",
-             "-out", base + ".csr", "-subj", "/CN=" + name});
-    openssl({"x509", "-req", "-in", base + ".csr", "-CA", dir.path() + "/" + ca + ".pem", "-CAkey",
-             dir.path() + "/" + ca + ".key", "-CAcreateserial", "-out", base + ".pem", "-days", "1"});
-    ::chmod((base + ".key").c_str(), 0600);
-  };
-  make_ca("pair-ca");
-  make_ca("other-ca");
-  make_cert("node-a", "pair-ca");
-  make_cert("node-b", "pair-ca");
-  make_cert("intruder", "other-ca");
+  TestCertificates dir;
+  ASSERT_TRUE(dir.MakeCa("pair-ca").ok());
+  ASSERT_TRUE(dir.MakeCa("other-ca").ok());
+  ASSERT_TRUE(dir.MakeCert("node-a", "pair-ca").ok());
+  ASSERT_TRUE(dir.MakeCert("node-b", "pair-ca").ok());
+  ASSERT_TRUE(dir.MakeCert("intruder", "other-ca").ok());
   auto cert_flags = [&](const std::string& name) {
     return std::vector<std::string>{absl::StrCat("--repl-tls-cert=", dir.path(), "/", name, ".pem"),
                                     absl::StrCat("--repl-tls-key=", dir.path(), "/", name, ".key"),

@@ -335,9 +335,9 @@ TEST(Flags, MinusOneIsAnEphemeralPort) {
 }
 
 TEST(Flags, UnknownFlagsAndMissingValues) {
-  Parsed p = Parse({"-Z"});
+  Parsed p = Parse({"-J"});
   EXPECT_FALSE(p.status.ok());
-  EXPECT_THAT(std::string(p.status.message()), HasSubstr("-Z"));
+  EXPECT_THAT(std::string(p.status.message()), HasSubstr("-J"));
   p = Parse({"--no-such-flag"});
   EXPECT_FALSE(p.status.ok());
   EXPECT_THAT(std::string(p.status.message()), HasSubstr("--no-such-flag"));
@@ -393,7 +393,7 @@ TEST(Flags, AuthenticationAgainstTheWrongProtocolIsRefusedAsMemcachedDoes) {
 
 TEST(Flags, ParsingTwiceStartsFresh) {
   // getopt state is reset on every call (tests and main parse repeatedly).
-  ExpectRejected({"-Z"});
+  ExpectRejected({"-J"});
   EXPECT_EQ(ParseOk({"-p", "7"})->port, 7);
   EXPECT_EQ(ParseOk({"-t", "2"})->num_threads, 2);
 }
@@ -575,9 +575,9 @@ TEST(ExtendedOptions, BufferSizesAreKilobytes) {
 
 TEST(ExtendedOptions, InertOptionsAreRecorded) {
   std::unique_ptr<Settings> s =
-      ParseOk({"-o", "ext_page_size=8,ssl_chain_cert=/x.pem", "-o", "ext_item_size=100,inline_ascii_resp"});
+      ParseOk({"-o", "ext_page_size=8,ext_threads=2", "-o", "ext_item_size=100,inline_ascii_resp"});
   EXPECT_THAT(s->inert_options,
-              ElementsAre(Pair("ext_page_size", "8"), Pair("ssl_chain_cert", "/x.pem"),
+              ElementsAre(Pair("ext_page_size", "8"), Pair("ext_threads", "2"),
                           Pair("ext_item_size", "100"), Pair("inline_ascii_resp", "")));
   for (const char* opt : {"slab_automove_freeratio=0.5", "no_inline_ascii_resp", "ext_threads=2"}) {
     Settings one;
@@ -637,9 +637,7 @@ TEST(ExtendedOptions, EveryInertOptionIsRecorded) {
   for (const char* name :
        {"ext_page_size", "ext_wbuf_size", "ext_threads", "ext_item_size", "ext_item_age",
         "ext_low_ttl", "ext_drop_unread", "ext_recache_rate", "ext_compact_under", "ext_drop_under",
-        "ext_max_frag", "ext_max_sleep", "slab_automove_freeratio", "ssl_chain_cert", "ssl_key", "ssl_keyformat",
-        "ssl_verify_mode", "ssl_ciphers", "ssl_ca_cert", "ssl_wbuf_size", "ssl_session_cache", "ssl_kernel_tls",
-        "ssl_min_version", "no_inline_ascii_resp", "inline_ascii_resp"}) {
+        "ext_max_frag", "ext_max_sleep", "slab_automove_freeratio", "no_inline_ascii_resp", "inline_ascii_resp"}) {
     Settings s;
     EXPECT_OK(Ext(std::string(name) + "=v", &s)) << name;
     EXPECT_THAT(s.inert_options, ElementsAre(Pair(name, "v")));
@@ -682,6 +680,42 @@ TEST(ExtendedOptions, SlabSizes) {
 TEST(ExtendedOptions, SockCookieId) {
   EXPECT_EQ(ParseOk({"-o", "sock_cookie_id=42"})->sock_cookie_id, 42u);
   EXPECT_EQ(ParseOk({"-o", "sock_cookie_id=x"})->sock_cookie_id, 0u);  // memcached ignores a bad number
+}
+
+// -Z's options (server/tls_flags.cc), with memcached's messages.
+TEST(ExtendedOptions, SslOptionsLandInSettings) {
+  std::unique_ptr<Settings> s = ParseOk(
+      {"-Z", "-o", "ssl_chain_cert=/c.pem,ssl_key=/k.pem,ssl_verify_mode=2,ssl_keyformat=2,ssl_ciphers=HIGH",
+       "-o", "ssl_ca_cert=/ca.pem,ssl_wbuf_size=32,ssl_session_cache,ssl_kernel_tls,ssl_min_version=3"});
+  EXPECT_TRUE(s->ssl_enabled);
+  EXPECT_EQ(s->ssl_chain_cert, "/c.pem");
+  EXPECT_EQ(s->ssl_key, "/k.pem");
+  EXPECT_EQ(s->ssl_verify_mode, 2);
+  EXPECT_EQ(s->ssl_keyformat, 2);
+  EXPECT_EQ(s->ssl_ciphers, "HIGH");
+  EXPECT_EQ(s->ssl_ca_cert, "/ca.pem");
+  EXPECT_EQ(s->ssl_wbuf_size, size_t{32} << 10);
+  EXPECT_TRUE(s->ssl_session_cache);
+  EXPECT_TRUE(s->ssl_kernel_tls);
+  EXPECT_EQ(s->ssl_min_version, 3);
+  EXPECT_TRUE(s->inert_options.empty());
+  EXPECT_TRUE(ParseOk({"--enable-ssl"})->ssl_enabled);
+}
+
+TEST(ExtendedOptions, SslOptionMistakesUseMemcachedsWords) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"ssl_verify_mode=4", "Invalid ssl_verify_mode. Use help to see valid options."},
+      {"ssl_verify_mode=x", "could not parse argument to ssl_verify_mode"},
+      {"ssl_min_version=4", "Invalid ssl_min_version. Use help to see valid options."},
+      {"ssl_wbuf_size=x", "could not parse argument to ssl_wbuf_size"},
+      {"ssl_chain_cert", "Missing ssl_chain_cert argument"},
+      {"ssl_key", "Missing ssl_key argument"},
+  };
+  for (const auto& [opt, message] : cases) {
+    Settings s;
+    absl::Status st = Ext(opt, &s);
+    EXPECT_EQ(st.message(), message) << opt;
+  }
 }
 
 // The `-o options:` lines of -h, byte for byte (they come from the table).

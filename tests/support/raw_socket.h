@@ -2,8 +2,15 @@
 // Every call takes (or defaults) a timeout, so a silent or misbehaving
 // server makes a test fail instead of hang. Bytes read past what a call
 // returns stay buffered for the next call.
+//
+// ConnectTls makes the same socket speak TLS (OpenSSL) to a server started
+// with -Z: every call below then sends and reads the decrypted bytes, so a
+// test written for plaintext runs unchanged over TLS.
 #ifndef TANDEM_TESTS_SUPPORT_RAW_SOCKET_H_
 #define TANDEM_TESTS_SUPPORT_RAW_SOCKET_H_
+
+#include <memory>
+#include <sys/types.h>
 
 #include <string>
 #include <string_view>
@@ -12,11 +19,31 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
+struct ssl_ctx_st;
+struct ssl_st;
+struct ssl_session_st;
+
 namespace tandem::testing {
+
+// A TLS session a later connection may resume.
+using TlsSessionPtr = std::shared_ptr<ssl_session_st>;
+
+struct TlsClientOptions {
+  std::string ca_file;    // verify the server's certificate against this (empty: no verification)
+  std::string cert_file;  // present this client certificate (empty: none)
+  std::string key_file;
+  TlsSessionPtr resume;   // offer this session (from session())
+  int max_version = 0;    // e.g. TLS1_2_VERSION; 0: OpenSSL's highest
+};
 
 class RawSocket {
  public:
   static absl::StatusOr<RawSocket> Connect(int port, absl::Duration timeout = absl::Seconds(5));
+  // Connects and completes the TLS handshake (as far as the client sees it:
+  // under TLS 1.3 a server that refuses the client's certificate says so
+  // only on the first read, which then finds the connection closed).
+  static absl::StatusOr<RawSocket> ConnectTls(int port, const TlsClientOptions& options = {},
+                                              absl::Duration timeout = absl::Seconds(5));
 
   RawSocket() = default;
   RawSocket(RawSocket&& other) noexcept;
@@ -57,6 +84,20 @@ class RawSocket {
   ReadResult ReadUntilOrClose(std::string_view suffix, absl::Duration timeout);
 
   bool peer_closed() const { return peer_closed_; }
+  bool is_tls() const { return ssl_ != nullptr; }
+  // TLS: whether the handshake resumed the offered session, and the
+  // current session (under TLS 1.3 it arrives after the handshake: read a
+  // reply first).
+  bool session_reused() const;
+  TlsSessionPtr session() const;
+  // TLS: encrypts `data` into records and sends their bytes in two parts,
+  // the first `first` bytes, a pause, then the rest (a record split across
+  // TCP segments). With then_close, the close_notify alert follows the
+  // records in the same send.
+  absl::Status SendTlsSplit(std::string_view data, size_t first, absl::Duration pause,
+                            bool then_close = false);
+  // TLS: the server certificate's subject ("/CN=..."), "" without one.
+  std::string PeerSubject() const;
   int fd() const { return fd_; }
   // Half-closes the write side (shutdown SHUT_WR).
   void ShutdownWrite();
@@ -64,11 +105,16 @@ class RawSocket {
 
  private:
   explicit RawSocket(int fd) : fd_(fd) {}
+  absl::Status StartTls(const TlsClientOptions& options, absl::Duration timeout);
+  // One send()/SSL_write: bytes taken, 0 would block, -1 failed (errno).
+  ssize_t SendSome(const char* data, size_t len);
   // Waits up to `timeout` for readability and reads once into buffer_.
   // Returns false on timeout; sets peer_closed_ on EOF/error.
   bool FillOnce(absl::Duration timeout);
 
   int fd_ = -1;
+  ssl_ctx_st* ctx_ = nullptr;  // TLS only
+  ssl_st* ssl_ = nullptr;
   std::string buffer_;
   bool peer_closed_ = false;
 };

@@ -18,6 +18,8 @@
 // its in-flight requests with it.
 #include "tools/bench/load_connection.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -91,7 +93,35 @@ LoadConnection::LoadConnection(int fd, int group, int target, const Workload* wo
       in_(kReadChunk * 2) {}
 
 LoadConnection::~LoadConnection() {
+  if (ssl_ != nullptr) SSL_free(ssl_);
   if (fd_ >= 0) close(fd_);
+}
+
+// --tls: SSL_write/SSL_read standing for send/recv, with their answers
+// mapped onto errno (EAGAIN for "not now", EPIPE for a failed session).
+ssize_t LoadConnection::Send(const char* data, size_t len) {
+  if (ssl_ == nullptr) return send(fd_, data, len, MSG_NOSIGNAL);
+  const int n = SSL_write(ssl_, data, static_cast<int>(std::min<size_t>(len, 1 << 30)));
+  return n > 0 ? n : TlsFailed(n);
+}
+
+ssize_t LoadConnection::Receive(char* buf, size_t len) {
+  if (ssl_ == nullptr) return recv(fd_, buf, len, 0);
+  const int n = SSL_read(ssl_, buf, static_cast<int>(std::min<size_t>(len, 1 << 30)));
+  if (n > 0) return n;
+  if (SSL_get_error(ssl_, n) == SSL_ERROR_ZERO_RETURN) return 0;
+  return TlsFailed(n);
+}
+
+ssize_t LoadConnection::TlsFailed(int ret) {
+  const int err = SSL_get_error(ssl_, ret);
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+    errno = EAGAIN;
+  } else {
+    ERR_clear_error();
+    errno = EPIPE;
+  }
+  return -1;
 }
 
 LoadConnection::Pending& LoadConnection::Push(bool is_get, int nkeys, uint64_t now_ns) {
@@ -146,7 +176,7 @@ bool LoadConnection::FillPreload(int depth, uint64_t now_ns, GroupStats* stats) 
 
 bool LoadConnection::Flush(GroupStats* stats) {
   while (fd_ >= 0 && !out_.empty()) {
-    ssize_t n = send(fd_, out_.unsent().data(), out_.unsent().size(), MSG_NOSIGNAL);
+    ssize_t n = Send(out_.unsent().data(), out_.unsent().size());
     if (n > 0) {
       out_.Consume(static_cast<size_t>(n));
     } else if (n < 0 && errno == EINTR) {
@@ -165,14 +195,17 @@ bool LoadConnection::OnReadable(uint64_t now_ns, GroupStats* stats) {
   while (fd_ >= 0) {
     char* p = in_.Reserve(kReadChunk);
     size_t room = in_.writable();
-    ssize_t n = recv(fd_, p, room, 0);
+    ssize_t n = Receive(p, room);
     if (n > 0) {
       in_.Commit(static_cast<size_t>(n));
       int rc;
       while ((rc = ParseOne(now_ns, stats)) == 1) {
       }
       if (rc < 0) return false;
-      if (static_cast<size_t>(n) < room) return true;
+      // Plaintext: a short read drained the socket. TLS reads on until
+      // OpenSSL wants more (it may hold records the socket will not
+      // signal again).
+      if (static_cast<size_t>(n) < room && ssl_ == nullptr) return true;
     } else if (n == 0) {
       Fail(ErrorKind::kConnection,
            absl::StrCat("server closed the connection with ", count_, " requests in flight"),
@@ -192,6 +225,8 @@ bool LoadConnection::OnReadable(uint64_t now_ns, GroupStats* stats) {
 
 void LoadConnection::Fail(ErrorKind kind, const std::string& detail, GroupStats* stats) {
   stats->AddError(kind, detail);
+  if (ssl_ != nullptr) SSL_free(ssl_);
+  ssl_ = nullptr;
   if (fd_ >= 0) close(fd_);
   fd_ = -1;
   count_ = 0;

@@ -14,6 +14,8 @@
 #ifndef TANDEM_TOOLS_BENCH_LOAD_CONNECTION_H_
 #define TANDEM_TOOLS_BENCH_LOAD_CONNECTION_H_
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,6 +29,8 @@
 #include "tools/bench/send_buffer.h"
 #include "tools/bench/workload.h"
 
+struct ssl_st;
+
 namespace tandem::bench {
 
 class LoadConnection {
@@ -39,6 +43,10 @@ class LoadConnection {
   ~LoadConnection();
   LoadConnection(const LoadConnection&) = delete;
   LoadConnection& operator=(const LoadConnection&) = delete;
+
+  // --tls: from now on the connection speaks through `ssl` (handshake
+  // done; the connection owns it).
+  void UseTls(ssl_st* ssl) { ssl_ = ssl; }
 
   int fd() const { return fd_; }
   int group() const { return group_; }
@@ -75,6 +83,10 @@ class LoadConnection {
   void Fail(ErrorKind kind, const std::string& detail, GroupStats* stats);
 
  private:
+  ssize_t Send(const char* data, size_t len);
+  ssize_t Receive(char* buf, size_t len);
+  ssize_t TlsFailed(int ret);
+
   struct Pending {
     uint64_t sent_ns;
     bool is_get;
@@ -116,6 +128,7 @@ class LoadConnection {
   void Unencodable(const absl::Status& status, GroupStats* stats);
 
   int fd_;
+  ssl_st* ssl_ = nullptr;  // --tls
   int group_;
   int target_;
   const Workload* workload_;

@@ -65,6 +65,10 @@ workload
   --multiget=M           keys per get request [1]
   --protocol=P           text, meta (mg/ms; multiget: M x "mg k v f q" + mn)
                          or binary (GETK/SET; multiget: M x GETKQ + NOOP) [text]
+  --tls                  speak TLS to every server (started with -Z); each
+                         connection's handshake happens before the run
+  --tls-ca=FILE          with --tls: verify the servers against this CA
+                         [no verification]
   --preload              set every key once on every server (cluster: once)
   --preload-only         preload, report, and exit
   --preload-timeout=S    give up preloading after S seconds [60]
@@ -153,6 +157,8 @@ std::vector<FlagRow> FlagTable(ParsedFlags* f) {
       {"key-stddev", &w.key_stddev},
       {"multiget", &w.multiget},
       {"protocol", &f->protocol},
+      {"tls", &c.tls},
+      {"tls-ca", &c.tls_ca},
       {"preload", &c.preload},
       {"preload-only", &c.preload_only},
       {"preload-timeout", &c.preload_timeout_s},
@@ -276,6 +282,8 @@ int Main(int argc, char** argv) {
     return Usage(absl::StrCat("--key-distribution must be uniform, gaussian or zipf, not '",
                               flags.key_distribution, "'"));
   }
+  if (!config.cluster.empty() && config.tls) return Usage("--tls is for --server and --compare runs");
+  if (!config.tls_ca.empty() && !config.tls) return Usage("--tls-ca needs --tls");
   if (flags.Given("requests")) {
     if (config.compare) return Usage("--requests is for --server and --cluster runs");
     if (config.requests < 1) return Usage("--requests must be at least 1");

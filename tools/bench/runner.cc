@@ -18,6 +18,7 @@
 #include "tools/bench/load_connection.h"
 #include "tools/bench/progress.h"
 #include "tools/bench/request_budget.h"
+#include "tools/bench/tls_client.h"
 
 namespace tandem::bench {
 
@@ -320,6 +321,15 @@ BenchResult RunBench(const BenchConfig& config) {
   constexpr uint64_t kConnectBudgetNs = 10ULL * 1000000000ULL;
   const uint64_t connect_deadline = NowNs() + kConnectBudgetNs;
   int max_depth = std::max(config.pipeline, 32);
+  std::unique_ptr<TlsClient> tls;
+  if (config.tls) {
+    absl::StatusOr<std::unique_ptr<TlsClient>> made = TlsClient::Create(config.tls_ca);
+    if (!made.ok()) {
+      result.fatal = std::string(made.status().message());
+      return result;
+    }
+    tls = std::move(*made);
+  }
   for (size_t g = 0; g < ngroups; ++g) {
     const auto& servers = config.groups[g];
     std::vector<int> per_server(servers.size(), 0);
@@ -344,8 +354,15 @@ BenchResult RunBench(const BenchConfig& config) {
         result.fatal = error;
         return result;
       }
+      ssl_st* ssl = nullptr;
+      if (tls != nullptr && (ssl = tls->Handshake(fd, budget_ms, &error)) == nullptr) {
+        close(fd);
+        result.fatal = absl::StrCat(servers[s].label, ": ", error);
+        return result;
+      }
       auto conn = std::make_unique<LoadConnection>(fd, static_cast<int>(g), targets_of_group[g][s],
                                                    &workload, max_depth);
+      if (ssl != nullptr) conn->UseTls(ssl);
       conn->SetPreloadRange(static_cast<uint64_t>(ordinal[s]++),
                             static_cast<uint64_t>(per_server[s]));
       if (!threads[i % nthreads]->AddConnection(std::move(conn), &error)) {

@@ -52,6 +52,8 @@ struct BenchConfig {
   int warmup_rounds = 1;
   int timeout_ms = 5000;
   uint64_t seed = 1;
+  bool tls = false;    // --tls: every connection speaks TLS (servers under -Z)
+  std::string tls_ca;  // --tls-ca: verify the servers against this CA (default: no verification)
 };
 
 struct Phase {
