@@ -37,6 +37,9 @@ inline constexpr std::string_view kErrorTooManyConnections =
     "ERROR Too many open connections";
 // refresh_certs without -Z (memcached's own capitalisation).
 inline constexpr std::string_view kErrorTlsNotEnabled = "Error TLS not enabled";
+// `extstore ...`: tandemd has no external storage (and refuses -o ext_path),
+// so a setting can never take effect; memcached without extstore answers OK.
+inline constexpr std::string_view kErrorExtstoreNotSupported = "SERVER_ERROR extstore is not supported";
 inline constexpr std::string_view kErrorShutdownNotEnabled =
     "ERROR: shutdown not enabled";
 

@@ -83,32 +83,13 @@ void Executor::MetaDump(const p::Command& cmd, std::string_view which, p::ReplyW
 // ext_path: a well-formed tuning ("extstore item_size 1024") is OK and
 // changes nothing that exists, anything else is ERROR. Tools that tune
 // extstore on every node keep working against a pair.
+// tandemd has no external storage: every `extstore` command says so, even
+// with noreply, instead of memcached's OK for a setting nothing uses (an
+// operator's tuning script must not believe it took effect).
 void Executor::Extstore(const p::Command& cmd, p::ReplyWriter& reply) {
-  const std::vector<absl::string_view> words =
-      absl::StrSplit(absl::string_view(cmd.args.data(), cmd.args.size()), ' ', absl::SkipEmpty());
-  auto unsigned_at = [&words](size_t i) {
-    uint32_t v = 0;
-    return i < words.size() && !absl::StartsWith(words[i], "-") && absl::SimpleAtoi(words[i], &v);
-  };
-  static constexpr std::string_view kUnsignedSettings[] = {
-      "item_size", "item_age", "low_ttl", "recache_rate", "compact_under", "drop_under", "max_sleep",
-      "drop_unread"};
-  bool ok = false;
-  if (words.size() >= 2) {
-    const std::string_view setting(words[0].data(), words[0].size());
-    if (setting == "free_memchunks") {  // deprecated there, still checked
-      uint32_t cls = 0;
-      ok = words.size() >= 3 && unsigned_at(1) && unsigned_at(2) && absl::SimpleAtoi(words[1], &cls) && cls < 64;
-    } else if (setting == "max_frag") {
-      double v = 0;
-      ok = absl::SimpleAtod(words[1], &v);
-    } else {
-      for (std::string_view name : kUnsignedSettings) {
-        if (setting == name) ok = unsigned_at(1);
-      }
-    }
-  }
-  reply.Done(cmd, ok ? p::Result::Of(p::Outcome::kOk) : p::Result::ErrorLine(p::kError));
+  p::Command loud = cmd;
+  loud.noreply = false;
+  reply.Done(loud, p::Result::ErrorLine(p::kErrorExtstoreNotSupported));
 }
 
 }  // namespace tandem::server

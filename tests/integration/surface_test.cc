@@ -200,6 +200,18 @@ TEST(SurfaceReplication, PeerIsTheListenAddressAndPlainStatsCarryHealth) {
 // lru_crawler metadump and memcached-tool.
 // ---------------------------------------------------------------------------
 
+// tandemd has no external storage: every extstore command says so (memcached
+// without extstore answers OK to a well-formed setting that nothing uses).
+TEST(SurfaceExtstore, EveryExtstoreCommandIsAClearError) {
+  std::unique_ptr<ServerProcess> t = StartTandemd({});
+  ASSERT_NE(t, nullptr);
+  for (const char* line : {"extstore\r\n", "extstore item_size 1024\r\n", "extstore foo 1\r\n",
+                           "extstore max_frag 0.5\r\n", "extstore item_size 1 noreply\r\n"}) {
+    EXPECT_EQ(Request(t->port(), line), "SERVER_ERROR extstore is not supported\r\n") << line;
+  }
+  EXPECT_EQ(Request(t->port(), "version\r\n").substr(0, 8), "VERSION ");
+}
+
 TEST(SurfaceMetadump, LinesCarryEveryFieldAndEncodeTheKey) {
   std::unique_ptr<ServerProcess> t = StartTandemd({});
   ASSERT_NE(t, nullptr);
