@@ -64,6 +64,29 @@ struct WarmState {
   int64_t process_started = 0;
   uint32_t current_time = 0;
   int64_t stop_time = 0;
+
+  // A replicating node (-x/-X) only; `replicating` says these were saved.
+  // The engine's convergence state: the hybrid clock, every flush mark,
+  // each live delete tombstone and every raised version-floor slot, so a
+  // peer record that crossed a delete or a flush stays beaten
+  // (tombstones.h, version_floor.h, flush_mark.h).
+  bool replicating = false;
+  uint64_t hlc = 0;
+  struct FlushMark {
+    uint64_t version = 0;
+    int64_t delay_ms = 0;
+    int64_t due_ms = 0;  // wall clock
+  };
+  std::vector<FlushMark> flush_marks;
+  std::vector<std::pair<std::string, uint64_t>> tombstones;  // key, version of the delete
+  std::vector<std::pair<uint32_t, uint64_t>> floor_slots;    // slot, floor (non-zero only)
+  // The node's place in the pair (replication.h): its node id (also its
+  // stream's id), its own stream's end, and the peer stream it had applied
+  // up to where. Filled by the replication layer.
+  uint64_t node_id = 0;
+  uint64_t stream_end = 0;
+  uint64_t applied_stream = 0;
+  uint64_t applied_offset = 0;
 };
 
 std::string EncodeWarmState(const WarmState& state);
