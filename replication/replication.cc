@@ -22,8 +22,9 @@ namespace tandem::replication {
 Replication::Replication(server::storage::Engine& engine, size_t backlog_bytes, uint64_t node_id)
     : engine_(engine), node_id_(node_id != 0 ? node_id : RandomNodeId()), log_(backlog_bytes) {
   // Until a link orders the two node ids, the CAS node bit is a guess from
-  // this node's own (random) id; see Start.
-  engine_.SetCasNodeBit(static_cast<unsigned>(node_id_ & 1));
+  // this node's own (random) id; see Start. A warm restart keeps the bit
+  // its last link settled (engine_warm.cc).
+  if (node_id == 0) engine_.SetCasNodeBit(static_cast<unsigned>(node_id_ & 1));
 }
 
 Replication::~Replication() {

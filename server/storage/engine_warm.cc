@@ -170,6 +170,7 @@ void Engine::Impl::SaveWarm(WarmState* state) {
 void Engine::Impl::SaveConvergence(WarmState* state) {
   state->replicating = true;
   state->hlc = hlc_.Last();
+  state->cas_node_bit = cas_node_bit_.load(std::memory_order_relaxed);
   state->flush_marks.clear();
   flush_marks_.ForEach([&](const FlushMarks::Mark& m) {
     state->flush_marks.push_back({m.version, m.delay_ms, m.due_ms});
@@ -192,6 +193,8 @@ void Engine::Impl::SaveConvergence(WarmState* state) {
 
 void Engine::Impl::RestoreConvergence(const WarmState& st) {
   hlc_.Observe(st.hlc);
+  // The same peer will settle the same bit; until it links, no guess.
+  SetCasNodeBit(st.cas_node_bit);
   const int64_t now_ms = WallMs();
   for (const WarmState::FlushMark& m : st.flush_marks) {
     flush_marks_.Record({m.version, m.delay_ms, m.due_ms}, now_ms);

@@ -69,7 +69,7 @@ std::string EncodeWarmState(const WarmState& s) {
   if (s.replicating) {
     absl::StrAppend(&out, "repl_node_id ", s.node_id, "\n", "repl_stream_end ", s.stream_end, "\n",
                     "repl_applied_stream ", s.applied_stream, "\n", "repl_applied_offset ",
-                    s.applied_offset, "\n", "repl_hlc ", s.hlc, "\n");
+                    s.applied_offset, "\n", "repl_hlc ", s.hlc, "\n", "repl_cas_node_bit ", s.cas_node_bit, "\n");
     for (const auto& m : s.flush_marks) {
       absl::StrAppend(&out, "flush_mark ", m.version, " ", m.delay_ms, " ", m.due_ms, "\n");
     }
@@ -176,6 +176,8 @@ absl::StatusOr<WarmState> DecodeWarmState(std::string_view text_in) {
       ok = Dec(f[1], &s.applied_offset);
     } else if (key == "repl_hlc") {
       ok = Dec(f[1], &s.hlc);
+    } else if (key == "repl_cas_node_bit") {
+      ok = Dec(f[1], &s.cas_node_bit) && s.cas_node_bit <= 1;
     } else if (key == "page_classes") {
       if (f[1] != "-") {
         for (absl::string_view id : absl::StrSplit(f[1], ',')) {
@@ -201,7 +203,7 @@ absl::StatusOr<WarmState> DecodeWarmState(std::string_view text_in) {
   }
   if (s.replicating) {
     for (absl::string_view key : {"repl_node_id", "repl_stream_end", "repl_applied_stream",
-                                  "repl_applied_offset", "repl_hlc"}) {
+                                  "repl_applied_offset", "repl_hlc", "repl_cas_node_bit"}) {
       auto it = seen.find(key);
       if (it == seen.end() || it->second != 1) return Bad(absl::StrCat("lacks one ", key, " line"));
     }

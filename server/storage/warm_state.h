@@ -72,6 +72,7 @@ struct WarmState {
   // (tombstones.h, version_floor.h, flush_mark.h).
   bool replicating = false;
   uint64_t hlc = 0;
+  unsigned cas_node_bit = 0;  // the CAS node bit the last link settled (engine.h)
   struct FlushMark {
     uint64_t version = 0;
     int64_t delay_ms = 0;

@@ -255,13 +255,14 @@ TEST_F(EngineWarmTest, AFlushPendingAtTheStopStillHappens) {
 // A replicating engine (-x/-X) also carries what decides between its copy
 // and the peer's: a peer store older than a delete, than an item that
 // expired or than a flush stays out after the restart, and new CAS values
-// stay above every one handed out before it.
+// stay above every one handed out before it, on the same node bit.
 TEST_F(EngineWarmTest, AReplicatingEngineKeepsItsTombstonesFloorFlushMarksAndClock) {
   Arena a, b;
   LastVersionObserver observer;
   auto first = Make(a, true, true);
   first->SetObserver(&observer);
-  ASSERT_FALSE(first->ApplyReplicated(PeerFlush(WallVersion(-5000))));
+  first->SetCasNodeBit(1);  // the odd half of the pair's CAS values
+  ASSERT_TRUE(first->ApplyReplicated(PeerFlush(WallVersion(-5000))));
   ASSERT_EQ(first->Store(StoreMode::kSet, "kept", 0, 0, "v").outcome, StoreOutcome::kStored);
   const uint64_t kept_cas = Read(*first, "kept")->cas;
   ASSERT_EQ(first->Store(StoreMode::kSet, "gone", 0, 0, "v").outcome, StoreOutcome::kStored);
@@ -301,6 +302,7 @@ TEST_F(EngineWarmTest, AReplicatingEngineKeepsItsTombstonesFloorFlushMarksAndClo
   EXPECT_TRUE(second->ApplyReplicated(PeerStore("fresh", "newer", WallVersion(+1000))));
   ASSERT_EQ(second->Store(StoreMode::kSet, "new", 0, 0, "v").outcome, StoreOutcome::kStored);
   EXPECT_GT(Read(*second, "new")->cas, kept_cas);
+  EXPECT_EQ(Read(*second, "new")->cas & 1, 1u);
   second->SetObserver(nullptr);
 }
 
