@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/delay_relay.h"
 #include "tests/integration/replication_harness.h"
 
 namespace tandem::testing {
@@ -54,12 +55,20 @@ struct WarmPair {
   std::vector<std::string> b_args;
   std::vector<int> b_ports;
 
-  bool Start(const std::string& dir, const std::vector<std::string>& extra = {}) {
+  // `relay`: B dials A through a DelayRelay made for A's replication port.
+  bool Start(const std::string& dir, const std::vector<std::string>& extra = {},
+             std::unique_ptr<DelayRelay>* relay = nullptr, absl::Duration delay = absl::ZeroDuration()) {
     std::vector<std::string> a_args = {"-X", "{port1}"};
     a_args.insert(a_args.end(), extra.begin(), extra.end());
     a = repl::StartNode(a_args);
     if (a == nullptr) return false;
-    b_args = {"-x", absl::StrCat("127.0.0.1:", a->extra_ports()[0]), "-X", "{port1}", "-e", dir + "/mem"};
+    int dial = a->extra_ports()[0];
+    if (relay != nullptr) {
+      *relay = std::make_unique<DelayRelay>("127.0.0.1", "127.0.0.1", dial, delay);
+      dial = (*relay)->port();
+      if (dial == 0) return false;
+    }
+    b_args = {"-x", absl::StrCat("127.0.0.1:", dial), "-X", "{port1}", "-e", dir + "/mem"};
     b_args.insert(b_args.end(), extra.begin(), extra.end());
     b = repl::StartNode(b_args);
     if (b == nullptr) return false;
@@ -148,6 +157,38 @@ TEST(WarmRestartPairTest, AGracefulRestartResyncsOnlyWhatEachSideMissed) {
   EXPECT_EQ(repl::ReplStat(p.b->port(), "partial_syncs"), "1") << p.Logs();
   EXPECT_EQ(repl::ReplStat(p.b->port(), "full_syncs"), "0") << p.Logs();
   EXPECT_EQ(repl::ReplStat(p.a->port(), "full_syncs"), a_full) << p.Logs();
+}
+
+// A store on A and a newer delete of the same key on B cross: B stops
+// before A's store reaches it (the link delays every byte 3 s, B's drain
+// gives up after 2 s), so the store is still ahead of B in A's stream and
+// B's delete never reached A. After the restart A's stream resumes
+// (partial) and hands B the older store, which B's saved tombstone keeps
+// out; B's stream cannot resume (A never applied the delete), so A gets a
+// full copy carrying the tombstone, and drops its older value. Without the
+// tombstone both nodes would end with the store the delete had beaten.
+TEST(WarmRestartPairTest, AStoreThatCrossedADeleteStaysBeatenAfterTheRestart) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  WarmPair p;
+  std::unique_ptr<DelayRelay> relay;
+  const absl::Duration delay = absl::Seconds(3);
+  ASSERT_TRUE(p.Start(dir.path(), {"--repl-timeout-ms=30000"}, &relay, delay)) << p.Logs();
+  ASSERT_EQ(Set(p.a->port(), "k", "orig"), "STORED\r\n");
+  ASSERT_THAT(repl::Converged(p.a->port(), p.b->port(), "k"), HasSubstr("orig"));
+  const std::string a_full = repl::ReplStat(p.a->port(), "full_syncs");
+
+  ASSERT_EQ(Set(p.a->port(), "k", "older"), "STORED\r\n");
+  absl::SleepFor(absl::Milliseconds(5));  // the delete is newer by the clock
+  ASSERT_EQ(repl::Request(p.b->port(), "delete k\r\n"), "DELETED\r\n");
+  ASSERT_TRUE(p.StopB());
+  ASSERT_THAT(repl::Get(p.a->port(), "k"), HasSubstr("older"));  // the delete was lost with the link
+
+  ASSERT_TRUE(p.RestartB()) << p.Logs();
+  EXPECT_EQ(repl::Converged(p.a->port(), p.b->port(), "k"), kMiss) << p.Logs();
+  EXPECT_EQ(repl::ReplStat(p.b->port(), "partial_syncs"), "1") << p.Logs();
+  EXPECT_EQ(repl::ReplStat(p.b->port(), "full_syncs"), "0") << p.Logs();
+  EXPECT_EQ(repl::ReplStat(p.a->port(), "full_syncs"), absl::StrCat(std::stoi(a_full) + 1)) << p.Logs();
 }
 
 TEST(WarmRestartPairTest, WhenThePeersBacklogOverflowedTheNodeGetsAFullCopy) {
