@@ -191,6 +191,44 @@ TEST(WarmRestartPairTest, AStoreThatCrossedADeleteStaysBeatenAfterTheRestart) {
   EXPECT_EQ(repl::ReplStat(p.a->port(), "full_syncs"), absl::StrCat(std::stoi(a_full) + 1)) << p.Logs();
 }
 
+// The node that accepts the link (-X only) restarts warm the same way: its
+// peer, which dials it again, resumes from the backlog both ways.
+TEST(WarmRestartPairTest, TheAcceptingNodeRestartsWarmToo) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::vector<std::string> a_args = {"-X", "{port1}", "-e", dir.path() + "/mem"};
+  auto a = repl::StartNode(a_args);
+  ASSERT_NE(a, nullptr);
+  const std::vector<int> a_ports = {a->port(), a->extra_ports()[0]};
+  auto b = repl::StartNode({"-x", absl::StrCat("127.0.0.1:", a_ports[1]), "-X", "{port1}"});
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(repl::WaitUntil([&] { return repl::LinkUp(a->port()) && repl::LinkUp(b->port()); }));
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(Set(a->port(), absl::StrCat("a", i), "from-a"), "STORED\r\n");
+    ASSERT_EQ(Set(b->port(), absl::StrCat("b", i), "from-b"), "STORED\r\n");
+  }
+  const std::string keys = absl::StrCat(Keys("a", 0, 50), " ", Keys("b", 0, 50));
+  ASSERT_THAT(repl::Converged(a->port(), b->port(), keys), HasSubstr("VALUE b49 0 6"));
+  const std::string b_full = repl::ReplStat(b->port(), "full_syncs");
+  const std::string b_partial = repl::ReplStat(b->port(), "partial_syncs");
+  absl::StatusOr<ExitStatus> st = a->SignalAndWait(SIGUSR1, absl::Seconds(10));
+  ASSERT_TRUE(st.ok() && st->exited && st->code == 0);
+  a.reset();
+  ASSERT_EQ(Set(b->port(), "meanwhile", "m"), "STORED\r\n");
+  ASSERT_EQ(repl::Request(b->port(), "delete a7\r\n"), "DELETED\r\n");
+  a = repl::StartNode(a_args, a_ports);
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(repl::WaitUntil([&] { return repl::LinkUp(a->port()) && repl::LinkUp(b->port()); }));
+  const std::string both = repl::Converged(a->port(), b->port(), keys + " meanwhile");
+  EXPECT_THAT(both, HasSubstr("VALUE meanwhile 0 1"));
+  EXPECT_THAT(both, HasSubstr("VALUE a49 0 6"));
+  EXPECT_THAT(both, ::testing::Not(HasSubstr("VALUE a7 ")));
+  EXPECT_EQ(repl::ReplStat(a->port(), "partial_syncs"), "1") << a->CapturedOutput();
+  EXPECT_EQ(repl::ReplStat(a->port(), "full_syncs"), "0") << a->CapturedOutput();
+  EXPECT_EQ(repl::ReplStat(b->port(), "partial_syncs"), absl::StrCat(std::stoi(b_partial) + 1));
+  EXPECT_EQ(repl::ReplStat(b->port(), "full_syncs"), b_full) << b->CapturedOutput();
+}
+
 TEST(WarmRestartPairTest, WhenThePeersBacklogOverflowedTheNodeGetsAFullCopy) {
   TempDir dir;
   ASSERT_FALSE(dir.path().empty());
