@@ -8,7 +8,11 @@
 // access times keep their meaning), the CAS counter and flush_all state,
 // where the mapping was (items hold raw pointers, fixed up by the distance
 // it moved), which class owns each page, and the head, tail and length of
-// every LRU list (the lists are walked from there; engine_warm.cc).
+// every LRU list (the lists are walked from there; engine_warm.cc). A
+// replicating node adds its convergence state and its place in the pair
+// (node id, stream positions), one line per tombstone and per raised
+// version-floor slot; a file without them never starts a replicating node
+// warm (server/warm_restart.cc).
 //
 // The file is text, one "name value" line each, ending with a checksum
 // line (64-bit FNV-1a of everything before it), so a truncated or edited
