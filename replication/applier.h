@@ -93,6 +93,9 @@ class Applier {
   // Position in the peer's stream: (stream id, offset) applied so far.
   uint64_t stream() const { return stream_; }
   uint64_t offset() const { return offset_; }
+  // A warm restart: the previous process of this node had applied the
+  // peer stream `stream` up to `offset` (what the next HELLO asks for).
+  void Resume(uint64_t stream, uint64_t offset) { SetPosition(stream, offset); }
 
  private:
   absl::Status OnSyncStart(std::string_view payload);

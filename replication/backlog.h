@@ -38,6 +38,12 @@ class Backlog {
 
   uint64_t start() const { return end_ - size_; }
   uint64_t end() const { return end_; }
+  // A warm restart (-e): the stream goes on from `end`, which an earlier
+  // process of this node reached; the bytes before it are gone. Only on an
+  // empty backlog.
+  void ResumeAt(uint64_t end) {
+    if (size_ == 0) end_ = end;
+  }
   size_t capacity() const { return capacity_; }
   // Whether the stream can be resent from `offset` (offset == end is "up to date").
   bool Contains(uint64_t offset) const { return offset >= start() && offset <= end_; }

@@ -44,6 +44,12 @@ class MutationLog : public server::storage::MutationObserver {
   void DropNext(uint64_t n) { drop_next_.store(n, std::memory_order_relaxed); }
 
   uint64_t end() const { return end_.load(std::memory_order_acquire); }
+  // A warm restart: this node's stream continues from `end` (Backlog::ResumeAt).
+  void ResumeAt(uint64_t end) {
+    absl::MutexLock lock(&mu_);
+    backlog_.ResumeAt(end);
+    end_.store(backlog_.end(), std::memory_order_release);
+  }
   bool Contains(uint64_t offset) const;
   // Appends whole frames of the stream from `offset` (a frame boundary) to
   // *out: up to max bytes, or the first frame alone when it is bigger.

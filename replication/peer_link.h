@@ -112,6 +112,11 @@ class PeerLink {
   // far (when a link is up), says GOODBYE (the peer promotes at once if it
   // is a slave), then stops the thread. Idempotent.
   void Stop(absl::Duration drain);
+  // Warm restart (-e): the peer stream position a previous process of this
+  // node had applied (before Start), and this process's (after Stop).
+  void ResumeApplied(uint64_t stream, uint64_t offset) { applier_.Resume(stream, offset); }
+  uint64_t applied_stream() const { return applier_.stream(); }
+  uint64_t applied_offset() const { return applier_.offset(); }
 
  private:
   struct Conn;

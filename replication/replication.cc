@@ -19,11 +19,12 @@
 
 namespace tandem::replication {
 
-Replication::Replication(server::storage::Engine& engine, size_t backlog_bytes)
-    : engine_(engine), node_id_(RandomNodeId()), log_(backlog_bytes) {
+Replication::Replication(server::storage::Engine& engine, size_t backlog_bytes, uint64_t node_id)
+    : engine_(engine), node_id_(node_id != 0 ? node_id : RandomNodeId()), log_(backlog_bytes) {
   // Until a link orders the two node ids, the CAS node bit is a guess from
-  // this node's own (random) id; see Start.
-  engine_.SetCasNodeBit(static_cast<unsigned>(node_id_ & 1));
+  // this node's own (random) id; see Start. A warm restart keeps the bit
+  // its last link settled (engine_warm.cc).
+  if (node_id == 0) engine_.SetCasNodeBit(static_cast<unsigned>(node_id_ & 1));
 }
 
 Replication::~Replication() {
@@ -42,9 +43,16 @@ void Replication::WarnUnauthenticated(const PeerLinkConfig& c) {
 }
 
 absl::StatusOr<std::unique_ptr<Replication>> Replication::Create(const server::Settings& s,
-                                                                 server::storage::Engine& engine) {
-  std::unique_ptr<Replication> r(new Replication(engine, s.replication_enabled() ? s.repl_backlog_bytes : 1));
+                                                                 server::storage::Engine& engine,
+                                                                 const server::storage::WarmState* warm) {
+  const bool resume = warm != nullptr && warm->replicating && s.replication_enabled();
+  std::unique_ptr<Replication> r(new Replication(engine, s.replication_enabled() ? s.repl_backlog_bytes : 1,
+                                                 resume ? warm->node_id : 0));
   if (!s.replication_enabled()) return r;
+  // The stream goes on where it ended, with nothing before that in the
+  // backlog: a peer that had applied all of it resumes, any other gets a
+  // full copy (DecideSync).
+  if (resume) r->log_.ResumeAt(warm->stream_end);
   PeerLinkConfig c;
   c.listen_port = s.repl_port;
   for (const std::string& l : s.listen) {
@@ -101,6 +109,7 @@ absl::StatusOr<std::unique_ptr<Replication>> Replication::Create(const server::S
   r->forwarder_ = std::make_unique<Forwarder>(r->node_id_, c.timeout_ms);
   r->link_ = std::make_unique<PeerLink>(std::move(c), r->node_id_, engine, r->log_, r->role_, r->stats_, r->nacks_);
   r->link_->SetForwarder(r->forwarder_.get());
+  if (resume) r->link_->ResumeApplied(warm->applied_stream, warm->applied_offset);
   return r;
 }
 
@@ -127,6 +136,14 @@ void Replication::Start() {
 
 void Replication::Stop(absl::Duration drain) {
   if (link_ != nullptr) link_->Stop(drain);
+}
+
+void Replication::SaveWarm(server::storage::WarmState* state) const {
+  if (link_ == nullptr) return;
+  state->node_id = node_id_;
+  state->stream_end = log_.end();
+  state->applied_stream = link_->applied_stream();
+  state->applied_offset = link_->applied_offset();
 }
 
 void Replication::CountSyncReply(server::SyncRelease how) {

@@ -22,6 +22,7 @@
 #include "server/replication_hooks.h"
 #include "server/settings.h"
 #include "server/storage/engine.h"
+#include "server/storage/warm_state.h"
 
 namespace tandem::replication {
 
@@ -29,8 +30,12 @@ class Replication : public server::ReplicationHooks {
  public:
   // Reads the secret or certificate files and checks the peer address;
   // errors are start-up errors.
-  static absl::StatusOr<std::unique_ptr<Replication>> Create(const server::Settings& settings,
-                                                             server::storage::Engine& engine);
+  // `warm`: the state a graceful stop saved (-e), when the engine took it
+  // back; this node then keeps its node id, its stream's end and the peer
+  // stream position, so the pair resyncs partially (see SaveWarm).
+  static absl::StatusOr<std::unique_ptr<Replication>> Create(
+      const server::Settings& settings, server::storage::Engine& engine,
+      const server::storage::WarmState* warm = nullptr);
   ~Replication() override;
 
   bool enabled() const { return link_ != nullptr; }
@@ -43,6 +48,9 @@ class Replication : public server::ReplicationHooks {
   void Start();
   // Drains to the peer (bounded by `drain`) and stops.
   void Stop(absl::Duration drain);
+  // After Stop: the node id, this node's stream end and the peer stream
+  // position applied, for the next start's Create (a replicating node only).
+  void SaveWarm(server::storage::WarmState* state) const;
 
   void ReplicationReport(protocol::StatList* out) override;
   void GeneralReport(protocol::StatList* out) override;
@@ -63,7 +71,8 @@ class Replication : public server::ReplicationHooks {
   }
 
  private:
-  Replication(server::storage::Engine& engine, size_t backlog_bytes);
+  // node_id 0: a fresh random one.
+  Replication(server::storage::Engine& engine, size_t backlog_bytes, uint64_t node_id);
   static void WarnUnauthenticated(const PeerLinkConfig& c);
 
   server::storage::Engine& engine_;

@@ -191,7 +191,8 @@ int main(int argc, char** argv) {
   if (warm != nullptr) warm->Restore(engine, clock);
   // Replication (-x/-X): its own thread and event loop (replication/peer_link.h).
   absl::StatusOr<std::unique_ptr<tandem::replication::Replication>> replication =
-      tandem::replication::Replication::Create(settings, engine);
+      tandem::replication::Replication::Create(settings, engine, warm != nullptr ? warm->restored() : nullptr);
+  if (warm != nullptr) warm->ForgetRestored();
   if (!replication.ok()) {
     absl::FPrintF(stderr, "tandemd: %s\n", replication.status().message());
     return kExitUsage;
@@ -258,7 +259,8 @@ int main(int argc, char** argv) {
   (*replication)->Stop(absl::Seconds(2));
   // SIGUSR1 with -e: everything has stopped; leave the items for the next start.
   if (warm != nullptr && server.stopped_gracefully()) {
-    if (absl::Status s = warm->Save(engine, clock); !s.ok()) {
+    auto add_replication = [&](tandem::server::storage::WarmState* st) { (*replication)->SaveWarm(st); };
+    if (absl::Status s = warm->Save(engine, clock, add_replication); !s.ok()) {
       absl::FPrintF(stderr, "[restart] %s\n", s.message());
     }
   }

@@ -104,9 +104,10 @@ std::optional<storage::WarmState> WarmRestart::ReadMeta(bool file_kept) {
                      kCleanCache));
     return std::nullopt;
   }
-  if (settings_.replication_enabled()) {
-    Say(absl::StrCat("a replicating node (-x/-X) does not restart warm yet, its peer resyncs it",
-                     kCleanCache));
+  if (settings_.replication_enabled() != state->replicating) {
+    Say(absl::StrCat("the metadata has ", state->replicating ? "" : "no ",
+                     "replication state and this node ", settings_.replication_enabled() ? "" : "does not ",
+                     "replicate", kCleanCache));
     return std::nullopt;
   }
   const int64_t now = (storage::Clock::SystemWallMs() + settings_.debug_clock_offset_ms) / 1000;
@@ -139,12 +140,20 @@ void WarmRestart::Restore(storage::Engine& engine, storage::SystemClock& clock) 
   clock.ResumeFrom(st.process_started);
   Log(settings_, 1, "[restart] restored %d items from %s (memory base %#x, was %#x)", *restored,
       file_->path(), reinterpret_cast<uintptr_t>(file_->base()), st.mmap_base);
+  if (st.replicating) {
+    Say(absl::StrCat("restored ", *restored, " items; resuming as node ", st.node_id,
+                     ", own stream from offset ", st.stream_end, ", peer stream ", st.applied_stream,
+                     " from offset ", st.applied_offset));
+  }
+  restored_ = std::move(saved_);
   saved_.reset();
 }
 
-absl::Status WarmRestart::Save(storage::Engine& engine, const storage::SystemClock& clock) {
+absl::Status WarmRestart::Save(storage::Engine& engine, const storage::SystemClock& clock,
+                               const std::function<void(storage::WarmState*)>& add_replication) {
   storage::WarmState st;
   engine.SaveWarm(&st);
+  if (st.replicating && add_replication) add_replication(&st);
   st.settings = layout_settings_;
   st.process_started = clock.ProcessStarted();
   st.stop_time = clock.WallMs() / 1000;

@@ -8,9 +8,14 @@
 // "[restart]" prefix: no metadata (the last stop was a crash, SIGTERM or
 // SIGKILL: the metadata file is removed as soon as a start has read it, so
 // only a graceful stop leaves one behind), a setting that changed, a file
-// that does not check out, a clock that went backwards. A replicating node
-// (-x/-X) always starts empty for now: the peer's full copy brings it back
-// (see the README, "Warm restart").
+// that does not check out, a clock that went backwards.
+//
+// A replicating node (-x/-X) also saves what convergence rests on (its
+// tombstones, version floor, flush marks and hybrid clock, engine_warm.cc)
+// and its place in the pair (node id, own stream end, the peer stream
+// position it had applied, Replication::SaveWarm); restored(), handed to
+// Replication::Create, lets the pair resync only what it missed (see the
+// README, "Warm restart").
 //
 // Start-up order: Open (before the engine: the engine's pages come from
 // the mapping), then Restore (after the engine is built, before serving);
@@ -19,6 +24,7 @@
 #define TANDEM_SERVER_WARM_RESTART_H_
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,7 +54,13 @@ class WarmRestart {
   // stopped process left it, or logs why not and starts empty.
   void Restore(storage::Engine& engine, storage::SystemClock& clock);
   // Writes the metadata file (atomically: a temporary file renamed).
-  absl::Status Save(storage::Engine& engine, const storage::SystemClock& clock);
+  // `add_replication` fills the replication layer's part (a replicating node).
+  absl::Status Save(storage::Engine& engine, const storage::SystemClock& clock,
+                    const std::function<void(storage::WarmState*)>& add_replication = nullptr);
+  // After a Restore that took the items back: the saved state (null
+  // otherwise), until ForgetRestored.
+  const storage::WarmState* restored() const { return restored_ ? &*restored_ : nullptr; }
+  void ForgetRestored() { restored_.reset(); }
 
   // The bytes of memory file for a given -m: the limit plus one page per
   // possible slab class, since a class's first page is granted even past
@@ -69,6 +81,7 @@ class WarmRestart {
   const Settings& settings_;
   std::unique_ptr<storage::MemoryFile> file_;
   std::optional<storage::WarmState> saved_;
+  std::optional<storage::WarmState> restored_;
   std::vector<std::pair<std::string, std::string>> layout_settings_;
 };
 

@@ -103,6 +103,8 @@ class Engine::Impl {
   // Warm restart (engine_warm.cc).
   void SaveWarm(WarmState* state);
   absl::StatusOr<size_t> RestoreWarm(const WarmState& state, RelTime now);
+  void SaveConvergence(WarmState* state);
+  void RestoreConvergence(const WarmState& state);
   // Slab page moves (engine_rebalance.cc).
   ReassignOutcome SlabsReassign(int src, int dst);
   bool RebalanceStep();

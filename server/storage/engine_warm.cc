@@ -162,6 +162,53 @@ void Engine::Impl::SaveWarm(WarmState* state) {
   state->oldest_live = expiry_.oldest_live();
   state->oldest_cas = expiry_.oldest_cas();
   state->curr_items = curr_items_.load(std::memory_order_relaxed);
+  if (opts_.cas_from_version) SaveConvergence(state);
+}
+
+// A replicating node: what decides which of two copies wins, so the
+// restarted node still refuses what it refused before the stop.
+void Engine::Impl::SaveConvergence(WarmState* state) {
+  state->replicating = true;
+  state->hlc = hlc_.Last();
+  state->cas_node_bit = cas_node_bit_.load(std::memory_order_relaxed);
+  state->flush_marks.clear();
+  flush_marks_.ForEach([&](const FlushMarks::Mark& m) {
+    state->flush_marks.push_back({m.version, m.delay_ms, m.due_ms});
+  });
+  state->tombstones.clear();
+  const int64_t now_ms = WallMs();
+  for (size_t i = 0; i < HashTable::kSegments; ++i) {
+    absl::MutexLock lock(&table_.segment(i).mu());
+    tombstones_[i].ForEach(now_ms, [&](std::string_view key, uint64_t version) {
+      state->tombstones.emplace_back(std::string(key), version);
+    });
+  }
+  state->floor_slots.clear();
+  for (size_t slot = 0; slot < VersionFloor::kSlots; ++slot) {
+    if (const uint64_t v = floor_.GetSlot(slot); v != 0) {
+      state->floor_slots.emplace_back(static_cast<uint32_t>(slot), v);
+    }
+  }
+}
+
+void Engine::Impl::RestoreConvergence(const WarmState& st) {
+  hlc_.Observe(st.hlc);
+  // The same peer will settle the same bit; until it links, no guess.
+  SetCasNodeBit(st.cas_node_bit);
+  const int64_t now_ms = WallMs();
+  for (const WarmState::FlushMark& m : st.flush_marks) {
+    flush_marks_.Record({m.version, m.delay_ms, m.due_ms}, now_ms);
+  }
+  for (const auto& [slot, version] : st.floor_slots) floor_.RaiseSlot(slot, version);
+  for (const auto& [key, version] : st.tombstones) {
+    hlc_.Observe(version);
+    const uint32_t hash = HashTable::Hash(key);
+    HashTable::Segment& seg = table_.SegmentFor(hash);
+    absl::MutexLock lock(&seg.mu());
+    const Item* it = seg.FindLocked(hash, key, layout_);
+    if (it != nullptr && layout_.version(it) > version) continue;  // a newer store won
+    TombstonesLocked(seg, hash).Record(key, version, static_cast<uint64_t>(now_ms));
+  }
 }
 
 absl::StatusOr<size_t> Engine::Impl::RestoreWarm(const WarmState& st, RelTime now) {
@@ -276,7 +323,11 @@ absl::StatusOr<size_t> Engine::Impl::RestoreWarm(const WarmState& st, RelTime no
           c->next = moved(c->next);
       }
       // Expired or flushed while the node was down: its chunks go free.
-      if (Dead(it, now)) release(it);
+      if (Dead(it, now)) {
+        // A replicating node remembers what it forgot (version_floor.h).
+        if (st.replicating) floor_.Raise(HashTable::Hash(layout_.key_view(it)), layout_.version(it));
+        release(it);
+      }
     }
   }
   // Buckets for every item up front: growing while relinking a million
@@ -338,6 +389,7 @@ absl::StatusOr<size_t> Engine::Impl::RestoreWarm(const WarmState& st, RelTime no
   total_items_.store(kept, std::memory_order_relaxed);
   if (!opts_.cas_from_version) cas_.store(max_cas, std::memory_order_relaxed);
   if (max_version != 0) hlc_.Observe(max_version);
+  if (st.replicating && opts_.cas_from_version) RestoreConvergence(st);
   return kept;
 }
 

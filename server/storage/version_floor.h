@@ -50,6 +50,12 @@ class VersionFloor {
     return floor != 0 && version <= floor;
   }
   uint64_t Get(uint32_t hash) const { return slots_[Slot(hash)]; }
+  // By slot number, for a warm restart (engine_warm.cc): nothing else runs.
+  static constexpr size_t kSlots = size_t{1} << kSlotBits;
+  uint64_t GetSlot(size_t slot) const { return slots_[slot]; }
+  void RaiseSlot(size_t slot, uint64_t version) {
+    if (slot < kSlots && version > slots_[slot]) slots_[slot] = version;
+  }
 
  private:
   static size_t Slot(uint32_t hash) { return hash >> (32 - kSlotBits); }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -65,6 +66,21 @@ std::string EncodeWarmState(const WarmState& s) {
   for (const auto& l : s.lrus) {
     absl::StrAppendFormat(&out, "lru %d %d %x %x %d\n", l.cls, l.lru, l.head, l.tail, l.count);
   }
+  if (s.replicating) {
+    absl::StrAppend(&out, "repl_node_id ", s.node_id, "\n", "repl_stream_end ", s.stream_end, "\n",
+                    "repl_applied_stream ", s.applied_stream, "\n", "repl_applied_offset ",
+                    s.applied_offset, "\n", "repl_hlc ", s.hlc, "\n", "repl_cas_node_bit ", s.cas_node_bit, "\n");
+    for (const auto& m : s.flush_marks) {
+      absl::StrAppend(&out, "flush_mark ", m.version, " ", m.delay_ms, " ", m.due_ms, "\n");
+    }
+    // Keys are hex: a binary-protocol key may hold any byte.
+    for (const auto& [key, version] : s.tombstones) {
+      absl::StrAppend(&out, "tombstone ", absl::BytesToHexString(key), " ", version, "\n");
+    }
+    for (const auto& [slot, version] : s.floor_slots) {
+      absl::StrAppend(&out, "floor ", slot, " ", version, "\n");
+    }
+  }
   absl::StrAppendFormat(&out, "%s%016x\n", kChecksum, Fnv1a64(out));
   return out;
 }
@@ -116,6 +132,21 @@ absl::StatusOr<WarmState> DecodeWarmState(std::string_view text_in) {
       ok = f.size() == 6 && Dec(f[1], &l.cls) && Dec(f[2], &l.lru) && Hex(f[3], &l.head) &&
            Hex(f[4], &l.tail) && Dec(f[5], &l.count);
       if (ok) s.lrus.push_back(l);
+    } else if (key == "flush_mark") {
+      WarmState::FlushMark m;
+      ok = f.size() == 4 && Dec(f[1], &m.version) && Dec(f[2], &m.delay_ms) && Dec(f[3], &m.due_ms);
+      if (ok) s.flush_marks.push_back(m);
+    } else if (key == "tombstone") {
+      uint64_t version = 0;
+      ok = f.size() == 3 && !f[1].empty() && f[1].size() % 2 == 0 &&
+           f[1].find_first_not_of("0123456789abcdef") == absl::string_view::npos &&
+           Dec(f[2], &version);
+      if (ok) s.tombstones.emplace_back(absl::HexStringToBytes(f[1]), version);
+    } else if (key == "floor") {
+      uint32_t slot = 0;
+      uint64_t version = 0;
+      ok = f.size() == 3 && Dec(f[1], &slot) && Dec(f[2], &version);
+      if (ok) s.floor_slots.emplace_back(slot, version);
     } else if (f.size() != 2) {
       ok = false;
     } else if (key == "mmap_base") {
@@ -134,6 +165,19 @@ absl::StatusOr<WarmState> DecodeWarmState(std::string_view text_in) {
       ok = Dec(f[1], &s.current_time);
     } else if (key == "stop_time") {
       ok = Dec(f[1], &s.stop_time);
+    } else if (key == "repl_node_id") {
+      ok = Dec(f[1], &s.node_id) && s.node_id != 0;
+      s.replicating = true;
+    } else if (key == "repl_stream_end") {
+      ok = Dec(f[1], &s.stream_end);
+    } else if (key == "repl_applied_stream") {
+      ok = Dec(f[1], &s.applied_stream);
+    } else if (key == "repl_applied_offset") {
+      ok = Dec(f[1], &s.applied_offset);
+    } else if (key == "repl_hlc") {
+      ok = Dec(f[1], &s.hlc);
+    } else if (key == "repl_cas_node_bit") {
+      ok = Dec(f[1], &s.cas_node_bit) && s.cas_node_bit <= 1;
     } else if (key == "page_classes") {
       if (f[1] != "-") {
         for (absl::string_view id : absl::StrSplit(f[1], ',')) {
@@ -156,6 +200,13 @@ absl::StatusOr<WarmState> DecodeWarmState(std::string_view text_in) {
                                 "process_started", "current_time", "stop_time", "page_classes"}) {
     auto it = seen.find(key);
     if (it == seen.end() || it->second != 1) return Bad(absl::StrCat("lacks one ", key, " line"));
+  }
+  if (s.replicating) {
+    for (absl::string_view key : {"repl_node_id", "repl_stream_end", "repl_applied_stream",
+                                  "repl_applied_offset", "repl_hlc", "repl_cas_node_bit"}) {
+      auto it = seen.find(key);
+      if (it == seen.end() || it->second != 1) return Bad(absl::StrCat("lacks one ", key, " line"));
+    }
   }
   return s;
 }

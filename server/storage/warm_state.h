@@ -8,7 +8,11 @@
 // access times keep their meaning), the CAS counter and flush_all state,
 // where the mapping was (items hold raw pointers, fixed up by the distance
 // it moved), which class owns each page, and the head, tail and length of
-// every LRU list (the lists are walked from there; engine_warm.cc).
+// every LRU list (the lists are walked from there; engine_warm.cc). A
+// replicating node adds its convergence state and its place in the pair
+// (node id, stream positions), one line per tombstone and per raised
+// version-floor slot; a file without them never starts a replicating node
+// warm (server/warm_restart.cc).
 //
 // The file is text, one "name value" line each, ending with a checksum
 // line (64-bit FNV-1a of everything before it), so a truncated or edited
@@ -64,6 +68,30 @@ struct WarmState {
   int64_t process_started = 0;
   uint32_t current_time = 0;
   int64_t stop_time = 0;
+
+  // A replicating node (-x/-X) only; `replicating` says these were saved.
+  // The engine's convergence state: the hybrid clock, every flush mark,
+  // each live delete tombstone and every raised version-floor slot, so a
+  // peer record that crossed a delete or a flush stays beaten
+  // (tombstones.h, version_floor.h, flush_mark.h).
+  bool replicating = false;
+  uint64_t hlc = 0;
+  unsigned cas_node_bit = 0;  // the CAS node bit the last link settled (engine.h)
+  struct FlushMark {
+    uint64_t version = 0;
+    int64_t delay_ms = 0;
+    int64_t due_ms = 0;  // wall clock
+  };
+  std::vector<FlushMark> flush_marks;
+  std::vector<std::pair<std::string, uint64_t>> tombstones;  // key, version of the delete
+  std::vector<std::pair<uint32_t, uint64_t>> floor_slots;    // slot, floor (non-zero only)
+  // The node's place in the pair (replication.h): its node id (also its
+  // stream's id), its own stream's end, and the peer stream it had applied
+  // up to where. Filled by the replication layer.
+  uint64_t node_id = 0;
+  uint64_t stream_end = 0;
+  uint64_t applied_stream = 0;
+  uint64_t applied_offset = 0;
 };
 
 std::string EncodeWarmState(const WarmState& state);

@@ -24,6 +24,36 @@ TEST(Backlog, AppendAndReadBack) {
   EXPECT_FALSE(b.Contains(11));
 }
 
+// A warm restart: the stream goes on from where the stopped process ended
+// it; only that offset (a peer that had applied everything) can resume,
+// anything before it is gone (a full copy).
+TEST(Backlog, ResumesAtTheSavedEndWithNothingBeforeIt) {
+  Backlog b(8);
+  b.ResumeAt(1000);
+  EXPECT_EQ(b.start(), 1000u);
+  EXPECT_EQ(b.end(), 1000u);
+  EXPECT_TRUE(b.Contains(1000));
+  EXPECT_FALSE(b.Contains(999));
+  EXPECT_FALSE(b.Contains(0));
+  b.Append("abcdef");
+  b.Append("ghijk");
+  EXPECT_EQ(b.start(), 1003u);
+  EXPECT_EQ(b.end(), 1011u);
+  std::string out;
+  EXPECT_EQ(b.CopyFrom(1005, 100, &out), 6u);
+  EXPECT_EQ(out, "fghijk");
+  b.ResumeAt(5);  // ignored: the backlog holds bytes
+  EXPECT_EQ(b.end(), 1011u);
+}
+
+TEST(MutationLog, ResumesAtTheSavedEnd) {
+  MutationLog log(1 << 16);
+  log.ResumeAt(4242);
+  EXPECT_EQ(log.end(), 4242u);
+  EXPECT_TRUE(log.Contains(4242));
+  EXPECT_FALSE(log.Contains(4241));
+}
+
 TEST(Backlog, WrapsAndForgetsTheOldest) {
   Backlog b(8);
   b.Append("abcdef");

@@ -19,6 +19,7 @@
 #include "server/storage/engine.h"
 #include "server/storage/item.h"
 #include "server/storage/warm_state.h"
+#include "tests/storage/peer_writes.h"
 #include "tests/support/status_helpers.h"
 
 namespace tandem::server::storage {
@@ -52,8 +53,10 @@ struct Snapshot {
 
 class EngineWarmTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Engine> Make(const Arena& arena, bool segmented = true) {
+  std::unique_ptr<Engine> Make(const Arena& arena, bool segmented = true, bool replicating = false) {
     EngineOptions o;
+    o.cas_from_version = replicating;
+    o.tombstone_window_ms = 60000;
     o.clock = &clock_;
     o.memory_limit = 16 * kPage;
     o.segmented_lru = segmented;
@@ -247,6 +250,60 @@ TEST_F(EngineWarmTest, AFlushPendingAtTheStopStillHappens) {
   EXPECT_TRUE(Read(*second, "k").has_value());
   clock_.Advance(11);
   EXPECT_FALSE(Read(*second, "k").has_value());
+}
+
+// A replicating engine (-x/-X) also carries what decides between its copy
+// and the peer's: a peer store older than a delete, than an item that
+// expired or than a flush stays out after the restart, and new CAS values
+// stay above every one handed out before it, on the same node bit.
+TEST_F(EngineWarmTest, AReplicatingEngineKeepsItsTombstonesFloorFlushMarksAndClock) {
+  Arena a, b;
+  LastVersionObserver observer;
+  auto first = Make(a, true, true);
+  first->SetObserver(&observer);
+  first->SetCasNodeBit(1);  // the odd half of the pair's CAS values
+  ASSERT_TRUE(first->ApplyReplicated(PeerFlush(WallVersion(-5000))));
+  ASSERT_EQ(first->Store(StoreMode::kSet, "kept", 0, 0, "v").outcome, StoreOutcome::kStored);
+  const uint64_t kept_cas = Read(*first, "kept")->cas;
+  ASSERT_EQ(first->Store(StoreMode::kSet, "gone", 0, 0, "v").outcome, StoreOutcome::kStored);
+  ASSERT_TRUE(first->Delete("gone"));
+  const uint64_t deleted = observer.last(Mutation::Kind::kDelete);
+  StoreOptions expired;
+  expired.exptime = -1;
+  ASSERT_EQ(first->Store("e", "v", expired).outcome, StoreOutcome::kStored);
+  const uint64_t expired_version = observer.last(Mutation::Kind::kStore);
+  ASSERT_FALSE(Read(*first, "e").has_value());
+  WarmState saved = SaveInto(*first, a, b);
+  first->SetObserver(nullptr);
+  first.reset();
+  ASSERT_TRUE(saved.replicating);
+  EXPECT_EQ(saved.tombstones.size(), 1u);
+  EXPECT_EQ(saved.flush_marks.size(), 1u);
+  EXPECT_FALSE(saved.floor_slots.empty());
+  saved.node_id = 12345;
+  saved.stream_end = 999;
+  ASSERT_OK_AND_ASSIGN(WarmState st, DecodeWarmState(EncodeWarmState(saved)));
+  EXPECT_EQ(st.tombstones, saved.tombstones);
+  EXPECT_EQ(st.floor_slots, saved.floor_slots);
+  EXPECT_EQ(st.node_id, 12345u);
+  EXPECT_EQ(st.stream_end, 999u);
+
+  auto second = Make(b, true, true);
+  ASSERT_OK(second->RestoreWarm(st, clock_.Now()));
+  LastVersionObserver observer2;
+  second->SetObserver(&observer2);
+  EXPECT_EQ(Read(*second, "kept")->value, "v");
+  EXPECT_FALSE(second->ApplyReplicated(PeerStore("gone", "older", deleted - 1)));
+  EXPECT_FALSE(Read(*second, "gone").has_value());
+  EXPECT_FALSE(second->ApplyReplicated(PeerStore("e", "older", expired_version - 1)));
+  EXPECT_FALSE(Read(*second, "e").has_value());
+  second->ApplyReplicated(PeerStore("flushed", "older", WallVersion(-6000)));
+  EXPECT_FALSE(Read(*second, "flushed").has_value());
+  EXPECT_TRUE(second->ApplyReplicated(PeerStore("fresh", "newer", WallVersion(+1000))));
+  ASSERT_EQ(second->Store(StoreMode::kSet, "new", 0, 0, "v").outcome, StoreOutcome::kStored);
+  EXPECT_GT(Read(*second, "new")->cas, kept_cas);
+  EXPECT_EQ(Read(*second, "new")->cas & 1, 1u);
+  second->SetObserver(nullptr);
 }
 
 // Each corruption is refused by the first pass, and the engine is left as
