@@ -232,3 +232,17 @@ def test_threads_share_one_client(single):
         t.join(timeout=30)
     assert not any(t.is_alive() for t in threads)
     assert failures == []
+
+
+def test_hash_tags_and_utf8_keys(single):
+    c = connect(servers_of(single), hash_tag="{}")
+    shards = {c.shard_for("{user42}:%d" % i) for i in range(50)}
+    assert shards == {c.shard_for("user42")}
+    plain = connect(servers_of(single))
+    assert len({plain.shard_for("{user42}:%d" % i) for i in range(50)}) > 1
+    with pytest.raises(tandem.ClientError):
+        tandem.Client(servers_of(single), hash_tag="{{")
+    # A str key travels as its UTF-8 bytes.
+    c.set("cl\u00e9", b"v")
+    assert c.get("cl\u00e9".encode("utf-8")) == b"v"
+    assert b"VALUE cl\xc3\xa9 0 1" in command(single[c.shard_for("cl\u00e9")].port, b"get cl\xc3\xa9\r\n")
