@@ -43,7 +43,7 @@ std::vector<BatchResult> Client::Execute(const Batch& batch) {
     if (results[i].status.ok()) pending.push_back(i);
   }
   MaybeRestore();
-  absl::Status last = absl::UnavailableError("no shard is live");
+  absl::Status last;  // OK until a shard fails: an error status allocates
   auto command_for = [&](size_t i) {
     const Batch::Op& op = batch.ops_[i];
     Command command;
@@ -152,6 +152,7 @@ std::vector<BatchResult> Client::Execute(const Batch& batch) {
       }
     }
   }
+  if (!pending.empty() && last.ok()) last = absl::UnavailableError("no shard is live");
   for (size_t i : pending) results[i].status = last;
   return results;
 }

@@ -152,7 +152,7 @@ absl::Status Client::Send(const Command& command, Reply* reply, bool read) {
 
 absl::Status Client::Route(const Command& command, Reply* reply, bool read) {
   MaybeRestore();
-  absl::Status last = absl::UnavailableError("no shard is live");
+  absl::Status last;  // OK until an attempt fails: an error status allocates
   // Each failed attempt ejects one shard; a few attempts cover a cluster
   // losing several pairs at once without looping over all of a big ring.
   for (size_t attempt = 0; attempt < 3 && attempt < shards_.size(); ++attempt) {
@@ -164,7 +164,7 @@ absl::Status Client::Route(const Command& command, Reply* reply, bool read) {
     last = status;
     Eject(shard);
   }
-  return last;
+  return last.ok() ? absl::UnavailableError("no shard is live") : last;
 }
 
 // ---------------------------------------------------------------------------
@@ -198,7 +198,7 @@ absl::StatusOr<std::unordered_map<std::string, Item>> Client::MultiGet(const std
   std::unordered_map<std::string, Item> result;
   result.reserve(keys.size());
   std::vector<std::string_view> pending(keys.begin(), keys.end());
-  absl::Status last = absl::UnavailableError("no shard is live");
+  absl::Status last;  // OK until a shard fails: an error status allocates
   for (size_t attempt = 0; attempt < 3 && !pending.empty(); ++attempt) {
     // Split the keys by shard.
     std::vector<MultiGetGroup> groups;
@@ -235,7 +235,7 @@ absl::StatusOr<std::unordered_map<std::string, Item>> Client::MultiGet(const std
       }
     }
   }
-  if (!pending.empty()) return last;
+  if (!pending.empty()) return last.ok() ? absl::UnavailableError("no shard is live") : last;
   return result;
 }
 

@@ -106,7 +106,9 @@ void Pair::ReportFailure(size_t node) {
 }
 
 absl::StatusOr<Pair::Lease> Pair::Acquire(size_t skip_node, size_t first_node) {
-  absl::Status last = absl::UnavailableError("every node of the pair is marked down");
+  // OK until a node fails: an error status allocates, and the request path
+  // must not pay for one it does not return.
+  absl::Status last;
   for (size_t k = 0; k < nodes_.size(); ++k) {
     const size_t i = (first_node + k) % nodes_.size();
     if (i == skip_node || !Usable(i)) continue;
@@ -121,13 +123,13 @@ absl::StatusOr<Pair::Lease> Pair::Acquire(size_t skip_node, size_t first_node) {
     last = connection.status();
     ReportFailure(i);
   }
-  return absl::UnavailableError(absl::StrCat("no node of ", nodes_[0]->pool.node().ToString(),
-                                             " answers: ", last.message()));
+  return absl::UnavailableError(absl::StrCat("no node of ", nodes_[0]->pool.node().ToString(), " answers: ",
+                                             last.ok() ? "every node of the pair is marked down" : last.message()));
 }
 
 template <typename Exchange>
 absl::Status Pair::Run(Exchange&& exchange, size_t first_node) {
-  absl::Status last = absl::UnavailableError("no node tried");
+  absl::Status last;  // OK until an attempt fails (see Acquire)
   size_t failed = kNoNode;
   // At most one attempt per node.
   for (size_t attempt = 0; attempt < nodes_.size(); ++attempt) {
@@ -155,8 +157,8 @@ absl::Status Pair::Run(Exchange&& exchange, size_t first_node) {
     ReportFailure(failed);
     last = status;
   }
-  return absl::UnavailableError(absl::StrCat("no node of ", nodes_[0]->pool.node().ToString(),
-                                             " answers: ", last.message()));
+  return absl::UnavailableError(absl::StrCat("no node of ", nodes_[0]->pool.node().ToString(), " answers: ",
+                                             last.ok() ? "no node tried" : last.message()));
 }
 
 absl::StatusOr<std::vector<protocol::Reply>> Pair::Execute(std::string_view requests, size_t reply_count,

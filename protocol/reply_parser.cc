@@ -139,7 +139,7 @@ ReplyParseResult ReplyParser::Parse(std::string_view input, Reply* reply) {
   auto done = [&]() {
     // Swapped, not moved: the caller's old buffers (a reused Reply's
     // vectors) come back here to be cleared and refilled.
-    std::swap(*reply, partial_);
+    swap(*reply, partial_);
     Reset();
     ReplyParseResult result;
     result.status = ReplyParseStatus::kDone;

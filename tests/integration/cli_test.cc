@@ -100,6 +100,26 @@ TEST_F(CliTest, OneShotCommandsPrintTheReplyBytes) {
   EXPECT_EQ(r.exit_code, 1);
 }
 
+TEST_F(CliTest, OneShotStorageWithoutTheNumbersMeasuresTheValue) {
+  CliResult r = RunCli({address_, "set", "short", "hello", "world"});
+  EXPECT_EQ(r.out, "STORED\r\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // One number is a value too, and so is "0 0 abc" (BYTES not a number).
+  EXPECT_EQ(RunCli({address_, "add", "num", "5"}).out, "STORED\r\n");
+  EXPECT_EQ(RunCli({address_, "set", "odd", "0", "0", "abc"}).out, "STORED\r\n");
+  EXPECT_EQ(RunCli({address_, "append", "short", "!"}).out, "STORED\r\n");
+  // No value at all: stdin, byte for byte.
+  EXPECT_EQ(RunCli({address_, "set", "piped"}, "a\r\nb").out, "STORED\r\n");
+  r = RunCli({address_, "get", "short", "num", "odd", "piped"});
+  EXPECT_EQ(r.out,
+            "VALUE short 0 12\r\nhello world!\r\nVALUE num 0 1\r\n5\r\nVALUE odd 0 7\r\n0 0 abc\r\n"
+            "VALUE piped 0 4\r\na\r\nb\r\nEND\r\n");
+  // The long form is unchanged; cas always needs it.
+  EXPECT_EQ(RunCli({address_, "set", "long", "3", "0", "2", "hi"}).out, "STORED\r\n");
+  EXPECT_EQ(RunCli({address_, "get", "long"}).out, "VALUE long 3 2\r\nhi\r\nEND\r\n");
+  EXPECT_EQ(RunCli({address_, "cas", "long", "x"}).out, "ERROR\r\n");
+}
+
 TEST_F(CliTest, ConnectionAndUsageErrors) {
   ASSERT_OK_AND_ASSIGN(int free_port, PickFreePort());
   CliResult r = RunCli({absl::StrCat("127.0.0.1:", free_port), "version"});
@@ -201,11 +221,22 @@ TEST_F(CliTest, CommandsOverAListFollowTheRingAndFailOver) {
   // On the nodes themselves: where the ring put them.
   EXPECT_EQ(RunCli({address_, "get", on_pair}).out, absl::StrCat("VALUE ", on_pair, " 0 1\r\np\r\nEND\r\n"));
   EXPECT_EQ(RunCli({c, "get", on_single}).out, absl::StrCat("VALUE ", on_single, " 0 1\r\ns\r\nEND\r\n"));
-  // A get of keys on both shards: one request per shard.
+  // A get of keys on both shards: one request per shard, printed as one
+  // reply with one END (also when a shard has none of its keys).
   r = RunCli({list, "get", on_pair, on_single});
-  EXPECT_EQ(r.out, absl::StrCat("VALUE ", on_pair, " 0 1\r\np\r\nEND\r\nVALUE ", on_single,
-                                " 0 1\r\ns\r\nEND\r\n"));
+  EXPECT_EQ(r.out, absl::StrCat("VALUE ", on_pair, " 0 1\r\np\r\nVALUE ", on_single, " 0 1\r\ns\r\nEND\r\n"));
   EXPECT_EQ(r.exit_code, 0);
+  std::string missing_on_pair;
+  for (int i = 0; i < 1000 && missing_on_pair.empty(); ++i) {
+    std::string key = absl::StrCat("absent", i);
+    if (ring.ShardFor(key) == 0) missing_on_pair = key;
+  }
+  r = RunCli({list, "gets", missing_on_pair, on_single});
+  EXPECT_TRUE(r.out.starts_with(absl::StrCat("VALUE ", on_single, " 0 1 "))) << r.out;
+  EXPECT_TRUE(r.out.ends_with("\r\ns\r\nEND\r\n")) << r.out;
+  EXPECT_EQ(r.out.find("END"), r.out.size() - 5) << r.out;
+  // Keys of one shard only: its reply as sent.
+  EXPECT_EQ(RunCli({list, "get", on_single}).out, absl::StrCat("VALUE ", on_single, " 0 1\r\ns\r\nEND\r\n"));
   // The pair's first node gone: its second answers.
   server_->Kill();
   r = RunCli({list, "set", on_pair, "0", "0", "1", "q"});
@@ -307,28 +338,50 @@ class Pty {
   size_t mark_ = 0;
 };
 
-// top over a pair: it watches the first node, and when that node dies it
-// says so and follows the failover to the second, without exiting; every
-// line fits 80 columns.
-TEST_F(CliTest, TopFollowsAFailoverAndFitsEightyColumns) {
+// top over a list: every node of every shard, the nodes of a pair side by
+// side; when the pair's first node dies it shows DOWN beside its partner,
+// which goes on answering, without exiting; every line fits 80 columns.
+TEST_F(CliTest, TopShowsBothNodesOfAPairAndEveryShardWithinEightyColumns) {
   ServerOptions options;
   options.binary = TandemdPath();
   options.args = {"-t", "1"};
   auto second = ServerProcess::Start(options);
   ASSERT_TRUE(second.ok()) << second.status();
+  auto third = ServerProcess::Start(options);
+  ASSERT_TRUE(third.ok()) << third.status();
   const std::string b = absl::StrCat("127.0.0.1:", (*second)->port());
+  const std::string c = absl::StrCat("127.0.0.1:", (*third)->port());
   std::thread killer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(450));
     server_->Kill();
   });
-  CliResult r = RunCli({absl::StrCat(address_, "/", b), "top", "--iterations", "10", "--interval-ms", "150"});
+  CliResult r =
+      RunCli({absl::StrCat(address_, "/", b, ",", c), "top", "--iterations", "10", "--interval-ms", "150"});
   killer.join();
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> blocks = absl::StrSplit(r.out, "\n\n");
   ASSERT_EQ(blocks.size(), 10u) << r.out;
-  EXPECT_TRUE(blocks.front().starts_with(absl::StrCat("tandem top  ", address_, "  version"))) << r.out;
-  EXPECT_TRUE(blocks.back().starts_with(absl::StrCat("tandem top  ", b, "  version"))) << r.out;
-  EXPECT_NE(r.out.find(absl::StrCat("tandem top  ", address_, "  lost: ")), std::string::npos) << r.out;
+  // The columns: a 13-character label, then 33 characters per node.
+  auto row = [](std::string label, std::string first, std::string second) {
+    label.resize(13, ' ');
+    if (second.empty()) return label + first;
+    first.resize(33, ' ');
+    return label + first + second;
+  };
+  for (const std::string& block : {blocks.front(), blocks.back()}) {
+    EXPECT_TRUE(block.starts_with("tandem top  2 shards, 3 nodes  every 150ms\n")) << block;
+    EXPECT_NE(block.find(row("shard 1", address_, b) + "\n"), std::string::npos) << block;
+    EXPECT_NE(block.find(row("shard 2", c, "") + "\n"), std::string::npos) << block;
+  }
+  std::vector<std::string> first_lines = absl::StrSplit(blocks.front(), "\n");
+  ASSERT_GE(first_lines.size(), 9u);
+  EXPECT_TRUE(first_lines[2].starts_with("status       up ")) << first_lines[2];
+  EXPECT_EQ(first_lines[2].substr(13 + 33, 3), "up ") << first_lines[2];
+  std::vector<std::string> last_lines = absl::StrSplit(blocks.back(), "\n");
+  ASSERT_GE(last_lines.size(), 9u);
+  EXPECT_TRUE(last_lines[2].starts_with("status       DOWN ")) << last_lines[2];
+  EXPECT_EQ(last_lines[2].substr(13 + 33, 3), "up ") << last_lines[2];  // the partner still answers
+  EXPECT_TRUE(last_lines[8].starts_with("status       up ")) << last_lines[8];  // shard 2
   for (const std::string& line : std::vector<std::string>(absl::StrSplit(r.out, "\n"))) {
     EXPECT_LE(line.size(), 80u) << line;
   }
@@ -397,6 +450,16 @@ TEST_F(CliTest, InteractiveSessionThroughAPseudoTerminal) {
   // Line editing: "gt k", three times Left, insert "e" -> "get k".
   pty.Type("gt k\x1b[D\x1b[D\x1b[De\r");
   ASSERT_TRUE(pty.WaitFor("VALUE k 0 2\r\nhi\r\nEND\r\n")) << EscapeBytes(pty.output());
+  // The cursor moves by UTF-8 character: "gt é", three Lefts (over the
+  // two-byte "é", the space, "t"), insert "e" -> "get é", a miss (by
+  // bytes it would be "gte é", an ERROR).
+  pty.Type("gt \xc3\xa9\x1b[D\x1b[D\x1b[De\r");
+  ASSERT_TRUE(pty.WaitFor("\r\x1b[KEND\r\n")) << EscapeBytes(pty.output());
+  // Backspace erases a whole character: data "hé", Backspace, "i" is "hi"
+  // (by bytes, "h\xc3i": a bad data chunk).
+  pty.Type("set \xc3\xa9 0 0 2\r");
+  pty.Type("h\xc3\xa9\x7fi\r");
+  ASSERT_TRUE(pty.WaitFor("\r\x1b[KSTORED\r\n")) << EscapeBytes(pty.output());
   // Backspace and Ctrl-U.
   pty.Type("delete zzz\x7f\x7f\x7fk\r");
   ASSERT_TRUE(pty.WaitFor("DELETED\r\n")) << EscapeBytes(pty.output());

@@ -16,6 +16,33 @@ constexpr size_t kMaxHistory = 1000;
 constexpr char kCtrlA = 1, kCtrlB = 2, kCtrlC = 3, kCtrlD = 4, kCtrlE = 5, kCtrlF = 6, kCtrlH = 8,
                kCtrlK = 11, kCtrlL = 12, kCtrlN = 14, kCtrlP = 16, kCtrlU = 21, kCtrlW = 23, kEsc = 27,
                kDel = 127;
+
+// The cursor is a byte offset kept on UTF-8 character boundaries: it moves,
+// and Backspace/Delete erase, over a whole character (a lead byte and its
+// continuation bytes 10xxxxxx), so "café" takes four Lefts, not five.
+bool IsContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+size_t PrevBoundary(const std::string& line, size_t at) {
+  if (at == 0) return 0;
+  --at;
+  while (at > 0 && IsContinuation(line[at])) --at;
+  return at;
+}
+
+size_t NextBoundary(const std::string& line, size_t at) {
+  if (at >= line.size()) return line.size();
+  ++at;
+  while (at < line.size() && IsContinuation(line[at])) ++at;
+  return at;
+}
+
+// Characters (terminal columns, for the narrow characters of commands and
+// keys) in line[from...].
+size_t CharactersFrom(const std::string& line, size_t from) {
+  size_t n = 0;
+  for (size_t i = from; i < line.size(); ++i) n += IsContinuation(line[i]) ? 0 : 1;
+  return n;
+}
 }  // namespace
 
 struct LineEditor::Saved {
@@ -66,7 +93,7 @@ void LineEditor::Redraw() {
   std::string out = "\r";
   out.append(prompt_).append(line_).append("\x1b[K");
   if (cursor_ < line_.size()) {
-    out.append("\x1b[").append(std::to_string(line_.size() - cursor_)).append("D");
+    out.append("\x1b[").append(std::to_string(CharactersFrom(line_, cursor_))).append("D");
   }
   Write(out);
 }
@@ -90,11 +117,11 @@ void LineEditor::HandleEscape(std::string_view seq) {
   // seq: "[A", "[3~", "OH" ...
   if (seq == "[A" || seq == "OA") HistoryMove(-1);
   else if (seq == "[B" || seq == "OB") HistoryMove(+1);
-  else if (seq == "[C" || seq == "OC") cursor_ = std::min(cursor_ + 1, line_.size());
-  else if (seq == "[D" || seq == "OD") cursor_ = cursor_ > 0 ? cursor_ - 1 : 0;
+  else if (seq == "[C" || seq == "OC") cursor_ = NextBoundary(line_, cursor_);
+  else if (seq == "[D" || seq == "OD") cursor_ = PrevBoundary(line_, cursor_);
   else if (seq == "[H" || seq == "OH" || seq == "[1~" || seq == "[7~") cursor_ = 0;
   else if (seq == "[F" || seq == "OF" || seq == "[4~" || seq == "[8~") cursor_ = line_.size();
-  else if (seq == "[3~" && cursor_ < line_.size()) line_.erase(cursor_, 1);
+  else if (seq == "[3~") line_.erase(cursor_, NextBoundary(line_, cursor_) - cursor_);
 }
 
 std::vector<LineEditor::Event> LineEditor::Feed(std::string_view bytes) {
@@ -133,12 +160,16 @@ std::vector<LineEditor::Event> LineEditor::Feed(std::string_view bytes) {
       case kEsc: pending_escape_.push_back(c); break;
       case kDel:
       case kCtrlH:
-        if (cursor_ > 0) line_.erase(--cursor_, 1);
+        if (cursor_ > 0) {
+          const size_t start = PrevBoundary(line_, cursor_);
+          line_.erase(start, cursor_ - start);
+          cursor_ = start;
+        }
         break;
       case kCtrlA: cursor_ = 0; break;
       case kCtrlE: cursor_ = line_.size(); break;
-      case kCtrlB: cursor_ = cursor_ > 0 ? cursor_ - 1 : 0; break;
-      case kCtrlF: cursor_ = std::min(cursor_ + 1, line_.size()); break;
+      case kCtrlB: cursor_ = PrevBoundary(line_, cursor_); break;
+      case kCtrlF: cursor_ = NextBoundary(line_, cursor_); break;
       case kCtrlP: HistoryMove(-1); break;
       case kCtrlN: HistoryMove(+1); break;
       case kCtrlU: line_.erase(0, cursor_); cursor_ = 0; break;
@@ -164,7 +195,7 @@ std::vector<LineEditor::Event> LineEditor::Feed(std::string_view bytes) {
           events.push_back(Event{Event::kEof, {}});
           return events;
         }
-        if (cursor_ < line_.size()) line_.erase(cursor_, 1);
+        line_.erase(cursor_, NextBoundary(line_, cursor_) - cursor_);
         break;
       default:
         if (static_cast<unsigned char>(c) >= 0x20 || c == '\t') line_.insert(cursor_++, 1, c);

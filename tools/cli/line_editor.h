@@ -1,7 +1,7 @@
 // LineEditor: a small hand-written line editor for tandem-cli's interactive
 // mode on a terminal (readline and libedit are not among the project's
 // packages, and a cache shell needs little: cursor keys, history, a few
-// Emacs keys).
+// Emacs keys). The cursor moves by UTF-8 character.
 //
 // It does not own the loop: the session polls stdin and the server socket
 // together, feeds stdin bytes to Feed(), and calls Interrupt() + Redraw()

@@ -10,7 +10,8 @@
 // `--servers LIST`, inline or `@FILE`; --distribution and --hash-tag shape
 // its ring as ClientOptions would. With one node everything goes there, as
 // with telnet. With more, a command with keys goes to each key's shard
-// (keys of several shards: one request per shard), to the pair's first
+// (keys of several shards: one request per shard, and a get's replies
+// printed as one, with one END), to the pair's first
 // node and on a connection failure to its second, and stderr names the
 // node that answered; a command without a key goes to every node, each
 // named on stderr. `locate` only computes: "KEY HOST:PORT[/HOST:PORT]" per
@@ -39,7 +40,9 @@ constexpr const char* kUsage =
     "usage:\n"
     "  tandem-cli [OPTIONS] HOST:PORT                    interactive session\n"
     "  tandem-cli [OPTIONS] LIST COMMAND [ARG...]        one command, routed by the ring; storage\n"
-    "                                                    data from the words after its fields or stdin\n"
+    "                                                    data from the words after its fields or stdin;\n"
+    "                                                    set|add|replace|append|prepend KEY VALUE...\n"
+    "                                                    stores VALUE with flags 0, exptime 0\n"
     "  tandem-cli [OPTIONS] LIST top [--iterations N] [--interval-ms N]   live stats view\n"
     "  tandem-cli [OPTIONS] LIST locate KEY...           KEY HOST:PORT[/HOST:PORT] per key (no network)\n"
     "  (or --servers LIST before the command instead of LIST)\n"
@@ -176,11 +179,15 @@ int RunRouted(const client::Ring& ring, const std::vector<std::string>& words, a
     }
     if (many_keys) requests[shard].push_back(key);
   }
+  // Several shards' retrieval replies print as one: each without its END,
+  // one END after the last.
+  const bool merge_ends = many_keys && order.size() > 1;
+  bool dropped_end = false;
   for (size_t shard : order) {
     const client::ShardConfig& config = ring.shards()[shard];
     int code = kExitConnection;
     for (const client::NodeAddress& node : config.nodes) {
-      code = RunOneShot(node, requests[shard], timeout);
+      code = RunOneShot(node, requests[shard], timeout, merge_ends ? &dropped_end : nullptr);
       if (code == kExitConnection) continue;  // the pair's other node
       std::cout.flush();
       std::cerr << "tandem-cli: answered by " << node.ToString();
@@ -189,6 +196,11 @@ int RunRouted(const client::Ring& ring, const std::vector<std::string>& words, a
       break;
     }
     result = Worse(result, code);
+  }
+  if (dropped_end) {
+    std::cout.flush();
+    std::fwrite("END\r\n", 1, 5, stdout);
+    std::fflush(stdout);
   }
   return result;
 }
@@ -231,8 +243,8 @@ int Main(const std::vector<std::string>& args) {
     top.iterations = flags.iterations;
     top.interval = absl::Milliseconds(flags.interval_ms);
     top.timeout = timeout;
-    // The first shard: its first node that answers, following failover.
-    return RunTop(ring->shards()[0].nodes, top);
+    if (one_node) return RunTop(ring->shards()[0].nodes, top);
+    return RunTopGrid(ring->shards(), top);
   }
   std::vector<std::string> words(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
   if (one_node) return RunOneShot(first, words, timeout);

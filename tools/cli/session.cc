@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -90,6 +91,17 @@ constexpr StorageSpec kStorageVerbs[] = {
     {"set", 5}, {"add", 5}, {"replace", 5}, {"append", 5}, {"prepend", 5}, {"cas", 6},
 };
 
+// `set KEY VALUE...` rather than `set KEY FLAGS EXPTIME BYTES [DATA]`: the
+// long form needs its three numbers (cas always takes the long form).
+bool IsShortStorage(const std::vector<std::string>& words) {
+  if (words[0] == "cas" || words.size() < 2) return false;
+  uint64_t number = 0;
+  for (size_t i = 2; i < 5; ++i) {
+    if (i >= words.size() || !absl::SimpleAtoi(words[i], &number)) return true;
+  }
+  return false;
+}
+
 bool IsErrorLine(std::string_view line) {
   return line == "ERROR\r\n" || line.starts_with("CLIENT_ERROR") || line.starts_with("SERVER_ERROR") ||
          line.starts_with("ERROR ");
@@ -143,7 +155,8 @@ absl::StatusOr<int> ConnectTcp(const client::NodeAddress& node, absl::Duration t
 // One-shot
 // ---------------------------------------------------------------------------
 
-int RunOneShot(const client::NodeAddress& node, const std::vector<std::string>& words, absl::Duration timeout) {
+int RunOneShot(const client::NodeAddress& node, const std::vector<std::string>& words, absl::Duration timeout,
+               bool* dropped_end) {
   if (words.empty()) return kExitUsage;
   std::vector<std::string> line_words = words;
   std::string data;
@@ -151,6 +164,17 @@ int RunOneShot(const client::NodeAddress& node, const std::vector<std::string>& 
   for (const StorageSpec& spec : kStorageVerbs) {
     if (words[0] != spec.verb) continue;
     has_data = true;
+    if (IsShortStorage(words)) {
+      // VERB KEY [VALUE...]: flags 0, exptime 0, the byte count measured.
+      if (words.size() > 2) {
+        data = absl::StrJoin(words.begin() + 2, words.end(), " ");
+      } else {
+        while (ReadSome(STDIN_FILENO, &data) > 0) {
+        }
+      }
+      line_words = {words[0], words[1], "0", "0", std::to_string(data.size())};
+      break;
+    }
     size_t fields = spec.fields;
     if (words.size() > fields && words[fields] == "noreply") ++fields;
     if (words.size() > fields) {
@@ -201,7 +225,13 @@ int RunOneShot(const client::NodeAddress& node, const std::vector<std::string>& 
       error = IsErrorLine(buffer.substr(0, end));
     }
     if (end > 0) {
-      WriteStdout(std::string_view(buffer).substr(0, end));
+      std::string_view shown = std::string_view(buffer).substr(0, end);
+      if (dropped_end != nullptr && !error && shown.ends_with("END\r\n") &&
+          (shown.size() == 5 || shown.substr(0, shown.size() - 5).ends_with("\r\n"))) {
+        shown.remove_suffix(5);
+        *dropped_end = true;
+      }
+      WriteStdout(shown);
       ::close(*fd);
       return error ? kExitErrorReply : kExitOk;
     }

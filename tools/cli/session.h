@@ -33,10 +33,14 @@ int RunInteractive(const client::NodeAddress& node, absl::Duration timeout);
 // One command: `words` joined by spaces is the command line. A storage
 // command (set/add/replace/append/prepend/cas) takes its data block from
 // the words after the command's own fields, or from stdin when there are
-// none (`printf hi | tandem-cli H:P set k 0 0 2`). The reply bytes go to
-// stdout unchanged.
+// none (`printf hi | tandem-cli H:P set k 0 0 2`). Without FLAGS EXPTIME
+// BYTES (`set k hello world`, or `set k` with the data on stdin), flags and
+// exptime are 0 and BYTES is the data's size. The reply bytes go to stdout
+// unchanged, except that with `dropped_end` a retrieval reply's final
+// "END\r\n" is left out (and *dropped_end set): the caller merging the
+// replies of several shards prints one END.
 int RunOneShot(const client::NodeAddress& node, const std::vector<std::string>& words,
-               absl::Duration timeout);
+               absl::Duration timeout, bool* dropped_end = nullptr);
 
 }  // namespace tandem::cli
 

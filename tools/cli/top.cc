@@ -8,13 +8,16 @@
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "client/connection.h"
@@ -137,6 +140,81 @@ std::string Render(const client::NodeAddress& node, const Stats& now, const Stat
   return FitColumns(out, 80);
 }
 
+// One node's cells for the side-by-side view (see RenderGrid).
+struct NodeView {
+  const client::NodeAddress* address;
+  const Stats* now;         // nullptr: no sample (down)
+  const Stats* before;      // nullptr: no rate yet
+  double seconds = 0;
+  const Stats* replication;  // may be empty
+  std::string error;         // why it is down
+};
+
+std::vector<std::string> NodeCells(const NodeView& v) {
+  std::vector<std::string> cells;
+  cells.push_back(v.address->ToString());
+  if (v.now == nullptr) {
+    // The address heads the column: not repeated in the reason.
+    std::string_view reason = v.error;
+    const std::string prefix = v.address->ToString() + ": ";
+    if (reason.starts_with(prefix)) reason.remove_prefix(prefix.size());
+    cells.push_back(absl::StrCat("DOWN ", std::string(reason)));
+    for (int i = 0; i < 5; ++i) cells.push_back("-");
+    return cells;
+  }
+  const Stats& now = *v.now;
+  auto rate = [&](const std::string& name) -> std::string {
+    if (v.before == nullptr || v.seconds <= 0) return "-";
+    return absl::StrFormat("%.0f", (Number(now, name) - Number(*v.before, name)) / v.seconds);
+  };
+  std::string hit = "-";
+  if (v.before != nullptr) {
+    const double hits = Number(now, "get_hits") - Number(*v.before, "get_hits");
+    const double misses = Number(now, "get_misses") - Number(*v.before, "get_misses");
+    if (hits + misses > 0) hit = absl::StrFormat("%.1f%%", 100.0 * hits / (hits + misses));
+  }
+  const double all = Number(now, "get_hits") + Number(now, "get_misses");
+  const std::string total = all > 0 ? absl::StrFormat("%.1f%%", 100.0 * Number(now, "get_hits") / all) : "-";
+  cells.push_back(absl::StrFormat("up %ss v%s", Text(now, "uptime"), Text(now, "version")));
+  cells.push_back(v.replication->empty() ? "-"
+                                         : absl::StrFormat("%s %s lag %s", Text(*v.replication, "role"),
+                                                           Text(*v.replication, "link"),
+                                                           Text(*v.replication, "lag_bytes")));
+  cells.push_back(absl::StrFormat("get %s set %s del %s", rate("cmd_get"), rate("cmd_set"), rate("delete_hits")));
+  cells.push_back(absl::StrFormat("%s (all %s)", hit, total));
+  cells.push_back(absl::StrFormat("%s/%s it %s cn %s", Bytes(Number(now, "bytes")),
+                                  Bytes(Number(now, "limit_maxbytes")), Text(now, "curr_items"),
+                                  Text(now, "curr_connections")));
+  return cells;
+}
+
+// Every shard, the nodes of a pair side by side: a label column, then one
+// 33-column cell per node, so a pair fits 80 columns.
+std::string RenderGrid(const std::vector<std::vector<NodeView>>& shards, absl::Duration interval) {
+  static constexpr const char* kLabels[] = {"", "status", "replication", "ops/s", "hit ratio", "mem/items/cn"};
+  constexpr size_t kLabelWidth = 13, kCellWidth = 33;
+  size_t nodes = 0;
+  for (const auto& shard : shards) nodes += shard.size();
+  std::string out = absl::StrFormat("tandem top  %d shard%s, %d nodes  every %s\n", shards.size(),
+                                    shards.size() == 1 ? "" : "s", nodes, absl::FormatDuration(interval));
+  for (size_t i = 0; i < shards.size(); ++i) {
+    std::vector<std::vector<std::string>> columns;
+    for (const NodeView& node : shards[i]) columns.push_back(NodeCells(node));
+    for (size_t row = 0; row < std::size(kLabels); ++row) {
+      std::string line = row == 0 ? absl::StrFormat("shard %d", i + 1) : std::string(kLabels[row]);
+      line.resize(kLabelWidth, ' ');
+      for (size_t c = 0; c < columns.size(); ++c) {
+        std::string cell = columns[c][row].substr(0, kCellWidth - 1);
+        if (c + 1 < columns.size()) cell.resize(kCellWidth, ' ');
+        line.append(cell);
+      }
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      out.append(line).append("\n");
+    }
+  }
+  return FitColumns(out, 80);
+}
+
 }  // namespace
 
 // Stdin in character mode while top runs on a terminal, so `q` needs no
@@ -175,6 +253,96 @@ class KeyReader {
   termios saved_{};
   bool active_ = false;
 };
+
+namespace {
+
+// One watched node of the side-by-side view.
+struct Watched {
+  client::NodeAddress address;
+  std::unique_ptr<client::Connection> connection;
+  Stats previous, current, replication;
+  absl::Time previous_at, current_at;
+  bool have_previous = false, up = false;
+  std::string error;
+};
+
+// Connects if needed and takes one sample; a failure marks the node down
+// and drops its rates (they restart when it answers again).
+void Sample(Watched& node, const client::ConnectionOptions& options) {
+  if (node.connection == nullptr) {
+    absl::StatusOr<std::unique_ptr<client::Connection>> connection =
+        client::Connection::Connect(node.address, options);
+    if (!connection.ok()) {
+      node.up = node.have_previous = false;
+      node.error = std::string(connection.status().message());
+      return;
+    }
+    node.connection = std::move(*connection);
+  }
+  absl::StatusOr<Stats> stats = Fetch(*node.connection, "", false);
+  absl::StatusOr<Stats> replication = stats.ok() ? Fetch(*node.connection, "replication", true) : stats;
+  if (!stats.ok() || !replication.ok()) {
+    node.connection.reset();
+    node.up = node.have_previous = false;
+    node.error = std::string((stats.ok() ? replication.status() : stats.status()).message());
+    return;
+  }
+  if (node.up) {
+    node.previous = std::move(node.current);
+    node.previous_at = node.current_at;
+    node.have_previous = true;
+  }
+  node.current = std::move(*stats);
+  node.current_at = absl::Now();
+  node.replication = std::move(*replication);
+  node.up = true;
+}
+
+}  // namespace
+
+int RunTopGrid(const std::vector<client::ShardConfig>& shards, const TopOptions& options) {
+  client::ConnectionOptions connection_options;
+  connection_options.connect_timeout = options.timeout;
+  connection_options.send_timeout = options.timeout;
+  connection_options.receive_timeout = options.timeout;
+  std::vector<std::vector<Watched>> watched;
+  for (const client::ShardConfig& shard : shards) {
+    std::vector<Watched> nodes;
+    for (const client::NodeAddress& address : shard.nodes) {
+      nodes.emplace_back();
+      nodes.back().address = address;
+    }
+    watched.push_back(std::move(nodes));
+  }
+  const bool tty = ::isatty(STDOUT_FILENO);
+  KeyReader keys;
+  for (int i = 0; options.iterations == 0 || i < options.iterations; ++i) {
+    if (i > 0 && keys.WaitForQuit(options.interval)) break;
+    bool any_up = false;
+    std::vector<std::vector<NodeView>> views;
+    for (std::vector<Watched>& shard : watched) {
+      std::vector<NodeView> row;
+      for (Watched& node : shard) {
+        Sample(node, connection_options);
+        any_up = any_up || node.up;
+        row.push_back(NodeView{&node.address, node.up ? &node.current : nullptr,
+                               node.have_previous ? &node.previous : nullptr,
+                               absl::ToDoubleSeconds(node.current_at - node.previous_at), &node.replication,
+                               node.error});
+      }
+      views.push_back(std::move(row));
+    }
+    if (i == 0 && !any_up) {
+      std::cerr << "tandem-cli: no node answers\n";
+      return kExitConnection;
+    }
+    std::string framed = tty ? "\x1b[H\x1b[2J" : (i > 0 ? "\n" : "");
+    framed.append(RenderGrid(views, options.interval));
+    std::fwrite(framed.data(), 1, framed.size(), stdout);
+    std::fflush(stdout);
+  }
+  return kExitOk;
+}
 
 int RunTop(const std::vector<client::NodeAddress>& nodes, const TopOptions& options) {
   client::ConnectionOptions connection_options;

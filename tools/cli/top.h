@@ -1,4 +1,6 @@
-// `tandem-cli LIST top`: a live view of one shard's stats, like top.
+// `tandem-cli LIST top`: a live view of the stats, like top. With one node
+// (RunTop) a detailed view of it; with a pair or several shards
+// (RunTopGrid) every node side by side.
 //
 // Every interval it asks `stats` (and `stats replication`, shown when the
 // node answers it) on one connection and prints rates computed from the
@@ -28,6 +30,16 @@ struct TopOptions {
 };
 
 int RunTop(const std::vector<client::NodeAddress>& nodes, const TopOptions& options);
+
+// The side-by-side view of a list (more than one node): every node of
+// every shard sampled each interval on its own connection (reconnecting
+// when lost), one block per shard, the nodes of a pair in two columns:
+// address, status (uptime and version, or DOWN and why), replication role,
+// link and lag, ops/s, hit ratio (interval and since start), memory, items
+// and connections; every line within 80 columns. A failover shows as the
+// first node DOWN beside its partner still answering. Exit 3 only when no
+// node answers at the start.
+int RunTopGrid(const std::vector<client::ShardConfig>& shards, const TopOptions& options);
 
 }  // namespace tandem::cli
 
