@@ -103,6 +103,7 @@ namespace {
 
 constexpr size_t kHighWater = 4u << 20;   // stop filling the socket buffer here
 constexpr size_t kReadChunk = 1u << 20;   // backlog bytes per pump round
+constexpr int64_t kLazyAckMs = 10;        // ack interval when the peer does not use --repl-sync
 constexpr size_t kSnapshotBudget = 256;   // items looked at per snapshot step
 constexpr size_t kSnapshotStepBytes = 64u << 10;  // key and value bytes per snapshot step
 // A full copy adds to the output buffer only while it holds less than this,
@@ -452,6 +453,7 @@ void PeerLink::SendHello(Conn* c) {
   h.evict_to_free = config_.evict_to_free;
   h.master_for_ms = role_.master_for_ms();
   h.listen_port = static_cast<uint16_t>(config_.listen_port);
+  h.wants_prompt_acks = config_.wants_prompt_acks;
   c->sent = h;
   std::string out;
   EncodeHello(h, &out);
@@ -688,10 +690,18 @@ void PeerLink::SendHeartbeat(Conn* c, int64_t now) {
   c->last_hb_sent_ms = now;
 }
 
+// Acks go out after every read when the peer holds replies for them
+// (--repl-sync) or a NACK is waiting; otherwise at most every kLazyAckMs
+// (the tick sends the last one), which spares the peer a wakeup, a read and
+// a TLS record per batch it sends.
 void PeerLink::MaybeAck(Conn* c) {
   if (active_ != c) return;
+  const int64_t now = NowMs();
+  if (!c->peer.wants_prompt_acks && !applier_.HasPendingNacks() && now - c->last_ack_ms < kLazyAckMs) return;
   std::string out;
-  if (applier_.TakeAck(&out)) bufferevent_write(c->bev, out.data(), out.size());
+  if (!applier_.TakeAck(&out)) return;
+  bufferevent_write(c->bev, out.data(), out.size());
+  c->last_ack_ms = now;
 }
 
 void PeerLink::Close(Conn* c, const std::string& why) {
@@ -782,6 +792,7 @@ void PeerLink::Tick() {
         continue;
       }
       if (now - c->last_hb_sent_ms >= config_.heartbeat_ms) SendHeartbeat(c, now);
+      if (c->state == Conn::State::kLinked) MaybeAck(c);  // a lazy ack the reads held back
     } else if (now - c->opened_ms >= std::max<int64_t>(config_.timeout_ms, kHandshakeDeadlineMs)) {
       // A handshake (or a dial) that never completed: a stranger or a dead address.
       if (c->state == Conn::State::kConnecting) {

@@ -86,6 +86,7 @@ struct PeerLinkConfig {
   bool evict_to_free = true;          // false with -M
   int antientropy_s = 30;             // seconds between anti-entropy rounds, 0: none (anti_entropy.h)
   int stream_batch_us = 0;            // while writes keep coming, send the stream once per this (0: at once)
+  bool wants_prompt_acks = true;      // --repl-sync: the peer acks after every read (HELLO, v7)
 };
 
 class PeerLink {

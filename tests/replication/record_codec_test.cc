@@ -209,6 +209,7 @@ TEST(RecordCodec, HelloLimitsNackAndGoodbyeRoundTrip) {
   h.evict_to_free = false;
   h.master_for_ms = 123456;
   h.listen_port = 11212;
+  h.wants_prompt_acks = false;
   std::string bytes;
   EncodeHello(h, &bytes);
   EncodeNack(Nack{4242, NackReason::kOutOfMemory}, &bytes);
@@ -223,6 +224,7 @@ TEST(RecordCodec, HelloLimitsNackAndGoodbyeRoundTrip) {
   EXPECT_FALSE(h2.evict_to_free);
   EXPECT_EQ(h2.master_for_ms, 123456u);
   EXPECT_EQ(h2.listen_port, 11212u);
+  EXPECT_FALSE(h2.wants_prompt_acks);
   in.remove_prefix(n);
   ASSERT_TRUE(DecodeFrame(in, kMaxBody, &f, &n).ok());
   ASSERT_EQ(f.type, FrameType::kNack);
