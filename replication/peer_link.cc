@@ -525,6 +525,7 @@ absl::Status PeerLink::Authenticated(Conn* c) {
   // `end` is read first: a write that made its record before it is in the
   // engine by the time HoldsNothing looks, and later ones stream as records.
   if (s.full) s.nothing_to_copy = snapshot_.NothingToCopy();
+  if (s.full && !s.nothing_to_copy) s.items = snapshot_.ItemsToCopy();
   std::string out;
   EncodeSyncStart(s, &out);
   bufferevent_write(c->bev, out.data(), out.size());

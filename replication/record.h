@@ -46,7 +46,8 @@ constexpr uint16_t kProtocolVersion = 7;  // 2: the link is TLS 1.3 and HELLO ca
                                           // 5: anti-entropy (AE_DIGEST, AE_RANGES, AE_ITEM)
                                           // 6: SYNC_START's "nothing to copy" form (full = 2);
                                           //    HELLO carries the sender's replication listen port
-                                          // 7: HELLO says whether the sender wants prompt acks
+                                          // 7: HELLO says whether the sender wants prompt acks;
+                                          //    SYNC_START carries the sender's item count
 
 // A node's identity and replication state, its first frame on a link. It
 // travels inside TLS, so only a peer holding the secret (or a certificate
@@ -81,6 +82,9 @@ struct SyncStart {
   // With full: the sender holds nothing (Engine::HoldsNothing), so no copy
   // follows; the receiver takes the stream from `offset` at once (v6).
   bool nothing_to_copy = false;
+  // With full: about how many items the copy carries (the sender's count
+  // when it began), so the receiver sizes its hash table once (v7).
+  uint64_t items = 0;
 };
 
 struct Heartbeat {

@@ -119,6 +119,7 @@ void EncodeSyncStart(const SyncStart& start, std::string* out) {
   size_t at = Begin(FrameType::kSyncStart, out);
   Put<uint8_t>(out, !start.full ? 0 : start.nothing_to_copy ? 2 : 1);
   Put<uint64_t>(out, start.offset);
+  Put<uint64_t>(out, start.items);
   Finish(at, out);
 }
 
@@ -259,7 +260,9 @@ absl::Status ParseHello(std::string_view payload, Hello* out) {
 absl::Status ParseSyncStart(std::string_view payload, SyncStart* out) {
   Reader r(payload);
   uint8_t full = 0;
-  if (!r.Get(&full) || full > 2 || !r.Get(&out->offset) || !r.done()) return Malformed("sync start");
+  if (!r.Get(&full) || full > 2 || !r.Get(&out->offset) || !r.Get(&out->items) || !r.done()) {
+    return Malformed("sync start");
+  }
   out->full = full != 0;
   out->nothing_to_copy = full == 2;
   return absl::OkStatus();
