@@ -589,18 +589,18 @@ void PeerLink::Pump(Conn* c) {
 // the link's pace whatever the copy is doing. False when the peer fell out
 // of the backlog (the link is closed).
 bool PeerLink::SendStream(Conn* c, evbuffer* out, uint64_t at_least) {
-  std::string chunk;
+  // Straight from the ring into the output buffer: no intermediate copy.
+  const auto to_output = [c](const char* data, size_t size) { bufferevent_write(c->bev, data, size); };
   while (evbuffer_get_length(out) < kHighWater || c->send_offset < at_least) {
-    chunk.clear();
     if (!batching_) log_.ClearWake();  // while batching, the timer reads the log
-    if (!log_.Read(c->send_offset, kReadChunk, &chunk)) {
+    size_t read = 0;
+    if (!log_.ReadPieces(c->send_offset, kReadChunk, &read, to_output)) {
       stats_.backlog_overruns.fetch_add(1);
       Close(c, "peer fell behind the backlog (--repl-backlog); it will get a full copy");
       return false;
     }
-    if (chunk.empty()) break;
-    c->send_offset += chunk.size();
-    bufferevent_write(c->bev, chunk.data(), chunk.size());
+    if (read == 0) break;
+    c->send_offset += read;
   }
   return true;
 }
