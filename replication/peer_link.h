@@ -33,7 +33,9 @@
 // watermark, so a slow peer costs at most the backlog plus a few MB. When
 // the peer falls out of the backlog the link is dropped and the reconnect
 // gets a full copy (logged and counted in backlog_overruns). The receiver
-// acks applied offsets after each batch read; heartbeats go both ways every
+// acks applied offsets after each batch read when the sender uses
+// --repl-sync (HELLO's wants_prompt_acks), else at most every 10 ms and on
+// the next tick; heartbeats go both ways every
 // --repl-heartbeat-ms, and a link silent (no byte at all) for
 // --repl-timeout-ms is dropped; a slave whose link stays down that long
 // promotes itself (role.h), unless the silence was its own (its loop did
