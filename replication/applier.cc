@@ -64,6 +64,7 @@ absl::Status Applier::OnSyncStart(std::string_view payload) {
     SetPosition(0, 0);
     stats_.full_syncs.fetch_add(1);
     stats_.link.store(LinkState::kSyncing);
+    engine_.ReserveForItems(s.items);
     Log(absl::StrCat("receiving a full copy from ", peer_name_));
     return absl::OkStatus();
   }

@@ -81,6 +81,8 @@ class Applier {
   // when the link is streaming and the applied offset moved since the
   // link's last ACK.
   bool TakeAck(std::string* out);
+  // A NACK waits for the next TakeAck (the link sends that one at once).
+  bool HasPendingNacks() const { return !pending_nacks_.empty(); }
 
   // A heartbeat said the peer's wall clock reads `peer_wall_ms`: updates
   // the offset. An error (the peer is more than a day off) drops the link.

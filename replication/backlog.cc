@@ -51,4 +51,11 @@ size_t Backlog::CopyFrom(uint64_t offset, size_t max, std::string* out) const {
   return copied;
 }
 
+void Backlog::Peek(uint64_t offset, size_t n, char* dst) const {
+  ForEachPiece(offset, n, [&dst](const char* data, size_t size) {
+    std::memcpy(dst, data, size);
+    dst += size;
+  });
+}
+
 }  // namespace tandem::replication

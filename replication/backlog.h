@@ -51,6 +51,20 @@ class Backlog {
   // Appends up to `max` bytes of the stream starting at `offset` to *out;
   // returns how many. Requires Contains(offset).
   size_t CopyFrom(uint64_t offset, size_t max, std::string* out) const;
+  // Copies n bytes at `offset` to dst; requires [offset, offset + n) in the window.
+  void Peek(uint64_t offset, size_t n, char* dst) const;
+  // Calls fn(data, size) for the one or two pieces of the ring that hold
+  // [offset, offset + n), in order, without copying; requires them in the window.
+  template <typename Fn>
+  void ForEachPiece(uint64_t offset, size_t n, Fn&& fn) const {
+    while (n > 0) {
+      const size_t pos = static_cast<size_t>(offset % capacity_);
+      const size_t piece = n < capacity_ - pos ? n : capacity_ - pos;
+      fn(ring_.get() + pos, piece);
+      offset += piece;
+      n -= piece;
+    }
+  }
 
  private:
   // Copies `bytes` to the ring at end_ onwards; requires bytes.size() <= capacity_.

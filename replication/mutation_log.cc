@@ -52,4 +52,26 @@ bool MutationLog::Read(uint64_t offset, size_t max, std::string* out) const {
   return true;
 }
 
+bool MutationLog::ReadPieces(uint64_t offset, size_t max, size_t* read,
+                             const std::function<void(const char*, size_t)>& fn) const {
+  absl::MutexLock lock(&mu_);
+  *read = 0;
+  if (!backlog_.Contains(offset)) return false;
+  // Whole frames only (see Read): walk the headers from `offset`. Records
+  // are appended whole under mu_, so every frame that starts before the
+  // end also ends by it.
+  const uint64_t end = backlog_.end();
+  uint64_t at = offset;
+  char header[kFrameHeaderSize];
+  while (end - at >= kFrameHeaderSize) {
+    backlog_.Peek(at, kFrameHeaderSize, header);
+    const size_t frame = kFrameHeaderSize + FrameBodySize(std::string_view(header, sizeof(header)));
+    if (at != offset && at + frame - offset > max) break;  // the first frame goes alone if it is bigger
+    at += frame;
+  }
+  *read = static_cast<size_t>(at - offset);
+  backlog_.ForEachPiece(offset, *read, fn);
+  return true;
+}
+
 }  // namespace tandem::replication

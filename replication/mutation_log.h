@@ -56,6 +56,11 @@ class MutationLog : public server::storage::MutationObserver {
   // False when the backlog no longer holds `offset` (the peer needs a full
   // copy).
   bool Read(uint64_t offset, size_t max, std::string* out) const;
+  // The same frames, handed to fn(data, size) straight from the ring (one
+  // or two pieces, under the log's lock: fn must only copy them, e.g. into
+  // an evbuffer) instead of through a string. Sets *read to how many bytes.
+  bool ReadPieces(uint64_t offset, size_t max, size_t* read,
+                  const std::function<void(const char*, size_t)>& fn) const;
 
  private:
   mutable absl::Mutex mu_;

@@ -103,6 +103,7 @@ namespace {
 
 constexpr size_t kHighWater = 4u << 20;   // stop filling the socket buffer here
 constexpr size_t kReadChunk = 1u << 20;   // backlog bytes per pump round
+constexpr int64_t kLazyAckMs = 10;        // ack interval when the peer does not use --repl-sync
 constexpr size_t kSnapshotBudget = 256;   // items looked at per snapshot step
 constexpr size_t kSnapshotStepBytes = 64u << 10;  // key and value bytes per snapshot step
 // A full copy adds to the output buffer only while it holds less than this,
@@ -452,6 +453,7 @@ void PeerLink::SendHello(Conn* c) {
   h.evict_to_free = config_.evict_to_free;
   h.master_for_ms = role_.master_for_ms();
   h.listen_port = static_cast<uint16_t>(config_.listen_port);
+  h.wants_prompt_acks = config_.wants_prompt_acks;
   c->sent = h;
   std::string out;
   EncodeHello(h, &out);
@@ -523,6 +525,7 @@ absl::Status PeerLink::Authenticated(Conn* c) {
   // `end` is read first: a write that made its record before it is in the
   // engine by the time HoldsNothing looks, and later ones stream as records.
   if (s.full) s.nothing_to_copy = snapshot_.NothingToCopy();
+  if (s.full && !s.nothing_to_copy) s.items = snapshot_.ItemsToCopy();
   std::string out;
   EncodeSyncStart(s, &out);
   bufferevent_write(c->bev, out.data(), out.size());
@@ -586,18 +589,18 @@ void PeerLink::Pump(Conn* c) {
 // the link's pace whatever the copy is doing. False when the peer fell out
 // of the backlog (the link is closed).
 bool PeerLink::SendStream(Conn* c, evbuffer* out, uint64_t at_least) {
-  std::string chunk;
+  // Straight from the ring into the output buffer: no intermediate copy.
+  const auto to_output = [c](const char* data, size_t size) { bufferevent_write(c->bev, data, size); };
   while (evbuffer_get_length(out) < kHighWater || c->send_offset < at_least) {
-    chunk.clear();
     if (!batching_) log_.ClearWake();  // while batching, the timer reads the log
-    if (!log_.Read(c->send_offset, kReadChunk, &chunk)) {
+    size_t read = 0;
+    if (!log_.ReadPieces(c->send_offset, kReadChunk, &read, to_output)) {
       stats_.backlog_overruns.fetch_add(1);
       Close(c, "peer fell behind the backlog (--repl-backlog); it will get a full copy");
       return false;
     }
-    if (chunk.empty()) break;
-    c->send_offset += chunk.size();
-    bufferevent_write(c->bev, chunk.data(), chunk.size());
+    if (read == 0) break;
+    c->send_offset += read;
   }
   return true;
 }
@@ -688,10 +691,18 @@ void PeerLink::SendHeartbeat(Conn* c, int64_t now) {
   c->last_hb_sent_ms = now;
 }
 
+// Acks go out after every read when the peer holds replies for them
+// (--repl-sync) or a NACK is waiting; otherwise at most every kLazyAckMs
+// (the tick sends the last one), which spares the peer a wakeup, a read and
+// a TLS record per batch it sends.
 void PeerLink::MaybeAck(Conn* c) {
   if (active_ != c) return;
+  const int64_t now = NowMs();
+  if (!c->peer.wants_prompt_acks && !applier_.HasPendingNacks() && now - c->last_ack_ms < kLazyAckMs) return;
   std::string out;
-  if (applier_.TakeAck(&out)) bufferevent_write(c->bev, out.data(), out.size());
+  if (!applier_.TakeAck(&out)) return;
+  bufferevent_write(c->bev, out.data(), out.size());
+  c->last_ack_ms = now;
 }
 
 void PeerLink::Close(Conn* c, const std::string& why) {
@@ -782,6 +793,7 @@ void PeerLink::Tick() {
         continue;
       }
       if (now - c->last_hb_sent_ms >= config_.heartbeat_ms) SendHeartbeat(c, now);
+      if (c->state == Conn::State::kLinked) MaybeAck(c);  // a lazy ack the reads held back
     } else if (now - c->opened_ms >= std::max<int64_t>(config_.timeout_ms, kHandshakeDeadlineMs)) {
       // A handshake (or a dial) that never completed: a stranger or a dead address.
       if (c->state == Conn::State::kConnecting) {

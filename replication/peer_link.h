@@ -33,7 +33,9 @@
 // watermark, so a slow peer costs at most the backlog plus a few MB. When
 // the peer falls out of the backlog the link is dropped and the reconnect
 // gets a full copy (logged and counted in backlog_overruns). The receiver
-// acks applied offsets after each batch read; heartbeats go both ways every
+// acks applied offsets after each batch read when the sender uses
+// --repl-sync (HELLO's wants_prompt_acks), else at most every 10 ms and on
+// the next tick; heartbeats go both ways every
 // --repl-heartbeat-ms, and a link silent (no byte at all) for
 // --repl-timeout-ms is dropped; a slave whose link stays down that long
 // promotes itself (role.h), unless the silence was its own (its loop did
@@ -86,6 +88,7 @@ struct PeerLinkConfig {
   bool evict_to_free = true;          // false with -M
   int antientropy_s = 30;             // seconds between anti-entropy rounds, 0: none (anti_entropy.h)
   int stream_batch_us = 0;            // while writes keep coming, send the stream once per this (0: at once)
+  bool wants_prompt_acks = true;      // --repl-sync: the peer acks after every read (HELLO, v7)
 };
 
 class PeerLink {

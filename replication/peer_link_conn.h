@@ -72,6 +72,7 @@ struct PeerLink::Conn {
   int64_t opened_ms = 0;
   int64_t last_recv_ms = 0;
   int64_t last_hb_sent_ms = 0;
+  int64_t last_ack_ms = 0;
   Hello peer{};
   Hello sent{};  // our own HELLO on this connection: the meeting rule compares these two
   uint64_t send_offset = 0;  // next offset of our stream to send

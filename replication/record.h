@@ -40,12 +40,14 @@ constexpr FrameType kLastFrameType = FrameType::kAeItem;
 enum class Role : uint8_t { kNone = 0, kMaster = 1, kSlave = 2 };
 
 constexpr uint32_t kHelloMagic = 0x4d444e54;  // "TNDM" little-endian
-constexpr uint16_t kProtocolVersion = 6;  // 2: the link is TLS 1.3 and HELLO carries the state;
+constexpr uint16_t kProtocolVersion = 7;  // 2: the link is TLS 1.3 and HELLO carries the state;
                                           // 3: also times relative to origin_ms (record_codec.cc);
                                           // 4: HELLO carries -I, -M and time as master; NACK, GOODBYE
                                           // 5: anti-entropy (AE_DIGEST, AE_RANGES, AE_ITEM)
                                           // 6: SYNC_START's "nothing to copy" form (full = 2);
                                           //    HELLO carries the sender's replication listen port
+                                          // 7: HELLO says whether the sender wants prompt acks;
+                                          //    SYNC_START carries the sender's item count
 
 // A node's identity and replication state, its first frame on a link. It
 // travels inside TLS, so only a peer holding the secret (or a certificate
@@ -61,6 +63,9 @@ struct Hello {
   bool evict_to_free = true;    // false with -M: a full node refuses stores instead of evicting
   uint64_t master_for_ms = 0;   // how long this node has been master without a break (0: not master)
   uint16_t listen_port = 0;     // -X: where this node accepts its peer (0: it does not listen)
+  // --repl-sync: this node holds replies until the peer acks, so the peer
+  // acks after every read; otherwise the peer acks at most every few ms (v7).
+  bool wants_prompt_acks = true;
 };
 
 // Why the receiver did not apply a stream record (NACK).
@@ -77,6 +82,9 @@ struct SyncStart {
   // With full: the sender holds nothing (Engine::HoldsNothing), so no copy
   // follows; the receiver takes the stream from `offset` at once (v6).
   bool nothing_to_copy = false;
+  // With full: about how many items the copy carries (the sender's count
+  // when it began), so the receiver sizes its hash table once (v7).
+  uint64_t items = 0;
 };
 
 struct Heartbeat {

@@ -111,6 +111,7 @@ void EncodeHello(const Hello& hello, std::string* out) {
   Put<uint8_t>(out, hello.evict_to_free ? 1 : 0);
   Put<uint64_t>(out, hello.master_for_ms);
   Put<uint16_t>(out, hello.listen_port);
+  Put<uint8_t>(out, hello.wants_prompt_acks ? 1 : 0);
   Finish(at, out);
 }
 
@@ -118,6 +119,7 @@ void EncodeSyncStart(const SyncStart& start, std::string* out) {
   size_t at = Begin(FrameType::kSyncStart, out);
   Put<uint8_t>(out, !start.full ? 0 : start.nothing_to_copy ? 2 : 1);
   Put<uint64_t>(out, start.offset);
+  Put<uint64_t>(out, start.items);
   Finish(at, out);
 }
 
@@ -240,23 +242,27 @@ absl::Status ParseHello(std::string_view payload, Hello* out) {
   uint16_t version = 0;
   uint8_t role = 0;
   uint8_t evict = 0;
+  uint8_t prompt_acks = 0;
   if (!r.Get(&magic) || magic != kHelloMagic) return Malformed("bad hello magic");
   if (!r.Get(&version) || version != kProtocolVersion) return Malformed("unsupported protocol version");
   if (!r.Get(&out->node_id) || !r.Get(&out->epoch) || !r.Get(&role) || role > 2 || !r.Get(&out->applied_stream) ||
       !r.Get(&out->applied_offset) || !r.Get(&out->stream_end) || !r.Get(&out->item_size_max) ||
       !r.Get(&evict) || evict > 1 || !r.Get(&out->master_for_ms) || !r.Get(&out->listen_port) ||
-      !r.done()) {
+      !r.Get(&prompt_acks) || prompt_acks > 1 || !r.done()) {
     return Malformed("hello");
   }
   out->role = static_cast<Role>(role);
   out->evict_to_free = evict == 1;
+  out->wants_prompt_acks = prompt_acks == 1;
   return absl::OkStatus();
 }
 
 absl::Status ParseSyncStart(std::string_view payload, SyncStart* out) {
   Reader r(payload);
   uint8_t full = 0;
-  if (!r.Get(&full) || full > 2 || !r.Get(&out->offset) || !r.done()) return Malformed("sync start");
+  if (!r.Get(&full) || full > 2 || !r.Get(&out->offset) || !r.Get(&out->items) || !r.done()) {
+    return Malformed("sync start");
+  }
   out->full = full != 0;
   out->nothing_to_copy = full == 2;
   return absl::OkStatus();

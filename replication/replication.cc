@@ -102,6 +102,8 @@ absl::StatusOr<std::unique_ptr<Replication>> Replication::Create(const server::S
   c.antientropy_s = s.repl_antientropy_s;
   // --repl-sync holds every reply for the peer's ack: no write may wait for a batch.
   c.stream_batch_us = s.repl_sync ? 0 : s.repl_stream_batch_us;
+  // Without it nothing waits on the peer's acks: it may send fewer.
+  c.wants_prompt_acks = s.repl_sync;
   r->port_ = s.repl_port;
   if (!c.peer_host.empty()) r->peer_ = absl::StrCat(c.peer_host, ":", c.peer_port);
   r->log_.DropNext(s.debug_drop_outgoing_records);

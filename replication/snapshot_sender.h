@@ -55,6 +55,8 @@ class SnapshotSender {
   // Whether a copy would carry nothing (no item, tombstone or flush here):
   // then none is sent (SyncStart::nothing_to_copy).
   bool NothingToCopy() const { return engine_.HoldsNothing(); }
+  // About how many items a copy started now carries (SyncStart::items).
+  uint64_t ItemsToCopy() const { return engine_.ItemCount(); }
   bool active() const { return active_; }
   uint64_t items() const { return items_; }
 

@@ -443,6 +443,12 @@ class Engine {
   // observer call returned before this call is seen (each segment's lock
   // is taken in turn). Takes every segment lock once: not for a hot path.
   bool HoldsNothing();
+  // Items stored now (curr_items).
+  uint64_t ItemCount() const;
+  // About `items` are about to arrive at once (a full copy): each empty
+  // hash segment gets its buckets up front instead of growing under ever
+  // longer chains. Bounded by what -m can hold (one item per 64 bytes).
+  void ReserveForItems(uint64_t items);
 
   // ---- Warm restart (-e; engine_warm.cc) ---------------------------------
   // Fills the engine's part of *state (pages, LRU lists, CAS, flush state).

@@ -94,6 +94,8 @@ class Engine::Impl {
                     absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn);
   void TombstoneStats(StatList* out);
   bool HoldsNothing();
+  uint64_t ItemCount() const { return curr_items_.load(std::memory_order_relaxed); }
+  void ReserveForItems(uint64_t items);
   void ForEachFlush(absl::FunctionRef<void(uint64_t version, int64_t delay_ms, int64_t due_ms)> fn) const {
     flush_marks_.ForEach([&](const FlushMarks::Mark& m) { fn(m.version, m.delay_ms, m.due_ms); });
   }

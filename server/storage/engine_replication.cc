@@ -53,6 +53,7 @@
 // twice but never hides one. When the walk leaves a segment it passes on
 // that segment's live tombstones, so the receiver also keeps deleted keys
 // deleted. Dead (expired or flushed) items are counted but not shown.
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 
@@ -222,6 +223,20 @@ bool Engine::ApplyReplicated(const Mutation& m) { return impl_->ApplyReplicated(
 ApplyResult Engine::ApplyReplicatedResult(const Mutation& m) { return impl_->ApplyReplicated(m); }
 void Engine::TombstoneStats(StatList* out) { impl_->TombstoneStats(out); }
 bool Engine::HoldsNothing() { return impl_->HoldsNothing(); }
+
+uint64_t Engine::ItemCount() const { return impl_->ItemCount(); }
+
+void Engine::ReserveForItems(uint64_t items) { impl_->ReserveForItems(items); }
+
+void Engine::Impl::ReserveForItems(uint64_t items) {
+  items = std::min<uint64_t>(items, opts_.memory_limit / 64);
+  const size_t per_segment = static_cast<size_t>(items / HashTable::kSegments) + 1;
+  for (size_t i = 0; i < HashTable::kSegments; ++i) {
+    HashTable::Segment& seg = table_.segment(i);
+    absl::MutexLock lock(&seg.mu());
+    seg.ReserveLocked(per_segment);
+  }
+}
 
 void Engine::ForEachFlush(
     absl::FunctionRef<void(uint64_t version, int64_t delay_ms, int64_t due_ms)> fn) const {

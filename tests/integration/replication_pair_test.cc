@@ -449,5 +449,23 @@ TEST(ReplicationPair, ForwardedCommandsAreCounted) {
   EXPECT_GT(on_s, 0u);
 }
 
+// Without --repl-sync the slave acks at most every few ms rather than after
+// every read (HELLO's wants_prompt_acks), but once writes stop its acks
+// still reach the master's stream end: lag_bytes goes back to 0.
+TEST(ReplicationPair, LazyAcksStillCatchUpWithTheStreamEnd) {
+  Pair pair = StartPair();
+  ASSERT_NE(pair.slave, nullptr);
+  const int m = pair.master->port();
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_EQ(Request(m, absl::StrCat("set lazy", i, " 0 0 5\r\nvalue\r\n"), "\r\n"), "STORED\r\n");
+  }
+  std::map<std::string, std::string> st;
+  EXPECT_TRUE(WaitUntil([&] {
+    st = ReplStats(m);
+    return st["repl_offset"] != "0" && st["peer_acked_offset"] == st["repl_offset"];
+  })) << st["peer_acked_offset"] << " vs " << st["repl_offset"];
+  EXPECT_EQ(st["lag_bytes"], "0");
+}
+
 }  // namespace
 }  // namespace tandem::testing

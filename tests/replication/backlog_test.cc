@@ -138,6 +138,44 @@ TEST(MutationLog, ReadsWholeFramesOnly) {
   EXPECT_EQ(FrameSizeAt(std::string_view(out).substr(0, 7)), 0u);
 }
 
+// What the link sends: the same whole frames as Read, straight from the
+// ring, in one or two pieces, also across the ring's wrap.
+TEST(MutationLog, ReadPiecesGivesWholeFramesAcrossTheWrap) {
+  const std::string value(100, 'v');
+  server::storage::Mutation m{};
+  m.kind = server::storage::Mutation::Kind::kStore;
+  m.key = "k";
+  m.value = value;
+  const size_t frame = MutationFrameSize(m);
+  MutationLog log(3 * frame + frame / 2);  // the 4th and later frames wrap
+  for (int i = 0; i < 5; ++i) log.OnMutation(m);
+  const uint64_t from = 2 * frame;  // frames 3..5; the 4th crosses the wrap
+  std::string pieces;
+  int calls = 0;
+  size_t read = 0;
+  const auto collect = [&](const char* data, size_t size) {
+    pieces.append(data, size);
+    ++calls;
+  };
+  ASSERT_TRUE(log.ReadPieces(from, 1 << 20, &read, collect));
+  EXPECT_EQ(read, 3 * frame);
+  EXPECT_EQ(calls, 2);
+  std::string copied;
+  ASSERT_TRUE(log.Read(from, 1 << 20, &copied));
+  EXPECT_EQ(pieces, copied);
+  EXPECT_EQ(WholeFramesPrefix(pieces), pieces.size());
+  pieces.clear();
+  ASSERT_TRUE(log.ReadPieces(from, 2 * frame - 1, &read, collect));  // cut to whole frames
+  EXPECT_EQ(read, frame);
+  pieces.clear();
+  ASSERT_TRUE(log.ReadPieces(from, 10, &read, collect));  // the first frame alone is over max
+  EXPECT_EQ(read, frame);
+  EXPECT_EQ(pieces.size(), frame);
+  ASSERT_TRUE(log.ReadPieces(log.end(), 10, &read, collect));
+  EXPECT_EQ(read, 0u);
+  EXPECT_FALSE(log.ReadPieces(0, 10, &read, collect));  // overwritten: a full copy
+}
+
 TEST(MutationLog, OverrunIsReported) {
   MutationLog log(128);
   server::storage::Mutation m{};

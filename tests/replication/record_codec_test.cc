@@ -27,9 +27,10 @@ TEST(RecordCodec, SyncStartForms) {
     s.full = full;
     s.nothing_to_copy = nothing;
     s.offset = 42;
+    s.items = full && !nothing ? 1000000 : 0;
     std::string out;
     EncodeSyncStart(s, &out);
-    ASSERT_EQ(out.size(), kFrameHeaderSize + 1 + 1 + 8);
+    ASSERT_EQ(out.size(), kFrameHeaderSize + 1 + 1 + 8 + 8);
     EXPECT_EQ(out[kFrameHeaderSize + 1], static_cast<char>(byte));
     Frame frame;
     size_t consumed = 0;
@@ -39,6 +40,7 @@ TEST(RecordCodec, SyncStartForms) {
     EXPECT_EQ(back.full, full);
     EXPECT_EQ(back.nothing_to_copy, nothing);
     EXPECT_EQ(back.offset, 42u);
+    EXPECT_EQ(back.items, s.items);
   }
   std::string bad;
   EncodeFrame(FrameType::kSyncStart, std::string("\x03\x00\x00\x00\x00\x00\x00\x00\x00", 9), &bad);
@@ -209,6 +211,7 @@ TEST(RecordCodec, HelloLimitsNackAndGoodbyeRoundTrip) {
   h.evict_to_free = false;
   h.master_for_ms = 123456;
   h.listen_port = 11212;
+  h.wants_prompt_acks = false;
   std::string bytes;
   EncodeHello(h, &bytes);
   EncodeNack(Nack{4242, NackReason::kOutOfMemory}, &bytes);
@@ -223,6 +226,7 @@ TEST(RecordCodec, HelloLimitsNackAndGoodbyeRoundTrip) {
   EXPECT_FALSE(h2.evict_to_free);
   EXPECT_EQ(h2.master_for_ms, 123456u);
   EXPECT_EQ(h2.listen_port, 11212u);
+  EXPECT_FALSE(h2.wants_prompt_acks);
   in.remove_prefix(n);
   ASSERT_TRUE(DecodeFrame(in, kMaxBody, &f, &n).ok());
   ASSERT_EQ(f.type, FrameType::kNack);
