@@ -6,6 +6,7 @@
 
 #include <openssl/err.h>
 
+#include <cerrno>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -68,12 +69,17 @@ absl::StatusOr<SSL_CTX*> ClientTlsContext::Build() const {
     return st;
   };
   SSL_CTX_set_min_proto_version(ctx, ProtocolVersion(s.ssl_min_version));
-  // A chain never given is memcached's "(null)" (OpenSSL then reports the
-  // null file name, as it does for memcached).
-  const char* chain = s.ssl_chain_cert_given ? s.ssl_chain_cert.c_str() : nullptr;
+  // A chain never given is memcached's "(null)". memcached hands OpenSSL the
+  // null name, whose fopen() fails with EFAULT (undefined behaviour, and a
+  // crash under ASan); the same error is raised here without that call.
+  if (!s.ssl_chain_cert_given) {
+    ERR_raise(ERR_LIB_SYS, EFAULT);
+    return fail(LoadError("Error loading the certificate chain: ", "(null)"));
+  }
+  const char* chain = s.ssl_chain_cert.c_str();
   const char* key = s.ssl_key_given ? s.ssl_key.c_str() : chain;
   if (SSL_CTX_use_certificate_chain_file(ctx, chain) != 1) {
-    return fail(LoadError("Error loading the certificate chain: ", chain ? chain : "(null)"));
+    return fail(LoadError("Error loading the certificate chain: ", chain));
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, key, s.ssl_keyformat) != 1) {
     return fail(LoadError("Error loading the key: ", key ? key : "(null)"));
