@@ -160,6 +160,19 @@ void Engine::Impl::UnlinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash
   FreeItem(it);
 }
 
+void Engine::Impl::DropFromTailLocked(HashTable::Segment& seg, Lru::Class& lc, Item* it, uint32_t hash) {
+  const size_t total = MemcachedTotal(it->nkey, it->nbytes, it->flags, opts_.use_cas);
+  ForgetLocked(seg, hash, layout_.version(it));  // version_floor.h
+  seg.RemoveLocked(it, hash);
+  lc.UnlinkLocked(it);
+  lc.counters().mem_requested -= total;
+  curr_items_.fetch_sub(1, std::memory_order_relaxed);
+  bytes_.fetch_sub(total, std::memory_order_relaxed);
+  it->clear(Item::kLinked);
+  if (sizes_on_.load(std::memory_order_relaxed)) SizesAdd(it, -1);
+  FreeItem(it);
+}
+
 void Engine::Impl::ReplaceLocked(HashTable::Segment& seg, Item* old_it, Item* new_it,
                                  uint32_t hash) {
   UnlinkLocked(seg, old_it, hash);

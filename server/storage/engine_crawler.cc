@@ -63,16 +63,7 @@ size_t Engine::Impl::ReclaimTail(int id, LruId list, RelTime now, size_t budget)
     Lru::Counters& c = lc.counters();
     ++c.reclaimed;
     if (!search->has(Item::kFetched)) ++c.expired_unfetched;
-    const size_t total = MemcachedTotal(search->nkey, search->nbytes, search->flags, opts_.use_cas);
-    ForgetLocked(seg, hash, layout_.version(search));  // version_floor.h
-    seg.RemoveLocked(search, hash);
-    lc.UnlinkLocked(search);
-    c.mem_requested -= total;
-    curr_items_.fetch_sub(1, std::memory_order_relaxed);
-    bytes_.fetch_sub(total, std::memory_order_relaxed);
-    search->clear(Item::kLinked);
-    if (sizes_on_.load(std::memory_order_relaxed)) SizesAdd(search, -1);
-    FreeItem(search);
+    DropFromTailLocked(seg, lc, search, hash);
     seg.mu().Unlock();
     ++reclaimed;
     --tries;  // a dead item does not use up a try: keep going while they come

@@ -193,6 +193,11 @@ class Engine::Impl {
   // ---- linking (segment lock held) ---------------------------------------
   void LinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+  // A dead or evicted item taken off an LRU tail (the LRU lock `lc` and the
+  // item's segment lock held): its version raises the floor, and it leaves
+  // the table, the list and the counts. The eviction pass and the crawler's
+  // tail reclaim share it.
+  void DropFromTailLocked(HashTable::Segment& seg, Lru::Class& lc, Item* it, uint32_t hash);
   void UnlinkLocked(HashTable::Segment& seg, Item* it, uint32_t hash)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
   void ReplaceLocked(HashTable::Segment& seg, Item* old_it, Item* new_it, uint32_t hash)
