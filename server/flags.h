@@ -27,9 +27,6 @@ int ExitCodeFor(const absl::Status& status);
 // `-h` output.
 std::string UsageText();
 
-// Applies one `-o` option (name or name=value); exposed for tests.
-absl::Status ApplyExtendedOption(const std::string& option, Settings* settings);
-
 }  // namespace tandem::server
 
 #endif  // TANDEM_SERVER_FLAGS_H_

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "server/extended_options.h"
 #include "server/flags.h"
 #include "server/settings.h"
 #include "tests/fuzz/fuzz_input.h"

@@ -3,6 +3,7 @@
 // values that must be refused. Expected values were checked against
 // `memcached -u root ... ` + `stats settings` where memcached has an opinion;
 // the few places where tandem is deliberately stricter say so.
+#include "server/extended_options.h"
 #include "server/flags.h"
 
 #include <cstring>
