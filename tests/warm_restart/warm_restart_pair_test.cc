@@ -7,6 +7,7 @@
 // copy instead; every case ends with both nodes holding the same content.
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -279,6 +280,44 @@ TEST(WarmRestartPairTest, WhenThePeerRestartedTooBothTakeFullCopiesAndConverge) 
   EXPECT_THAT(both, HasSubstr("VALUE fresh 0 1"));
   EXPECT_EQ(repl::ReplStat(p.a->port(), "full_syncs"), "1") << p.Logs();
   EXPECT_EQ(repl::ReplStat(p.b->port(), "partial_syncs"), "0") << p.Logs();
+}
+
+// The same graceful restart over a TLS link (pre-shared secret) with
+// --repl-sync: the session that resumes is a new TLS session, the node's
+// saved stream position still lets both sides resume from their backlogs,
+// and the writes made while the link was down (answered at once: no link,
+// nothing to wait for) reach the restarted node.
+TEST(WarmRestartPairTest, OverATlsLinkWithSyncWritesTheRestartStillResumes) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string secret = dir.path() + "/secret";
+  std::ofstream(secret) << "warm restart over tls\n";
+  std::filesystem::permissions(secret, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  WarmPair p;
+  ASSERT_TRUE(p.Start(dir.path(), {absl::StrCat("--repl-secret=", secret), "--repl-sync"})) << p.Logs();
+  ASSERT_EQ(repl::ReplStat(p.b->port(), "auth"), "tls-psk") << p.Logs();
+  WriteOnBoth(p);
+  if (HasFailure()) return;
+  const std::string a_full = repl::ReplStat(p.a->port(), "full_syncs");
+
+  ASSERT_TRUE(p.StopB());
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(Set(p.a->port(), absl::StrCat("down", i), "while-b-was-down"), "STORED\r\n");
+  ASSERT_EQ(repl::Request(p.a->port(), "delete b7\r\n"), "DELETED\r\n");
+  ASSERT_TRUE(p.RestartB()) << p.Logs();
+  EXPECT_THAT(p.b->CapturedOutput(), HasSubstr("[restart] restored 195 items; resuming as node"));
+  EXPECT_EQ(repl::ReplStat(p.b->port(), "auth"), "tls-psk");
+  const std::string all = absl::StrCat(Keys("a", 0, 100), " ", Keys("b", 0, 100), " ", Keys("down", 0, 20));
+  const std::string both = repl::Converged(p.a->port(), p.b->port(), all);
+  EXPECT_THAT(both, HasSubstr("VALUE down19 0 16"));
+  EXPECT_THAT(both, ::testing::Not(HasSubstr("VALUE b7 ")));
+  EXPECT_EQ(repl::ReplStat(p.b->port(), "partial_syncs"), "1") << p.Logs();
+  EXPECT_EQ(repl::ReplStat(p.b->port(), "full_syncs"), "0") << p.Logs();
+  EXPECT_EQ(repl::ReplStat(p.a->port(), "full_syncs"), a_full) << p.Logs();
+  // A synchronous write after the restart is acknowledged by the peer.
+  const std::string acked = repl::ReplStat(p.b->port(), "sync_acked");
+  ASSERT_EQ(Set(p.b->port(), "after", "restart"), "STORED\r\n");
+  EXPECT_THAT(repl::Get(p.a->port(), "after"), HasSubstr("\r\nrestart\r\nEND\r\n"));
+  EXPECT_GT(std::stoll(repl::ReplStat(p.b->port(), "sync_acked")), std::stoll(acked)) << p.Logs();
 }
 
 TEST(WarmRestartPairTest, AKilledNodeStartsEmptyAndGetsAFullCopy) {
