@@ -6,6 +6,7 @@
 // restarted), or the node did not stop gracefully (kill -9), it gets a full
 // copy instead; every case ends with both nodes holding the same content.
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -55,6 +56,7 @@ struct WarmPair {
   std::unique_ptr<ServerProcess> b;
   std::vector<std::string> b_args;
   std::vector<int> b_ports;
+  std::vector<std::string> b_only;  // flags for B alone (e.g. a skewed clock)
 
   // `relay`: B dials A through a DelayRelay made for A's replication port.
   bool Start(const std::string& dir, const std::vector<std::string>& extra = {},
@@ -71,6 +73,7 @@ struct WarmPair {
     }
     b_args = {"-x", absl::StrCat("127.0.0.1:", dial), "-X", "{port1}", "-e", dir + "/mem"};
     b_args.insert(b_args.end(), extra.begin(), extra.end());
+    b_args.insert(b_args.end(), b_only.begin(), b_only.end());
     b = repl::StartNode(b_args);
     if (b == nullptr) return false;
     b_ports = {b->port(), b->extra_ports()[0]};
@@ -318,6 +321,41 @@ TEST(WarmRestartPairTest, OverATlsLinkWithSyncWritesTheRestartStillResumes) {
   ASSERT_EQ(Set(p.b->port(), "after", "restart"), "STORED\r\n");
   EXPECT_THAT(repl::Get(p.a->port(), "after"), HasSubstr("\r\nrestart\r\nEND\r\n"));
   EXPECT_GT(std::stoll(repl::ReplStat(p.b->port(), "sync_acked")), std::stoll(acked)) << p.Logs();
+}
+
+// B's clock runs 30 s ahead of A's (allowed: --repl-max-skew-ms=60000). A
+// TTL set on A before B's restart is saved by B with B's clock and
+// restored with it, so after the restart it still expires on both nodes
+// within a second of each other, and the restart resumes partially.
+TEST(WarmRestartPairTest, WithSkewedClocksRestoredTtlsStillExpireTogether) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  WarmPair p;
+  p.b_only = {"--debug-clock-offset-ms=30000"};
+  ASSERT_TRUE(p.Start(dir.path(), {"--repl-max-skew-ms=60000"})) << p.Logs();
+  ASSERT_TRUE(repl::WaitUntil([&] {
+    return std::abs(std::stoll(repl::ReplStat(p.a->port(), "peer_clock_offset_ms")) - 30000) < 500;
+  })) << p.Logs();
+  ASSERT_EQ(repl::Request(p.a->port(), "set ttl 0 6 1\r\nt\r\n"), "STORED\r\n");
+  ASSERT_EQ(repl::Request(p.a->port(), "set keep 0 0 1\r\nk\r\n"), "STORED\r\n");
+  ASSERT_THAT(repl::Converged(p.a->port(), p.b->port(), "ttl keep"), HasSubstr("VALUE keep"));
+  ASSERT_TRUE(p.StopB());
+  ASSERT_TRUE(p.RestartB()) << p.Logs();
+  EXPECT_THAT(p.b->CapturedOutput(), HasSubstr("[restart] restored 2 items; resuming as node"));
+  EXPECT_EQ(repl::ReplStat(p.b->port(), "full_syncs"), "0") << p.Logs();
+  ASSERT_THAT(repl::Get(p.b->port(), "ttl"), HasSubstr("VALUE ttl")) << "expired early on B";
+
+  const absl::Time deadline = absl::Now() + absl::Seconds(15);
+  absl::Time a_at = absl::InfiniteFuture(), b_at = absl::InfiniteFuture();
+  while (absl::Now() < deadline && (a_at == absl::InfiniteFuture() || b_at == absl::InfiniteFuture())) {
+    if (a_at == absl::InfiniteFuture() && repl::Get(p.a->port(), "ttl") == kMiss) a_at = absl::Now();
+    if (b_at == absl::InfiniteFuture() && repl::Get(p.b->port(), "ttl") == kMiss) b_at = absl::Now();
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_NE(a_at, absl::InfiniteFuture());
+  ASSERT_NE(b_at, absl::InfiniteFuture());
+  EXPECT_LE(absl::AbsDuration(a_at - b_at), absl::Seconds(1)) << p.Logs();
+  EXPECT_THAT(repl::Converged(p.a->port(), p.b->port(), "keep"), HasSubstr("VALUE keep"));
 }
 
 TEST(WarmRestartPairTest, AKilledNodeStartsEmptyAndGetsAFullCopy) {
