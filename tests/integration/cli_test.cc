@@ -441,11 +441,12 @@ TEST_F(CliTest, InteractiveSessionThroughAPseudoTerminal) {
   const std::string prompt = absl::StrCat(address_, "> ");
   ASSERT_TRUE(pty.WaitFor(prompt)) << EscapeBytes(pty.output());
 
-  // A storage command over two lines, as in telnet; the reply arrives as
-  // the server sent it (raw output mode: no "\r\r\n").
+  // A storage command over two lines, as in telnet; the reply reaches the
+  // terminal as the server sent it (CR LF, not CR CR LF), after the line
+  // being typed is erased ("\r\x1b[J").
   pty.Type("set k 0 0 2\r");
   pty.Type("hi\r");
-  ASSERT_TRUE(pty.WaitFor("\r\x1b[KSTORED\r\n")) << EscapeBytes(pty.output());
+  ASSERT_TRUE(pty.WaitFor("\r\x1b[JSTORED\r\n")) << EscapeBytes(pty.output());
 
   // Line editing: "gt k", three times Left, insert "e" -> "get k".
   pty.Type("gt k\x1b[D\x1b[D\x1b[De\r");
@@ -454,12 +455,12 @@ TEST_F(CliTest, InteractiveSessionThroughAPseudoTerminal) {
   // two-byte "é", the space, "t"), insert "e" -> "get é", a miss (by
   // bytes it would be "gte é", an ERROR).
   pty.Type("gt \xc3\xa9\x1b[D\x1b[D\x1b[De\r");
-  ASSERT_TRUE(pty.WaitFor("\r\x1b[KEND\r\n")) << EscapeBytes(pty.output());
+  ASSERT_TRUE(pty.WaitFor("\r\x1b[JEND\r\n")) << EscapeBytes(pty.output());
   // Backspace erases a whole character: data "hé", Backspace, "i" is "hi"
   // (by bytes, "h\xc3i": a bad data chunk).
   pty.Type("set \xc3\xa9 0 0 2\r");
   pty.Type("h\xc3\xa9\x7fi\r");
-  ASSERT_TRUE(pty.WaitFor("\r\x1b[KSTORED\r\n")) << EscapeBytes(pty.output());
+  ASSERT_TRUE(pty.WaitFor("\r\x1b[JSTORED\r\n")) << EscapeBytes(pty.output());
   // Backspace and Ctrl-U.
   pty.Type("delete zzz\x7f\x7f\x7fk\r");
   ASSERT_TRUE(pty.WaitFor("DELETED\r\n")) << EscapeBytes(pty.output());
