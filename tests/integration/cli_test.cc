@@ -2,10 +2,13 @@
 // plain pipes (exact stdout bytes and exit codes), a piped session, `top`
 // bounded by --iterations, and the interactive mode through a real
 // pseudo-terminal (line editing keys, history, replies shown byte for byte).
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +41,65 @@ CliResult RunCli(const std::vector<std::string>& args, const std::string& input 
                  absl::Duration timeout = absl::Seconds(10)) {
   return RunProgram(CliPath(), args, input, timeout);
 }
+
+// A loopback listener owned by the test, standing in for a server: it
+// says only what the test sends, or, never accepted from, nothing at all
+// (a hung node: the kernel completes the handshake, no reply ever comes).
+class StandInServer {
+ public:
+  StandInServer() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        ::listen(listener_, 16) != 0 || ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ~StandInServer() {
+    if (peer_ >= 0) ::close(peer_);
+    if (listener_ >= 0) ::close(listener_);
+  }
+  bool listening() const { return port_ != 0; }
+  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
+
+  bool Accept(absl::Duration timeout = absl::Seconds(5)) {
+    pollfd pfd{listener_, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout))) <= 0) return false;
+    peer_ = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    return peer_ >= 0;
+  }
+  bool Send(std::string_view bytes) {
+    return ::send(peer_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+  }
+  // What the client sent, up to and including `suffix` (all of it if
+  // `suffix` does not come within `timeout`).
+  std::string ReadUntil(std::string_view suffix, absl::Duration timeout = absl::Seconds(5)) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (received_.find(suffix) == std::string::npos && absl::Now() < deadline) {
+      pollfd pfd{peer_, POLLIN, 0};
+      if (::poll(&pfd, 1, 50) <= 0) continue;
+      char buffer[4096];
+      const ssize_t n = ::recv(peer_, buffer, sizeof(buffer), 0);
+      if (n <= 0) break;
+      received_.append(buffer, static_cast<size_t>(n));
+    }
+    const size_t at = received_.find(suffix);
+    const size_t end = at == std::string::npos ? received_.size() : at + suffix.size();
+    std::string out = received_.substr(0, end);
+    received_.erase(0, end);
+    return out;
+  }
+
+ private:
+  int listener_ = -1;
+  int peer_ = -1;
+  int port_ = 0;
+  std::string received_;
+};
 
 class CliTest : public ::testing::Test {
  protected:
@@ -481,6 +543,39 @@ TEST_F(CliTest, InteractiveSessionThroughAPseudoTerminal) {
   ASSERT_OK_AND_ASSIGN(RawSocket socket, RawSocket::Connect(server_->port()));
   ASSERT_OK(socket.Send("get k\r\nstats\r\n"));
   ASSERT_OK_AND_ASSIGN(std::string stats, socket.ReadUntil("STAT cmd_flush 0\r\n"));
+}
+
+// Replies may come while a line is half-typed (as in telnet): the line is
+// erased, the reply printed, the line drawn again below it with its cursor
+// where it was, and it can still be edited. The server here is the test's
+// own socket, so the reply comes exactly when the test sends it.
+TEST_F(CliTest, InteractiveReplyArrivesWhileALineIsHalfTyped) {
+  StandInServer server;
+  ASSERT_TRUE(server.listening());
+  Pty pty;
+  ASSERT_TRUE(pty.Start({server.address()}));
+  ASSERT_TRUE(server.Accept());
+  const std::string prompt = absl::StrCat(server.address(), "> ");
+  ASSERT_TRUE(pty.WaitFor(absl::StrCat("leave.\r\n", prompt))) << EscapeBytes(pty.output());
+  pty.Type("get ab");
+  ASSERT_TRUE(pty.WaitFor("get ab")) << EscapeBytes(pty.output());
+  ASSERT_TRUE(server.Send("SERVER_ERROR out of memory storing object\r\n"));
+  ASSERT_TRUE(pty.WaitFor(absl::StrCat("\r\x1b[JSERVER_ERROR out of memory storing object\r\n", prompt, "get ab")))
+      << EscapeBytes(pty.output());
+  // Left, "x", Right, "c": the cursor was kept at the end of the line.
+  pty.Type("\x1b[Dx\x1b[Cc\r");
+  EXPECT_EQ(server.ReadUntil("\r\n"), "get axbc\r\n");
+  // A reply split mid-line waits for its end before the line comes back.
+  pty.Type("ver");
+  ASSERT_TRUE(pty.WaitFor("ver")) << EscapeBytes(pty.output());
+  ASSERT_TRUE(server.Send("STAT a "));
+  ASSERT_TRUE(pty.WaitFor("\r\x1b[JSTAT a ")) << EscapeBytes(pty.output());
+  ASSERT_TRUE(server.Send("1\r\nEND\r\n"));
+  ASSERT_TRUE(pty.WaitFor(absl::StrCat("1\r\nEND\r\n", prompt, "ver"))) << EscapeBytes(pty.output());
+  pty.Type("sion\r");
+  EXPECT_EQ(server.ReadUntil("\r\n"), "version\r\n");
+  pty.Type("\x04");
+  EXPECT_EQ(pty.WaitExit(), 0) << EscapeBytes(pty.output());
 }
 
 }  // namespace
