@@ -449,12 +449,64 @@ TEST_F(CliTest, TopShowsBothNodesOfAPairAndEveryShardWithinEightyColumns) {
   }
 }
 
+// top over a list samples every node at once: a node that accepts and
+// never answers (the test's listener, never accepted from) shows "no reply
+// for ..." while the other nodes' rows go on refreshing (their rates need
+// a second sample). Sampled one after another, each of the 8 samples would
+// wait the 5 s timeout for the hung node, and the run would not end within
+// RunCli's 10 s.
+TEST_F(CliTest, TopSamplesEveryNodeAtOnceSoAHungNodeDelaysNoOne) {
+  ServerOptions options;
+  options.binary = TandemdPath();
+  options.args = {"-t", "1"};
+  auto second = ServerProcess::Start(options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  const std::string b = absl::StrCat("127.0.0.1:", (*second)->port());
+  StandInServer hung;
+  ASSERT_TRUE(hung.listening());
+  const std::string list = absl::StrCat(address_, "/", hung.address(), ",", b);
+  CliResult r = RunCli({"--timeout-ms", "5000", list, "top", "--iterations", "8", "--interval-ms", "100"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> blocks = absl::StrSplit(r.out, "\n\n");
+  ASSERT_EQ(blocks.size(), 8u) << r.out;
+  std::string shard_1 = "shard 1", first_cell = address_;
+  shard_1.resize(13, ' ');
+  first_cell.resize(33, ' ');
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("block ", i, "\n", blocks[i]));
+    std::vector<std::string> lines = absl::StrSplit(blocks[i], "\n");
+    ASSERT_GE(lines.size(), 13u);
+    EXPECT_EQ(lines[1], shard_1 + first_cell + hung.address());
+    EXPECT_TRUE(lines[2].starts_with("status       up ")) << lines[2];
+    EXPECT_EQ(lines[2].substr(13 + 33, 13), "no reply for ") << lines[2];
+    EXPECT_TRUE(lines[8].starts_with("status       up ")) << lines[8];  // shard 2
+    if (i > 0) {
+      EXPECT_TRUE(lines[4].starts_with("ops/s        get 0 set 0 del 0 ")) << lines[4];
+      EXPECT_EQ(lines[10], "ops/s        get 0 set 0 del 0");
+    }
+  }
+  // Only hung nodes: each gets its full timeout, then exit 3.
+  StandInServer also_hung;
+  ASSERT_TRUE(also_hung.listening());
+  r = RunCli({"--timeout-ms", "300", absl::StrCat(hung.address(), "/", also_hung.address()), "top"});
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_EQ(r.err, "tandem-cli: no node answers\n");
+}
+
 TEST_F(CliTest, TopQuitsOnQ) {
   Pty pty;
   ASSERT_TRUE(pty.Start({address_, "top", "--interval-ms", "100"}));
   ASSERT_TRUE(pty.WaitFor("hit ratio")) << pty.output();
   pty.Type("q");
   EXPECT_EQ(pty.WaitExit(), 0) << pty.output();
+  // Over a list, also while a node hangs (its 20 s timeout not waited for).
+  StandInServer hung;
+  ASSERT_TRUE(hung.listening());
+  Pty grid;
+  ASSERT_TRUE(grid.Start({"--timeout-ms", "20000", absl::StrCat(address_, "/", hung.address()), "top"}));
+  ASSERT_TRUE(grid.WaitFor("no reply for")) << grid.output();
+  grid.Type("q");
+  EXPECT_EQ(grid.WaitExit(), 0) << grid.output();
 }
 
 // The line rules of line_plan.h on a real terminal, and history kept
