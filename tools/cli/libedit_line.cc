@@ -67,16 +67,25 @@ bool StdinGone() {
 
 }  // namespace
 
+std::unique_ptr<LibeditLine> LibeditLine::Open(std::string prompt, std::string history_path) {
+  std::unique_ptr<LibeditLine> line(new LibeditLine(std::move(prompt), std::move(history_path)));
+  if (line->el_ == nullptr || line->history_ == nullptr) return nullptr;
+  line->Start();
+  return line;
+}
+
 LibeditLine::LibeditLine(std::string prompt, std::string history_path)
     : prompt_(std::move(prompt)), history_path_(std::move(history_path)) {
   UseTheTerminalsEncoding();
   history_ = ::history_init();
+  el_ = ::el_init("tandem-cli", stdin, stdout, stderr);
+}
+
+void LibeditLine::Start() {
   HistEvent event;
   ::history(history_, &event, H_SETSIZE, kHistoryLines);
   ::history(history_, &event, H_SETUNIQUE, 1);
   if (!history_path_.empty()) ::history(history_, &event, H_LOAD, history_path_.c_str());
-
-  el_ = ::el_init("tandem-cli", stdin, stdout, stderr);
   ::el_set(el_, EL_CLIENTDATA, this);
   ::el_set(el_, EL_EDITOR, "emacs");
   ::el_set(el_, EL_PROMPT, &LibeditLine::PromptOf);
@@ -90,12 +99,14 @@ LibeditLine::LibeditLine(std::string prompt, std::string history_path)
   ::el_set(el_, EL_BIND, "^I", "ed-insert", nullptr);
   ::el_source(el_, nullptr);  // ~/.editrc ($EDITRC), lines for "tandem-cli:"
   ::el_set(el_, EL_UNBUFFERED, 1);  // raw terminal, prompt shown
+  started_ = true;
 }
 
 LibeditLine::~LibeditLine() {
-  ::el_end(el_);  // the terminal as it was
+  if (el_ != nullptr) ::el_end(el_);  // the terminal as it was
+  if (history_ == nullptr) return;
   HistEvent event;
-  if (!history_path_.empty()) ::history(history_, &event, H_SAVE, history_path_.c_str());
+  if (started_ && !history_path_.empty()) ::history(history_, &event, H_SAVE, history_path_.c_str());
   ::history_end(history_);
 }
 

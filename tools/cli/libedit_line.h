@@ -28,6 +28,7 @@
 
 #include <histedit.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -35,10 +36,11 @@ namespace tandem::cli {
 
 class LibeditLine {
  public:
-  // Takes the terminal on stdin/stdout and shows `prompt`. `history_path`:
-  // earlier sessions' lines are loaded from it and this session's saved to
-  // it on destruction ("" = no file).
-  LibeditLine(std::string prompt, std::string history_path);
+  // Takes the terminal on stdin/stdout and shows `prompt`; nullptr when
+  // libedit cannot start. `history_path`: earlier sessions' lines are
+  // loaded from it and this session's saved to it (mode 0600) on
+  // destruction ("" = no file).
+  static std::unique_ptr<LibeditLine> Open(std::string prompt, std::string history_path);
   ~LibeditLine();
   LibeditLine(const LibeditLine&) = delete;
   LibeditLine& operator=(const LibeditLine&) = delete;
@@ -63,6 +65,8 @@ class LibeditLine {
   void ShowLast(std::string_view bytes);
 
  private:
+  LibeditLine(std::string prompt, std::string history_path);
+  void Start();
   static char* PromptOf(EditLine* el);
   static unsigned char DropLineKey(EditLine* el, int key);
   void Erase();
@@ -75,6 +79,7 @@ class LibeditLine {
   History* history_ = nullptr;
   std::string prompt_;
   std::string history_path_;
+  bool started_ = false;    // history loaded, terminal taken
   bool dropped_ = false;    // Ctrl-C was the last key
   bool line_shown_ = true;  // the edited line is on the screen
 };

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -271,9 +272,8 @@ std::string HistoryPath() {
 }
 
 // On a terminal: libedit edits the line while replies print above it.
-int RunTerminal(int fd, const client::NodeAddress& node) {
+int RunTerminal(int fd, const client::NodeAddress& node, LibeditLine& editor) {
   const std::string prompt = absl::StrCat(node.ToString(), "> ");
-  LibeditLine editor(prompt, HistoryPath());
   LinePlanner planner;
   editor.Show(absl::StrCat("Connected to ", node.ToString(), ". help lists the commands; Ctrl-D or quit to leave.\r\n"));
   while (true) {
@@ -349,8 +349,12 @@ int RunInteractive(const client::NodeAddress& node, absl::Duration timeout) {
     std::cerr << "tandem-cli: " << fd.status().message() << "\n";
     return kExitConnection;
   }
-  const bool terminal = ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
-  int code = terminal ? RunTerminal(*fd, node) : RunPipe(*fd, timeout);
+  std::unique_ptr<LibeditLine> editor;
+  if (::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO)) {
+    editor = LibeditLine::Open(absl::StrCat(node.ToString(), "> "), HistoryPath());
+  }
+  const int code = editor != nullptr ? RunTerminal(*fd, node, *editor) : RunPipe(*fd, timeout);
+  editor.reset();  // the terminal restored, history saved
   ::close(*fd);
   return code;
 }
