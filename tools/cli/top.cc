@@ -323,16 +323,16 @@ std::vector<std::vector<NodeView>> GridViews(const std::vector<client::ShardConf
 }  // namespace
 
 // Every interval all nodes are asked at once (StatsPoller); the screen is
-// drawn when all have answered or half an interval has passed, so a node
-// that does not answer shows "no reply for ..." (then DOWN at the timeout)
-// while the others' rows go on refreshing.
+// drawn as soon as all have answered, or at the next tick: a node that has
+// not answered by then shows "no reply for ..." (then DOWN at the timeout)
+// while the others' rows go on refreshing every interval.
 int RunTopGrid(const std::vector<client::ShardConfig>& shards, const TopOptions& options) {
   std::vector<client::NodeAddress> addresses;
   for (const client::ShardConfig& shard : shards) addresses.insert(addresses.end(), shard.nodes.begin(), shard.nodes.end());
   StatsPoller poller(std::move(addresses), options.timeout);
   const bool tty = ::isatty(STDOUT_FILENO);
   KeyReader keys;
-  const absl::Duration grace = std::min(options.interval / 2, options.timeout);
+  const absl::Duration window = std::max(options.interval, absl::Milliseconds(100));
   absl::Time tick = absl::Now();
   for (int i = 0; options.iterations == 0 || i < options.iterations; ++i) {
     if (i > 0) {
@@ -340,7 +340,7 @@ int RunTopGrid(const std::vector<client::ShardConfig>& shards, const TopOptions&
       if (Serve(poller, keys, tick, false)) break;
     }
     poller.Ask(absl::Now());
-    if (Serve(poller, keys, absl::Now() + grace, true)) break;
+    if (Serve(poller, keys, tick + window, true)) break;
     const auto any_up = [&] {
       return std::any_of(poller.nodes().begin(), poller.nodes().end(), [](const NodeStats& n) { return n.up; });
     };
