@@ -271,9 +271,11 @@ std::string HistoryPath() {
   return "";
 }
 
+std::string PromptFor(const client::NodeAddress& node) { return absl::StrCat(node.ToString(), "> "); }
+
 // On a terminal: libedit edits the line while replies print above it.
 int RunTerminal(int fd, const client::NodeAddress& node, LibeditLine& editor) {
-  const std::string prompt = absl::StrCat(node.ToString(), "> ");
+  const std::string prompt = PromptFor(node);
   LinePlanner planner;
   editor.Show(absl::StrCat("Connected to ", node.ToString(), ". help lists the commands; Ctrl-D or quit to leave.\r\n"));
   while (true) {
@@ -351,7 +353,7 @@ int RunInteractive(const client::NodeAddress& node, absl::Duration timeout) {
   }
   std::unique_ptr<LibeditLine> editor;
   if (::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO)) {
-    editor = LibeditLine::Open(absl::StrCat(node.ToString(), "> "), HistoryPath());
+    editor = LibeditLine::Open(PromptFor(node), HistoryPath());
   }
   const int code = editor != nullptr ? RunTerminal(*fd, node, *editor) : RunPipe(*fd, timeout);
   editor.reset();  // the terminal restored, history saved
