@@ -2,10 +2,13 @@
 // plain pipes (exact stdout bytes and exit codes), a piped session, `top`
 // bounded by --iterations, and the interactive mode through a real
 // pseudo-terminal (line editing keys, history, replies shown byte for byte).
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +41,65 @@ CliResult RunCli(const std::vector<std::string>& args, const std::string& input 
                  absl::Duration timeout = absl::Seconds(10)) {
   return RunProgram(CliPath(), args, input, timeout);
 }
+
+// A loopback listener owned by the test, standing in for a server: it
+// says only what the test sends, or, never accepted from, nothing at all
+// (a hung node: the kernel completes the handshake, no reply ever comes).
+class StandInServer {
+ public:
+  StandInServer() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        ::listen(listener_, 16) != 0 || ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ~StandInServer() {
+    if (peer_ >= 0) ::close(peer_);
+    if (listener_ >= 0) ::close(listener_);
+  }
+  bool listening() const { return port_ != 0; }
+  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
+
+  bool Accept(absl::Duration timeout = absl::Seconds(5)) {
+    pollfd pfd{listener_, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout))) <= 0) return false;
+    peer_ = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    return peer_ >= 0;
+  }
+  bool Send(std::string_view bytes) {
+    return ::send(peer_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+  }
+  // What the client sent, up to and including `suffix` (all of it if
+  // `suffix` does not come within `timeout`).
+  std::string ReadUntil(std::string_view suffix, absl::Duration timeout = absl::Seconds(5)) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (received_.find(suffix) == std::string::npos && absl::Now() < deadline) {
+      pollfd pfd{peer_, POLLIN, 0};
+      if (::poll(&pfd, 1, 50) <= 0) continue;
+      char buffer[4096];
+      const ssize_t n = ::recv(peer_, buffer, sizeof(buffer), 0);
+      if (n <= 0) break;
+      received_.append(buffer, static_cast<size_t>(n));
+    }
+    const size_t at = received_.find(suffix);
+    const size_t end = at == std::string::npos ? received_.size() : at + suffix.size();
+    std::string out = received_.substr(0, end);
+    received_.erase(0, end);
+    return out;
+  }
+
+ private:
+  int listener_ = -1;
+  int peer_ = -1;
+  int port_ = 0;
+  std::string received_;
+};
 
 class CliTest : public ::testing::Test {
  protected:
@@ -387,12 +449,65 @@ TEST_F(CliTest, TopShowsBothNodesOfAPairAndEveryShardWithinEightyColumns) {
   }
 }
 
+// top over a list samples every node at once: a node that accepts and
+// never answers (the test's listener, never accepted from) shows "no reply
+// for ..." while the other nodes' rows go on refreshing (their rates need
+// a second sample). Sampled one after another, each of the 8 samples would
+// wait the 5 s timeout for the hung node, and the run would not end within
+// RunCli's 10 s. (A healthy node has the whole 300 ms interval to answer
+// before its row would read "no reply for".)
+TEST_F(CliTest, TopSamplesEveryNodeAtOnceSoAHungNodeDelaysNoOne) {
+  ServerOptions options;
+  options.binary = TandemdPath();
+  options.args = {"-t", "1"};
+  auto second = ServerProcess::Start(options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  const std::string b = absl::StrCat("127.0.0.1:", (*second)->port());
+  StandInServer hung;
+  ASSERT_TRUE(hung.listening());
+  const std::string list = absl::StrCat(address_, "/", hung.address(), ",", b);
+  CliResult r = RunCli({"--timeout-ms", "5000", list, "top", "--iterations", "8", "--interval-ms", "300"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> blocks = absl::StrSplit(r.out, "\n\n");
+  ASSERT_EQ(blocks.size(), 8u) << r.out;
+  std::string shard_1 = "shard 1", first_cell = address_;
+  shard_1.resize(13, ' ');
+  first_cell.resize(33, ' ');
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("block ", i, "\n", blocks[i]));
+    std::vector<std::string> lines = absl::StrSplit(blocks[i], "\n");
+    ASSERT_GE(lines.size(), 13u);
+    EXPECT_EQ(lines[1], shard_1 + first_cell + hung.address());
+    EXPECT_TRUE(lines[2].starts_with("status       up ")) << lines[2];
+    EXPECT_EQ(lines[2].substr(13 + 33, 13), "no reply for ") << lines[2];
+    EXPECT_TRUE(lines[8].starts_with("status       up ")) << lines[8];  // shard 2
+    if (i > 0) {
+      EXPECT_TRUE(lines[4].starts_with("ops/s        get 0 set 0 del 0 ")) << lines[4];
+      EXPECT_EQ(lines[10], "ops/s        get 0 set 0 del 0");
+    }
+  }
+  // Only hung nodes: each gets its full timeout, then exit 3.
+  StandInServer also_hung;
+  ASSERT_TRUE(also_hung.listening());
+  r = RunCli({"--timeout-ms", "300", absl::StrCat(hung.address(), "/", also_hung.address()), "top"});
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_EQ(r.err, "tandem-cli: no node answers\n");
+}
+
 TEST_F(CliTest, TopQuitsOnQ) {
   Pty pty;
   ASSERT_TRUE(pty.Start({address_, "top", "--interval-ms", "100"}));
   ASSERT_TRUE(pty.WaitFor("hit ratio")) << pty.output();
   pty.Type("q");
   EXPECT_EQ(pty.WaitExit(), 0) << pty.output();
+  // Over a list, also while a node hangs (its 20 s timeout not waited for).
+  StandInServer hung;
+  ASSERT_TRUE(hung.listening());
+  Pty grid;
+  ASSERT_TRUE(grid.Start({"--timeout-ms", "20000", absl::StrCat(address_, "/", hung.address()), "top"}));
+  ASSERT_TRUE(grid.WaitFor("no reply for")) << grid.output();
+  grid.Type("q");
+  EXPECT_EQ(grid.WaitExit(), 0) << grid.output();
 }
 
 // The line rules of line_plan.h on a real terminal, and history kept
@@ -441,11 +556,12 @@ TEST_F(CliTest, InteractiveSessionThroughAPseudoTerminal) {
   const std::string prompt = absl::StrCat(address_, "> ");
   ASSERT_TRUE(pty.WaitFor(prompt)) << EscapeBytes(pty.output());
 
-  // A storage command over two lines, as in telnet; the reply arrives as
-  // the server sent it (raw output mode: no "\r\r\n").
+  // A storage command over two lines, as in telnet; the reply reaches the
+  // terminal as the server sent it (CR LF, not CR CR LF), after the line
+  // being typed is erased ("\r\x1b[J").
   pty.Type("set k 0 0 2\r");
   pty.Type("hi\r");
-  ASSERT_TRUE(pty.WaitFor("\r\x1b[KSTORED\r\n")) << EscapeBytes(pty.output());
+  ASSERT_TRUE(pty.WaitFor("\r\x1b[JSTORED\r\n")) << EscapeBytes(pty.output());
 
   // Line editing: "gt k", three times Left, insert "e" -> "get k".
   pty.Type("gt k\x1b[D\x1b[D\x1b[De\r");
@@ -454,12 +570,12 @@ TEST_F(CliTest, InteractiveSessionThroughAPseudoTerminal) {
   // two-byte "é", the space, "t"), insert "e" -> "get é", a miss (by
   // bytes it would be "gte é", an ERROR).
   pty.Type("gt \xc3\xa9\x1b[D\x1b[D\x1b[De\r");
-  ASSERT_TRUE(pty.WaitFor("\r\x1b[KEND\r\n")) << EscapeBytes(pty.output());
+  ASSERT_TRUE(pty.WaitFor("\r\x1b[JEND\r\n")) << EscapeBytes(pty.output());
   // Backspace erases a whole character: data "hé", Backspace, "i" is "hi"
   // (by bytes, "h\xc3i": a bad data chunk).
   pty.Type("set \xc3\xa9 0 0 2\r");
   pty.Type("h\xc3\xa9\x7fi\r");
-  ASSERT_TRUE(pty.WaitFor("\r\x1b[KSTORED\r\n")) << EscapeBytes(pty.output());
+  ASSERT_TRUE(pty.WaitFor("\r\x1b[JSTORED\r\n")) << EscapeBytes(pty.output());
   // Backspace and Ctrl-U.
   pty.Type("delete zzz\x7f\x7f\x7fk\r");
   ASSERT_TRUE(pty.WaitFor("DELETED\r\n")) << EscapeBytes(pty.output());
@@ -480,6 +596,39 @@ TEST_F(CliTest, InteractiveSessionThroughAPseudoTerminal) {
   ASSERT_OK_AND_ASSIGN(RawSocket socket, RawSocket::Connect(server_->port()));
   ASSERT_OK(socket.Send("get k\r\nstats\r\n"));
   ASSERT_OK_AND_ASSIGN(std::string stats, socket.ReadUntil("STAT cmd_flush 0\r\n"));
+}
+
+// Replies may come while a line is half-typed (as in telnet): the line is
+// erased, the reply printed, the line drawn again below it with its cursor
+// where it was, and it can still be edited. The server here is the test's
+// own socket, so the reply comes exactly when the test sends it.
+TEST_F(CliTest, InteractiveReplyArrivesWhileALineIsHalfTyped) {
+  StandInServer server;
+  ASSERT_TRUE(server.listening());
+  Pty pty;
+  ASSERT_TRUE(pty.Start({server.address()}));
+  ASSERT_TRUE(server.Accept());
+  const std::string prompt = absl::StrCat(server.address(), "> ");
+  ASSERT_TRUE(pty.WaitFor(absl::StrCat("leave.\r\n", prompt))) << EscapeBytes(pty.output());
+  pty.Type("get ab");
+  ASSERT_TRUE(pty.WaitFor("get ab")) << EscapeBytes(pty.output());
+  ASSERT_TRUE(server.Send("SERVER_ERROR out of memory storing object\r\n"));
+  ASSERT_TRUE(pty.WaitFor(absl::StrCat("\r\x1b[JSERVER_ERROR out of memory storing object\r\n", prompt, "get ab")))
+      << EscapeBytes(pty.output());
+  // Left, "x", Right, "c": the cursor was kept at the end of the line.
+  pty.Type("\x1b[Dx\x1b[Cc\r");
+  EXPECT_EQ(server.ReadUntil("\r\n"), "get axbc\r\n");
+  // A reply split mid-line waits for its end before the line comes back.
+  pty.Type("ver");
+  ASSERT_TRUE(pty.WaitFor("ver")) << EscapeBytes(pty.output());
+  ASSERT_TRUE(server.Send("STAT a "));
+  ASSERT_TRUE(pty.WaitFor("\r\x1b[JSTAT a ")) << EscapeBytes(pty.output());
+  ASSERT_TRUE(server.Send("1\r\nEND\r\n"));
+  ASSERT_TRUE(pty.WaitFor(absl::StrCat("1\r\nEND\r\n", prompt, "ver"))) << EscapeBytes(pty.output());
+  pty.Type("sion\r");
+  EXPECT_EQ(server.ReadUntil("\r\n"), "version\r\n");
+  pty.Type("\x04");
+  EXPECT_EQ(pty.WaitExit(), 0) << EscapeBytes(pty.output());
 }
 
 }  // namespace

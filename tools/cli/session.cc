@@ -17,8 +17,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -28,7 +28,7 @@
 #include "absl/time/clock.h"
 #include "protocol/reply_parser.h"
 #include "protocol/request_encoder.h"
-#include "tools/cli/line_editor.h"
+#include "tools/cli/libedit_line.h"
 #include "tools/cli/line_plan.h"
 
 namespace tandem::cli {
@@ -271,40 +271,13 @@ std::string HistoryPath() {
   return "";
 }
 
-std::vector<std::string> LoadHistory(const std::string& path) {
-  std::vector<std::string> lines;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  constexpr size_t kKept = 500;
-  if (lines.size() > kKept) lines.erase(lines.begin(), lines.end() - kKept);
-  return lines;
-}
+std::string PromptFor(const client::NodeAddress& node) { return absl::StrCat(node.ToString(), "> "); }
 
-void SaveHistory(const std::string& path, const std::vector<std::string>& lines) {
-  if (path.empty()) return;
-  std::ofstream out(path, std::ios::trunc);
-  for (const std::string& line : lines) out << line << "\n";
-}
-
-int RunTerminalLoop(int fd, const client::NodeAddress& node, LineEditor& editor);
-
-int RunTerminal(int fd, const client::NodeAddress& node) {
-  LineEditor editor(STDIN_FILENO, STDOUT_FILENO, absl::StrCat(node.ToString(), "> "));
-  const std::string history_path = HistoryPath();
-  if (!history_path.empty()) editor.SetHistory(LoadHistory(history_path));
-  const int code = RunTerminalLoop(fd, node, editor);
-  SaveHistory(history_path, editor.history());
-  return code;
-}
-
-int RunTerminalLoop(int fd, const client::NodeAddress& node, LineEditor& editor) {
-  const std::string prompt = absl::StrCat(node.ToString(), "> ");
+// On a terminal: libedit edits the line while replies print above it.
+int RunTerminal(int fd, const client::NodeAddress& node, LibeditLine& editor) {
+  const std::string prompt = PromptFor(node);
   LinePlanner planner;
-  WriteStdout(absl::StrCat("Connected to ", node.ToString(), ". help lists the commands; Ctrl-D or quit to leave.\r\n"));
-  editor.Redraw();
-  bool at_line_start = true;  // the server's output so far ends with "\n"
+  editor.Show(absl::StrCat("Connected to ", node.ToString(), ". help lists the commands; Ctrl-D or quit to leave.\r\n"));
   while (true) {
     pollfd pfds[2] = {{STDIN_FILENO, POLLIN, 0}, {fd, POLLIN, 0}};
     int n = ::poll(pfds, 2, -1);
@@ -312,34 +285,25 @@ int RunTerminalLoop(int fd, const client::NodeAddress& node, LineEditor& editor)
     if (n < 0) return kExitConnection;
     if (pfds[1].revents != 0) {
       std::string bytes;
-      ssize_t got = ReadSome(fd, &bytes);
-      if (got <= 0) {
-        editor.Clear();
-        WriteStdout("Connection closed by the server.\r\n");
+      if (ReadSome(fd, &bytes) <= 0) {
+        editor.ShowLast("Connection closed by the server.\r\n");
         return kExitOk;
       }
-      if (at_line_start) editor.Clear();
-      WriteStdout(bytes);
-      at_line_start = bytes.back() == '\n';
-      if (at_line_start) editor.Redraw();
+      editor.Show(bytes);
     }
-    if (pfds[0].revents != 0) {
-      std::string input;
-      if (ReadSome(STDIN_FILENO, &input) <= 0) return kExitOk;
-      for (LineEditor::Event& event : editor.Feed(input)) {
-        if (event.kind == LineEditor::Event::kEof) return kExitOk;
-        const LinePlan plan = planner.Plan(event.line);
-        editor.set_prompt(plan.awaits_data ? "data> " : prompt);
-        if (!plan.local.empty()) WriteStdout(plan.local);
-        if (!plan.send.empty() && !WriteAll(fd, plan.send)) {
-          WriteStdout("Connection closed by the server.\r\n");
-          return kExitConnection;
-        }
-        // A reply comes and redraws the prompt; without one, redraw now.
-        if (plan.send.empty() || plan.awaits_data) editor.Redraw();
-        at_line_start = true;
+    if (pfds[0].revents == 0) continue;
+    do {
+      LibeditLine::Event event = editor.ReadKey();
+      if (event.kind == LibeditLine::Event::kEof) return kExitOk;
+      if (event.kind != LibeditLine::Event::kLine) continue;
+      const LinePlan plan = planner.Plan(event.line);
+      editor.StartLine(plan.awaits_data ? "data> " : prompt);
+      editor.Show(plan.local);
+      if (!plan.send.empty() && !WriteAll(fd, plan.send)) {
+        editor.ShowLast("Connection closed by the server.\r\n");
+        return kExitConnection;
       }
-    }
+    } while (editor.KeysWaiting());
   }
 }
 
@@ -387,7 +351,12 @@ int RunInteractive(const client::NodeAddress& node, absl::Duration timeout) {
     std::cerr << "tandem-cli: " << fd.status().message() << "\n";
     return kExitConnection;
   }
-  int code = ::isatty(STDIN_FILENO) ? RunTerminal(*fd, node) : RunPipe(*fd, timeout);
+  std::unique_ptr<LibeditLine> editor;
+  if (::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO)) {
+    editor = LibeditLine::Open(PromptFor(node), HistoryPath());
+  }
+  const int code = editor != nullptr ? RunTerminal(*fd, node, *editor) : RunPipe(*fd, timeout);
+  editor.reset();  // the terminal restored, history saved
   ::close(*fd);
   return code;
 }

@@ -23,8 +23,9 @@ inline constexpr int kExitConnection = 3;  // connect failed, timeout, closed ea
 // A blocking-with-poll TCP connection to `node` (numeric or resolvable host).
 absl::StatusOr<int> ConnectTcp(const client::NodeAddress& node, absl::Duration timeout);
 
-// Interactive session on stdin/stdout. On a terminal: the line editor, a
-// prompt, history; replies are printed the moment they arrive. On a pipe:
+// Interactive session on stdin/stdout. On a terminal (both): libedit edits
+// the line (libedit_line.h), with a prompt and history; replies are printed
+// above it the moment they arrive. Otherwise (a pipe, or output to a file):
 // stdin is forwarded as it comes (a lone "\n" sent as "\r\n"), and after
 // stdin ends the replies are read until the server has been quiet for
 // `quiet` (or closes, or `timeout` passes).

@@ -5,6 +5,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
@@ -24,12 +26,13 @@
 #include "protocol/command.h"
 #include "protocol/request_encoder.h"
 #include "tools/cli/session.h"
+#include "tools/cli/stats_poller.h"
 
 namespace tandem::cli {
 
 namespace {
 
-using Stats = std::map<std::string, std::string>;
+using Stats = StatsMap;
 
 // "stats[ <group>]\r\n"
 absl::StatusOr<std::string> StatsRequest(std::string_view group) {
@@ -148,11 +151,17 @@ struct NodeView {
   double seconds = 0;
   const Stats* replication;  // may be empty
   std::string error;         // why it is down
+  absl::Duration waiting = absl::ZeroDuration();  // > 0: asked that long ago, no reply yet
 };
 
 std::vector<std::string> NodeCells(const NodeView& v) {
   std::vector<std::string> cells;
   cells.push_back(v.address->ToString());
+  if (v.waiting > absl::ZeroDuration()) {
+    cells.push_back(absl::StrFormat("no reply for %.1fs", absl::ToDoubleSeconds(v.waiting)));
+    for (int i = 0; i < 5; ++i) cells.push_back("-");
+    return cells;
+  }
   if (v.now == nullptr) {
     // The address heads the column: not repeated in the reason.
     std::string_view reason = v.error;
@@ -232,6 +241,18 @@ class KeyReader {
   ~KeyReader() {
     if (active_) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
   }
+  // The terminal to poll for keys; -1 when stdin is not one.
+  int fd() const { return active_ ? STDIN_FILENO : -1; }
+  // Reads the keys typed so far (call when fd() is readable); true when
+  // one was `q`.
+  bool QuitTyped() {
+    char keys[64];
+    const ssize_t n = ::read(STDIN_FILENO, keys, sizeof(keys));
+    for (ssize_t i = 0; i < n; ++i) {
+      if (keys[i] == 'q' || keys[i] == 'Q') return true;
+    }
+    return false;
+  }
   // Waits up to `timeout` (sleeps when stdin is not a terminal); true when
   // `q` was typed.
   bool WaitForQuit(absl::Duration timeout) {
@@ -256,88 +277,83 @@ class KeyReader {
 
 namespace {
 
-// One watched node of the side-by-side view.
-struct Watched {
-  client::NodeAddress address;
-  std::unique_ptr<client::Connection> connection;
-  Stats previous, current, replication;
-  absl::Time previous_at, current_at;
-  bool have_previous = false, up = false;
-  std::string error;
-};
+// Serves the poller's sockets and the keyboard until `until` (or, with
+// `until_answered`, until no node is busy); true when `q` was typed.
+bool Serve(StatsPoller& poller, KeyReader& keys, absl::Time until, bool until_answered) {
+  std::vector<pollfd> fds;
+  while (!(until_answered && poller.all_answered())) {
+    const absl::Time now = absl::Now();
+    if (now >= until) return false;
+    fds.clear();
+    if (keys.fd() >= 0) fds.push_back(pollfd{keys.fd(), POLLIN, 0});
+    const size_t first = fds.size();
+    poller.AddPollFds(fds);
+    const absl::Duration wait = absl::Ceil(std::min(until, poller.NextTimeout()) - now, absl::Milliseconds(1));
+    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(wait), 1 << 30)));
+    if (n < 0 && errno != EINTR) return false;
+    if (n > 0 && first > 0 && fds[0].revents != 0 && keys.QuitTyped()) return true;
+    poller.OnPoll(fds, first, absl::Now());
+  }
+  return false;
+}
 
-// Connects if needed and takes one sample; a failure marks the node down
-// and drops its rates (they restart when it answers again).
-void Sample(Watched& node, const client::ConnectionOptions& options) {
-  if (node.connection == nullptr) {
-    absl::StatusOr<std::unique_ptr<client::Connection>> connection =
-        client::Connection::Connect(node.address, options);
-    if (!connection.ok()) {
-      node.up = node.have_previous = false;
-      node.error = std::string(connection.status().message());
-      return;
+std::vector<std::vector<NodeView>> GridViews(const std::vector<client::ShardConfig>& shards,
+                                             const StatsPoller& poller, absl::Time now) {
+  // Asked and not answered yet: "no reply for ..." unless it is down
+  // already (its reason stays while it is retried).
+  const auto waiting = [now](const NodeStats& node) {
+    return node.busy && node.error.empty() ? now - node.asked_at : absl::ZeroDuration();
+  };
+  std::vector<std::vector<NodeView>> views;
+  size_t k = 0;
+  for (const client::ShardConfig& shard : shards) {
+    std::vector<NodeView> row;
+    for (size_t n = 0; n < shard.nodes.size(); ++n, ++k) {
+      const NodeStats& node = poller.nodes()[k];
+      row.push_back(NodeView{&node.address, node.up ? &node.current : nullptr,
+                             node.have_previous ? &node.previous : nullptr,
+                             absl::ToDoubleSeconds(node.current_at - node.previous_at), &node.replication,
+                             node.error, waiting(node)});
     }
-    node.connection = std::move(*connection);
+    views.push_back(std::move(row));
   }
-  absl::StatusOr<Stats> stats = Fetch(*node.connection, "", false);
-  absl::StatusOr<Stats> replication = stats.ok() ? Fetch(*node.connection, "replication", true) : stats;
-  if (!stats.ok() || !replication.ok()) {
-    node.connection.reset();
-    node.up = node.have_previous = false;
-    node.error = std::string((stats.ok() ? replication.status() : stats.status()).message());
-    return;
-  }
-  if (node.up) {
-    node.previous = std::move(node.current);
-    node.previous_at = node.current_at;
-    node.have_previous = true;
-  }
-  node.current = std::move(*stats);
-  node.current_at = absl::Now();
-  node.replication = std::move(*replication);
-  node.up = true;
+  return views;
 }
 
 }  // namespace
 
+// Every interval all nodes are asked at once (StatsPoller); the screen is
+// drawn as soon as all have answered, or at the next tick: a node that has
+// not answered by then shows "no reply for ..." (then DOWN at the timeout)
+// while the others' rows go on refreshing every interval.
 int RunTopGrid(const std::vector<client::ShardConfig>& shards, const TopOptions& options) {
-  client::ConnectionOptions connection_options;
-  connection_options.connect_timeout = options.timeout;
-  connection_options.send_timeout = options.timeout;
-  connection_options.receive_timeout = options.timeout;
-  std::vector<std::vector<Watched>> watched;
-  for (const client::ShardConfig& shard : shards) {
-    std::vector<Watched> nodes;
-    for (const client::NodeAddress& address : shard.nodes) {
-      nodes.emplace_back();
-      nodes.back().address = address;
-    }
-    watched.push_back(std::move(nodes));
-  }
+  std::vector<client::NodeAddress> addresses;
+  for (const client::ShardConfig& shard : shards) addresses.insert(addresses.end(), shard.nodes.begin(), shard.nodes.end());
+  StatsPoller poller(std::move(addresses), options.timeout);
   const bool tty = ::isatty(STDOUT_FILENO);
   KeyReader keys;
+  const absl::Duration window = std::max(options.interval, absl::Milliseconds(100));
+  absl::Time tick = absl::Now();
   for (int i = 0; options.iterations == 0 || i < options.iterations; ++i) {
-    if (i > 0 && keys.WaitForQuit(options.interval)) break;
-    bool any_up = false;
-    std::vector<std::vector<NodeView>> views;
-    for (std::vector<Watched>& shard : watched) {
-      std::vector<NodeView> row;
-      for (Watched& node : shard) {
-        Sample(node, connection_options);
-        any_up = any_up || node.up;
-        row.push_back(NodeView{&node.address, node.up ? &node.current : nullptr,
-                               node.have_previous ? &node.previous : nullptr,
-                               absl::ToDoubleSeconds(node.current_at - node.previous_at), &node.replication,
-                               node.error});
-      }
-      views.push_back(std::move(row));
+    if (i > 0) {
+      tick = std::max(tick + options.interval, absl::Now());
+      if (Serve(poller, keys, tick, false)) break;
     }
-    if (i == 0 && !any_up) {
-      std::cerr << "tandem-cli: no node answers\n";
-      return kExitConnection;
+    poller.Ask(absl::Now());
+    if (Serve(poller, keys, tick + window, true)) break;
+    const auto any_up = [&] {
+      return std::any_of(poller.nodes().begin(), poller.nodes().end(), [](const NodeStats& n) { return n.up; });
+    };
+    if (i == 0 && !any_up()) {
+      // At the start, every node gets its full timeout before "no node answers".
+      if (Serve(poller, keys, absl::InfiniteFuture(), true)) break;
+      if (!any_up()) {
+        std::cerr << "tandem-cli: no node answers\n";
+        return kExitConnection;
+      }
     }
     std::string framed = tty ? "\x1b[H\x1b[2J" : (i > 0 ? "\n" : "");
-    framed.append(RenderGrid(views, options.interval));
+    framed.append(RenderGrid(GridViews(shards, poller, absl::Now()), options.interval));
     std::fwrite(framed.data(), 1, framed.size(), stdout);
     std::fflush(stdout);
   }

@@ -33,7 +33,10 @@ int RunTop(const std::vector<client::NodeAddress>& nodes, const TopOptions& opti
 
 // The side-by-side view of a list (more than one node): every node of
 // every shard sampled each interval on its own connection (reconnecting
-// when lost), one block per shard, the nodes of a pair in two columns:
+// when lost), all at once (stats_poller.h): a node that does not answer
+// shows "no reply for ..." and, after the timeout, DOWN, while the other
+// rows go on refreshing. One block per shard, the nodes of a pair in two
+// columns:
 // address, status (uptime and version, or DOWN and why), replication role,
 // link and lag, ops/s, hit ratio (interval and since start), memory, items
 // and connections; every line within 80 columns. A failover shows as the
