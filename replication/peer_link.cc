@@ -75,6 +75,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -303,8 +304,12 @@ void PeerLink::OnLogWake(evutil_socket_t, short, void* arg) {
     return;
   }
   if (self->batching_) return;  // the timer sends it
+  const uint64_t before = self->active_->send_offset;
   self->Pump(self->active_);
-  self->StartBatchWindow();
+  // Nothing left to send: the writes were this thread's own (a forwarded
+  // command, whose answer already went out behind its records), no sign of
+  // a busy stream, so no window (it would cost a timer wakeup per forward).
+  if (self->active_ != nullptr && self->active_->send_offset != before) self->StartBatchWindow();
 }
 
 void PeerLink::OnBatchTimer(evutil_socket_t, short, void* arg) {
@@ -671,12 +676,22 @@ absl::Status PeerLink::HandleForwardFrame(Conn* c, FrameType type, std::string_v
   return st;
 }
 
+// A client waits on each of these frames: they (and the records before
+// them) are written in this pass of the loop, not after another epoll round.
 void PeerLink::SendForwards(Conn* c) {
   if (forwarder_ == nullptr) return;
   std::string out;
   forwarder_->TakeOutgoing(c->send_offset, snapshot_.active(), NowMs(), &out);
-  if (!out.empty()) bufferevent_write(c->bev, out.data(), out.size());
+  if (out.empty()) return;
+  bufferevent_write(c->bev, out.data(), out.size());
+  WriteNow(c);
 }
+
+// bufferevents write only once epoll reports the socket writable, a whole
+// loop round (epoll_ctl, timerfd_settime, epoll_wait, epoll_ctl) after the
+// bytes were queued. Activating the write event runs that write in the
+// current pass instead; a full socket leaves it pending as before.
+void PeerLink::WriteNow(Conn* c) { event_active(&c->bev->ev_write, EV_WRITE, 1); }
 
 void PeerLink::SendHeartbeat(Conn* c, int64_t now) {
   Heartbeat hb;

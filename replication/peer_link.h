@@ -164,6 +164,7 @@ class PeerLink {
   void Heard(Conn* c, int64_t now);
   absl::Status HandleForwardFrame(Conn* c, FrameType type, std::string_view payload);
   void SendForwards(Conn* c);
+  void WriteNow(Conn* c);
   void SendHeartbeat(Conn* c, int64_t now);
   void MaybeAck(Conn* c);
   void Close(Conn* c, const std::string& why);
