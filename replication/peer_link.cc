@@ -41,8 +41,9 @@
 // records wait behind at most a couple of MB of copy, and the copy costs a
 // few MB whatever the item sizes (snapshot_sender.h). Pump runs when the
 // buffer drains below kLowWater (the write callback), when a worker appends
-// to the log (wake_), and, during a full copy, from a zero-delay timer
-// after every slice, so reads and heartbeats are served between slices. A
+// to the log (log_wake_) or queues a forwarded command (forward_wake_),
+// and, during a full copy, from a zero-delay timer after every slice, so
+// reads and heartbeats are served between slices. A
 // peer that falls out of the backlog anyway (writes faster than the link
 // carries, copy or not) is disconnected; its reconnect gets a full copy.
 // A record larger than the backlog is kept whole (backlog.h).
@@ -147,7 +148,6 @@ PeerLink::PeerLink(PeerLinkConfig config, uint64_t node_id, server::storage::Eng
   event_config_free(cfg);
   if (base_ == nullptr) base_ = event_base_new();
   tick_ = event_new(base_, -1, EV_PERSIST, &PeerLink::OnTick, this);
-  wake_ = event_new(base_, -1, 0, &PeerLink::OnWake, this);
   stop_ = event_new(base_, -1, 0, &PeerLink::OnStop, this);
   pump_timer_ = evtimer_new(base_, &PeerLink::OnWake, this);
   log_wake_ = event_new(base_, -1, 0, &PeerLink::OnLogWake, this);
@@ -163,7 +163,7 @@ PeerLink::~PeerLink() {
   conns_.clear();
   for (evconnlistener* l : listeners_) evconnlistener_free(l);
   event_free(tick_);
-  event_free(wake_);
+  forward_wake_.reset();
   event_free(stop_);
   event_free(pump_timer_);
   event_free(log_wake_);
@@ -219,7 +219,11 @@ absl::Status PeerLink::Listen() {
 
 void PeerLink::Start() {
   log_.SetWake([this] { event_active(log_wake_, EV_READ, 0); });
-  if (forwarder_ != nullptr) forwarder_->SetWake([this] { event_active(wake_, EV_READ, 0); });
+  if (forwarder_ != nullptr) {
+    // Without the base's lock: a client waits on each forwarded call (wake_fd.h).
+    forward_wake_ = std::make_unique<server::net::WakeFd>(base_, [this] { OnWake(-1, 0, this); });
+    forwarder_->SetWake([wake = forward_wake_.get()] { wake->Wake(); });
+  }
   last_heard_ms_ = NowMs();
   int tick_ms = std::clamp(config_.heartbeat_ms / 4, 5, 50);
   timeval tv{0, tick_ms * 1000};
