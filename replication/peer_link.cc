@@ -53,7 +53,8 @@
 //
 // Forwarding (forwarder.h). FORWARD_REQUEST and FORWARD_ANSWER frames go to
 // the Forwarder; Pump ends by sending what it has due (queued requests,
-// answers whose records are now sent); Close ends the calls of the link.
+// answers whose records are now sent), written in the same loop pass
+// (WriteNow) since a client waits on each; Close ends the calls of the link.
 //
 // Anti-entropy (anti_entropy.h). AE_DIGEST and AE_RANGES go to AntiEntropy,
 // AE_ITEM to the Applier. Its walks run from Pump in slices, like the
