@@ -41,8 +41,9 @@
 // records wait behind at most a couple of MB of copy, and the copy costs a
 // few MB whatever the item sizes (snapshot_sender.h). Pump runs when the
 // buffer drains below kLowWater (the write callback), when a worker appends
-// to the log (wake_), and, during a full copy, from a zero-delay timer
-// after every slice, so reads and heartbeats are served between slices. A
+// to the log (log_wake_) or queues a forwarded command (forward_wake_),
+// and, during a full copy, from a zero-delay timer after every slice, so
+// reads and heartbeats are served between slices. A
 // peer that falls out of the backlog anyway (writes faster than the link
 // carries, copy or not) is disconnected; its reconnect gets a full copy.
 // A record larger than the backlog is kept whole (backlog.h).
@@ -52,7 +53,8 @@
 //
 // Forwarding (forwarder.h). FORWARD_REQUEST and FORWARD_ANSWER frames go to
 // the Forwarder; Pump ends by sending what it has due (queued requests,
-// answers whose records are now sent); Close ends the calls of the link.
+// answers whose records are now sent), written in the same loop pass
+// (WriteNow) since a client waits on each; Close ends the calls of the link.
 //
 // Anti-entropy (anti_entropy.h). AE_DIGEST and AE_RANGES go to AntiEntropy,
 // AE_ITEM to the Applier. Its walks run from Pump in slices, like the
@@ -75,6 +77,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -146,7 +149,6 @@ PeerLink::PeerLink(PeerLinkConfig config, uint64_t node_id, server::storage::Eng
   event_config_free(cfg);
   if (base_ == nullptr) base_ = event_base_new();
   tick_ = event_new(base_, -1, EV_PERSIST, &PeerLink::OnTick, this);
-  wake_ = event_new(base_, -1, 0, &PeerLink::OnWake, this);
   stop_ = event_new(base_, -1, 0, &PeerLink::OnStop, this);
   pump_timer_ = evtimer_new(base_, &PeerLink::OnWake, this);
   log_wake_ = event_new(base_, -1, 0, &PeerLink::OnLogWake, this);
@@ -162,7 +164,7 @@ PeerLink::~PeerLink() {
   conns_.clear();
   for (evconnlistener* l : listeners_) evconnlistener_free(l);
   event_free(tick_);
-  event_free(wake_);
+  forward_wake_.reset();
   event_free(stop_);
   event_free(pump_timer_);
   event_free(log_wake_);
@@ -218,7 +220,11 @@ absl::Status PeerLink::Listen() {
 
 void PeerLink::Start() {
   log_.SetWake([this] { event_active(log_wake_, EV_READ, 0); });
-  if (forwarder_ != nullptr) forwarder_->SetWake([this] { event_active(wake_, EV_READ, 0); });
+  if (forwarder_ != nullptr) {
+    // Without the base's lock: a client waits on each forwarded call (wake_fd.h).
+    forward_wake_ = std::make_unique<server::net::WakeFd>(base_, [this] { OnWake(-1, 0, this); });
+    forwarder_->SetWake([wake = forward_wake_.get()] { wake->Wake(); });
+  }
   last_heard_ms_ = NowMs();
   int tick_ms = std::clamp(config_.heartbeat_ms / 4, 5, 50);
   timeval tv{0, tick_ms * 1000};
@@ -303,8 +309,12 @@ void PeerLink::OnLogWake(evutil_socket_t, short, void* arg) {
     return;
   }
   if (self->batching_) return;  // the timer sends it
+  const uint64_t before = self->active_->send_offset;
   self->Pump(self->active_);
-  self->StartBatchWindow();
+  // Nothing left to send: the writes were this thread's own (a forwarded
+  // command, whose answer already went out behind its records), no sign of
+  // a busy stream, so no window (it would cost a timer wakeup per forward).
+  if (self->active_ != nullptr && self->active_->send_offset != before) self->StartBatchWindow();
 }
 
 void PeerLink::OnBatchTimer(evutil_socket_t, short, void* arg) {
@@ -671,12 +681,22 @@ absl::Status PeerLink::HandleForwardFrame(Conn* c, FrameType type, std::string_v
   return st;
 }
 
+// A client waits on each of these frames: they (and the records before
+// them) are written in this pass of the loop, not after another epoll round.
 void PeerLink::SendForwards(Conn* c) {
   if (forwarder_ == nullptr) return;
   std::string out;
   forwarder_->TakeOutgoing(c->send_offset, snapshot_.active(), NowMs(), &out);
-  if (!out.empty()) bufferevent_write(c->bev, out.data(), out.size());
+  if (out.empty()) return;
+  bufferevent_write(c->bev, out.data(), out.size());
+  WriteNow(c);
 }
+
+// bufferevents write only once epoll reports the socket writable, a whole
+// loop round (epoll_ctl, timerfd_settime, epoll_wait, epoll_ctl) after the
+// bytes were queued. Activating the write event runs that write in the
+// current pass instead; a full socket leaves it pending as before.
+void PeerLink::WriteNow(Conn* c) { event_active(&c->bev->ev_write, EV_WRITE, 1); }
 
 void PeerLink::SendHeartbeat(Conn* c, int64_t now) {
   Heartbeat hb;

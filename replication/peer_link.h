@@ -72,6 +72,7 @@
 #include "replication/role.h"
 #include "replication/snapshot_sender.h"
 #include "replication/tls_context.h"
+#include "server/net/wake_fd.h"
 #include "server/storage/engine.h"
 
 namespace tandem::replication {
@@ -164,6 +165,7 @@ class PeerLink {
   void Heard(Conn* c, int64_t now);
   absl::Status HandleForwardFrame(Conn* c, FrameType type, std::string_view payload);
   void SendForwards(Conn* c);
+  void WriteNow(Conn* c);
   void SendHeartbeat(Conn* c, int64_t now);
   void MaybeAck(Conn* c);
   void Close(Conn* c, const std::string& why);
@@ -186,7 +188,7 @@ class PeerLink {
   event_base* base_ = nullptr;
   std::vector<evconnlistener*> listeners_;
   event* tick_ = nullptr;
-  event* wake_ = nullptr;
+  std::unique_ptr<server::net::WakeFd> forward_wake_;  // a worker queued a forwarded command
   event* stop_ = nullptr;
   event* pump_timer_ = nullptr;  // the next slice of a full copy (Pump)
   event* log_wake_ = nullptr;    // a worker appended to the log (OnLogWake)

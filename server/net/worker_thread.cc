@@ -9,7 +9,9 @@
 // (connections_, sync_waiters_) is touched only by the loop thread.
 //
 // A third door, forward_wake_, is poked by the replication thread when a
-// command forwarded to the peer (server/forwarding.h) has ended.
+// command forwarded to the peer (server/forwarding.h) has ended; it is a
+// WakeFd, which wakes the loop without taking its lock (wake_fd.h), since
+// a client is waiting on it.
 //
 // OnSyncWake lets every parked connection re-check its ack. A connection it
 // releases may close, park again or run more requests, so the walk is over
@@ -37,8 +39,7 @@ WorkerThread::WorkerThread(int index, const ServerContext& context)
   event_add(notify_, nullptr);
   sync_wake_ = event_new(base_, -1, EV_PERSIST, &WorkerThread::OnSyncWake, this);
   event_add(sync_wake_, nullptr);
-  forward_wake_ = event_new(base_, -1, EV_PERSIST, &WorkerThread::OnForwardWake, this);
-  event_add(forward_wake_, nullptr);
+  forward_wake_ = std::make_unique<WakeFd>(base_, [this] { OnForwardWake(); });
 }
 
 WorkerThread::~WorkerThread() {
@@ -46,7 +47,7 @@ WorkerThread::~WorkerThread() {
   udp_.clear();
   if (notify_ != nullptr) event_free(notify_);
   if (sync_wake_ != nullptr) event_free(sync_wake_);
-  if (forward_wake_ != nullptr) event_free(forward_wake_);
+  forward_wake_.reset();
   if (base_ != nullptr) event_base_free(base_);
   absl::MutexLock lock(&mu_);
   for (const Pending& p : pending_) ::close(p.fd);
@@ -108,11 +109,10 @@ void WorkerThread::OnSyncWake(evutil_socket_t, short, void* arg) {
 
 // The same walk for connections waiting on a forwarded command: each checks
 // whether its own call has ended (a wake-up may be for another one).
-void WorkerThread::OnForwardWake(evutil_socket_t, short, void* arg) {
-  auto* self = static_cast<WorkerThread*>(arg);
-  std::vector<Connection*> waiting(self->forward_waiters_.begin(), self->forward_waiters_.end());
+void WorkerThread::OnForwardWake() {
+  std::vector<Connection*> waiting(forward_waiters_.begin(), forward_waiters_.end());
   for (Connection* conn : waiting) {
-    if (self->forward_waiters_.count(conn) != 0) conn->OnForwardProgress();
+    if (forward_waiters_.count(conn) != 0) conn->OnForwardProgress();
   }
 }
 

@@ -20,6 +20,7 @@
 #include "server/stats.h"
 #include "server/watch_log.h"
 #include "server/storage/clock.h"
+#include "server/net/wake_fd.h"
 
 namespace tandem::server {
 class HandlerFactory;
@@ -88,7 +89,7 @@ class WorkerThread {
   void AddForwardWaiter(Connection* conn) { forward_waiters_.insert(conn); }
   void RemoveForwardWaiter(Connection* conn) { forward_waiters_.erase(conn); }
   // Thread-safe: makes the waiting connections check their calls.
-  void WakeForwardWaiters() { event_active(forward_wake_, EV_READ, 0); }
+  void WakeForwardWaiters() { forward_wake_->Wake(); }
 
  private:
   struct Pending {
@@ -99,7 +100,7 @@ class WorkerThread {
   };
   static void OnNotify(evutil_socket_t, short, void* arg);
   static void OnSyncWake(evutil_socket_t, short, void* arg);
-  static void OnForwardWake(evutil_socket_t, short, void* arg);
+  void OnForwardWake();
   void TakePending();
 
   const ServerContext context_;
@@ -118,7 +119,7 @@ class WorkerThread {
   std::unordered_set<Connection*> sync_waiters_;  // loop thread only
   std::atomic<bool> has_sync_waiters_{false};     // skips wake-ups nobody needs
 
-  event* forward_wake_ = nullptr;
+  std::unique_ptr<WakeFd> forward_wake_;  // lock-free: on a forwarded command's latency path (wake_fd.h)
   std::unordered_set<Connection*> forward_waiters_;  // loop thread only
 };
 
