@@ -12,7 +12,10 @@
 // made during the copy, and the stream resumes after them). Each record or item is applied with
 // Engine::ApplyReplicated, which keeps it only when its version is newer
 // than the local item's (so both nodes converge whatever order writes
-// arrive in); a dropped one counts as a resolved conflict. The applier
+// arrive in); a dropped one counts as a resolved conflict. The link hands
+// stores over with ReceiveDeferred, which may keep a read's worth back and
+// apply them as one run (Engine::ApplyReplicatedStores), with the same
+// results, offsets and NACKs, before any frame that is not a store. The applier
 // remembers which peer stream it follows and up to which offset, which is
 // what a reconnect asks for (partial resync). Acks report that offset while
 // records stream, never during a full copy (the offset means nothing yet).
