@@ -10,16 +10,11 @@
 #include "replication/log.h"
 #include "replication/record_codec.h"
 #include "replication/snapshot_sender.h"
-#include "server/storage/hash_table.h"
 
 namespace tandem::replication {
 
-using server::storage::HashTable;
-
 namespace {
 
-static_assert(AntiEntropy::kRangeBits >= HashTable::kSegmentBits, "a range must lie inside one segment");
-constexpr int kRangesPerSegmentBits = AntiEntropy::kRangeBits - HashTable::kSegmentBits;
 constexpr size_t kDigestPayload = AntiEntropy::kRanges * sizeof(uint64_t);
 constexpr size_t kRangesPayload = AntiEntropy::kRanges / 8;
 
@@ -49,7 +44,10 @@ void PutLe64(uint64_t v, std::string* out) {
 
 }  // namespace
 
-size_t AntiEntropy::RangeOf(std::string_view key) { return HashTable::Hash(key) >> (32 - kRangeBits); }
+// Not HashTable::Hash: that one is seeded per process (hash_table.h), so
+// the two nodes would cut their key spaces differently and every range
+// would differ in every round (each round re-sent every item both ways).
+size_t AntiEntropy::RangeOf(std::string_view key) { return Mix(Fnv1a64(key)) >> (64 - kRangeBits); }
 
 uint64_t AntiEntropy::ItemHash(std::string_view key, uint64_t version) {
   return Mix(Fnv1a64(key) ^ Mix(version + 0x9e3779b97f4a7c15ULL));
@@ -152,23 +150,11 @@ void AntiEntropy::StartRepair(const RangeSet& ranges) {
   state_ = State::kRepair;
 }
 
-bool AntiEntropy::SegmentHasRange(size_t segment) const {
-  const size_t first = segment << kRangesPerSegmentBits;
-  for (size_t r = first; r < first + (size_t{1} << kRangesPerSegmentBits); ++r) {
-    if (differ_[r]) return true;
-  }
-  return false;
-}
-
-// Walks only the segments holding a differing range: the cursor jumps to
-// the next such segment before each step ((segment << 32) | bucket).
+// A range spreads over every segment of the engine's table (RangeOf), so
+// a repair walks the whole table, skipping items of the ranges that agree;
+// nothing differing, nothing is walked.
 void AntiEntropy::RepairStep(size_t budget, size_t max_bytes, std::string* out) {
-  size_t segment = static_cast<size_t>(cursor_ >> 32);
-  while (segment < HashTable::kSegments && !SegmentHasRange(segment)) {
-    ++segment;
-    cursor_ = static_cast<uint64_t>(segment) << 32;
-  }
-  if (segment >= HashTable::kSegments) {
+  if (differ_.none()) {
     FinishRound();
     return;
   }

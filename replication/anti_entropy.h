@@ -1,9 +1,9 @@
 // AntiEntropy: a periodic check that both nodes hold the same items, and
 // the repair of the hash ranges where they do not.
 //
-// The key space is cut into kRanges (4096) ranges by the top 12 bits of the
-// engine's key hash (HashTable::Hash), so every range lies inside one of the
-// engine's 256 segments. A range's digest is the XOR of a 64-bit hash of
+// The key space is cut into kRanges (4096) ranges by the top 12 bits of a
+// hash of the key both nodes compute alike (not the engine's table hash,
+// which is seeded per process). A range's digest is the XOR of a 64-bit hash of
 // (key, version) over its live items: order-free, so two nodes holding the
 // same items have the same digests whatever order the writes came in, and
 // cheap (4096 x 8 bytes whatever the item count).
@@ -14,7 +14,8 @@
 //      items per step, between link events) and sends AE_DIGEST;
 //   2. the responder walks its own, compares, answers AE_RANGES (a bitmap
 //      of the ranges that differ) and re-sends its items and tombstones of
-//      those ranges as AE_ITEM frames, walking only their segments;
+//      those ranges as AE_ITEM frames (a walk of the whole table, skipped
+//      when no range differs);
 //   3. the initiator, on AE_RANGES, does the same for its side.
 // An AE_ITEM is applied like any record (the newer version wins), so the
 // pair converges whichever side was behind. Both sides count the round
@@ -91,7 +92,6 @@ class AntiEntropy {
   absl::Status OnDigest(std::string_view payload);
   absl::Status OnRanges(std::string_view payload);
   void StartRepair(const RangeSet& ranges);
-  bool SegmentHasRange(size_t segment) const;
 
   server::storage::Engine& engine_;
   ReplStats& stats_;

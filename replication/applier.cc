@@ -3,6 +3,8 @@
 // sequence" an error rather than a silently misapplied record.
 #include "replication/applier.h"
 
+#include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +15,7 @@
 namespace tandem::replication {
 
 void Applier::StartLink(uint64_t peer_id, std::string peer_name) {
+  ApplyPending();  // the previous link's, in its phase
   peer_id_ = peer_id;
   peer_name_ = std::move(peer_name);
   phase_ = Phase::kAwaitingSync;
@@ -21,6 +24,14 @@ void Applier::StartLink(uint64_t peer_id, std::string peer_name) {
 }
 
 absl::Status Applier::Receive(FrameType type, std::string_view payload, size_t frame_size) {
+  absl::Status st = ReceiveDeferred(type, payload, frame_size);
+  ApplyPending();
+  return st;
+}
+
+absl::Status Applier::ReceiveDeferred(FrameType type, std::string_view payload, size_t frame_size) {
+  // Whatever is not a store sees every earlier frame applied.
+  if (type != FrameType::kRecord && type != FrameType::kSnapshotItem) ApplyPending();
   switch (type) {
     case FrameType::kSyncStart:
       return OnSyncStart(payload);
@@ -87,6 +98,10 @@ absl::Status Applier::OnMutation(FrameType type, std::string_view payload, size_
   if (!in_sequence) return absl::DataLossError("record out of sequence");
   server::storage::Mutation m{};
   if (absl::Status st = ParseMutation(payload, &m); !st.ok()) return st;
+  if (m.kind == server::storage::Mutation::Kind::kStore && Defer(m, payload, type, frame_size)) {
+    return absl::OkStatus();
+  }
+  ApplyPending();
   const server::storage::ApplyResult result = Apply(m);
   if (type != FrameType::kRecord) return absl::OkStatus();
   // During a full copy the stream resumes after these records (full_resume_).
@@ -94,6 +109,50 @@ absl::Status Applier::OnMutation(FrameType type, std::string_view payload, size_
   position += frame_size;
   Refused(result, m, position);
   return absl::OkStatus();
+}
+
+bool Applier::Defer(const server::storage::Mutation& m, std::string_view payload, FrameType type,
+                    size_t frame_size) {
+  if (payload.size() > kPendingBytes) return false;
+  if (pending_.size() == kPendingStores || pending_used_ + payload.size() > kPendingBytes) ApplyPending();
+  char* copy = pending_bytes_.get() + pending_used_;
+  std::memcpy(copy, payload.data(), payload.size());
+  pending_used_ += payload.size();
+  const auto rebase = [&](std::string_view v) {
+    return std::string_view(copy + (v.data() - payload.data()), v.size());
+  };
+  server::storage::Mutation& kept = pending_.emplace_back(m);
+  kept.key = rebase(m.key);
+  kept.value = rebase(m.value);
+  Localize(kept);
+  pending_record_sizes_.push_back(type == FrameType::kRecord ? frame_size : 0);
+  return true;
+}
+
+void Applier::ApplyPending() {
+  using server::storage::ApplyResult;
+  if (pending_.empty()) return;
+  uint64_t newest = 0;
+  for (const server::storage::Mutation& m : pending_) newest = std::max(newest, m.version);
+  WarnIfAhead(newest);
+  pending_results_.resize(pending_.size());
+  engine_.ApplyReplicatedStores(pending_, pending_results_);
+  uint64_t applied = 0, superseded = 0;
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    const ApplyResult result = pending_results_[i];
+    applied += result == ApplyResult::kApplied;
+    superseded += result == ApplyResult::kSuperseded;
+    if (pending_record_sizes_[i] == 0) continue;
+    // During a full copy the stream resumes after these records (full_resume_).
+    uint64_t& position = phase_ == Phase::kReceivingFull ? full_resume_ : offset_;
+    position += pending_record_sizes_[i];
+    Refused(result, pending_[i], position);
+  }
+  if (applied != 0) stats_.applied.fetch_add(applied, std::memory_order_relaxed);
+  if (superseded != 0) stats_.conflicts_resolved.fetch_add(superseded, std::memory_order_relaxed);
+  pending_.clear();
+  pending_record_sizes_.clear();
+  pending_used_ = 0;
 }
 
 absl::Status Applier::OnSnapshotEnd(std::string_view payload) {
@@ -200,6 +259,7 @@ void Applier::Refused(server::storage::ApplyResult result, const server::storage
 }
 
 bool Applier::TakeAck(std::string* out) {
+  ApplyPending();  // an ack covers applied records only
   if (phase_ != Phase::kStreaming || offset_ == last_ack_) return false;
   out->append(pending_nacks_);
   pending_nacks_.clear();

@@ -12,7 +12,10 @@
 // made during the copy, and the stream resumes after them). Each record or item is applied with
 // Engine::ApplyReplicated, which keeps it only when its version is newer
 // than the local item's (so both nodes converge whatever order writes
-// arrive in); a dropped one counts as a resolved conflict. The applier
+// arrive in); a dropped one counts as a resolved conflict. The link hands
+// stores over with ReceiveDeferred, which may keep a read's worth back and
+// apply them as one run (Engine::ApplyReplicatedStores), with the same
+// results, offsets and NACKs, before any frame that is not a store. The applier
 // remembers which peer stream it follows and up to which offset, which is
 // what a reconnect asks for (partial resync). Acks report that offset while
 // records stream, never during a full copy (the offset means nothing yet).
@@ -47,8 +50,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "replication/record.h"
@@ -76,6 +81,16 @@ class Applier {
   // `frame_size` bytes on the wire. An error means the peer broke the
   // protocol (malformed or out of sequence): drop the link.
   absl::Status Receive(FrameType type, std::string_view payload, size_t frame_size);
+  // The same, except that a store (a RECORD or SNAPSHOT_ITEM carrying one)
+  // may wait, its bytes copied here, until ApplyPending, the next frame
+  // that is not a store, or a full batch. The link feeds each read's frames
+  // this way and then calls ApplyPending, so a run of stores goes to the
+  // engine together (Engine::ApplyReplicatedStores: their memory misses
+  // overlap), which is most of what a full copy costs its receiver.
+  absl::Status ReceiveDeferred(FrameType type, std::string_view payload, size_t frame_size);
+  // Applies the stores ReceiveDeferred kept back, in order, with their
+  // offsets, counts and NACKs as if each had been applied on arrival.
+  void ApplyPending();
 
   // Appends the pending NACKs, then an ACK frame, to *out and returns true
   // when the link is streaming and the applied offset moved since the
@@ -102,6 +117,8 @@ class Applier {
  private:
   absl::Status OnSyncStart(std::string_view payload);
   absl::Status OnMutation(FrameType type, std::string_view payload, size_t frame_size);
+  // Keeps a parsed store back for ApplyPending; false when it does not fit.
+  bool Defer(const server::storage::Mutation& m, std::string_view payload, FrameType type, size_t frame_size);
   absl::Status OnSnapshotEnd(std::string_view payload);
   absl::Status OnRepair(std::string_view payload);
   server::storage::ApplyResult Apply(server::storage::Mutation& m);
@@ -129,6 +146,17 @@ class Applier {
   int64_t last_refusal_log_ms_ = 0;
   int64_t last_repair_log_ms_ = 0;
   std::string pending_nacks_;  // encoded NACK frames, sent ahead of the next ACK
+  // Stores kept back by ReceiveDeferred: their keys and values point into
+  // pending_bytes_, which never reallocates (a payload that does not fit
+  // is applied at once); pending_record_sizes_[i] is the frame size of a
+  // RECORD (it moves the stream offset), 0 for a SNAPSHOT_ITEM.
+  static constexpr size_t kPendingStores = 64;
+  static constexpr size_t kPendingBytes = 64u << 10;
+  std::vector<server::storage::Mutation> pending_;
+  std::vector<size_t> pending_record_sizes_;
+  std::vector<server::storage::ApplyResult> pending_results_;
+  std::unique_ptr<char[]> pending_bytes_{new char[kPendingBytes]};
+  size_t pending_used_ = 0;
 };
 
 }  // namespace tandem::replication

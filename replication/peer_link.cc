@@ -27,8 +27,9 @@
 // refuses lengths over the bound of the connection's state *at that frame*
 // (tiny before HELLO, kMaxBody after), so a stranger cannot make the node
 // buffer more than a header's claim allows, and frames that arrive in the
-// same read as the HELLO get the link's bound. After a batch of frames the
-// Applier's ack, if any, goes out.
+// same read as the HELLO get the link's bound. Stores are handed over with
+// ReceiveDeferred and applied together at the end of the read, or before
+// any other frame; then the Applier's ack, if any, goes out.
 //
 // Sending. Pump fills the socket's output buffer from two sources. First
 // the backlog from the Conn's send_offset, up to kHighWater, always, even
@@ -369,6 +370,7 @@ void PeerLink::ReadFrames(Conn* c) {
     }
     evbuffer_drain(in, consumed);
   }
+  applier_.ApplyPending();
   if (c->state == Conn::State::kLinked) MaybeAck(c);
 }
 
@@ -383,6 +385,9 @@ void PeerLink::Heard(Conn* c, int64_t now) {
 }
 
 absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view payload, size_t frame_size) {
+  // Stores may wait for the end of the read (Applier::ReceiveDeferred);
+  // any other frame (a forwarded answer, an ack) sees them applied.
+  if (type != FrameType::kRecord && type != FrameType::kSnapshotItem) applier_.ApplyPending();
   const int64_t now = NowMs();
   c->last_recv_ms = now;
   switch (c->state) {
@@ -404,7 +409,7 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
     case FrameType::kSnapshotItem:
     case FrameType::kSnapshotEnd:
     case FrameType::kAeItem: {
-      absl::Status st = applier_.Receive(type, payload, frame_size);
+      absl::Status st = applier_.ReceiveDeferred(type, payload, frame_size);
       // Forwarding starts once this node holds the peer's data (forwarder.h).
       if (st.ok() && forwarder_ != nullptr && applier_.phase() == Applier::Phase::kStreaming &&
           !forwarder_->routing()) {

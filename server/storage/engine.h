@@ -407,6 +407,12 @@ class Engine {
   bool ApplyReplicated(const Mutation& m);
   // The same, saying why a mutation was not applied.
   ApplyResult ApplyReplicatedResult(const Mutation& m);
+  // A run of the peer's stores (every one Mutation::Kind::kStore), applied
+  // in order exactly as ApplyReplicatedResult would one by one; results[i]
+  // is ms[i]'s (results.size() >= ms.size()). The run's hash-table misses
+  // overlap instead of coming one after another: what a full copy's
+  // receiver spends most of its time on.
+  void ApplyReplicatedStores(std::span<const Mutation> ms, std::span<ApplyResult> results);
 
   // Full sync: visits live items a few buckets at a time. *cursor starts at
   // 0; returns false once the walk is complete. `budget` bounds the items

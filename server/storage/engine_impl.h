@@ -89,6 +89,7 @@ class Engine::Impl {
   void SetCasNodeBit(unsigned bit) { cas_node_bit_.store(bit & 1, std::memory_order_relaxed); }
   ApplyResult ApplyReplicated(const Mutation& m);
   ApplyResult ApplyStore(const Mutation& m);
+  void ApplyStores(std::span<const Mutation> ms, std::span<ApplyResult> results);
   bool SnapshotStep(uint64_t* cursor, size_t budget, size_t byte_budget,
                     absl::FunctionRef<void(const ItemView&)> fn,
                     absl::FunctionRef<void(std::string_view, uint64_t)> tombstone_fn);
@@ -173,6 +174,13 @@ class Engine::Impl {
   ArithResult ArithLocked(HashTable::Segment& seg, uint32_t hash, std::string_view key, Item* it,
                           bool incr, uint64_t delta, Item** result, WriteReceipt* receipt)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seg.mu());
+
+  // A peer's store in two halves (engine_replication.cc): the checks and a
+  // filled item, outside any lock; then, under the segment lock, the
+  // version check against the local item and the link. *it is null unless
+  // the first half returned kApplied.
+  ApplyResult PrepareStore(const Mutation& m, Item** it);
+  ApplyResult CommitStore(const Mutation& m, uint32_t hash, Item* it);
 
   // ---- allocation -------------------------------------------------------
   void* AllocChunk(int id);

@@ -55,6 +55,7 @@
 // deleted. Dead (expired or flushed) items are counted but not shown.
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
@@ -101,51 +102,106 @@ ApplyResult Engine::Impl::ApplyReplicated(const Mutation& m) {
 }
 
 ApplyResult Engine::Impl::ApplyStore(const Mutation& m) {
+  Item* it = nullptr;
+  const ApplyResult prepared = PrepareStore(m, &it);
+  if (prepared != ApplyResult::kApplied) return prepared;
+  return CommitStore(m, HashTable::Hash(m.key), it);
+}
+
+ApplyResult Engine::Impl::PrepareStore(const Mutation& m, Item** it) {
+  *it = nullptr;
   if (m.key.size() > 255 || TooLarge(m.key.size(), m.value.size(), m.flags)) return ApplyResult::kTooLarge;
   if (flush_marks_.Covers(m.version, [this] { return clock_->WallMs(); })) {
     return ApplyResult::kSuperseded;  // written before a known flush_all
   }
-  const uint32_t hash = HashTable::Hash(m.key);
+  *it = AllocItem(m.key, m.value.size(), m.flags, expiry_.FromUnix(m.expires_at));
+  if (*it == nullptr) return ApplyResult::kOutOfMemory;
+  WriteValue(*it, 0, m.value);
+  return ApplyResult::kApplied;
+}
+
+ApplyResult Engine::Impl::CommitStore(const Mutation& m, uint32_t hash, Item* it) {
   HashTable::Segment& seg = table_.SegmentFor(hash);
-  Item* it = AllocItem(m.key, m.value.size(), m.flags, expiry_.FromUnix(m.expires_at));
-  if (it == nullptr) return ApplyResult::kOutOfMemory;
-  WriteValue(it, 0, m.value);
-  {
-    absl::MutexLock lock(&seg.mu());
-    Item* old = FindLiveLocked(seg, hash, m.key);
-    TombstoneSet& tombs = TombstonesLocked(seg, hash);
-    if (old == nullptr) {
-      // A store no newer than a remembered delete of the key stays deleted
-      // (the delete wins a tie, on both nodes).
-      const bool buried = !tombs.empty() && tombs.Newest(m.key) >= m.version;
-      if (!buried && floor_.Below(hash, m.version)) {
-        // Older than something this node forgot in the key's slot: it
-        // cannot tell whether the key's own newer copy is among it, so
-        // the key goes on both nodes (version_floor.h).
-        FreeItem(it);
-        NotifyDeleteLocked(seg, hash, m.key, nullptr);
-        return ApplyResult::kSuperseded;
-      }
-      if (buried) {
-        FreeItem(it);
-        return ApplyResult::kSuperseded;
-      }
-    } else if (layout_.version(old) > m.version ||
-               (layout_.version(old) == m.version && !TieWins(old, m))) {
+  absl::MutexLock lock(&seg.mu());
+  Item* old = FindLiveLocked(seg, hash, m.key);
+  TombstoneSet& tombs = TombstonesLocked(seg, hash);
+  if (old == nullptr) {
+    // A store no newer than a remembered delete of the key stays deleted
+    // (the delete wins a tie, on both nodes).
+    const bool buried = !tombs.empty() && tombs.Newest(m.key) >= m.version;
+    if (!buried && floor_.Below(hash, m.version)) {
+      // Older than something this node forgot in the key's slot: it
+      // cannot tell whether the key's own newer copy is among it, so
+      // the key goes on both nodes (version_floor.h).
+      FreeItem(it);
+      NotifyDeleteLocked(seg, hash, m.key, nullptr);
+      return ApplyResult::kSuperseded;
+    }
+    if (buried) {
       FreeItem(it);
       return ApplyResult::kSuperseded;
     }
-    if (!tombs.empty()) tombs.Erase(m.key);
-    layout_.set_cas(it, AdoptCas(m.cas));
-    layout_.set_version(it, m.version);
-    if (old != nullptr) {
-      ReplaceLocked(seg, old, it, hash);
-    } else {
-      LinkLocked(seg, it, hash);
-    }
+  } else if (layout_.version(old) > m.version ||
+             (layout_.version(old) == m.version && !TieWins(old, m))) {
+    FreeItem(it);
+    return ApplyResult::kSuperseded;
+  }
+  if (!tombs.empty()) tombs.Erase(m.key);
+  layout_.set_cas(it, AdoptCas(m.cas));
+  layout_.set_version(it, m.version);
+  if (old != nullptr) {
+    ReplaceLocked(seg, old, it, hash);
+  } else {
+    LinkLocked(seg, it, hash);
   }
   return ApplyResult::kApplied;
 }
+
+// A run of stores, kStoreGroup at a time, in four passes: hash each key and
+// prefetch its bucket slot; fill each item (allocation and copy, while
+// those lines arrive); prefetch each chain's head item; then the real
+// lookups and links, in order, on warm lines. Items are filled before the
+// earlier ones of the group are linked, which changes nothing: filling
+// touches only the new item, and a flush_all (which the filling checks)
+// never comes in a run of stores. The HLC sees the group's newest version
+// once, with one clock reading.
+void Engine::Impl::ApplyStores(std::span<const Mutation> ms, std::span<ApplyResult> results) {
+  constexpr size_t kStoreGroup = 16;
+  uint32_t hashes[kStoreGroup];
+  Item* items[kStoreGroup];
+  for (size_t base = 0; base < ms.size(); base += kStoreGroup) {
+    const size_t n = std::min(kStoreGroup, ms.size() - base);
+    uint64_t newest = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const Mutation& m = ms[base + i];
+      newest = std::max(newest, m.version);
+      hashes[i] = HashTable::Hash(m.key);
+      HashTable::Segment& seg = table_.SegmentFor(hashes[i]);
+      absl::MutexLock lock(&seg.mu());
+      seg.PrefetchBucketLocked(hashes[i]);
+    }
+    ObservePeer(newest);
+    for (size_t i = 0; i < n; ++i) results[base + i] = PrepareStore(ms[base + i], &items[i]);
+    for (size_t i = 0; i < n; ++i) {
+      if (items[i] == nullptr) continue;
+      HashTable::Segment& seg = table_.SegmentFor(hashes[i]);
+      absl::MutexLock lock(&seg.mu());
+      seg.PrefetchChainLocked(hashes[i]);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (items[i] != nullptr) results[base + i] = CommitStore(ms[base + i], hashes[i], items[i]);
+    }
+  }
+}
+
+// The walk's misses: each item it shows is a random address. Prefetching
+// the head item of the bucket kWalkPrefetchAhead on (header, key and a
+// short value: kWalkPrefetchLines lines) keeps several in flight; the
+// rest of a chain, and the first buckets of a step, still miss one by one.
+namespace {
+constexpr size_t kWalkPrefetchAhead = 6;
+constexpr int kWalkPrefetchLines = 3;
+}  // namespace
 
 bool Engine::Impl::SnapshotStep(uint64_t* cursor, size_t budget, size_t byte_budget,
                                 absl::FunctionRef<void(const ItemView&)> fn,
@@ -160,6 +216,7 @@ bool Engine::Impl::SnapshotStep(uint64_t* cursor, size_t budget, size_t byte_bud
     HashTable::Segment& seg = table_.segment(segment);
     absl::MutexLock lock(&seg.mu());
     while (room()) {
+      seg.PrefetchBucketItemsLocked(bucket + kWalkPrefetchAhead, kWalkPrefetchLines);
       const bool ok = seg.ForEachInBucketLocked(bucket, [&](Item* it) {
         ++seen;
         if (Dead(it, now)) return;
@@ -221,6 +278,9 @@ bool Engine::Impl::HoldsNothing() {
 void Engine::SetObserver(MutationObserver* observer) { impl_->SetObserver(observer); }
 bool Engine::ApplyReplicated(const Mutation& m) { return impl_->ApplyReplicated(m) == ApplyResult::kApplied; }
 ApplyResult Engine::ApplyReplicatedResult(const Mutation& m) { return impl_->ApplyReplicated(m); }
+void Engine::ApplyReplicatedStores(std::span<const Mutation> ms, std::span<ApplyResult> results) {
+  impl_->ApplyStores(ms, results);
+}
 void Engine::TombstoneStats(StatList* out) { impl_->TombstoneStats(out); }
 bool Engine::HoldsNothing() { return impl_->HoldsNothing(); }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "replication/record_codec.h"
 #include "replication/repl_stats.h"
@@ -229,6 +230,69 @@ TEST_F(ApplierTest, ARecordTooLargeToHoldIsNackedAheadOfTheAck) {
   EXPECT_EQ(AckDue(), static_cast<int64_t>(frame.size() + MutationFrame(FrameType::kRecord,
                                                                           PeerStore("small", "s", WallVersion(0)))
                                                                   .size()));
+}
+
+// The link feeds a read's frames with ReceiveDeferred and then calls
+// ApplyPending: stores may wait until then, but every frame that is not a
+// store, and every ack, sees them applied, with their offsets.
+TEST_F(ApplierTest, DeferredStoresWaitForApplyPendingOrTheNextOtherFrame) {
+  StartStreaming();
+  auto defer = [&](const std::string& bytes) {
+    Frame frame;
+    size_t consumed = 0;
+    EXPECT_OK(DecodeFrame(bytes, kMaxBody, &frame, &consumed));
+    return applier_->ReceiveDeferred(frame.type, frame.payload, consumed);
+  };
+  const std::string a = MutationFrame(FrameType::kRecord, PeerStore("a", "1", WallVersion(0)));
+  const std::string b = MutationFrame(FrameType::kRecord, PeerStore("b", "2", WallVersion(0)));
+  ASSERT_OK(defer(a));
+  ASSERT_OK(defer(b));
+  EXPECT_EQ(applier_->offset(), 0u);
+  applier_->ApplyPending();
+  EXPECT_EQ(GetValue("a"), "1");
+  EXPECT_EQ(GetValue("b"), "2");
+  EXPECT_EQ(applier_->offset(), a.size() + b.size());
+  EXPECT_EQ(stats_.applied.load(), 2u);
+
+  // A delete of a key whose store still waits: the store goes first.
+  const std::string c = MutationFrame(FrameType::kRecord, PeerStore("c", "3", WallVersion(0)));
+  Mutation del{};
+  del.kind = Mutation::Kind::kDelete;
+  del.key = "c";
+  del.version = WallVersion(1);
+  const std::string d = MutationFrame(FrameType::kRecord, del);
+  ASSERT_OK(defer(c));
+  ASSERT_OK(defer(d));
+  EXPECT_EQ(GetValue("c"), "<miss>");
+  EXPECT_EQ(applier_->offset(), a.size() + b.size() + c.size() + d.size());
+
+  // An ack covers what was applied, the deferred stores included.
+  const std::string e = MutationFrame(FrameType::kRecord, PeerStore("e", "5", WallVersion(0)));
+  ASSERT_OK(defer(e));
+  EXPECT_EQ(AckDue(), static_cast<int64_t>(a.size() + b.size() + c.size() + d.size() + e.size()));
+  EXPECT_EQ(GetValue("e"), "5");
+}
+
+// More stores than one batch holds, and a value larger than the batch's
+// buffer: all applied in order, none lost or reordered.
+TEST_F(ApplierTest, DeferredStoresBeyondOneBatchAndLargeValuesAllLand) {
+  ASSERT_OK(SyncStart(/*full=*/true, 0));
+  const std::string large(100u << 10, 'L');  // over the 64 KB batch buffer
+  for (int i = 0; i < 300; ++i) {
+    const std::string value = i == 150 ? large : absl::StrCat("v", i);
+    const std::string frame = MutationFrame(FrameType::kSnapshotItem, PeerStore(absl::StrCat("k", i), value,
+                                                                                WallVersion(-1000) + i));
+    Frame f;
+    size_t consumed = 0;
+    ASSERT_OK(DecodeFrame(frame, kMaxBody, &f, &consumed));
+    ASSERT_OK(applier_->ReceiveDeferred(f.type, f.payload, consumed));
+  }
+  ASSERT_OK(SnapshotEnd());  // not a store: everything before it is applied first
+  EXPECT_EQ(applier_->phase(), Applier::Phase::kStreaming);
+  EXPECT_EQ(stats_.applied.load(), 300u);
+  EXPECT_EQ(GetValue("k0"), "v0");
+  EXPECT_EQ(GetValue("k150"), large);
+  EXPECT_EQ(GetValue("k299"), "v299");
 }
 
 }  // namespace
