@@ -287,6 +287,11 @@ class Client {
   // The node a request to `pair` starts at.
   size_t FirstNode(Pair& pair, bool read) const;
   std::shared_ptr<const Ring> ring() const;
+  // The ring to route by now: while no shard is ejected, the ring with
+  // every shard live, read through a plain pointer (no atomic
+  // read-modify-write on the request path); else the published snapshot,
+  // kept alive in `*hold` for as long as the caller uses the reference.
+  const Ring& CurrentRing(std::shared_ptr<const Ring>* hold) const;
   absl::StatusOr<std::unordered_map<std::string, Item>> MultiGet(const std::vector<std::string>& keys,
                                                                   bool with_cas);
   // MultiGetResult's path: in place when every shard answers at once, else
@@ -308,6 +313,9 @@ class Client {
   // The ring in use, replaced whole (copy, eject or restore, store) under
   // ring_write_mu_; readers load it without a lock.
   std::atomic<std::shared_ptr<const Ring>> ring_;
+  // ring_'s first value, never changed: every later ring with nothing
+  // ejected (all shards restored) places every key as this one does.
+  const std::shared_ptr<const Ring> full_ring_;
   absl::Mutex ring_write_mu_;
   std::atomic<size_t> ejected_count_{0};
   absl::Mutex probe_mu_;  // held (try-lock) by the thread probing

@@ -42,9 +42,10 @@ absl::Status Client::MultiGetInto(const std::vector<std::string>& keys, bool wit
     };
     std::vector<Shard> shards;
     std::vector<size_t> entry_of(shards_.size(), static_cast<size_t>(-1));
-    const std::shared_ptr<const Ring> ring = this->ring();
+    std::shared_ptr<const Ring> hold;
+    const Ring& ring = CurrentRing(&hold);
     for (const std::string& key : keys) {
-      const size_t shard = ring->ShardFor(key);
+      const size_t shard = ring.ShardFor(key);
       if (shard == kNoShard) return absl::UnavailableError("every shard is ejected (all nodes down)");
       if (entry_of[shard] == static_cast<size_t>(-1)) {
         entry_of[shard] = shards.size();
