@@ -195,10 +195,10 @@ absl::StatusOr<std::optional<Item>> Client::Get(std::string_view key) { return G
 absl::StatusOr<std::optional<Item>> Client::Gets(std::string_view key) { return GetOne(key, true); }
 
 absl::StatusOr<std::unordered_map<std::string, Item>> Client::GetMulti(const std::vector<std::string>& keys) {
-  return MultiGet(keys, false);
+  return MultiGetMap(keys, false);
 }
 absl::StatusOr<std::unordered_map<std::string, Item>> Client::GetsMulti(const std::vector<std::string>& keys) {
-  return MultiGet(keys, true);
+  return MultiGetMap(keys, true);
 }
 
 absl::StatusOr<std::unordered_map<std::string, Item>> Client::MultiGet(const std::vector<std::string>& keys,

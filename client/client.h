@@ -47,6 +47,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -294,9 +295,20 @@ class Client {
   const Ring& CurrentRing(std::shared_ptr<const Ring>* hold) const;
   absl::StatusOr<std::unordered_map<std::string, Item>> MultiGet(const std::vector<std::string>& keys,
                                                                   bool with_cas);
-  // MultiGetResult's path: in place when every shard answers at once, else
-  // through MultiGet (failover, ejection).
+  // Receives each hit of a multi-get: views into the received bytes, valid
+  // during the call only.
+  using HitSink = absl::FunctionRef<void(std::string_view key, std::string_view data, uint32_t flags, uint64_t cas)>;
+  // The common case of a multi-get: every shard's requests sent, then every
+  // reply scanned in place into `sink`. InvalidArgument for a bad key (with
+  // nothing sent); false when a shard is ejected or a node fails (the hits
+  // already given to `sink` are then incomplete: the caller discards them
+  // and runs MultiGet).
+  absl::StatusOr<bool> MultiGetInPlace(const std::vector<std::string>& keys, bool with_cas, HitSink sink);
+  // MultiGetResult's path and the map's: MultiGetInPlace, else MultiGet
+  // (failover, ejection).
   absl::Status MultiGetInto(const std::vector<std::string>& keys, bool with_cas, MultiGetResult* result);
+  absl::StatusOr<std::unordered_map<std::string, Item>> MultiGetMap(const std::vector<std::string>& keys,
+                                                                     bool with_cas);
   absl::StatusOr<std::optional<Item>> GetOne(std::string_view key, bool with_cas);
   // `cas` is sent only with protocol::Op::kCas.
   absl::StatusOr<StoreResult> Store(protocol::Op op, std::string_view key, std::string_view value,
