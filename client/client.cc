@@ -2,8 +2,10 @@
 // of dead shards, and reply -> result mapping. Request bytes (and the key
 // checks) come from protocol/request_encoder.
 //
-// The ring is an immutable snapshot behind an atomic shared_ptr: every
-// request loads it for one ShardFor lookup, without a lock; Eject/Restore
+// The ring is an immutable snapshot behind an atomic shared_ptr: a request
+// loads it for one ShardFor lookup, without a lock (and, while no shard is
+// ejected, reads the never-replaced full ring instead, without even the
+// shared_ptr's atomic reference counting); Eject/Restore
 // (rare: once per shard death or return) copy it, rebuild the copy's
 // continuum and publish it, one writer at a time. The count of ejected
 // shards is an atomic so the common path (nothing ejected) never looks at
@@ -77,7 +79,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(std::string_view servers,
 }
 
 Client::Client(Ring ring, ClientOptions options)
-    : options_(options), ring_(std::make_shared<const Ring>(std::move(ring))) {
+    : options_(options), ring_(std::make_shared<const Ring>(std::move(ring))), full_ring_(ring_.load()) {
   const PairOptions pair_options = MakePairOptions(options_);
   for (const ShardConfig& config : this->ring()->shards()) {
     shards_.push_back(std::make_unique<Shard>(config, pair_options));
@@ -92,7 +94,10 @@ const ShardConfig& Client::shard(size_t i) const { return shards_[i]->config; }
 
 bool Client::IsEjected(size_t shard) const { return shards_[shard]->ejected.load(); }
 
-size_t Client::ShardFor(std::string_view key) const { return ring()->ShardFor(key); }
+size_t Client::ShardFor(std::string_view key) const {
+  std::shared_ptr<const Ring> hold;
+  return CurrentRing(&hold).ShardFor(key);
+}
 
 // ---------------------------------------------------------------------------
 // Ejection and re-admission
@@ -139,6 +144,14 @@ void Client::MaybeRestore() {
 
 std::shared_ptr<const Ring> Client::ring() const { return ring_.load(std::memory_order_acquire); }
 
+const Ring& Client::CurrentRing(std::shared_ptr<const Ring>* hold) const {
+  // Eject publishes its ring before counting the shard, and Restore counts
+  // it off only after publishing: a count of 0 means ring_ is full_ring_'s twin.
+  if (ejected_count_.load(std::memory_order_acquire) == 0) return *full_ring_;
+  *hold = ring();
+  return **hold;
+}
+
 Pair& Client::PairOf(size_t shard) { return shards_[shard]->pair; }
 
 size_t Client::FirstNode(Pair& pair, bool read) const {
@@ -182,10 +195,10 @@ absl::StatusOr<std::optional<Item>> Client::Get(std::string_view key) { return G
 absl::StatusOr<std::optional<Item>> Client::Gets(std::string_view key) { return GetOne(key, true); }
 
 absl::StatusOr<std::unordered_map<std::string, Item>> Client::GetMulti(const std::vector<std::string>& keys) {
-  return MultiGet(keys, false);
+  return MultiGetMap(keys, false);
 }
 absl::StatusOr<std::unordered_map<std::string, Item>> Client::GetsMulti(const std::vector<std::string>& keys) {
-  return MultiGet(keys, true);
+  return MultiGetMap(keys, true);
 }
 
 absl::StatusOr<std::unordered_map<std::string, Item>> Client::MultiGet(const std::vector<std::string>& keys,
@@ -204,9 +217,10 @@ absl::StatusOr<std::unordered_map<std::string, Item>> Client::MultiGet(const std
     std::vector<MultiGetGroup> groups;
     std::vector<size_t> group_of(shards_.size(), static_cast<size_t>(-1));
     {
-      const std::shared_ptr<const Ring> ring = this->ring();
+      std::shared_ptr<const Ring> hold;
+      const Ring& ring = CurrentRing(&hold);
       for (std::string_view key : pending) {
-        size_t shard = ring->ShardFor(key);
+        size_t shard = ring.ShardFor(key);
         if (shard == kNoShard) return absl::UnavailableError("every shard is ejected (all nodes down)");
         if (group_of[shard] == static_cast<size_t>(-1)) {
           group_of[shard] = groups.size();

@@ -47,6 +47,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -287,11 +288,27 @@ class Client {
   // The node a request to `pair` starts at.
   size_t FirstNode(Pair& pair, bool read) const;
   std::shared_ptr<const Ring> ring() const;
+  // The ring to route by now: while no shard is ejected, the ring with
+  // every shard live, read through a plain pointer (no atomic
+  // read-modify-write on the request path); else the published snapshot,
+  // kept alive in `*hold` for as long as the caller uses the reference.
+  const Ring& CurrentRing(std::shared_ptr<const Ring>* hold) const;
   absl::StatusOr<std::unordered_map<std::string, Item>> MultiGet(const std::vector<std::string>& keys,
                                                                   bool with_cas);
-  // MultiGetResult's path: in place when every shard answers at once, else
-  // through MultiGet (failover, ejection).
+  // Receives each hit of a multi-get: views into the received bytes, valid
+  // during the call only.
+  using HitSink = absl::FunctionRef<void(std::string_view key, std::string_view data, uint32_t flags, uint64_t cas)>;
+  // The common case of a multi-get: every shard's requests sent, then every
+  // reply scanned in place into `sink`. InvalidArgument for a bad key (with
+  // nothing sent); false when a shard is ejected or a node fails (the hits
+  // already given to `sink` are then incomplete: the caller discards them
+  // and runs MultiGet).
+  absl::StatusOr<bool> MultiGetInPlace(const std::vector<std::string>& keys, bool with_cas, HitSink sink);
+  // MultiGetResult's path and the map's: MultiGetInPlace, else MultiGet
+  // (failover, ejection).
   absl::Status MultiGetInto(const std::vector<std::string>& keys, bool with_cas, MultiGetResult* result);
+  absl::StatusOr<std::unordered_map<std::string, Item>> MultiGetMap(const std::vector<std::string>& keys,
+                                                                     bool with_cas);
   absl::StatusOr<std::optional<Item>> GetOne(std::string_view key, bool with_cas);
   // `cas` is sent only with protocol::Op::kCas.
   absl::StatusOr<StoreResult> Store(protocol::Op op, std::string_view key, std::string_view value,
@@ -308,6 +325,9 @@ class Client {
   // The ring in use, replaced whole (copy, eject or restore, store) under
   // ring_write_mu_; readers load it without a lock.
   std::atomic<std::shared_ptr<const Ring>> ring_;
+  // ring_'s first value, never changed: every later ring with nothing
+  // ejected (all shards restored) places every key as this one does.
+  const std::shared_ptr<const Ring> full_ring_;
   absl::Mutex ring_write_mu_;
   std::atomic<size_t> ejected_count_{0};
   absl::Mutex probe_mu_;  // held (try-lock) by the thread probing

@@ -30,7 +30,7 @@ constexpr NamedHash kNames[] = {
 uint32_t HashKey(KeyHash hash, std::string_view key) {
   switch (hash) {
     case KeyHash::kMd5:
-      return Md5Word(Md5(key), 0);
+      return Md5FirstWord(key);
     case KeyHash::kCrc15:
       return Crc15(key);
     case KeyHash::kOneAtATime:

@@ -31,6 +31,10 @@ inline uint32_t Md5Word(const Md5Digest& digest, int j) {
          (static_cast<uint32_t>(digest[4 * j + 3]) << 24);
 }
 
+// Md5Word(Md5(data), 0) without building the digest: the key hash of
+// every ketama lookup, with a one-block path for keys under 56 bytes.
+uint32_t Md5FirstWord(std::string_view data);
+
 // Lower-case hex of a digest (for tests and ring fingerprints).
 std::string Md5Hex(const Md5Digest& digest);
 

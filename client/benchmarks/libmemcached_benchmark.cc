@@ -18,6 +18,14 @@
 // and CPU time per operation (of the benchmark thread) as ratios to
 // libmemcached's: throughput > 1 and CPU < 1 mean tandem is faster.
 //
+// get and set also run a third client, "bare": the request's fixed bytes
+// written with one send() on a connected socket and the reply read with
+// blocking recv() until its last line, no hashing, no parsing, no
+// allocation. No client library can make fewer system calls or do less
+// in user space, so bare / libmemcached is the floor of any library's
+// ratio on this machine: it shows how much of a round trip belongs to the
+// kernel and the server.
+//
 //   build/bin/libmemcached_benchmark [--tandemd=PATH] [--rounds=N] [--benchmark_min_time=S]
 #include <libmemcached/memcached.h>
 #include <sys/resource.h>
@@ -30,6 +38,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -137,6 +146,53 @@ void LibmemcachedSet(benchmark::State& state) {
       return state.SkipWithError("set failed");
     }
   }
+}
+
+// One request's bytes out, then recv() until the reply ends with `last`.
+// Returns false (and the benchmark fails) on an error or a wrong reply.
+bool BareRoundTrip(int fd, std::string_view request, std::string_view last, char* buffer, size_t capacity) {
+  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) return false;
+  size_t have = 0;
+  while (have < last.size() || std::string_view(buffer + have - last.size(), last.size()) != last) {
+    const ssize_t n = recv(fd, buffer + have, capacity - have, 0);
+    if (n <= 0) return false;
+    have += static_cast<size_t>(n);
+    if (have == capacity) return false;
+  }
+  return true;
+}
+
+// A socket to the server tandem (and libmemcached) would send `key` to.
+int BareSocketFor(std::string_view key) {
+  std::unique_ptr<Client> client = MakeTandem(LocalNodes());
+  return ConnectLoopback(Servers()[client->ShardFor(key)]->port());
+}
+
+void BareGet(benchmark::State& state) {
+  const int fd = BareSocketFor("cmp:get");
+  if (fd < 0) return state.SkipWithError("connect failed");
+  char buffer[4096];
+  for (auto _ : state) {
+    if (!BareRoundTrip(fd, "get cmp:get\r\n", "END\r\n", buffer, sizeof(buffer))) {
+      close(fd);
+      return state.SkipWithError("get failed");
+    }
+  }
+  close(fd);
+}
+
+void BareSet(benchmark::State& state) {
+  const int fd = BareSocketFor("cmp:set");
+  if (fd < 0) return state.SkipWithError("connect failed");
+  const std::string request = absl::StrCat("set cmp:set 0 0 ", kValue.size(), "\r\n", kValue, "\r\n");
+  char buffer[256];
+  for (auto _ : state) {
+    if (!BareRoundTrip(fd, request, "STORED\r\n", buffer, sizeof(buffer))) {
+      close(fd);
+      return state.SkipWithError("set failed");
+    }
+  }
+  close(fd);
 }
 
 // Into one reused MultiGetResult, as libmemcached fetches into one reused
@@ -286,6 +342,28 @@ class RatioReporter : public benchmark::ConsoleReporter {
                   t.Rate(), l.Rate(), t.Rate() / l.Rate(), Median(rate_ratios), t.CpuNanos(), l.CpuNanos(),
                   t.CpuNanos() / l.CpuNanos(), Median(cpu_ratios));
     }
+    std::printf("\nThe floor: a bare socket (one send, blocking recv, nothing else) / libmemcached, medians of\n"
+                "the per-round ratios. No library can beat these; tandem's ratios above, for comparison.\n");
+    std::printf("%-10s %15s %15s %15s %15s %10s %10s\n", "workload", "bare tput x", "tandem tput x",
+                "bare cpu/op x", "tandem cpu/op x", "bare usr", "bare sys");
+    for (const auto& [workload, per_round] : rounds_) {
+      std::vector<double> bare_rate, bare_cpu, tandem_rate, tandem_cpu;
+      for (const auto& [round, pair] : per_round) {
+        auto rb = pair.find("bare");
+        auto rt = pair.find("tandem");
+        auto rl = pair.find("libmemcached");
+        if (rb == pair.end() || rt == pair.end() || rl == pair.end()) continue;
+        bare_rate.push_back(rb->second.Rate() / rl->second.Rate());
+        bare_cpu.push_back(rb->second.CpuNanos() / rl->second.CpuNanos());
+        tandem_rate.push_back(rt->second.Rate() / rl->second.Rate());
+        tandem_cpu.push_back(rt->second.CpuNanos() / rl->second.CpuNanos());
+      }
+      if (bare_rate.empty()) continue;
+      const Sums& bare = sums_[workload]["bare"];
+      std::printf("%-10s %14.2fx %14.2fx %14.2fx %14.2fx %8.0fns %8.0fns\n", workload.c_str(), Median(bare_rate),
+                  Median(tandem_rate), Median(bare_cpu), Median(tandem_cpu), bare.user / bare.iterations,
+                  bare.sys / bare.iterations);
+    }
     std::printf("\nCPU per op split into user space (the libraries' own code) and kernel (system calls):\n");
     std::printf("%-10s %11s %11s %8s %11s %11s %8s\n", "workload", "tandem usr", "libmc usr", "usr x", "tandem sys",
                 "libmc sys", "sys x");
@@ -355,10 +433,11 @@ void Register(int rounds) {
     const char* name;
     void (*tandem)(benchmark::State&);
     void (*libmemcached)(benchmark::State&);
+    void (*bare)(benchmark::State&) = nullptr;  // the floor (get, set)
   };
   static const Workload kWorkloads[] = {
-      {"get", Measured<TandemGet>, Measured<LibmemcachedGet>},
-      {"set", Measured<TandemSet>, Measured<LibmemcachedSet>},
+      {"get", Measured<TandemGet>, Measured<LibmemcachedGet>, Measured<BareGet>},
+      {"set", Measured<TandemSet>, Measured<LibmemcachedSet>, Measured<BareSet>},
       {"mget100", Measured<TandemMultiGet>, Measured<LibmemcachedMultiGet>},
       {"mget100map", Measured<TandemMultiGetMap>, Measured<LibmemcachedMultiGet>},
       {"lookup3", Measured<TandemLookup3>, Measured<LibmemcachedLookup3>},
@@ -366,8 +445,16 @@ void Register(int rounds) {
   };
   for (int round = 1; round <= rounds; ++round) {
     for (const Workload& w : kWorkloads) {
-      // Alternate which library goes first, so neither always runs warm.
+      // Alternate which library goes first, so neither always runs warm
+      // (and the bare socket: last in odd rounds, first in even ones).
       const bool tandem_first = round % 2 == 1;
+      auto register_bare = [&] {
+        if (w.bare == nullptr) return;
+        benchmark::RegisterBenchmark(absl::StrCat(w.name, "/bare/round:", round).c_str(), w.bare)
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
+      };
+      if (!tandem_first) register_bare();
       for (int k = 0; k < 2; ++k) {
         const bool tandem = (k == 0) == tandem_first;
         benchmark::RegisterBenchmark(
@@ -376,6 +463,7 @@ void Register(int rounds) {
             ->UseRealTime()
             ->Unit(benchmark::kMicrosecond);
       }
+      if (tandem_first) register_bare();
     }
   }
 }

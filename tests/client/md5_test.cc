@@ -56,5 +56,16 @@ TEST(Md5Test, KetamaWordsAreLittleEndian) {
   EXPECT_EQ(Md5Word(p, 3), 4292932786u);
 }
 
+TEST(Md5Test, FirstWordMatchesTheDigestAtEveryLength) {
+  // Md5FirstWord builds keys under 56 bytes as one block of words: every
+  // length on both sides of that edge, bytes with the high bit set included.
+  EXPECT_EQ(Md5FirstWord("key0"), 4060279841u);  // client-algorithms.md 1.0
+  std::string data;
+  for (size_t length = 0; length <= 130; ++length) {
+    EXPECT_EQ(Md5FirstWord(data), Md5Word(Md5(data), 0)) << "length " << length;
+    data.push_back(static_cast<char>(0x5a + 37 * length));
+  }
+}
+
 }  // namespace
 }  // namespace tandem::client

@@ -138,6 +138,17 @@ TEST(ClientTest, MultiGetAcrossThreePairs) {
   EXPECT_NE(with_cas[keys[0]].cas, 0u);
   ASSERT_OK_AND_ASSIGN(auto none, client->GetMulti({}));
   EXPECT_TRUE(none.empty());
+  // A bad key among good ones of every shard (the in-place path checks keys
+  // as it encodes them): refused whole, by both result forms, and the next
+  // multi-get over the same connections gets every hit.
+  std::vector<std::string> with_bad = keys;
+  with_bad.push_back("bad key");
+  EXPECT_TRUE(absl::IsInvalidArgument(client->GetMulti(with_bad).status()));
+  client::MultiGetResult result;
+  EXPECT_TRUE(absl::IsInvalidArgument(client->GetMulti(with_bad, &result)));
+  ASSERT_OK_AND_ASSIGN(auto again, client->GetMulti(keys));
+  EXPECT_EQ(again.size(), 300u);
+  EXPECT_EQ(again[keys[299]].value, "value-299");
 }
 
 TEST(ClientTest, ManyThreadsShareOneClient) {
