@@ -16,6 +16,12 @@ void Backlog::Append(std::string_view bytes) {
   Write(bytes);
 }
 
+void Backlog::Append(std::string_view head, std::string_view tail) {
+  if (head.size() + tail.size() > capacity_) Grow(head.size() + tail.size() + base_capacity_);
+  Write(head);
+  Write(tail);
+}
+
 void Backlog::Write(std::string_view bytes) {
   while (!bytes.empty()) {
     size_t pos = static_cast<size_t>(end_ % capacity_);

@@ -35,6 +35,8 @@ class Backlog {
 
   // Appends; a write larger than the ring first grows it (see above).
   void Append(std::string_view bytes);
+  // Appends `head` then `tail`, as one write (a record's head and its value).
+  void Append(std::string_view head, std::string_view tail);
 
   uint64_t start() const { return end_ - size_; }
   uint64_t end() const { return end_; }
