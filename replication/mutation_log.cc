@@ -25,7 +25,12 @@ uint64_t MutationLog::OnMutation(const server::storage::Mutation& m) {
     end = backlog_.end();
     end_.store(end, std::memory_order_release);
   }
-  if (wake_ && !wake_pending_.exchange(true, std::memory_order_acq_rel)) wake_();
+  // A plain load first: while the link batches the flag stays set, and the
+  // exchange (a locked read-modify-write) would only bounce its cache line.
+  if (wake_ && !wake_pending_.load(std::memory_order_acquire) &&
+      !wake_pending_.exchange(true, std::memory_order_acq_rel)) {
+    wake_();
+  }
   return end;
 }
 
