@@ -128,8 +128,9 @@ constexpr size_t kAntiEntropySlice = 64u * 1024;
 constexpr int64_t kHandshakeDeadlineMs = 2000;  // or --repl-timeout-ms if longer
 constexpr int kLogLinesPerSecond = 3;           // LogRateLimited
 constexpr int kGoodbyeFlushMs = 200;            // OnStop: how long the GOODBYE may take to leave
-// Batching (OnLogWake): a window that carried this much doubles the next,
-// up to kMaxBatchWindows times --repl-stream-batch-us.
+// Batching (OnLogWake): a stream that fills this much per
+// --repl-stream-batch-us doubles the next window, up to kMaxBatchWindows
+// times the flag's value.
 constexpr uint64_t kBusyBatchBytes = 1024;
 constexpr int kMaxBatchWindows = 5;
 
@@ -310,15 +311,16 @@ void PeerLink::OnWake(evutil_socket_t, short, void* arg) {
 // window ago), the link holds the log's wake-up flag set (so workers append
 // without waking it: no system call, no context switch per write) and
 // sends whatever arrived once per window, one TLS record and one send for
-// many writes. The window adapts: each window that carried at least
-// kBusyBatchBytes doubles the next, up to kMaxBatchWindows times the flag's
-// value, so a steady write load pays the per-send cost (a timer, a wake-up,
-// an SSL_write, a send, the peer's wake-up) over more writes; a lighter
-// batch goes back to the flag's value, and a window that finds nothing ends
-// batching: the next write wakes the link again. Lag grows by one window at
-// most (the flag's value under light write load, up to kMaxBatchWindows
-// times it under a steady stream); with --repl-sync there is no window
-// (each reply waits on the ack).
+// many writes. The window adapts: while the stream comes at a rate of at
+// least kBusyBatchBytes per flag's value (5 MB/s at 200 us: a set-heavy
+// load, not 90/10 gets and sets), each window doubles the next, up to
+// kMaxBatchWindows times the flag's value, so a steady write stream pays the
+// per-send cost (a timer, a wake-up, an SSL_write, a send, the peer's
+// wake-up) over more writes; a slower stream goes back to the flag's value,
+// and a window that finds nothing ends batching: the next write wakes the
+// link again. Lag grows by one window at most (the flag's value under a
+// lighter write load, up to kMaxBatchWindows times it under a heavy
+// stream); with --repl-sync there is no window (each reply waits on the ack).
 void PeerLink::OnLogWake(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<PeerLink*>(arg);
   if (self->active_ == nullptr) {
@@ -351,9 +353,11 @@ void PeerLink::OnBatchTimer(evutil_socket_t, short, void* arg) {
   if (self->active_ == nullptr) return;
   const uint64_t sent = self->active_->send_offset - before;
   if (sent == 0) return;  // quiet: the next write wakes the link
+  // Busy: the stream's rate would fill kBusyBatchBytes per base window. A
+  // rate, not this window's bytes, or a longer window would keep itself long.
   const int base = self->config_.stream_batch_us;
-  self->StartBatchWindow(sent >= kBusyBatchBytes ? std::min(2 * self->batch_window_us_, kMaxBatchWindows * base)
-                                                 : base);
+  const bool busy = sent * static_cast<uint64_t>(base) >= kBusyBatchBytes * static_cast<uint64_t>(self->batch_window_us_);
+  self->StartBatchWindow(busy ? std::min(2 * self->batch_window_us_, kMaxBatchWindows * base) : base);
 }
 
 void PeerLink::StartBatchWindow(int window_us) {
