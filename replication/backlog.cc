@@ -16,13 +16,20 @@ void Backlog::Append(std::string_view bytes) {
   Write(bytes);
 }
 
+void Backlog::Append(std::string_view head, std::string_view tail) {
+  if (head.size() + tail.size() > capacity_) Grow(head.size() + tail.size() + base_capacity_);
+  Write(head);
+  Write(tail);
+}
+
 void Backlog::Write(std::string_view bytes) {
   while (!bytes.empty()) {
-    size_t pos = static_cast<size_t>(end_ % capacity_);
-    size_t n = std::min(bytes.size(), capacity_ - pos);
-    std::memcpy(ring_.get() + pos, bytes.data(), n);
+    const size_t n = std::min(bytes.size(), capacity_ - end_pos_);
+    std::memcpy(ring_.get() + end_pos_, bytes.data(), n);
     bytes.remove_prefix(n);
     end_ += n;
+    end_pos_ += n;
+    if (end_pos_ == capacity_) end_pos_ = 0;
     size_ = std::min(capacity_, size_ + n);
   }
 }
@@ -34,6 +41,7 @@ void Backlog::Grow(size_t capacity) {
   capacity_ = capacity;
   ring_.reset(new char[capacity_]);
   end_ -= window.size();
+  end_pos_ = static_cast<size_t>(end_ % capacity_);
   size_ = 0;
   Write(window);
 }

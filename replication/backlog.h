@@ -35,6 +35,8 @@ class Backlog {
 
   // Appends; a write larger than the ring first grows it (see above).
   void Append(std::string_view bytes);
+  // Appends `head` then `tail`, as one write (a record's head and its value).
+  void Append(std::string_view head, std::string_view tail);
 
   uint64_t start() const { return end_ - size_; }
   uint64_t end() const { return end_; }
@@ -42,7 +44,9 @@ class Backlog {
   // process of this node reached; the bytes before it are gone. Only on an
   // empty backlog.
   void ResumeAt(uint64_t end) {
-    if (size_ == 0) end_ = end;
+    if (size_ != 0) return;
+    end_ = end;
+    end_pos_ = static_cast<size_t>(end_ % capacity_);
   }
   size_t capacity() const { return capacity_; }
   // Whether the stream can be resent from `offset` (offset == end is "up to date").
@@ -76,6 +80,7 @@ class Backlog {
   size_t capacity_;
   std::unique_ptr<char[]> ring_;  // byte at stream offset o lives at ring_[o % capacity_]
   uint64_t end_ = 0;
+  size_t end_pos_ = 0;  // end_ % capacity_, kept so that appends never divide
   size_t size_ = 0;
 };
 

@@ -12,18 +12,25 @@ uint64_t MutationLog::OnMutation(const server::storage::Mutation& m) {
   for (uint64_t n = drop_next_.load(std::memory_order_relaxed); n > 0;) {
     if (drop_next_.compare_exchange_weak(n, n - 1, std::memory_order_relaxed)) return end();
   }
-  thread_local std::string frame;
-  frame.clear();
-  EncodeMutation(FrameType::kRecord, m, &frame);
+  // The record's head (header, fields, key) is encoded here, outside the
+  // lock, its checksum over the value too; the value goes from the item's
+  // memory straight into the ring.
+  thread_local std::string head;
+  head.clear();
+  EncodeMutationHead(FrameType::kRecord, m, &head);
   uint64_t end;
   {
     absl::MutexLock lock(&mu_);
-    backlog_.Append(frame);
+    backlog_.Append(head, m.value);
     end = backlog_.end();
     end_.store(end, std::memory_order_release);
   }
-  if (frame.capacity() > (1u << 20)) std::string().swap(frame);  // a huge value: give the memory back
-  if (wake_ && !wake_pending_.exchange(true, std::memory_order_acq_rel)) wake_();
+  // A plain load first: while the link batches the flag stays set, and the
+  // exchange (a locked read-modify-write) would only bounce its cache line.
+  if (wake_ && !wake_pending_.load(std::memory_order_acquire) &&
+      !wake_pending_.exchange(true, std::memory_order_acq_rel)) {
+    wake_();
+  }
   return end;
 }
 
@@ -52,25 +59,32 @@ bool MutationLog::Read(uint64_t offset, size_t max, std::string* out) const {
   return true;
 }
 
-bool MutationLog::ReadPieces(uint64_t offset, size_t max, size_t* read,
-                             const std::function<void(const char*, size_t)>& fn) const {
+bool MutationLog::ReadInto(uint64_t offset, size_t max, size_t* read,
+                           absl::FunctionRef<char*(size_t)> reserve) const {
   absl::MutexLock lock(&mu_);
   *read = 0;
   if (!backlog_.Contains(offset)) return false;
-  // Whole frames only (see Read): walk the headers from `offset`. Records
-  // are appended whole under mu_, so every frame that starts before the
-  // end also ends by it.
+  // Whole frames only (see Read). Records are appended whole under mu_, so
+  // everything up to the end is whole frames: the headers are walked only
+  // when that is more than `max` (a link far behind), to cut there.
   const uint64_t end = backlog_.end();
-  uint64_t at = offset;
-  char header[kFrameHeaderSize];
-  while (end - at >= kFrameHeaderSize) {
-    backlog_.Peek(at, kFrameHeaderSize, header);
-    const size_t frame = kFrameHeaderSize + FrameBodySize(std::string_view(header, sizeof(header)));
-    if (at != offset && at + frame - offset > max) break;  // the first frame goes alone if it is bigger
-    at += frame;
+  uint64_t at = end;
+  if (end - offset > max) {
+    at = offset;
+    char header[kFrameHeaderSize];
+    while (end - at >= kFrameHeaderSize) {
+      backlog_.Peek(at, kFrameHeaderSize, header);
+      const size_t frame = kFrameHeaderSize + FrameBodySize(std::string_view(header, sizeof(header)));
+      if (at != offset && at + frame - offset > max) break;  // the first frame goes alone if it is bigger
+      at += frame;
+    }
   }
-  *read = static_cast<size_t>(at - offset);
-  backlog_.ForEachPiece(offset, *read, fn);
+  const size_t n = static_cast<size_t>(at - offset);
+  if (n == 0) return true;
+  char* dst = reserve(n);
+  if (dst == nullptr) return true;
+  backlog_.Peek(offset, n, dst);
+  *read = n;
   return true;
 }
 

@@ -4,10 +4,12 @@
 // backlog path of redis, in one step).
 //
 // It runs on the worker threads with the item's lock held, so it must be
-// cheap: the encoding happens outside any lock into a thread-local buffer,
-// then one short mutex section copies it into the ring; the wake-up is
+// cheap: the record's head (header, fields, key, and the checksum over the
+// value too) is encoded outside any lock into a thread-local buffer, then
+// one short mutex section copies the head and the value, from the item's
+// own memory, into the ring (the value is copied once); the wake-up is
 // coalesced with an atomic flag so a burst of writes costs one event_active.
-// The link thread reads the stream back through Read().
+// The link thread reads the stream back through ReadInto().
 #ifndef TANDEM_REPLICATION_MUTATION_LOG_H_
 #define TANDEM_REPLICATION_MUTATION_LOG_H_
 
@@ -16,6 +18,7 @@
 #include <functional>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "replication/backlog.h"
 #include "server/storage/mutation_observer.h"
@@ -56,11 +59,13 @@ class MutationLog : public server::storage::MutationObserver {
   // False when the backlog no longer holds `offset` (the peer needs a full
   // copy).
   bool Read(uint64_t offset, size_t max, std::string* out) const;
-  // The same frames, handed to fn(data, size) straight from the ring (one
-  // or two pieces, under the log's lock: fn must only copy them, e.g. into
-  // an evbuffer) instead of through a string. Sets *read to how many bytes.
-  bool ReadPieces(uint64_t offset, size_t max, size_t* read,
-                  const std::function<void(const char*, size_t)>& fn) const;
+  // The same frames, copied once, under the log's lock, into the n
+  // contiguous bytes reserve(n) returns (space in the link's output
+  // buffer), so a batch goes out as one piece: one TLS record and one send
+  // where it fits, not one per piece of the ring. Sets *read to n; calls
+  // reserve only when n > 0. A null from reserve (no memory) copies nothing
+  // and sets *read to 0.
+  bool ReadInto(uint64_t offset, size_t max, size_t* read, absl::FunctionRef<char*(size_t)> reserve) const;
 
  private:
   mutable absl::Mutex mu_;

@@ -157,7 +157,7 @@ class PeerLink {
   void DeferIfWeWereAway(int64_t now);
   void LogRateLimited(const std::string& line);
   void Pump(Conn* c);
-  void StartBatchWindow();
+  void StartBatchWindow(int window_us);
   bool SendStream(Conn* c, evbuffer* out, uint64_t at_least = 0);
   void SendSnapshotSlice(Conn* c, evbuffer* out);
   void SendAntiEntropySlice(Conn* c, evbuffer* out);
@@ -194,6 +194,8 @@ class PeerLink {
   event* log_wake_ = nullptr;    // a worker appended to the log (OnLogWake)
   event* batch_timer_ = nullptr;  // batching: the next send of the stream (OnBatchTimer)
   bool batching_ = false;         // batch_timer_ is armed and the log's wake-ups are held off
+  int batch_window_us_ = 0;       // the armed (or last) window: it adapts (OnLogWake)
+  int64_t last_log_wake_us_ = 0;  // steady clock: when the log last woke the link
   std::thread thread_;
   std::atomic<bool> running_{false};
 

@@ -51,14 +51,16 @@ size_t Begin(FrameType type, std::string* out) {
   return at;
 }
 
-void Finish(size_t at, std::string* out) {
-  std::string_view body(out->data() + at + kFrameHeaderSize, out->size() - at - kFrameHeaderSize);
-  uint32_t len = static_cast<uint32_t>(body.size());
-  uint32_t crc = Crc32c(body);
+void PutHeader(size_t at, uint32_t len, uint32_t crc, std::string* out) {
   for (int i = 0; i < 4; ++i) {
     (*out)[at + i] = static_cast<char>((len >> (8 * i)) & 0xff);
     (*out)[at + 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
   }
+}
+
+void Finish(size_t at, std::string* out) {
+  std::string_view body(out->data() + at + kFrameHeaderSize, out->size() - at - kFrameHeaderSize);
+  PutHeader(at, static_cast<uint32_t>(body.size()), Crc32c(body), out);
 }
 
 class Reader {
@@ -151,8 +153,10 @@ size_t MutationFrameSize(const Mutation& m) {
   return kFrameHeaderSize + 1 + 1 + 4 + 8 + 8 + 8 + 8 + 8 + 2 + m.key.size() + 4 + m.value.size();
 }
 
-void EncodeMutation(FrameType type, const Mutation& m, std::string* out) {
-  out->reserve(out->size() + MutationFrameSize(m));
+namespace {
+// A mutation frame up to its value's bytes, header unfilled; returns where
+// the frame starts.
+size_t BeginMutation(FrameType type, const Mutation& m, std::string* out) {
   size_t at = Begin(type, out);
   Put<uint8_t>(out, static_cast<uint8_t>(m.kind));
   Put<uint32_t>(out, m.flags);
@@ -164,8 +168,21 @@ void EncodeMutation(FrameType type, const Mutation& m, std::string* out) {
   Put<uint16_t>(out, static_cast<uint16_t>(m.key.size()));
   out->append(m.key);
   Put<uint32_t>(out, static_cast<uint32_t>(m.value.size()));
+  return at;
+}
+}  // namespace
+
+void EncodeMutation(FrameType type, const Mutation& m, std::string* out) {
+  out->reserve(out->size() + MutationFrameSize(m));
+  const size_t at = BeginMutation(type, m, out);
   out->append(m.value);
   Finish(at, out);
+}
+
+void EncodeMutationHead(FrameType type, const Mutation& m, std::string* out) {
+  const size_t at = BeginMutation(type, m, out);
+  const std::string_view head_body(out->data() + at + kFrameHeaderSize, out->size() - at - kFrameHeaderSize);
+  PutHeader(at, static_cast<uint32_t>(head_body.size() + m.value.size()), Crc32c(m.value, Crc32c(head_body)), out);
 }
 
 void EncodeSnapshotEnd(std::string* out) { Finish(Begin(FrameType::kSnapshotEnd, out), out); }

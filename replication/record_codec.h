@@ -48,6 +48,10 @@ void EncodeAck(uint64_t offset, std::string* out);
 void EncodeHeartbeat(const Heartbeat& hb, std::string* out);
 void EncodeNack(const Nack& nack, std::string* out);
 void EncodeGoodbye(std::string* out);
+// The same frame without its value's bytes (its length and checksum already
+// count them): the frame is these bytes followed by m.value, so a caller that
+// writes both where they go (the backlog's ring) copies the value once.
+void EncodeMutationHead(FrameType type, const server::storage::Mutation& m, std::string* out);
 // Exact size of EncodeMutation's frame.
 size_t MutationFrameSize(const server::storage::Mutation& m);
 

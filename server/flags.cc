@@ -314,8 +314,9 @@ const std::vector<FlagSpec>& FlagTable() {
          return ParseIntInto("--repl-antientropy-s", a, 0, 86400, &s->repl_antientropy_s);
        }},
       {kLongOnlyBase + 70, "repl-stream-batch-us", true,
-       "replication: while writes keep coming, send them to the peer once per this many microseconds "
-       "instead of waking the link for each, 0: at once (default: 200; --repl-sync: always at once)",
+       "replication: while writes keep coming, send them to the peer once per window of this many "
+       "microseconds (growing to 5x under a steady write stream) instead of waking the link for each, "
+       "0: at once (default: 200; --repl-sync: always at once)",
        [](const char* a, Settings* s) {
          return ParseIntInto("--repl-stream-batch-us", a, 0, 100000, &s->repl_stream_batch_us);
        }},

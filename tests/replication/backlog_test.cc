@@ -138,9 +138,9 @@ TEST(MutationLog, ReadsWholeFramesOnly) {
   EXPECT_EQ(FrameSizeAt(std::string_view(out).substr(0, 7)), 0u);
 }
 
-// What the link sends: the same whole frames as Read, straight from the
-// ring, in one or two pieces, also across the ring's wrap.
-TEST(MutationLog, ReadPiecesGivesWholeFramesAcrossTheWrap) {
+// What the link sends: the same whole frames as Read, copied once from the
+// ring into space the caller reserves, also across the ring's wrap.
+TEST(MutationLog, ReadIntoGivesWholeFramesAcrossTheWrap) {
   const std::string value(100, 'v');
   server::storage::Mutation m{};
   m.kind = server::storage::Mutation::Kind::kStore;
@@ -150,30 +150,35 @@ TEST(MutationLog, ReadPiecesGivesWholeFramesAcrossTheWrap) {
   MutationLog log(3 * frame + frame / 2);  // the 4th and later frames wrap
   for (int i = 0; i < 5; ++i) log.OnMutation(m);
   const uint64_t from = 2 * frame;  // frames 3..5; the 4th crosses the wrap
-  std::string pieces;
+  std::string space;
   int calls = 0;
   size_t read = 0;
-  const auto collect = [&](const char* data, size_t size) {
-    pieces.append(data, size);
+  const auto reserve = [&](size_t n) {
+    space.assign(n, '\0');
     ++calls;
+    return space.data();
   };
-  ASSERT_TRUE(log.ReadPieces(from, 1 << 20, &read, collect));
+  ASSERT_TRUE(log.ReadInto(from, 1 << 20, &read, reserve));
   EXPECT_EQ(read, 3 * frame);
-  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(calls, 1);
   std::string copied;
   ASSERT_TRUE(log.Read(from, 1 << 20, &copied));
-  EXPECT_EQ(pieces, copied);
-  EXPECT_EQ(WholeFramesPrefix(pieces), pieces.size());
-  pieces.clear();
-  ASSERT_TRUE(log.ReadPieces(from, 2 * frame - 1, &read, collect));  // cut to whole frames
+  EXPECT_EQ(space, copied);
+  EXPECT_EQ(WholeFramesPrefix(space), space.size());
+  ASSERT_TRUE(log.ReadInto(from, 2 * frame - 1, &read, reserve));  // cut to whole frames
   EXPECT_EQ(read, frame);
-  pieces.clear();
-  ASSERT_TRUE(log.ReadPieces(from, 10, &read, collect));  // the first frame alone is over max
+  EXPECT_EQ(space, copied.substr(0, frame));
+  ASSERT_TRUE(log.ReadInto(from + frame, 10, &read, reserve));  // the first frame alone is over max
   EXPECT_EQ(read, frame);
-  EXPECT_EQ(pieces.size(), frame);
-  ASSERT_TRUE(log.ReadPieces(log.end(), 10, &read, collect));
+  EXPECT_EQ(space, copied.substr(frame, frame));
+  calls = 0;
+  ASSERT_TRUE(log.ReadInto(log.end(), 10, &read, reserve));
   EXPECT_EQ(read, 0u);
-  EXPECT_FALSE(log.ReadPieces(0, 10, &read, collect));  // overwritten: a full copy
+  EXPECT_EQ(calls, 0);  // nothing to send: nothing reserved
+  EXPECT_FALSE(log.ReadInto(0, 10, &read, reserve));  // overwritten: a full copy
+  const auto no_memory = [](size_t) -> char* { return nullptr; };
+  ASSERT_TRUE(log.ReadInto(from, 1 << 20, &read, no_memory));
+  EXPECT_EQ(read, 0u);
 }
 
 TEST(MutationLog, OverrunIsReported) {

@@ -87,6 +87,26 @@ TEST(RecordCodec, GoldenMutation) {
   EXPECT_EQ(MutationFrameSize(m), golden.size());
 }
 
+// What the backlog stores: the head, then the value from the item's own
+// memory, makes the very bytes of the whole frame (golden above), also with
+// an empty value and one past a CRC word boundary.
+TEST(RecordCodec, MutationHeadThenValueIsTheFrame) {
+  Mutation m{};
+  m.kind = Mutation::Kind::kStore;
+  m.key = "k";
+  m.flags = 5;
+  m.cas = 9;
+  m.version = 0x10;
+  for (const std::string& value : {std::string("v"), std::string(), std::string(1029, 'z')}) {
+    m.value = value;
+    std::string whole;
+    EncodeMutation(FrameType::kRecord, m, &whole);
+    std::string head = "ahead";  // appends, like EncodeMutation
+    EncodeMutationHead(FrameType::kRecord, m, &head);
+    EXPECT_EQ(head.substr(5) + value, whole) << value.size();
+  }
+}
+
 TEST(RecordCodec, MutationRoundTripAndIncrementalDecode) {
   Mutation m{};
   m.kind = Mutation::Kind::kStore;
