@@ -42,6 +42,8 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/storage/engine_impl.h"
 #include "server/storage/hash_table.h"
 #include "server/storage/item.h"
@@ -503,6 +505,23 @@ void Engine::Impl::FlushAll(int64_t delay, WriteReceipt* receipt) {
   m.version = NextVersion();
   flush_marks_.Record({m.version, m.flush_delay_ms, m.origin_ms + m.flush_delay_ms}, m.origin_ms);
   Receive(receipt, observer_->OnMutation(m));
+  WaitOutMillisecondOf(m.version);
+}
+
+// Versions count milliseconds, so a write the peer stamps in the flush's
+// own millisecond, before the flush reaches it, could still order below
+// the flush and be removed by it, although the client wrote it after this
+// flush was answered. Holding the answer until the clock has left that
+// millisecond (commit wait, at most about 1 ms, for a rare command) means a
+// write made after the reply, on either node, is newer than the flush
+// (with clocks within --repl-max-skew-ms). A version pulled further ahead
+// by the peer's clock is not waited out beyond kMaxWait.
+void Engine::Impl::WaitOutMillisecondOf(uint64_t version) const {
+  constexpr absl::Duration kMaxWait = absl::Milliseconds(3);
+  const absl::Time give_up = absl::Now() + kMaxWait;
+  while (VersionClockMs() <= Hlc::PhysicalMs(version) && absl::Now() < give_up) {
+    absl::SleepFor(absl::Microseconds(100));
+  }
 }
 
 absl::Status Engine::Impl::SetMemoryLimit(size_t bytes) {

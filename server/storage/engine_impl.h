@@ -248,11 +248,17 @@ class Engine::Impl {
   // The HLC runs on the later of the two clocks of the pair (this one and
   // the peer's, as measured, up to --repl-max-skew-ms ahead), so versions
   // stamped on either node order the way the writes happened.
-  uint64_t NextVersion() {
+  uint64_t NextVersion() { return hlc_.Now(VersionClockMs()); }
+  // The milliseconds versions are stamped on: the later of this node's
+  // clock and the peer's, up to --repl-max-skew-ms ahead.
+  uint64_t VersionClockMs() const {
     const int64_t ahead = std::clamp<int64_t>(peer_offset_ms_.load(std::memory_order_relaxed), 0,
                                               opts_.max_skew_ms);
-    return hlc_.Now(WallMs() + static_cast<uint64_t>(ahead));
+    return WallMs() + static_cast<uint64_t>(ahead);
   }
+  // Returns once the version clock has left `version`'s millisecond (at
+  // most a few ms): see FlushAll.
+  void WaitOutMillisecondOf(uint64_t version) const;
   // Folds a peer's version into the HLC, at most --repl-max-skew-ms ahead
   // of the wall clock; true when it was further ahead (version.h).
   bool ObservePeer(uint64_t version) {
