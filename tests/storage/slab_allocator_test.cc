@@ -4,7 +4,12 @@
 #include "server/storage/slab_allocator.h"
 
 #include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
 #include <set>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -158,6 +163,72 @@ TEST_F(SlabAllocatorTest, PoolPagesServeAnyClassPastTheLimit) {
   for (int i = 1; i < 8738; ++i) ASSERT_NE(a.Alloc(2), nullptr);
   EXPECT_EQ(a.Alloc(2), nullptr);
   EXPECT_EQ(a.total_malloced(), 2u << 20);
+}
+
+// ---- transparent huge pages --------------------------------------------------
+
+// The /proc/self/smaps entry of the mapping holding `addr`: its VmFlags and
+// AnonHugePages (kB). Found false when no mapping holds it.
+struct SmapsEntry {
+  bool found = false;
+  std::string vm_flags;
+  long anon_huge_kb = -1;
+};
+
+SmapsEntry SmapsEntryOf(const void* addr) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(addr);
+  std::ifstream smaps("/proc/self/smaps");
+  SmapsEntry e;
+  bool inside = false;
+  std::string line;
+  while (std::getline(smaps, line)) {
+    uintptr_t lo = 0, hi = 0;
+    char dash = 0;
+    std::istringstream head(line);
+    if (head >> std::hex >> lo >> dash >> hi && dash == '-' && line.find(':') > line.find(' ')) {
+      if (inside) break;  // the next mapping starts
+      inside = a >= lo && a < hi;
+      e.found = inside;
+      continue;
+    }
+    if (!inside) continue;
+    if (line.rfind("AnonHugePages:", 0) == 0) e.anon_huge_kb = std::stol(line.substr(14));
+    if (line.rfind("VmFlags:", 0) == 0) e.vm_flags = line.substr(8) + " ";
+  }
+  return e;
+}
+
+std::string ThpMode() {
+  std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string all, mode;
+  std::getline(f, all);
+  const size_t open = all.find('['), close = all.find(']');
+  if (open != std::string::npos && close != std::string::npos) mode = all.substr(open + 1, close - open - 1);
+  return mode;
+}
+
+// Slab memory is advised as transparent huge pages whatever -L says (a get
+// then costs fewer TLB misses; README, "Benchmarking"): the mapping carries
+// the kernel's "hg" (MADV_HUGEPAGE) flag, and once a 2 MB region is written
+// it is one huge page unless THP is off on this machine.
+TEST_F(SlabAllocatorTest, FilledRegionsAreTransparentHugePages) {
+  const std::string mode = ThpMode();
+  if (mode.empty() || mode == "never") {
+    GTEST_SKIP() << "transparent huge pages are " << (mode.empty() ? "not in this kernel" : "[never]")
+                 << " on this machine (/sys/kernel/mm/transparent_hugepage/enabled)";
+  }
+  SlabAllocator a(classes_, 64u << 20);
+  // Two 1 MB pages of class 1 fill the first 2 MB region; write every chunk.
+  const size_t chunk = classes_.chunk_size(1);
+  std::vector<char*> got = FillClass1(a, 2 * (classes_.page_size() / chunk));
+  for (char* p : got) {
+    ASSERT_NE(p, nullptr);
+    std::memset(p, 0x5a, chunk);
+  }
+  const SmapsEntry e = SmapsEntryOf(got.front());
+  ASSERT_TRUE(e.found) << "no /proc/self/smaps entry holds the slab page";
+  EXPECT_NE(e.vm_flags.find(" hg "), std::string::npos) << "VmFlags:" << e.vm_flags;
+  EXPECT_GE(e.anon_huge_kb, 2048) << "THP mode [" << mode << "]";
 }
 
 }  // namespace
