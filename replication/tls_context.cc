@@ -81,6 +81,11 @@ absl::StatusOr<std::unique_ptr<TlsContext>> TlsContext::Create(const TlsOptions&
   SSL_CTX_set_options(t->ctx_, SSL_OP_NO_TICKET);
   SSL_CTX_set_session_cache_mode(t->ctx_, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_mode(t->ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // Read-ahead: one read() takes whatever the socket holds, several records
+  // at once, instead of two per record (the 5-byte header, then the body).
+  // Records it buffers are not socket readiness: PeerLink reads on while
+  // OpenSSL holds bytes (ReadOnWhileTlsBuffered, peer_link_conn.h).
+  SSL_CTX_set_read_ahead(t->ctx_, 1);
   SSL_CTX_set_app_data(t->ctx_, t.get());
 
   if (mode == AuthMode::kPsk) {
