@@ -29,7 +29,11 @@
 // buffer more than a header's claim allows, and frames that arrive in the
 // same read as the HELLO get the link's bound. Stores are handed over with
 // ReceiveDeferred and applied together at the end of the read, or before
-// any other frame; then the Applier's ack, if any, goes out.
+// any other frame; then the Applier's ack, if any, goes out. With TLS,
+// OpenSSL reads ahead (one read() for many records), and records it holds
+// are decrypted in the same pass, not left for a socket event that may not
+// come (ReadOnWhileTlsBuffered, peer_link_conn.h). One clock reading per
+// read stamps every frame of it (Heard).
 //
 // Sending. Pump fills the socket's output buffer from two sources. First
 // the backlog from the Conn's send_offset, up to kHighWater, always, even
@@ -102,6 +106,7 @@ namespace tandem::replication {
 using peer_link_internal::kLowWater;
 using peer_link_internal::NowMs;
 using peer_link_internal::NumericHost;
+using peer_link_internal::ReadOnWhileTlsBuffered;
 
 namespace {
 
@@ -128,6 +133,7 @@ constexpr size_t kAntiEntropySlice = 64u * 1024;
 constexpr int64_t kHandshakeDeadlineMs = 2000;  // or --repl-timeout-ms if longer
 constexpr int kLogLinesPerSecond = 3;           // LogRateLimited
 constexpr int kGoodbyeFlushMs = 200;            // OnStop: how long the GOODBYE may take to leave
+constexpr int kCallbacksPerPass = 64;           // the base's dispatch limit (constructor)
 // Batching (OnLogWake): a stream that fills this much per
 // --repl-stream-batch-us doubles the next window, up to kMaxBatchWindows
 // times the flag's value.
@@ -156,6 +162,10 @@ PeerLink::PeerLink(PeerLinkConfig config, uint64_t node_id, server::storage::Eng
   // epoll's own timeout would round it up to a whole millisecond.
   event_config* cfg = event_config_new();
   event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+  // At most this many callbacks per loop pass before timers and sockets are
+  // looked at again: a callback that activates its own event runs again in
+  // the same pass (ReadOnWhileTlsBuffered on a link that never runs dry).
+  event_config_set_max_dispatch_interval(cfg, nullptr, kCallbacksPerPass, 0);
   base_ = event_base_new_with_config(cfg);
   event_config_free(cfg);
   if (base_ == nullptr) base_ = event_base_new();
@@ -282,9 +292,14 @@ void PeerLink::OnStop(evutil_socket_t, short, void* arg) {
 void PeerLink::OnRead(bufferevent*, void* arg) {
   auto* c = static_cast<Conn*>(arg);
   PeerLink* self = c->link;
-  if (c->state == Conn::State::kLinked) self->Heard(c, NowMs());
+  // One clock reading per read, not per frame: the frames of a read arrived together.
+  self->Heard(c, NowMs());
   self->ReadFrames(c);
-  if (c->state == Conn::State::kClosed) self->Destroy(c);
+  if (c->state == Conn::State::kClosed) {
+    self->Destroy(c);
+  } else {
+    ReadOnWhileTlsBuffered(c->bev);
+  }
 }
 
 void PeerLink::OnWrite(bufferevent* bev, void* arg) {
@@ -419,8 +434,6 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
   // Stores may wait for the end of the read (Applier::ReceiveDeferred);
   // any other frame (a forwarded answer, an ack) sees them applied.
   if (type != FrameType::kRecord && type != FrameType::kSnapshotItem) applier_.ApplyPending();
-  const int64_t now = NowMs();
-  c->last_recv_ms = now;
   switch (c->state) {
     case Conn::State::kAwaitingHello:
       return OnHello(c, type, payload);
@@ -431,9 +444,8 @@ absl::Status PeerLink::HandleFrame(Conn* c, FrameType type, std::string_view pay
     case Conn::State::kClosed:
       return absl::InternalError("frame on a connection that is not open");  // ReadFrames never gets here
   }
-  // Linked, and (being here) the active connection.
-  stats_.last_heartbeat_ms.store(now);
-  last_heard_ms_ = now;
+  // Linked, and (being here) the active connection; OnRead's Heard has
+  // stamped this read (and Authenticated the read that brought the HELLO).
   switch (type) {
     case FrameType::kSyncStart:
     case FrameType::kRecord:

@@ -6,7 +6,11 @@
 
 #include <arpa/inet.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
+#include <event2/event.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -26,6 +30,22 @@ inline int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// The link's TLS reads ahead (tls_context.cc): one read() can bring many
+// records into OpenSSL's buffer. libevent 2.1 decrypts one or two per read
+// event and then goes on only while SSL_pending() says so, which counts the
+// current record alone; records already taken off the socket would wait for
+// the socket's next byte, a heartbeat away on a quiet link. So after each
+// read callback (and when the handshake ends, which may have read the
+// peer's first frame with it), while OpenSSL holds bytes, the read event is
+// activated again: libevent decrypts the next records in the same loop
+// pass, with no system call (a partial record costs one read that finds the
+// socket empty). The base's dispatch limit (peer_link.cc) keeps a link that
+// never runs dry from holding the loop.
+inline void ReadOnWhileTlsBuffered(bufferevent* bev) {
+  SSL* ssl = bufferevent_openssl_get_ssl(bev);  // null on a plaintext link
+  if (ssl != nullptr && SSL_has_pending(ssl) == 1) event_active(&bev->ev_read, EV_READ, 1);
 }
 
 // The numeric address of `addr`, an IPv4-mapped IPv6 address as IPv4.

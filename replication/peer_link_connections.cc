@@ -37,6 +37,7 @@ namespace tandem::replication {
 using peer_link_internal::kLowWater;
 using peer_link_internal::NowMs;
 using peer_link_internal::NumericHost;
+using peer_link_internal::ReadOnWhileTlsBuffered;
 
 namespace {
 
@@ -275,6 +276,9 @@ void PeerLink::TransportReady(Conn* c) {
   if (c->state != Conn::State::kTlsHandshake) return;
   c->state = Conn::State::kAwaitingHello;
   if (c->dialed) SendHello(c);
+  // The handshake's last read may have brought the peer's HELLO with it
+  // (read-ahead), and no socket event would announce it.
+  if (tls()) ReadOnWhileTlsBuffered(c->bev);
 }
 
 void PeerLink::ConnectionFailed(Conn* c, int socket_error) {
