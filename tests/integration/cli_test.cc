@@ -24,6 +24,7 @@
 #include "absl/time/clock.h"
 #include "client/ring.h"
 #include "gtest/gtest.h"
+#include "tests/support/free_port_listener.h"
 #include "tests/support/raw_socket.h"
 #include "tests/support/server_process.h"
 #include "tests/support/status_helpers.h"
@@ -48,16 +49,9 @@ CliResult RunCli(const std::vector<std::string>& args, const std::string& input 
 class StandInServer {
  public:
   StandInServer() {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        ::listen(listener_, 16) != 0 || ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      return;
-    }
-    port_ = ntohs(addr.sin_port);
+    const FreePortListener listener = ListenOnFreePort("127.0.0.1");
+    listener_ = listener.fd;
+    port_ = listener.port;
   }
   ~StandInServer() {
     if (peer_ >= 0) ::close(peer_);

@@ -30,6 +30,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "tests/support/free_port_listener.h"
 
 namespace tandem::testing {
 
@@ -38,15 +39,11 @@ class DelayRelay {
   DelayRelay(const std::string& listen_addr, const std::string& target_addr, int target_port, absl::Duration delay,
              size_t bytes_per_second = 0)
       : delay_(delay), bytes_per_second_(bytes_per_second) {
-    target_ = Address(target_addr, target_port);
-    sockaddr_in at = Address(listen_addr, 0);
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    socklen_t len = sizeof at;
-    if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&at), sizeof at) != 0 ||
-        listen(listener_, 16) != 0 || getsockname(listener_, reinterpret_cast<sockaddr*>(&at), &len) != 0) {
-      return;
-    }
-    port_ = ntohs(at.sin_port);
+    target_ = Ipv4Address(target_addr, target_port);
+    const FreePortListener listener = ListenOnFreePort(listen_addr, SOCK_NONBLOCK);
+    listener_ = listener.fd;
+    if (listener_ < 0) return;
+    port_ = listener.port;
     thread_ = std::thread([this] { Loop(); });
   }
   ~DelayRelay() {
@@ -84,14 +81,6 @@ class DelayRelay {
       close(up.to);
     }
   };
-
-  static sockaddr_in Address(const std::string& ip, int port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
-    return a;
-  }
 
   void Accept() {
     const int client = accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);

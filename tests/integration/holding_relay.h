@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "tests/support/free_port_listener.h"
 
 namespace tandem::testing {
 
@@ -34,15 +35,11 @@ class HoldingRelay {
   enum Direction { kToTarget = 0, kFromTarget = 1 };
 
   explicit HoldingRelay(int target_port) {
-    target_ = Loopback(target_port);
-    sockaddr_in at = Loopback(0);
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    socklen_t len = sizeof at;
-    if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&at), sizeof at) != 0 ||
-        listen(listener_, 16) != 0 || getsockname(listener_, reinterpret_cast<sockaddr*>(&at), &len) != 0) {
-      return;
-    }
-    port_ = ntohs(at.sin_port);
+    target_ = Ipv4Address("127.0.0.1", target_port);
+    const FreePortListener listener = ListenOnFreePort("127.0.0.1", SOCK_NONBLOCK);
+    listener_ = listener.fd;
+    if (listener_ < 0) return;
+    port_ = listener.port;
     thread_ = std::thread([this] { Loop(); });
   }
   ~HoldingRelay() {
@@ -86,14 +83,6 @@ class HoldingRelay {
       close(fd[1]);
     }
   };
-
-  static sockaddr_in Loopback(int port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return a;
-  }
 
   void Accept() {
     const int client = accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -32,6 +32,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "tests/support/free_port_listener.h"
 #include "tests/support/raw_socket.h"
 
 namespace tandem::testing::attack {
@@ -96,18 +97,11 @@ class TamperRelay {
  public:
   TamperRelay(int target_port, std::string marker, std::string forged)
       : marker_(std::move(marker)), forged_(std::move(forged)) {
-    target_.sin_family = AF_INET;
-    target_.sin_port = htons(static_cast<uint16_t>(target_port));
-    inet_pton(AF_INET, "127.0.0.1", &target_.sin_addr);
-    sockaddr_in at = target_;
-    at.sin_port = 0;
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    socklen_t len = sizeof at;
-    if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&at), sizeof at) != 0 ||
-        listen(listener_, 16) != 0 || getsockname(listener_, reinterpret_cast<sockaddr*>(&at), &len) != 0) {
-      return;
-    }
-    port_ = ntohs(at.sin_port);
+    target_ = Ipv4Address("127.0.0.1", target_port);
+    const FreePortListener listener = ListenOnFreePort("127.0.0.1", SOCK_NONBLOCK);
+    listener_ = listener.fd;
+    if (listener_ < 0) return;
+    port_ = listener.port;
     thread_ = std::thread([this] { Loop(); });
   }
   ~TamperRelay() {
