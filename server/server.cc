@@ -52,7 +52,12 @@ Server::Server(Settings& settings, storage::Engine& engine, storage::SystemClock
   // before Run() used to kill the process by the default action instead of
   // stopping it cleanly. Signals caught early are handled when Run() starts.
   // SIGUSR1 is memcached 1.6's graceful stop; it exits 0 like SIGTERM.
+  // Ignoring them first makes "ignore" what libevent restores when ~Server
+  // frees these events: a stop under way (draining to the peer, saving the
+  // cache) is not cut short by a second SIGTERM's default action; SIGKILL
+  // still ends it.
   for (int sig : {SIGTERM, SIGINT, SIGUSR1}) {
+    std::signal(sig, SIG_IGN);
     event* ev = evsignal_new(base_, sig, &Server::OnSignal, this);
     event_add(ev, nullptr);
     events_.push_back(ev);

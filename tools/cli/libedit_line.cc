@@ -94,7 +94,9 @@ void LibeditLine::Start() {
   ::el_set(el_, EL_SIGNAL, 1);
   // Ctrl-C is a key here (drop the line), not SIGINT.
   ::el_set(el_, EL_SETTY, "-d", "-isig", nullptr);
-  ::el_set(el_, EL_ADDFN, "tandem-drop-line", "Drop the line being typed", &LibeditLine::DropLineKey);
+  // The wide form stores these (static) names as given; the narrow one
+  // duplicates them and never frees the copies (libedit's eln.c says so).
+  ::el_wset(el_, EL_ADDFN, L"tandem-drop-line", L"Drop the line being typed", &LibeditLine::DropLineKey);
   ::el_set(el_, EL_BIND, "^C", "tandem-drop-line", nullptr);
   ::el_set(el_, EL_BIND, "^I", "ed-insert", nullptr);
   ::el_source(el_, nullptr);  // ~/.editrc ($EDITRC), lines for "tandem-cli:"
