@@ -847,7 +847,7 @@ void PeerLink::DeferIfWeWereAway(int64_t now) {
                    " ms for the peer before dropping the link or promoting"));
   last_heard_ms_ = now;
   if (active_ != nullptr) active_->last_recv_ms = now;
-  role_.WasAway();
+  role_.WasAway(config_.timeout_ms);
 }
 
 void PeerLink::Tick() {

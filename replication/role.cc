@@ -67,8 +67,8 @@ void RoleState::BecomeMaster() {
   role_.store(Role::kMaster);
 }
 
-void RoleState::WasAway() {
-  if (role() == Role::kMaster) master_since_ms_.store(SteadyMs());
+void RoleState::WasAway(int64_t defer_ms) {
+  if (role() == Role::kMaster) master_since_ms_.store(SteadyMs() + defer_ms);
 }
 
 bool RoleState::Promote() {

@@ -65,8 +65,11 @@ class RoleState {
   // Slave -> master, epoch + 1. False (no change) unless currently a slave.
   bool Promote();
   // This node was away (its loop did not run): a master's time as master
-  // starts over, so a peer that took over meanwhile keeps the title.
-  void WasAway();
+  // starts over `defer_ms` from now, and until then it claims the least
+  // (1 ms), so a peer that took over meanwhile keeps the title even when
+  // that peer's HELLO was written just after its promotion, long before
+  // this node's, and carries a smaller time than this node's would.
+  void WasAway(int64_t defer_ms);
   // Applies the meeting rule: `self` is what our HELLO on the link said,
   // `peer` what the peer's said (both authenticated by the link).
   void Meet(const NodeState& self, const NodeState& peer);
