@@ -2,9 +2,10 @@
 // flush removes only the writes older than it, a store older than a known
 // flush stays out, a delayed flush waits for its time without hiding a
 // later immediate one, an absolute flush time travels as a delay, a local
-// flush spends no CAS, a peer's flush is due by its (translated) origin
-// time, and the engine hands out its marks for a full copy. Without an observer (no
-// replication) flush_all is memcached's alone and leaves no mark.
+// flush spends no CAS and answers only once its millisecond has passed, a
+// peer's flush is due by its (translated) origin time, and the engine hands
+// out its marks for a full copy. Without an observer (no replication)
+// flush_all is memcached's alone and leaves no mark.
 #include <memory>
 #include <string>
 #include <tuple>
@@ -141,6 +142,22 @@ TEST_F(EngineFlushMarkTest, ALocalFlushSpendsNoCasThatHidesThePeersWrites) {
   m.cas = 1;
   ASSERT_TRUE(engine_->ApplyReplicated(m));
   EXPECT_EQ(GetValue("k2"), "new");
+}
+
+// A local flush returns only once the clock has left its millisecond, so a
+// write the peer stamps after the reply (same wall clock, before the flush
+// reached it) is newer than the flush and survives it. Twenty flushes in
+// a row, each after a burst of writes that spends logical counter values.
+TEST_F(EngineFlushMarkTest, ALocalFlushAnswersOnlyOnceItsMillisecondHasPassed) {
+  for (int round = 0; round < 20; ++round) {
+    for (int i = 0; i < 50; ++i) engine_->Store(StoreMode::kSet, "burst", 0, 0, "b");
+    engine_->FlushAll(0);
+    const uint64_t flush = observer_.last(Mutation::Kind::kFlushAll);
+    const uint64_t peer_next = Hlc::Make(static_cast<uint64_t>(clock_.WallMs()), 0);
+    ASSERT_GT(peer_next, flush) << "round " << round;
+    ASSERT_TRUE(ApplyStore("after", "peer", peer_next));
+    ASSERT_TRUE(engine_->Get("after", {}, [](const ItemView&) {})) << "round " << round;
+  }
 }
 
 TEST_F(EngineFlushMarkTest, APeerFlushIsDueByItsOriginTimeNotItsVersion) {
